@@ -1,0 +1,1 @@
+"""Blueprints: compositions of the platform layers, with presets (dev, production, local)."""

@@ -1,0 +1,30 @@
+"""The one program function per platform: what ``plan`` records and what ``up`` deploys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marketplace_kit.config import Platform
+from marketplace_kit.plan.graph import ResourceGraph
+
+
+def platform_program(platform: Platform) -> Callable[[], None]:
+    """The Pulumi program for a platform, per its blueprint."""
+    from marketplace_kit.blueprints.compose import build_platform
+
+    def program() -> None:
+        build_platform(platform)
+
+    return program
+
+
+def plan_platform(platform: Platform) -> ResourceGraph:
+    """Plan a platform offline."""
+    from marketplace_kit.plan import plan_program
+
+    return plan_program(
+        platform_program(platform),
+        project=platform.config.name,
+        stack=platform.config.blueprint,
+        region=platform.config.region,
+    )

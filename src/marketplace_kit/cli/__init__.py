@@ -1,0 +1,1 @@
+"""The ``marketplace-kit`` command line: thin commands over the kit's modules."""

@@ -1,0 +1,54 @@
+"""The typer application. Command modules import their heavy dependencies inside the command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from marketplace_kit.errors import KitError
+
+app = typer.Typer(
+    name="marketplace-kit",
+    help="Stand up an event-driven marketplace platform on AWS (or a local cluster) with Pulumi, "
+    "and give product teams a golden path for new services.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from marketplace_kit import __version__
+
+        typer.echo(f"marketplace-kit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Stand up an event-driven marketplace platform and give teams a golden path."""
+
+
+def _register_commands() -> None:
+    from marketplace_kit.cli import plan_cmd
+
+    for module in (plan_cmd,):
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console entry point: user errors print one line and exit with their code."""
+    try:
+        app()
+    except KitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,33 @@
+"""Options and helpers shared by commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from marketplace_kit.config import Platform
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="marketplace.yaml (default: ./marketplace.yaml, else the built-in dev blueprint).",
+        dir_okay=False,
+    ),
+]
+
+
+def resolve_platform(config: Path | None) -> Platform:
+    """The platform named by --config, ./marketplace.yaml, or the built-in dev blueprint."""
+    from marketplace_kit.config import PLATFORM_FILE, default_platform, load_platform
+
+    if config is not None:
+        return load_platform(config)
+    local = Path.cwd() / PLATFORM_FILE
+    if local.is_file():
+        return load_platform(local)
+    return default_platform("dev")

@@ -1,0 +1,128 @@
+"""The only module that touches Pulumi SDK internals (``pulumi.runtime.mocks`` and ``rpc``).
+
+Written against pulumi 3.2xx (pyproject pins ``pulumi>=3.200,<3.300``): ``MockMonitor``
+receives each ``RegisterResourceRequest`` with its parent, dependencies and provider, which the
+public ``Mocks`` interface does not expose. Keep every use of SDK internals here.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import mocks as sdk_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET_MASK = "[secret]"
+UNKNOWN_VALUE = "(known after apply)"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the engine was asked to register, as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    dependencies: tuple[str, ...]
+    provider: str | None
+    custom: bool
+    inputs: dict[str, Any]
+
+
+def _masked(value: Any) -> Any:
+    """Turn a wire-format property value into plain JSON, secrets masked, references as URNs."""
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return SECRET_MASK
+        if sig == rpc._special_resource_sig:
+            return value.get("urn", "")
+        if sig in (rpc._special_asset_sig, rpc._special_archive_sig):
+            return {k: _masked(v) for k, v in value.items() if k != rpc._special_sig_key}
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN_VALUE
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _component_parent(parent: str) -> str | None:
+    """The parent URN, or None for top-level resources (whose parent is the stack)."""
+    return None if not parent or "::pulumi:pulumi:Stack::" in parent else parent
+
+
+def _provider_urn(reference: str) -> str | None:
+    """A provider reference is ``URN::ID``; keep the URN."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+class RecordingMonitor(sdk_mocks.MockMonitor):
+    """A MockMonitor that keeps every registration request."""
+
+    def __init__(self, mocks: sdk_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            raw = json_format.MessageToDict(request.object)
+            self.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=_component_parent(request.parent),
+                    dependencies=tuple(sorted(set(request.dependencies))),
+                    provider=_provider_urn(request.provider),
+                    custom=bool(request.custom),
+                    inputs=_masked(raw),
+                )
+            )
+        return response
+
+
+class ResourceMocks(sdk_mocks.Mocks):
+    """Adapts plain callables to the SDK's Mocks interface."""
+
+    def __init__(
+        self,
+        new_resource: Callable[[str, str, dict[str, Any], str], tuple[str, dict[str, Any]]],
+        call: Callable[[str, dict[str, Any]], dict[str, Any]],
+    ) -> None:
+        self._new_resource = new_resource
+        self._call = call
+
+    def new_resource(self, args: sdk_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return self._new_resource(args.typ, args.name, dict(args.inputs), args.resource_id or "")
+
+    def call(self, args: sdk_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        return self._call(args.token, dict(args.args))
+
+
+def run_under_mocks(
+    program: Callable[[], None],
+    mocks: sdk_mocks.Mocks,
+    *,
+    project: str,
+    stack: str,
+) -> list[Registration]:
+    """Run ``program`` against the mock engine in an isolated context; return its registrations."""
+    monitor = RecordingMonitor(mocks)
+
+    def run() -> None:
+        sdk_mocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        _sync_await(run_pulumi_func(program))
+
+    contextvars.Context().run(run)
+    return monitor.registrations

@@ -1,0 +1,30 @@
+"""The contract between the cluster layer and everything that runs inside the cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+@dataclass
+class Foundation:
+    """What the in-cluster layers need from the network and cluster below them.
+
+    On target ``local`` only ``provider`` (and ``ready``, empty) are set: the AWS-only fields
+    stay ``None``.
+    """
+
+    target: Literal["aws", "local"]
+    provider: k8s.Provider
+    cluster_name: pulumi.Input[str]
+    # Resources that must exist before any Kubernetes object is created (node groups, add-ons).
+    ready: list[pulumi.Resource] = field(default_factory=list)
+    vpc_id: pulumi.Output[str] | None = None
+    vpc_cidr: str | None = None
+    private_subnet_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    node_security_group_id: pulumi.Output[str] | None = None
+    oidc_provider_arn: pulumi.Output[str] | None = None
+    oidc_issuer_url: pulumi.Output[str] | None = None

@@ -36,3 +36,7 @@ PULUMI_PLUGINS: dict[str, str] = {
     "aws": "7.51.1",  # pulumi-aws on PyPI, same version as the plugin
     "kubernetes": "4.34.2",  # pulumi-kubernetes on PyPI
 }
+
+# Oldest Pulumi CLI the kit drives: 3.181.0 added `--client` for inline programs on refresh and
+# destroy (https://github.com/pulumi/pulumi/releases/tag/v3.181.0), which the Automation API uses.
+PULUMI_CLI_MINIMUM = "3.181.0"

@@ -59,6 +59,7 @@ def _eks_cluster(name: str, h: str, region: str) -> dict[str, Any]:
             {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{h[:32].upper()}"}]}
         ],
         "status": "ACTIVE",
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-{h[32:49]}"},
     }
 
 
@@ -87,6 +88,7 @@ TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:docdb/cluster:Cluster": _docdb_cluster,
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda name, h, region: {"latestVersion": 1},
 }
 
 
@@ -100,7 +102,10 @@ def new_resource(
         state.setdefault("arn", fake_arn(type_, name, region))
     if type_ in TYPE_OUTPUTS:
         for key, value in TYPE_OUTPUTS[type_](name, h, region).items():
-            state.setdefault(key, value)
+            if isinstance(value, dict) and isinstance(state.get(key), dict):
+                state[key] = {**value, **state[key]}  # computed fields inside an input block
+            else:
+                state.setdefault(key, value)
     if type_.startswith("kubernetes:") and "apiVersion" in inputs:
         # The kubernetes SDK reads outputs by their Python names under the mocks.
         state.setdefault("api_version", inputs["apiVersion"])

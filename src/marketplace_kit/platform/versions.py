@@ -31,6 +31,10 @@ EKS_ADDONS: dict[str, str] = {
     "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
 }
 
+# Managed node group AMI: Amazon Linux 2023 (AL2 AMIs end with Kubernetes 1.32).
+# https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType
+EKS_AMI_TYPE = "AL2023_x86_64_STANDARD"
+
 # --- Pulumi providers (installed at these versions before `up`) -------------------------
 PULUMI_PLUGINS: dict[str, str] = {
     "aws": "7.51.1",  # pulumi-aws on PyPI, same version as the plugin

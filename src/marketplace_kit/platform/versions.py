@@ -44,3 +44,99 @@ PULUMI_PLUGINS: dict[str, str] = {
 # Oldest Pulumi CLI the kit drives: 3.181.0 added `--client` for inline programs on refresh and
 # destroy (https://github.com/pulumi/pulumi/releases/tag/v3.181.0), which the Automation API uses.
 PULUMI_CLI_MINIMUM = "3.181.0"
+
+# --- In-cluster platform ----------------------------------------------------------------
+# Istio: https://istio.io/latest/news/releases/1.30.x/ (1.30.1, June 2026); charts base,
+# istiod and gateway from the release's Helm repository.
+ISTIO = "1.30.1"
+_ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts"
+_ISTIO_SOURCE = "https://github.com/istio/istio/releases/tag/1.30.1"
+ISTIO_BASE = Chart("base", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
+ISTIOD = Chart("istiod", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
+ISTIO_GATEWAY = Chart("gateway", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
+
+# Strimzi 1.2.0 (serves only kafka.strimzi.io/v1; KRaft only). Kafka versions it supports:
+# 4.2.0, 4.2.1, 4.3.0, 4.3.1 (release notes' image list).
+# https://github.com/strimzi/strimzi-kafka-operator/releases/tag/1.2.0
+STRIMZI = "1.2.0"
+STRIMZI_OPERATOR = Chart(
+    "strimzi-kafka-operator",
+    "https://strimzi.io/charts/",
+    STRIMZI,
+    "https://github.com/strimzi/strimzi-kafka-operator/releases/tag/1.2.0",
+)
+# The CRDs of that release (a release asset), applied and upgraded by the EventBus itself.
+STRIMZI_CRDS_URL = (
+    "https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
+    f"{STRIMZI}/strimzi-crds-{STRIMZI}.yaml"
+)
+STRIMZI_API = "kafka.strimzi.io/v1"
+KAFKA = "4.3.1"
+STRIMZI_KAFKA_VERSIONS = ("4.2.0", "4.2.1", "4.3.0", "4.3.1")
+
+# Istio and Prometheus Operator custom resource API versions the kit writes.
+ISTIO_NETWORKING_API = "networking.istio.io/v1"
+ISTIO_ENVOYFILTER_API = "networking.istio.io/v1alpha3"
+ISTIO_SECURITY_API = "security.istio.io/v1"
+ISTIO_TELEMETRY_API = "telemetry.istio.io/v1"
+PROMETHEUS_OPERATOR_API = "monitoring.coreos.com/v1"
+
+# kube-prometheus-stack 79.10.0 (prometheus-community/helm-charts).
+KUBE_PROMETHEUS_STACK = Chart(
+    "kube-prometheus-stack",
+    "https://prometheus-community.github.io/helm-charts",
+    "79.10.0",
+    "https://github.com/prometheus-community/helm-charts/releases/tag/kube-prometheus-stack-79.10.0",
+)
+# Fluent Bit chart 0.46.11 (fluent/helm-charts, tag fluent-bit-0.46.11).
+FLUENT_BIT = Chart(
+    "fluent-bit",
+    "https://fluent.github.io/helm-charts",
+    "0.46.11",
+    "https://github.com/fluent/helm-charts/releases/tag/fluent-bit-0.46.11",
+)
+# Elastic's Helm charts: 8.5.1 is their last release (the charts are archived in favour of ECK).
+ELASTICSEARCH = Chart(
+    "elasticsearch",
+    "https://helm.elastic.co",
+    "8.5.1",
+    "https://github.com/elastic/helm-charts/releases/tag/v8.5.1",
+)
+KIBANA = Chart(
+    "kibana",
+    "https://helm.elastic.co",
+    "8.5.1",
+    "https://github.com/elastic/helm-charts/releases/tag/v8.5.1",
+)
+# Loki chart 6.6.5 (grafana/loki, tag helm-loki-6.6.5).
+LOKI = Chart(
+    "loki",
+    "https://grafana.github.io/helm-charts",
+    "6.6.5",
+    "https://github.com/grafana/loki/releases/tag/helm-loki-6.6.5",
+)
+# Jaeger chart 3.3.1 (jaegertracing/helm-charts, tag jaeger-3.3.1).
+JAEGER = Chart(
+    "jaeger",
+    "https://jaegertracing.github.io/helm-charts",
+    "3.3.1",
+    "https://github.com/jaegertracing/helm-charts/releases/tag/jaeger-3.3.1",
+)
+# OpenTelemetry Collector chart 0.140.0 (open-telemetry/opentelemetry-helm-charts).
+OTEL_COLLECTOR = Chart(
+    "opentelemetry-collector",
+    "https://open-telemetry.github.io/opentelemetry-helm-charts",
+    "0.140.0",
+    "https://github.com/open-telemetry/opentelemetry-helm-charts/releases/tag/opentelemetry-collector-0.140.0",
+)
+OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s"
+
+# PostgreSQL 17.5: the RDS engine version and, for target local, the official image
+# (https://www.postgresql.org/docs/release/17.5/; RDS: "PostgreSQL 17.5" in the RDS release notes).
+POSTGRES = "17.5"
+POSTGRES_IMAGE = f"docker.io/library/postgres:{POSTGRES}"
+# The AWS CLI v2 image the RDS bootstrap Job uses to read the master secret
+# (https://gallery.ecr.aws/aws-cli/aws-cli; tag not verified from this machine).
+AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
+# Amazon DocumentDB engine (https://docs.aws.amazon.com/documentdb/latest/developerguide/).
+DOCUMENTDB = "5.0.0"

@@ -140,3 +140,46 @@ POSTGRES_IMAGE = f"docker.io/library/postgres:{POSTGRES}"
 AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 # Amazon DocumentDB engine (https://docs.aws.amazon.com/documentdb/latest/developerguide/).
 DOCUMENTDB = "5.0.0"
+
+# --- Generated services (services_template renders these in) ---------------------------
+# Base image of every generated service's Dockerfile: the official Python image
+# (https://hub.docker.com/_/python, tag not verified from this machine; no registry access).
+SERVICE_BASE_IMAGE = "python:3.12.11-slim-bookworm"
+# Runtime dependencies of a generated service, pinned exactly (https://pypi.org, versions
+# checked with `pip index versions`). The template's pyproject.toml reads this table.
+SERVICE_DEPENDENCIES: dict[str, str] = {
+    "fastapi": "0.165.0",
+    "uvicorn": "0.54.0",
+    "uvloop": "0.23.0",
+    "httptools": "0.9.0",
+    "pydantic": "2.14.4",
+    "pydantic-settings": "2.16.3",
+    "asyncpg": "0.32.0",
+    "aiokafka": "0.14.0",
+    "prometheus-client": "0.26.0",
+    "opentelemetry-api": "1.45.2",
+    "opentelemetry-sdk": "1.45.2",
+    "opentelemetry-exporter-otlp-proto-http": "1.45.2",
+    "opentelemetry-instrumentation-fastapi": "0.66b2",
+}
+# Test and lint tools of a generated service (its `dev` extra, https://pypi.org).
+SERVICE_DEV_DEPENDENCIES: dict[str, str] = {
+    "pytest": "9.2.0",
+    "pytest-asyncio": "1.5.0",
+    "httpx": "0.28.1",
+    "ruff": "0.17.6",
+    "mypy": "2.4.1",
+}
+# Build backend of a generated service (https://pypi.org/project/setuptools/).
+SERVICE_BUILD_BACKEND = "setuptools>=68"
+# Images of the generated CI workflow's service containers (Docker Hub official images).
+CI_POSTGRES_IMAGE = "postgres:16.9-bookworm"
+CI_KAFKA_IMAGE = "apache/kafka:3.9.1"
+# GitHub Actions of the generated workflow, pinned to release tags
+# (https://github.com/<action>/releases; tags not verified from this machine).
+GITHUB_ACTIONS: dict[str, str] = {
+    "actions/checkout": "v4.2.2",
+    "actions/setup-python": "v5.6.0",
+    "aws-actions/configure-aws-credentials": "v4.2.1",
+    "aws-actions/amazon-ecr-login": "v2.0.1",
+}

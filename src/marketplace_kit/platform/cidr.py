@@ -29,20 +29,20 @@ class SubnetLayout:
     private: tuple[IPv4Network, ...]
 
 
-def _fail(problem: str, fix: str) -> ConfigError:
-    return ConfigError(f"network: {problem}; fix: {fix}")
+def _fail(problem: str, fix: str, scope: str = "network") -> ConfigError:
+    return ConfigError(f"{scope}: {problem}; fix: {fix}")
 
 
-def parse_cidr(value: str | IPv4Network, what: str) -> IPv4Network:
+def parse_cidr(value: str | IPv4Network, what: str, scope: str = "network") -> IPv4Network:
     """An IPv4 network from ``value`` (host bits must be zero), or a one-line error."""
     try:
         network = ip_network(str(value), strict=True)
     except ValueError:
         raise _fail(
-            f"{what} {value!r} is not an IPv4 CIDR block", "write it like 10.0.0.0/16"
+            f"{what} {value!r} is not an IPv4 CIDR block", "write it like 10.0.0.0/16", scope
         ) from None
     if not isinstance(network, IPv4Network):
-        raise _fail(f"{what} {value} is IPv6", "give an IPv4 CIDR block like 10.0.0.0/16")
+        raise _fail(f"{what} {value} is IPv6", "give an IPv4 CIDR block", scope)
     return network
 
 

@@ -1,0 +1,440 @@
+"""Cluster: EKS from pulumi-aws primitives, and LocalCluster for an existing kubeconfig context.
+
+Both hand the layers above a ``k8s.Provider`` (``provider``) and the resources that must exist
+before any Kubernetes object is created (``ready``).
+
+EKS order of creation (explicit, nothing serialised that could run in parallel)::
+
+    IAM role, KMS key, log group ─► cluster ─► OIDC provider ─► ebs-csi IRSA role ─┐
+                                      ├─► vpc-cni, kube-proxy ─► node groups ─► coredns, ebs-csi
+                                      └─► access entries, Kubernetes provider ──► gp3 StorageClass
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from marketplace_kit.errors import ConfigError
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.cidr import parse_cidr
+from marketplace_kit.platform.iam import (
+    attach_policies,
+    irsa_role,
+    managed_policy,
+    service_trust_policy,
+)
+from marketplace_kit.platform.meta import labels
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Add-ons the nodes need to become Ready (the cluster is created without self-managed ones).
+BEFORE_NODES = ("vpc-cni", "kube-proxy")
+# Add-ons whose pods need nodes: created after the node groups.
+AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
+
+@dataclass
+class NodeGroupArgs:
+    """A managed node group (nodes always go in the private subnets)."""
+
+    name: str
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    instance_types: Sequence[str] = ("t3.medium",)
+    min_size: int = 1
+    desired_size: int = 1
+    max_size: int = 3
+    disk_gib: int = 50
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ClusterArgs:
+    """An EKS cluster in the private subnets of a VPC.
+
+    The API endpoint is private; it is also public, restricted to ``public_access_cidrs``,
+    only when that list is not empty. ``admin_principal_arns`` get cluster-admin access entries
+    (the identity that creates the cluster is admin too).
+    """
+
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    cluster_name: str | None = None  # default: the component's name
+    kubernetes_version: str = versions.KUBERNETES
+    node_groups: Sequence[NodeGroupArgs] = (NodeGroupArgs("on-demand"),)
+    public_access_cidrs: Sequence[str] = ()
+    admin_principal_arns: Sequence[str] = ()
+    log_retention_days: int = 90
+    addon_versions: Mapping[str, str] = field(default_factory=lambda: dict(versions.EKS_ADDONS))
+    ami_type: str = versions.EKS_AMI_TYPE
+    default_storage_class: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """One-line ConfigError on inconsistent settings."""
+        if not self.private_subnet_ids:
+            raise ConfigError("cluster: no private subnets; fix: pass the Network's subnets")
+        names = [g.name for g in self.node_groups]
+        if not names or len(set(names)) != len(names):
+            raise ConfigError("cluster: node groups need unique names; fix: name each one")
+        for group in self.node_groups:
+            if not 0 <= group.min_size <= group.desired_size <= group.max_size >= 1:
+                raise ConfigError(
+                    f"cluster: node group {group.name}: need 0 <= min <= desired <= max, max >= 1"
+                    "; fix: correct the sizes"
+                )
+        for cidr in self.public_access_cidrs:
+            if parse_cidr(cidr, "public access CIDR", "cluster").prefixlen == 0:
+                raise ConfigError(
+                    "cluster: public_access_cidrs: 0.0.0.0/0 opens the API to the internet; "
+                    "fix: list your office/VPN CIDRs"
+                )
+        missing = sorted(set(BEFORE_NODES + AFTER_NODES) - set(self.addon_versions))
+        if missing:
+            raise ConfigError(f"cluster: no version for add-ons {missing}; fix: pin them")
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig (JSON) that authenticates with ``aws eks get-token``."""
+    user: dict[str, Any] = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+            "interactiveMode": "Never",
+        }
+    }
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
+            "users": [{"name": cluster_name, "user": user}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
+            "current-context": cluster_name,
+        },
+        sort_keys=True,
+    )
+
+
+def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    oidcs = identities[0].oidcs if identities else None
+    return (oidcs[0].issuer or "") if oidcs else ""
+
+
+class Cluster(pulumi.ComponentResource):
+    """EKS with managed node groups, IRSA, access entries, core add-ons and a k8s provider."""
+
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str]
+    node_security_group_id: pulumi.Output[str]
+    node_role_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    eks: aws.eks.Cluster
+    node_groups: list[aws.eks.NodeGroup]
+    addons: dict[str, aws.eks.Addon]
+    provider: k8s.Provider
+    ready: list[pulumi.Resource]
+
+    def __init__(
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        args.validate()
+        super().__init__("marketplace-kit:platform:Cluster", name, None, opts)
+        invoke = pulumi.InvokeOptions(parent=self)
+        partition = aws.get_partition(opts=invoke).partition
+        region = aws.get_region(opts=invoke).region
+        cluster_name = args.cluster_name or name
+        tags = dict(args.tags)
+
+        def child(*depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+
+        role = aws.iam.Role(
+            f"{name}-cluster",
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+            tags=tags,
+            opts=child(),
+        )
+        role_policies = attach_policies(
+            f"{name}-cluster", role, [managed_policy(partition, "AmazonEKSClusterPolicy")], self
+        )
+        key = aws.kms.Key(
+            f"{name}-secrets",
+            description=f"EKS {cluster_name}: envelope encryption of Kubernetes secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=tags,
+            opts=child(),
+        )
+        self.kms_key_arn = key.arn
+        # EKS would create this group itself, without retention: create it first, with one.
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=args.log_retention_days,
+            tags=tags,
+            opts=child(),
+        )
+        public = bool(args.public_access_cidrs)
+        self.eks = aws.eks.Cluster(
+            f"{name}-eks",
+            name=cluster_name,
+            version=args.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=list(args.private_subnet_ids),
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=list(args.public_access_cidrs) if public else None,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(LOG_TYPES),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
+            # vpc-cni, kube-proxy and coredns come as managed add-ons below, at pinned versions.
+            bootstrap_self_managed_addons=False,
+            tags=tags,
+            opts=child(*role_policies, logs),
+        )
+        self.cluster_name = self.eks.name
+        self.endpoint = self.eks.endpoint
+        self.node_security_group_id = self.eks.vpc_config.apply(
+            lambda c: c.cluster_security_group_id or ""
+        )
+        self.oidc_issuer_url = self.eks.identities.apply(_issuer)
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer_url,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=tags,
+            opts=child(),
+        )
+        self.oidc_provider_arn = oidc.arn
+
+        self.addons = {}
+        for addon in BEFORE_NODES:
+            self.addons[addon] = self._addon(name, addon, args, None, child())
+        nodes_role = aws.iam.Role(
+            f"{name}-nodes",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            tags=tags,
+            opts=child(),
+        )
+        self.node_role_arn = nodes_role.arn
+        node_policies = attach_policies(
+            f"{name}-nodes", nodes_role, [managed_policy(partition, p) for p in NODE_POLICIES], self
+        )
+        template = self._launch_template(name, tags)
+        self.node_groups = [
+            aws.eks.NodeGroup(
+                f"{name}-{group.name}",
+                cluster_name=self.eks.name,
+                node_group_name=group.name,
+                node_role_arn=nodes_role.arn,
+                subnet_ids=list(args.private_subnet_ids),
+                capacity_type=group.capacity_type,
+                instance_types=list(group.instance_types),
+                ami_type=args.ami_type,
+                version=args.kubernetes_version,
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                    id=template.id, version=template.latest_version.apply(str)
+                ),
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    min_size=group.min_size,
+                    desired_size=group.desired_size,
+                    max_size=group.max_size,
+                ),
+                update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
+                labels={
+                    "marketplace-kit/capacity": group.capacity_type.lower().replace("_", "-"),
+                    **group.labels,
+                },
+                tags=tags,
+                # Nodes join only once their role can and the CNI is there to network them.
+                opts=child(*node_policies, *(self.addons[a] for a in BEFORE_NODES)),
+            )
+            for group in args.node_groups
+        ]
+
+        ebs_role, ebs_policies = irsa_role(
+            f"{name}-ebs-csi",
+            oidc_provider_arn=oidc.arn,
+            oidc_issuer_url=self.oidc_issuer_url,
+            namespace=EBS_CSI_SERVICE_ACCOUNT[0],
+            service_account=EBS_CSI_SERVICE_ACCOUNT[1],
+            policy_arns=[managed_policy(partition, "service-role/AmazonEBSCSIDriverPolicy")],
+            parent=self,
+            tags=tags,
+        )
+        self.addons["coredns"] = self._addon(name, "coredns", args, None, child(*self.node_groups))
+        self.addons["aws-ebs-csi-driver"] = self._addon(
+            name, "aws-ebs-csi-driver", args, ebs_role.arn, child(*self.node_groups, *ebs_policies)
+        )
+
+        for i, principal in enumerate(args.admin_principal_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=self.eks.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=tags,
+                opts=child(),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}",
+                cluster_name=self.eks.name,
+                principal_arn=principal,
+                policy_arn=ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child(entry),
+            )
+
+        ca = self.eks.certificate_authority.apply(lambda c: c.data or "")
+        self.kubeconfig = pulumi.Output.all(self.eks.name, self.eks.endpoint, ca).apply(
+            lambda v: kubeconfig(v[0], v[1], v[2], region)
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child(self.eks)
+        )
+        self.ready = [*self.node_groups, self.addons["coredns"], self.addons["aws-ebs-csi-driver"]]
+        if args.default_storage_class:
+            self.ready.append(self._storage_class(name))
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "endpoint": self.endpoint,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "node_security_group_id": self.node_security_group_id,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+    def _addon(
+        self,
+        name: str,
+        addon: str,
+        args: ClusterArgs,
+        role_arn: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions,
+    ) -> aws.eks.Addon:
+        return aws.eks.Addon(
+            f"{name}-{addon}",
+            cluster_name=self.eks.name,
+            addon_name=addon,
+            addon_version=args.addon_versions[addon],
+            service_account_role_arn=role_arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=dict(args.tags),
+            opts=opts,
+        )
+
+    def _launch_template(self, name: str, tags: Mapping[str, str]) -> aws.ec2.LaunchTemplate:
+        """Nodes: encrypted gp3 root volume, IMDSv2 only (hop limit 2 for pods behind the CNI)."""
+        return aws.ec2.LaunchTemplate(
+            f"{name}-nodes",
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=50, volume_type="gp3", encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+            ),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type="instance", tags={**tags, "Name": f"{name}-node"}
+                )
+            ],
+            tags=dict(tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _storage_class(self, name: str) -> k8s.storage.v1.StorageClass:
+        """The default StorageClass: encrypted gp3 through the EBS CSI driver."""
+        return k8s.storage.v1.StorageClass(
+            f"{name}-gp3",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="gp3",
+                labels=labels("gp3", "storage"),
+                annotations={"storageclass.kubernetes.io/is-default-class": "true"},
+            ),
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true", "fsType": "ext4"},
+            reclaim_policy="Delete",
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=self.provider, depends_on=[self.addons["aws-ebs-csi-driver"]]
+            ),
+        )
+
+
+@dataclass
+class LocalClusterArgs:
+    """An existing cluster reached through a kubeconfig context (kind, k3d, minikube).
+
+    ``context`` None means the kubeconfig's current context; ``kubeconfig`` None means the
+    default kubeconfig (``$KUBECONFIG`` or ``~/.kube/config``), read by the provider at deploy
+    time, never by the kit.
+    """
+
+    context: str | None = None
+    kubeconfig: pulumi.Input[str] | None = None
+
+
+class LocalCluster(pulumi.ComponentResource):
+    """A Kubernetes provider for an existing kubeconfig context."""
+
+    cluster_name: str
+    provider: k8s.Provider
+    ready: list[pulumi.Resource]
+
+    def __init__(
+        self, name: str, args: LocalClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("marketplace-kit:platform:LocalCluster", name, None, opts)
+        self.cluster_name = args.context or "current-context"
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            context=args.context,
+            kubeconfig=args.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ready = []
+        self.register_outputs({"cluster_name": self.cluster_name})

@@ -1,0 +1,259 @@
+"""preview / up / destroy / refresh / outputs of a platform's stack, each one engine run or more.
+
+The CLI passes a ``Session``: how to show progress, how to ask for confirmation (``None`` with
+``--yes``) and how to warn. Results come back as an ``Outcome`` the CLI prints or dumps as JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from marketplace_kit.config import Platform
+from marketplace_kit.provision.failures import translated
+from marketplace_kit.provision.progress import (
+    Progress,
+    count_changes,
+    normalize_changes,
+    resource_name,
+)
+from marketplace_kit.provision.settings import StackSettings
+from marketplace_kit.provision.teardown import blockers, state_resources
+from marketplace_kit.provision.workspace import open_stack
+
+if TYPE_CHECKING:
+    from pulumi import automation as auto
+
+T = TypeVar("T")
+Display = Callable[[Progress, str], AbstractContextManager[object]]
+Confirm = Callable[[str], bool]
+SECRET = "[secret]"
+LISTED = 10
+
+
+@dataclass
+class Session:
+    """One command's context: the platform, where its stack lives, and how to talk to the user."""
+
+    command: str
+    platform: Platform
+    settings: StackSettings
+    display: Display
+    warn: Callable[[str], None]
+    confirm: Confirm | None = None  # None: --yes
+
+
+@dataclass
+class Phase:
+    """One engine run of a command (destroy has two)."""
+
+    name: str
+    changes: dict[str, int]
+    targets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What a command did."""
+
+    command: str
+    settings: StackSettings
+    result: str  # succeeded | no-changes | cancelled
+    seconds: float = 0.0
+    changes: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # name -> (value, secret)
+    phases: list[Phase] = field(default_factory=list)
+
+    def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
+        """The outcome for scripts (secret outputs masked unless ``show_secrets``)."""
+        return {
+            "command": self.command,
+            "project": self.settings.project,
+            "stack": self.settings.stack,
+            "backend": self.settings.backend_url,
+            "result": self.result,
+            "duration_seconds": round(self.seconds, 1),
+            "changes": self.changes,
+            "outputs": {
+                k: (v if show_secrets or not secret else SECRET)
+                for k, (v, secret) in self.outputs.items()
+            },
+            "phases": [
+                {"name": p.name, "changes": p.changes, "targets": p.targets} for p in self.phases
+            ],
+        }
+
+
+def _merge(changes: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for change in changes:
+        for op, n in change.items():
+            merged[op] = merged.get(op, 0) + n
+    return merged
+
+
+def _engine(
+    session: Session, title: str, total: int | None, call: Callable[[Progress], T]
+) -> tuple[T, Progress]:
+    """Run one engine operation under the live display, failures mapped to one line."""
+    progress = Progress(title, total=total)
+    with translated(session.settings, session.command, progress), session.display(progress, title):
+        return call(progress), progress
+
+
+def _open(session: Session, *, create: bool, engine: bool = True) -> auto.Stack:
+    from marketplace_kit.blueprints.program import platform_program
+
+    program = platform_program(session.platform) if engine else None
+    with translated(session.settings, session.command):
+        return open_stack(
+            session.platform, session.settings, create=create, program=program, warn=session.warn
+        )
+
+
+def _where(settings: StackSettings) -> str:
+    return f"stack {settings.stack!r} of {settings.project!r} ({settings.backend_url})"
+
+
+def _listing(label: str, urns: list[str]) -> str:
+    names = ", ".join(resource_name(u) for u in urns[:LISTED])
+    more = f" and {len(urns) - LISTED} more" if len(urns) > LISTED else ""
+    return f"\n  {label}: {names}{more}"
+
+
+def describe_changes(
+    settings: StackSettings, changes: Mapping[str, int], planned: Mapping[str, list[str]]
+) -> str:
+    """The confirmation text for ``up``: counts per operation, and what will be deleted/replaced."""
+    counts = ", ".join(f"{n} to {op}" for op, n in sorted(changes.items()) if op != "same" and n)
+    text = f"{_where(settings)}: {counts}"
+    for op in ("delete", "replace"):
+        if planned.get(op):
+            text += _listing(f"will {op}", planned[op])
+    return text
+
+
+def preview(session: Session) -> Outcome:
+    """What ``up`` would change (no confirmation: nothing is changed)."""
+    started = time.monotonic()
+    stack = _open(session, create=True)
+    result, _ = _engine(session, "preview", None, lambda p: stack.preview(on_event=p.on_event))
+    changes = normalize_changes(result.change_summary)
+    return Outcome("preview", session.settings, "succeeded", time.monotonic() - started, changes)
+
+
+def _outputs(raw: Mapping[str, Any]) -> dict[str, tuple[Any, bool]]:
+    return {name: (out.value, bool(out.secret)) for name, out in raw.items()}
+
+
+def up(session: Session) -> Outcome:
+    """Preview, confirm (unless --yes), then create or update the platform."""
+    started = time.monotonic()
+    stack = _open(session, create=True)
+    planned, plan_progress = _engine(
+        session, "preview", None, lambda p: stack.preview(on_event=p.on_event)
+    )
+    changes = normalize_changes(planned.change_summary)
+    settings = session.settings
+    if count_changes(changes) == 0:
+        return Outcome("up", settings, "no-changes", time.monotonic() - started, changes)
+    if session.confirm and not session.confirm(
+        describe_changes(settings, changes, plan_progress.planned)
+    ):
+        return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
+    total = count_changes(changes)
+    done, _ = _engine(session, "up", total, lambda p: stack.up(on_event=p.on_event))
+    return Outcome(
+        "up",
+        settings,
+        "succeeded",
+        time.monotonic() - started,
+        normalize_changes(done.summary.resource_changes),
+        _outputs(done.outputs),
+    )
+
+
+def dependents(resources: list[Mapping[str, Any]], roots: Iterable[str]) -> list[str]:
+    """``roots`` and every state resource depending on them (dependency, parent or provider)."""
+    closed = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for resource in resources:
+            urn = str(resource["urn"])
+            if urn in closed:
+                continue
+            provider = str(resource.get("provider") or "").split("::")
+            refs = {*(resource.get("dependencies") or []), resource.get("parent")}
+            refs.add("::".join(provider[:-1]))
+            if refs & closed:
+                closed.add(urn)
+                changed = True
+    return [str(r["urn"]) for r in resources if r["urn"] in closed]
+
+
+def describe_destroy(settings: StackSettings, count: int, first: list[tuple[str, str]]) -> str:
+    """The confirmation text for ``destroy``."""
+    text = f"{_where(settings)}: {count} resources to delete"
+    if first:
+        text += _listing(
+            "deleted first (they hold cloud resources Kubernetes made)", [urn for urn, _ in first]
+        )
+    return text
+
+
+def destroy(session: Session) -> Outcome:
+    """Delete what blocks teardown first (load balancers, volumes, Kafka), then everything."""
+    started = time.monotonic()
+    stack = _open(session, create=False)
+    settings = session.settings
+    with translated(settings, "destroy"):
+        resources = state_resources(stack.export_stack().deployment)
+    if not resources:
+        return Outcome("destroy", settings, "no-changes", time.monotonic() - started)
+    first = blockers(resources)
+    if session.confirm and not session.confirm(describe_destroy(settings, len(resources), first)):
+        return Outcome("destroy", settings, "cancelled", time.monotonic() - started)
+    phases: list[Phase] = []
+    if first:
+        targets = [urn for urn, _ in first]
+        released = len(dependents(resources, targets))
+        result, _ = _engine(
+            session,
+            "destroy (load balancers, volumes, Kafka first)",
+            released,
+            lambda p: stack.destroy(target=targets, target_dependents=True, on_event=p.on_event),
+        )
+        phases.append(Phase("release", normalize_changes(result.summary.resource_changes), targets))
+    remaining = len(resources) - sum(p.changes.get("delete", 0) for p in phases)
+    result, _ = _engine(session, "destroy", remaining, lambda p: stack.destroy(on_event=p.on_event))
+    phases.append(Phase("destroy", normalize_changes(result.summary.resource_changes)))
+    changes = _merge(p.changes for p in phases)
+    return Outcome(
+        "destroy", settings, "succeeded", time.monotonic() - started, changes, phases=phases
+    )
+
+
+def refresh(session: Session) -> Outcome:
+    """Read every resource back from the cloud and update the state to match."""
+    started = time.monotonic()
+    stack = _open(session, create=False)
+    with translated(session.settings, "refresh"):
+        total = len(state_resources(stack.export_stack().deployment))
+    result, _ = _engine(session, "refresh", total, lambda p: stack.refresh(on_event=p.on_event))
+    changes = normalize_changes(result.summary.resource_changes)
+    return Outcome("refresh", session.settings, "succeeded", time.monotonic() - started, changes)
+
+
+def outputs(session: Session) -> Outcome:
+    """The stack's outputs (no engine run, no cloud credentials needed)."""
+    started = time.monotonic()
+    stack = _open(session, create=False, engine=False)
+    with translated(session.settings, "outputs"):
+        values = _outputs(stack.outputs())
+    return Outcome(
+        "outputs", session.settings, "succeeded", time.monotonic() - started, outputs=values
+    )

@@ -1,0 +1,168 @@
+"""Engine events -> progress: resources done / total, what is in flight, failures, elapsed.
+
+``Progress`` is pure state fed by the Automation API's ``on_event`` callback (it may be called
+from the event-stream thread, so it locks); ``render`` draws it for a rich ``Live`` display.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pulumi.automation import EngineEvent
+    from rich.console import RenderableType
+
+# Operations that leave a resource as it was: not counted as work.
+IDLE_OPS = frozenset({"same", "read", "discard"})
+VERBS = {
+    "create": "creating",
+    "update": "updating",
+    "delete": "deleting",
+    "replace": "replacing",
+    "create-replacement": "creating replacement",
+    "delete-replaced": "deleting replaced",
+    "refresh": "refreshing",
+    "import": "importing",
+}
+SHOWN_IN_FLIGHT = 6
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def normalize_changes(changes: Mapping[Any, int] | None) -> dict[str, int]:
+    """An engine change summary keyed by plain op names (``OpType`` or str keys)."""
+    return {str(getattr(op, "value", op)): int(n) for op, n in (changes or {}).items()}
+
+
+def count_changes(changes: Mapping[str, int]) -> int:
+    """How many resource operations a change summary will perform (unchanged ones excluded)."""
+    return sum(n for op, n in changes.items() if op not in IDLE_OPS)
+
+
+def resource_name(urn: str) -> str:
+    """The logical name at the end of a URN."""
+    return urn.rsplit("::", 1)[-1]
+
+
+def resource_type(urn: str) -> str:
+    """The resource type in a URN (``urn:pulumi:stack::project::parent$type::name``)."""
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
+
+
+@dataclass
+class Failure:
+    """A resource operation that failed, with the provider's message."""
+
+    urn: str
+    type: str
+    message: str
+
+    @property
+    def name(self) -> str:
+        return resource_name(self.urn)
+
+
+@dataclass
+class Progress:
+    """What the engine has done so far in one operation."""
+
+    action: str
+    total: int | None = None
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=0.0)
+    # urn -> (op, type, since)
+    in_flight: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    failures: list[Failure] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # error diagnostics without a resource
+    changes: dict[str, int] = field(default_factory=dict)  # the engine's summary
+    planned: dict[str, list[str]] = field(default_factory=dict)  # op -> urns, in event order
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    @property
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def on_event(self, event: EngineEvent) -> None:
+        """The Automation API ``on_event`` callback."""
+        with self._lock:
+            self._apply(event)
+
+    def _apply(self, event: EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            meta = event.resource_pre_event.metadata
+            if meta.op.value not in IDLE_OPS and meta.urn not in self.done:
+                self.in_flight.setdefault(meta.urn, (meta.op.value, meta.type, self.clock()))
+                self.planned.setdefault(meta.op.value, []).append(meta.urn)
+        elif event.res_outputs_event is not None:
+            meta = event.res_outputs_event.metadata
+            if meta.op.value not in IDLE_OPS:
+                self.in_flight.pop(meta.urn, None)
+                self.done.add(meta.urn)
+        elif event.res_op_failed_event is not None:
+            self.in_flight.pop(event.res_op_failed_event.metadata.urn, None)
+        elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
+            self._record_error(event.diagnostic_event.urn, event.diagnostic_event.message)
+        elif event.summary_event is not None:
+            self.changes = normalize_changes(event.summary_event.resource_changes)
+
+    def _record_error(self, urn: str | None, message: str) -> None:
+        text = " ".join(message.split())
+        kind = resource_type(urn) if urn else ""
+        if urn and kind and kind != STACK_TYPE:
+            if not any(f.urn == urn for f in self.failures):
+                self.failures.append(Failure(urn=urn, type=kind, message=text))
+            return
+        self.errors.append(text)
+
+    def snapshot(self) -> tuple[int, list[tuple[str, str, str, float]], list[Failure]]:
+        """(done count, in-flight (verb, type, name, seconds) oldest first, failures)."""
+        with self._lock:
+            now = self.clock()
+            flight = sorted(self.in_flight.items(), key=lambda item: item[1][2])
+            rows = [
+                (VERBS.get(op, op), kind, resource_name(urn), now - since)
+                for urn, (op, kind, since) in flight
+            ]
+            return len(self.done), rows, list(self.failures)
+
+
+def format_duration(seconds: float) -> str:
+    """``1h02m03s`` / ``4m05s`` / ``12s``."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def render(progress: Progress, title: str) -> RenderableType:
+    """The live display: a header with counts and elapsed time, then what is in flight."""
+    from rich.console import Group
+    from rich.text import Text
+
+    done, flight, failures = progress.snapshot()
+    total = "?" if progress.total is None else str(progress.total)
+    lines = [
+        Text.assemble(
+            (f"{title}  ", "bold"),
+            (f"{done}/{total} resources", "cyan"),
+            f"  ·  {format_duration(progress.elapsed)} elapsed",
+        )
+    ]
+    for verb, kind, name, seconds in flight[:SHOWN_IN_FLIGHT]:
+        lines.append(Text(f"  {verb} {name} ({kind}) {format_duration(seconds)}", style="dim"))
+    if len(flight) > SHOWN_IN_FLIGHT:
+        lines.append(Text(f"  … and {len(flight) - SHOWN_IN_FLIGHT} more", style="dim"))
+    lines += [Text(f"  failed {f.name} ({f.type}): {f.message}", style="red") for f in failures]
+    return Group(*lines)

@@ -1,0 +1,58 @@
+"""The passphrase that encrypts a stack's secrets (when the secrets provider is ``passphrase``).
+
+Taken from PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE when set; otherwise read from
+``.marketplace-kit/passphrase``, generated there once (mode 0600) for a stack that does not exist
+yet, with a warning to keep it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from marketplace_kit.provision.errors import MissingPrerequisite
+from marketplace_kit.provision.settings import StackSettings
+
+PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only; never overwrite (O_EXCL)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def passphrase_env(
+    settings: StackSettings,
+    *,
+    may_generate: bool,
+    warn: Callable[[str], None],
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, str]:
+    """Environment variables that give the Pulumi CLI the stack's passphrase.
+
+    ``may_generate`` is false for commands that only read an existing stack: a passphrase made
+    up for an existing stack would not decrypt it.
+    """
+    if not settings.uses_passphrase or any(environ.get(var) for var in PASSPHRASE_VARS):
+        return {}
+    path = settings.passphrase_file
+    if not path.is_file():
+        if not may_generate:
+            raise MissingPrerequisite(
+                f"no passphrase for stack {settings.stack!r}: {path} does not exist; fix: "
+                "export PULUMI_CONFIG_PASSPHRASE with the passphrase the stack was created with"
+            )
+        _write_private(path, secrets.token_urlsafe(32) + "\n")
+        warn(
+            f"generated the passphrase that encrypts this stack's secrets in {path} "
+            "(mode 0600): keep a copy in your password manager; without it the stack's "
+            "secrets cannot be decrypted"
+        )
+    return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}

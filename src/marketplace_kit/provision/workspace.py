@@ -1,0 +1,95 @@
+"""Open a platform's stack through the Automation API: CLI, backend, secrets, config, plugins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from marketplace_kit.config import Platform
+from marketplace_kit.platform.versions import PULUMI_CLI_MINIMUM, PULUMI_PLUGINS
+from marketplace_kit.provision.aws_credentials import find_credentials
+from marketplace_kit.provision.cli import find_cli
+from marketplace_kit.provision.errors import NoStackError, no_aws_credentials
+from marketplace_kit.provision.secrets import passphrase_env
+from marketplace_kit.provision.settings import StackSettings, local_stack_exists, prepare_dirs
+
+if TYPE_CHECKING:
+    from pulumi import automation as auto
+
+# Plugins a target does not need (the local target never talks to AWS).
+UNUSED_PLUGINS = {"aws": frozenset(), "local": frozenset({"aws"})}
+
+
+def required_plugins(target: str) -> dict[str, str]:
+    """The provider plugins (name -> pinned version) a target's program uses."""
+    skip = UNUSED_PLUGINS.get(target, frozenset())
+    return {name: version for name, version in PULUMI_PLUGINS.items() if name not in skip}
+
+
+def stack_config(platform: Platform) -> dict[str, str]:
+    """Stack configuration the providers read (the program itself reads marketplace.yaml)."""
+    if platform.config.target == "aws":
+        return {"aws:region": platform.config.region}
+    return {}
+
+
+def require_aws_credentials(platform: Platform) -> None:
+    """Fail early, offline, when the aws target has no credentials to work with."""
+    if platform.config.target != "aws":
+        return
+    source, looked = find_credentials()
+    if source is None:
+        raise no_aws_credentials(looked)
+
+
+def open_stack(
+    platform: Platform,
+    settings: StackSettings,
+    *,
+    create: bool,
+    program: Callable[[], None] | None,
+    warn: Callable[[str], None],
+) -> auto.Stack:
+    """The stack, selected (or created when ``create``); ready for an engine run with ``program``.
+
+    Ready means: the stack config set and the pinned provider plugins installed. Every engine
+    operation (destroy and refresh too) runs the inline program, the Automation API's usual path.
+    """
+    from pulumi import automation as auto
+    from semver import VersionInfo
+
+    engine = program is not None
+    find_cli()
+    if engine:
+        require_aws_credentials(platform)
+    prepare_dirs(settings)
+    env = {"PULUMI_BACKEND_URL": settings.backend_url}
+    env |= passphrase_env(
+        settings, may_generate=create and not local_stack_exists(settings), warn=warn
+    )
+    workspace = auto.LocalWorkspace(
+        work_dir=str(settings.work_dir),
+        program=program,
+        env_vars=env,
+        secrets_provider=settings.secrets_provider,
+        project_settings=auto.ProjectSettings(name=settings.project, runtime="python"),
+        pulumi_command=auto.PulumiCommand(version=VersionInfo.parse(PULUMI_CLI_MINIMUM)),
+    )
+    if create:
+        stack = auto.Stack.create_or_select(settings.stack, workspace)
+    else:
+        try:
+            stack = auto.Stack.select(settings.stack, workspace)
+        except auto.StackNotFoundError:
+            raise NoStackError(
+                f"no stack {settings.stack!r} of project {settings.project!r} in "
+                f"{settings.backend_url}: nothing is deployed; fix: run `marketplace-kit up` "
+                "(or pass the --stack/--backend it was deployed with)"
+            ) from None
+    if engine:
+        config = stack_config(platform)
+        if config:
+            stack.set_all_config({key: auto.ConfigValue(value=v) for key, v in config.items()})
+        for name, version in required_plugins(platform.config.target).items():
+            workspace.install_plugin(name, version)
+    return stack

@@ -36,9 +36,9 @@ def _root(
 
 
 def _register_commands() -> None:
-    from marketplace_kit.cli import plan_cmd
+    from marketplace_kit.cli import estimate_cmds, plan_cmd
 
-    for module in (plan_cmd,):
+    for module in (plan_cmd, estimate_cmds):
         module.register(app)
 
 

@@ -1,0 +1,87 @@
+"""Human-readable renderings of the estimates (rich tables and one-line summaries)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from marketplace_kit.estimate.cost import CostReport
+from marketplace_kit.estimate.timeline import Timeline
+
+
+def minutes(seconds: float) -> str:
+    """``1242`` -> ``20m42s``."""
+    whole = round(seconds)
+    return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{whole}s"
+
+
+def print_cost(report: CostReport, console: Console) -> None:
+    """Cost lines, the total, what could not be priced, and the assumptions."""
+    table = Table(title=f"Monthly cost estimate ({report.region}, USD)")
+    table.add_column("resource")
+    table.add_column("type")
+    table.add_column("item")
+    table.add_column("$/month", justify="right")
+    for line in sorted(report.lines, key=lambda x: (-x.monthly_usd, x.resource, x.item)):
+        table.add_row(line.resource, _short(line.type), line.item, f"{line.monthly_usd:,.2f}")
+    table.add_section()
+    table.add_row("total", "", "", f"{report.total:,.2f}")
+    console.print(table)
+    console.print(f"{report.free} resources have no charge of their own.")
+    if report.unpriced:
+        console.print(f"[bold]Not priced ({len(report.unpriced)}), not included in the total:[/]")
+        for name, type_, why in report.unpriced:
+            console.print(f"  {name} ({type_}): {why}")
+    console.print("Assumptions:")
+    for a in report.assumptions:
+        if a.name in report.used_assumptions:
+            console.print(f"  {a.name} = {a.value:g}: {a.note}")
+    console.print(
+        f"On-demand list prices checked {report.checked}; sources per line in --format json."
+    )
+
+
+def print_timeline(timeline: Timeline, console: Console) -> None:
+    """The critical path, step by step, with what runs alongside each step."""
+    table = Table(title="Estimated `up` time: critical path")
+    table.add_column("finishes at", justify="right")
+    table.add_column("resource")
+    table.add_column("type")
+    table.add_column("takes", justify="right")
+    table.add_column("in parallel")
+    for step in timeline.critical_path:
+        beside = timeline.alongside(step)
+        shown = ", ".join(f"{s.resource.name} ({minutes(s.duration.seconds)})" for s in beside[:3])
+        more = f" +{len(beside) - 3} more" if len(beside) > 3 else ""
+        table.add_row(
+            minutes(step.finish), step.resource.name, _short(step.resource.type),
+            minutes(step.duration.seconds), shown + more,
+        )
+    console.print(table)
+    console.print(timeline_summary(timeline))
+    console.print("Durations per type and their sources: --format json, or data/durations.yaml.")
+
+
+def timeline_summary(timeline: Timeline) -> str:
+    """One line: total, serial time, and how many resources."""
+    return (
+        f"Estimated `up`: {minutes(timeline.total)} on the critical path of "
+        f"{len(timeline.critical_path)} steps ({len(timeline.steps)} resources; "
+        f"{minutes(timeline.serial)} if created one by one)."
+    )
+
+
+def summary_line(report: CostReport, timeline: Timeline) -> str:
+    """The one-line cost + time summary ``plan`` prints."""
+    unpriced = f", {len(report.unpriced)} unpriced" if report.unpriced else ""
+    return (
+        f"Estimated cost: ${report.total:,.2f}/month in {report.region}{unpriced} "
+        f"(marketplace-kit cost); `up` ≈ {minutes(timeline.total)} "
+        f"(marketplace-kit timeline)."
+    )
+
+
+def _short(type_: str) -> str:
+    """``aws:eks/nodeGroup:NodeGroup`` -> ``aws:NodeGroup``."""
+    provider, _, rest = type_.partition(":")
+    return f"{provider}:{rest.rsplit(':', 1)[-1]}"

@@ -1,0 +1,266 @@
+"""``init``, ``doctor``, ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs``.
+
+Thin commands over ``marketplace_kit.provision``; the Automation API and rich load inside them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from marketplace_kit.cli.common import ConfigOption, resolve_platform
+
+if TYPE_CHECKING:
+    from marketplace_kit.provision.operations import Outcome, Session
+    from marketplace_kit.provision.progress import Progress
+
+StackOption = Annotated[
+    str | None,
+    typer.Option("--stack", "-s", help="Stack name (default: the blueprint name)."),
+]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Pulumi state backend URL, e.g. s3://BUCKET or https://api.pulumi.com "
+        "(default: file://<config dir>/.marketplace-kit/state, no account needed).",
+    ),
+]
+SecretsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--secrets-provider",
+        help="How the stack's secrets are encrypted when it is created: passphrase (default; "
+        "PULUMI_CONFIG_PASSPHRASE or a generated .marketplace-kit/passphrase) or "
+        "awskms://alias/NAME?region=REGION.",
+    ),
+]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI, scripts).")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout (no live display).")
+]
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def _confirm(text: str) -> bool:
+    import click
+
+    typer.echo(text, err=True)
+    try:
+        return typer.confirm("Proceed?", default=False, err=True)
+    except click.exceptions.Abort:
+        return False
+
+
+def _live(progress: Progress, title: str) -> AbstractContextManager[object]:
+    @contextmanager
+    def shown() -> Iterator[None]:
+        from rich.console import Console
+        from rich.live import Live
+
+        from marketplace_kit.provision.progress import render
+
+        console = Console(stderr=True)
+        with Live(
+            get_renderable=lambda: render(progress, title),
+            console=console,
+            refresh_per_second=4,
+        ):
+            yield
+
+    return shown()
+
+
+def _quiet(progress: Progress, title: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def _session(
+    command: str,
+    config: Path | None,
+    stack: str | None,
+    backend: str | None,
+    secrets_provider: str | None = None,
+    yes: bool = True,
+    as_json: bool = False,
+) -> Session:
+    from marketplace_kit.provision.operations import Session
+    from marketplace_kit.provision.settings import resolve_settings
+
+    platform = resolve_platform(config)
+    return Session(
+        command=command,
+        platform=platform,
+        settings=resolve_settings(platform, stack, backend, secrets_provider),
+        display=_quiet if as_json else _live,
+        warn=_warn,
+        confirm=None if yes else _confirm,
+    )
+
+
+def _report(outcome: Outcome, as_json: bool, show_secrets: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(show_secrets), indent=2, default=str))
+    else:
+        from marketplace_kit.provision.summary import summary_lines
+
+        for line in summary_lines(outcome, show_secrets):
+            typer.echo(line)
+    if outcome.result == "cancelled":
+        raise typer.Exit(1)
+
+
+def preview(
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    secrets_provider: SecretsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what `up` would change in the real stack (runs the engine; changes nothing)."""
+    from marketplace_kit.provision import operations
+
+    session = _session("preview", config, stack, backend, secrets_provider, as_json=as_json)
+    _report(operations.preview(session), as_json)
+
+
+def up(
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    secrets_provider: SecretsOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create or update the platform: preview, confirm, then provision with live progress."""
+    from marketplace_kit.provision import operations
+
+    session = _session("up", config, stack, backend, secrets_provider, yes, as_json)
+    _report(operations.up(session), as_json)
+
+
+def destroy(
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Tear the platform down in one command.
+
+    Load balancers, volumes and Kafka resources that Kubernetes created go first, while the
+    cluster still runs, so nothing left behind keeps the VPC alive; then everything else.
+    """
+    from marketplace_kit.provision import operations
+
+    session = _session("destroy", config, stack, backend, None, yes, as_json)
+    _report(operations.destroy(session), as_json)
+
+
+def refresh(
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Read every resource back from the cloud and bring the stack's state in line with it."""
+    from marketplace_kit.provision import operations
+
+    session = _session("refresh", config, stack, backend, None, yes, as_json)
+    _report(operations.refresh(session), as_json)
+
+
+def outputs(
+    name: Annotated[
+        str | None, typer.Argument(help="Print only this output's raw value (e.g. for a file).")
+    ] = None,
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print secret outputs in plain text.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the stack's outputs (no cloud access needed)."""
+    from marketplace_kit.errors import KitError
+    from marketplace_kit.provision import operations
+
+    outcome = operations.outputs(_session("outputs", config, stack, backend, as_json=as_json))
+    if name is None:
+        _report(outcome, as_json, show_secrets)
+        return
+    if name not in outcome.outputs:
+        known = ", ".join(sorted(outcome.outputs)) or "none"
+        raise KitError(f"no output {name!r} in the stack (outputs: {known})")
+    value, secret = outcome.outputs[name]
+    if secret and not show_secrets:
+        raise KitError(f"output {name!r} is a secret; fix: add --show-secrets")
+    typer.echo(value if isinstance(value, str) else json.dumps(value))
+
+
+class Blueprint(StrEnum):
+    dev = "dev"
+    production = "production"
+    local = "local"
+
+
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write marketplace.yaml (created if missing).")
+    ] = Path("."),
+    name: Annotated[
+        str, typer.Option("--name", help="Platform name (DNS label; prefixes resources).")
+    ] = "marketplace",
+    blueprint: Annotated[
+        Blueprint, typer.Option("--blueprint", "-b", help="dev, production or local.")
+    ] = Blueprint.dev,
+    region: Annotated[str, typer.Option("--region", help="AWS region.")] = "us-east-1",
+) -> None:
+    """Start a platform: a commented marketplace.yaml and an empty services/ (never overwrites)."""
+    from marketplace_kit.provision.starter import write_starter
+
+    for path in write_starter(directory, name, blueprint.value, region):
+        typer.echo(f"wrote {path}")
+    typer.echo("next: marketplace-kit doctor, then marketplace-kit plan")
+
+
+def doctor(
+    config: ConfigOption = None,
+    stack: StackOption = None,
+    backend: BackendOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check this machine can provision: Pulumi CLI, AWS credentials/region or kube context."""
+    from marketplace_kit.provision.doctor import run_checks
+    from marketplace_kit.provision.settings import resolve_settings
+
+    platform = resolve_platform(config)
+    checks = run_checks(platform, resolve_settings(platform, stack, backend))
+    if as_json:
+        typer.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        marks = {"ok": "✓", "warn": "!", "fail": "✗"}
+        for check in checks:
+            typer.echo(f"{marks[check.status]} {check.name}: {check.detail}")
+            if check.fix:
+                typer.echo(f"    fix: {check.fix}")
+    if any(c.status == "fail" for c in checks):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, doctor, preview, up, destroy, refresh, outputs):
+        app.command()(command)

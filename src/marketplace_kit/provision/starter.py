@@ -1,0 +1,89 @@
+"""``marketplace-kit init``: a commented marketplace.yaml and an empty services/ directory.
+
+The comments show every setting with the value the chosen blueprint gives it, taken from the
+config model itself (so they cannot drift); nothing is written unless all of it can be.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from marketplace_kit.config import PLATFORM_FILE, PlatformConfig, parse_platform
+from marketplace_kit.errors import KitError
+
+HEADER = """\
+# marketplace.yaml: one event-driven marketplace platform (marketplace-kit).
+#
+#   marketplace-kit doctor    check this machine (Pulumi CLI, AWS credentials or kube context)
+#   marketplace-kit plan      what `up` would build, offline, in seconds
+#   marketplace-kit up        build it (asks before changing anything)
+#   marketplace-kit destroy   tear it all down
+#
+# The blueprint gives every setting below a default (dev: cheapest sensible AWS footprint;
+# production: 3 AZs, NAT per AZ, Multi-AZ RDS, 3 Kafka brokers; local: an existing kubeconfig
+# context such as kind or k3d). Uncomment a line to override it.
+"""
+TOP_KEYS = ("name", "blueprint", "region")
+SECTION_NOTES = {
+    "target": "aws, or local (an existing kubeconfig context)",
+    "image_registry": "where service images are pushed (e.g. an ECR registry URL)",
+    "network": "VPC: CIDR (/16 to /20), availability zones (2 or 3), NAT single or per_az",
+    "cluster": "EKS: version, node groups (on-demand, spot), API access CIDRs, admins",
+    "mesh": "Istio: ingress gateway replicas (2+ also gets a PodDisruptionBudget)",
+    "gateway": "hosts, TLS secret and rate limit of the ingress",
+    "eventbus": "Strimzi Kafka: brokers, storage, default partitions, retention",
+    "datastores": "RDS PostgreSQL (one database per service) and DocumentDB",
+    "observability": "logs (efk, loki or none), traces, metrics retention",
+    "services_dir": "where `marketplace-kit new-service` puts services",
+}
+
+
+def _commented(key: str, value: Any) -> str:
+    note = f"# {key}: {SECTION_NOTES[key]}\n" if key in SECTION_NOTES else ""
+    body = yaml.safe_dump({key: value}, sort_keys=False, default_flow_style=False)
+    return note + "".join(f"# {line}\n" for line in body.splitlines())
+
+
+def render_starter(name: str, blueprint: str, region: str) -> str:
+    """The text of a new marketplace.yaml (validated before it is returned)."""
+    chosen = {"name": name, "blueprint": blueprint, "region": region}
+    config: PlatformConfig = parse_platform(chosen, Path(PLATFORM_FILE))
+    effective = config.model_dump(mode="json")
+    parts = [HEADER, yaml.safe_dump(chosen, sort_keys=False)]
+    parts += ["\n" + _commented(k, v) for k, v in effective.items() if k not in TOP_KEYS]
+    text = "".join(parts)
+    parse_platform(yaml.safe_load(text), Path(PLATFORM_FILE))
+    return text
+
+
+def write_starter(directory: Path, name: str, blueprint: str, region: str) -> list[Path]:
+    """Write ``marketplace.yaml`` and ``services/.gitkeep`` into ``directory``; never overwrite."""
+    target = directory / PLATFORM_FILE
+    if target.exists():
+        raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
+    text = render_starter(name, blueprint, region)
+    directory.mkdir(parents=True, exist_ok=True)
+    services = directory / "services"
+    keep = services / ".gitkeep"
+    made_services = not services.exists()
+    fd, tmp = tempfile.mkstemp(prefix=".marketplace-", suffix=".yaml", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        services.mkdir(exist_ok=True)
+        if not keep.exists():
+            keep.touch()
+        os.link(tmp, target)  # fails if the file appeared meanwhile: never overwrite
+    except OSError as exc:
+        if made_services and services.is_dir():
+            keep.unlink(missing_ok=True)
+            services.rmdir()
+        raise KitError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        os.unlink(tmp)
+    return [target, keep]

@@ -36,9 +36,9 @@ def _root(
 
 
 def _register_commands() -> None:
-    from marketplace_kit.cli import estimate_cmds, plan_cmd, provision_cmds
+    from marketplace_kit.cli import estimate_cmds, plan_cmd, provision_cmds, render_cmd
 
-    for module in (plan_cmd, estimate_cmds, provision_cmds):
+    for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds):
         module.register(app)
 
 

@@ -1,0 +1,36 @@
+"""``marketplace-kit render``: the plan's Kubernetes manifests and Helm releases as YAML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marketplace_kit.cli.common import ConfigOption, resolve_platform
+
+
+def render(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory to write (created; must be empty).",
+                           file_okay=False)
+    ],
+    config: ConfigOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the contents of a non-empty --out directory.")
+    ] = False,
+) -> None:
+    """Write every Kubernetes object and Helm release of the plan as YAML under --out."""
+    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.render import render_plan
+
+    platform = resolve_platform(config)
+    graph = plan_platform(platform)
+    result = render_plan(graph, out, force=force)
+    typer.echo(
+        f"wrote {result.manifests} manifests and {result.releases} Helm releases to {result.out}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(render)

@@ -22,8 +22,9 @@ def render(
 ) -> None:
     """Write every Kubernetes object and Helm release of the plan as YAML under --out."""
     from marketplace_kit.blueprints.program import plan_platform
-    from marketplace_kit.render import render_plan
+    from marketplace_kit.render.writer import check_target, render_plan
 
+    check_target(out, force)  # before the plan: a refused --out costs nothing
     platform = resolve_platform(config)
     graph = plan_platform(platform)
     result = render_plan(graph, out, force=force)

@@ -15,6 +15,7 @@ _EXPORTS: dict[str, str] = {
     "ClusterArgs": "cluster",
     "LocalCluster": "cluster",
     "LocalClusterArgs": "cluster",
+    "NodeGroupArgs": "cluster",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -79,7 +79,8 @@ def render_files(resources: Iterable[PlannedResource]) -> tuple[dict[str, str], 
     return dict(sorted(files.items())), len(found), len(releases)
 
 
-def _check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool) -> None:
+    """Refuse a file, a non-empty directory without ``force``, and directories never to replace."""
     if out.exists() and not out.is_dir():
         raise KitError(f"render: {out} is a file; fix: give a directory for --out")
     if out.is_dir() and any(out.iterdir()):
@@ -100,7 +101,7 @@ def _check_target(out: Path, force: bool) -> None:
 
 def render_plan(resources: Iterable[PlannedResource], out: Path, *, force: bool) -> RenderResult:
     """Write every manifest and Helm release of a plan under ``out`` (replaced as a whole)."""
-    _check_target(out, force)
+    check_target(out, force)
     files, objects, releases = render_files(resources)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,54 @@
+"""The template engine behind ``new-service`` (and ``update-service``).
+
+Python API::
+
+    answers = make_answers(name="reviews", publishes=["review-events"])
+    render_service(answers, Path("services/reviews"))      # a new service, atomically
+    answers_from_file(Path("services/reviews/.marketplace-kit.yaml"))
+    render_files(answers)                                   # {path: text}, in memory
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from marketplace_kit.scaffold.answers import (
+    ANSWERS_FILE,
+    FIELD_TYPES,
+    Answers,
+    FieldSpec,
+    answers_from_file,
+    make_answers,
+)
+from marketplace_kit.scaffold.render import render_files
+from marketplace_kit.scaffold.template import Template, load_template, service_template
+from marketplace_kit.scaffold.write import WriteReport, write_new, write_over
+
+
+def render_service(answers: Answers, dest: Path, *, regenerate: bool = False) -> WriteReport:
+    """Render the service template into ``dest``.
+
+    A new service (the default) refuses an existing ``dest``. ``regenerate=True`` rewrites the
+    template-owned files of an existing service and keeps every team-owned file as it is.
+    """
+    template = service_template()
+    files = render_files(answers, template)
+    if regenerate:
+        return write_over(files, dest, template)
+    return write_new(files, dest)
+
+
+__all__ = [
+    "ANSWERS_FILE",
+    "FIELD_TYPES",
+    "Answers",
+    "FieldSpec",
+    "Template",
+    "WriteReport",
+    "answers_from_file",
+    "load_template",
+    "make_answers",
+    "render_files",
+    "render_service",
+    "service_template",
+]

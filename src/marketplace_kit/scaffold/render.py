@@ -1,0 +1,99 @@
+"""Rendering: answers + pinned versions -> {relative path: text}, deterministically, in memory.
+
+Jinja runs with StrictUndefined (a missing variable is a template bug, never an empty string).
+Path segments are templates too; a segment that renders empty drops the file (conditional
+files, cookiecutter/copier style).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jinja2
+
+from marketplace_kit import __version__
+from marketplace_kit.platform import versions
+from marketplace_kit.scaffold.answers import ANSWERS_FILE, Answers
+from marketplace_kit.scaffold.template import SUFFIX, Template, service_template
+
+
+def plural(word: str) -> str:
+    """A naive English plural for collection names (``category`` -> ``categories``)."""
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def camel(word: str) -> str:
+    """``order_line`` -> ``OrderLine``."""
+    return "".join(part.capitalize() for part in word.split("_"))
+
+
+def github_expression(expression: str) -> str:
+    """A GitHub Actions expression, ``${{ expression }}`` (Jinja would read it as its own)."""
+    return "${{ " + expression + " }}"
+
+
+def context(answers: Answers, template: Template) -> dict[str, Any]:
+    """Every variable the template sees."""
+    entity = answers.entity or ""
+    return {
+        "answers": answers,
+        "name": answers.name,
+        "package": answers.name.replace("-", "_"),
+        "title": " ".join(p.capitalize() for p in answers.name.split("-")),
+        "datastore": answers.datastore,
+        "has_db": answers.datastore != "none",
+        "document": answers.datastore == "documentdb",
+        "entity": entity,
+        "entity_class": camel(entity),
+        "collection": plural(entity) if entity else "",
+        "fields": answers.fields,
+        "publishes": answers.publishes,
+        "consumes": answers.consumes,
+        "events_topic": answers.publishes[0] if answers.publishes else "",
+        "has_kafka": bool(answers.publishes or answers.consumes),
+        "port": answers.port,
+        "route_prefix": answers.spec().route_prefix,
+        "owner": answers.owner,
+        "template_version": template.version,
+        "kit_version": __version__,
+        "v": versions,
+        "gh": github_expression,
+    }
+
+
+def _environment(template: Template) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template.root)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def render_files(answers: Answers, template: Template | None = None) -> dict[str, str]:
+    """Render every file of the template (plus the answers file) into memory, sorted by path."""
+    template = template or service_template()
+    env = _environment(template)
+    variables = context(answers, template)
+    out: dict[str, str] = {}
+    for source in template.files:
+        segments = [env.from_string(part).render(variables) for part in source.split("/")]
+        if any(not segment.strip() for segment in segments):
+            continue
+        target = "/".join(segments)
+        if target.endswith(SUFFIX):
+            target = target.removesuffix(SUFFIX)
+            text = env.get_template(source).render(variables)
+        else:
+            text = (template.root / source).read_text(encoding="utf-8")
+        out[target] = text
+    answers_with_version = answers.model_copy(update={"template_version": template.version})
+    out[ANSWERS_FILE] = answers_with_version.to_yaml()
+    return dict(sorted(out.items()))

@@ -1,0 +1,230 @@
+"""Cluster (EKS) and LocalCluster under the SDK mocks, through build_foundation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _plans import FoundationPlan, foundation, plan_foundation, platform_from
+
+from marketplace_kit.errors import ConfigError
+from marketplace_kit.plan import ResourceGraph, plan_program
+from marketplace_kit.plan.fakes import fake_arn, fake_id
+from marketplace_kit.platform import Cluster, ClusterArgs, NodeGroupArgs, versions
+from marketplace_kit.platform.cluster import LOG_TYPES
+
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+SUBNET = "aws:ec2/subnet:Subnet"
+PROVIDER = "pulumi:providers:kubernetes"
+
+
+@pytest.fixture(scope="module")
+def dev() -> FoundationPlan:
+    return foundation("dev")
+
+
+@pytest.fixture(scope="module")
+def graph(dev: FoundationPlan) -> ResourceGraph:
+    return dev.graph
+
+
+def _eks(graph: ResourceGraph) -> dict:
+    (eks,) = graph.of_type(EKS)
+    return eks.inputs
+
+
+def test_pinned_version_and_name(graph: ResourceGraph) -> None:
+    assert _eks(graph)["version"] == versions.KUBERNETES
+    assert _eks(graph)["name"] == "marketplace-dev"
+
+
+def test_nodes_only_in_private_subnets(graph: ResourceGraph) -> None:
+    subnets = graph.of_type(SUBNET)
+    private = {fake_id(SUBNET, s.name) for s in subnets if "-private-" in s.name}
+    public_urns = {s.urn for s in subnets if "-public-" in s.name}
+    assert len(private) == 2
+    groups = graph.of_type(NODE_GROUP)
+    assert {g.inputs["capacityType"] for g in groups} == {"ON_DEMAND", "SPOT"}
+    for group in groups:
+        assert set(group.inputs["subnetIds"]) == private
+        assert not public_urns & set(group.dependencies)
+    assert set(_eks(graph)["vpcConfig"]["subnetIds"]) == private
+
+
+def test_node_group_sizes_come_from_the_blueprint(graph: ResourceGraph) -> None:
+    spot = graph.named("marketplace-spot", NODE_GROUP).inputs
+    assert spot["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 4}
+    assert spot["instanceTypes"] == ["t3.large", "t3a.large", "m5.large"]
+    assert spot["amiType"] == versions.EKS_AMI_TYPE
+    production = foundation("production").graph
+    on_demand = production.named("marketplace-on-demand", NODE_GROUP).inputs
+    assert on_demand["scalingConfig"] == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
+    assert len(production.of_type("aws:ec2/natGateway:NatGateway")) == 3
+
+
+def test_secrets_envelope_encryption_with_a_rotating_key(graph: ResourceGraph) -> None:
+    (key,) = graph.of_type("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    encryption = _eks(graph)["encryptionConfig"]
+    assert encryption["resources"] == ["secrets"]
+    assert encryption["provider"]["keyArn"] == fake_arn(key.type, key.name, "us-east-1")
+    assert key.urn in graph.of_type(EKS)[0].dependencies
+
+
+def test_endpoint_private_only_by_default(graph: ResourceGraph) -> None:
+    vpc_config = _eks(graph)["vpcConfig"]
+    assert vpc_config["endpointPrivateAccess"] is True
+    assert vpc_config["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in vpc_config
+
+
+def test_public_endpoint_restricted_to_given_cidrs() -> None:
+    platform = platform_from({"cluster": {"public_access_cidrs": ["203.0.113.0/24"]}})
+    vpc_config = _eks(plan_foundation(platform).graph)["vpcConfig"]
+    assert vpc_config["endpointPublicAccess"] is True
+    assert vpc_config["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_control_plane_logging_into_a_log_group_with_retention(graph: ResourceGraph) -> None:
+    assert _eks(graph)["enabledClusterLogTypes"] == list(LOG_TYPES)
+    assert len(LOG_TYPES) == 5
+    (logs,) = graph.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert logs.inputs["name"] == "/aws/eks/marketplace-dev/cluster"
+    assert logs.inputs["retentionInDays"] > 0
+    assert logs.urn in graph.of_type(EKS)[0].dependencies
+
+
+def test_api_authentication_and_admin_access_entries() -> None:
+    admin = "arn:aws:iam::123456789012:role/platform-admins"
+    graph = plan_foundation(platform_from({"cluster": {"admin_principal_arns": [admin]}})).graph
+    assert _eks(graph)["accessConfig"]["authenticationMode"] == "API"
+    (entry,) = graph.of_type("aws:eks/accessEntry:AccessEntry")
+    (association,) = graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert entry.inputs["principalArn"] == association.inputs["principalArn"] == admin
+    assert association.inputs["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+    assert entry.urn in association.dependencies
+
+
+def test_oidc_provider_from_the_cluster_issuer(graph: ResourceGraph) -> None:
+    (oidc,) = graph.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    (eks,) = graph.of_type(EKS)
+    assert oidc.inputs["url"].startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    assert eks.urn in oidc.dependencies
+
+
+def test_managed_addons_at_pinned_versions(graph: ResourceGraph) -> None:
+    addons = {a.inputs["addonName"]: a for a in graph.of_type(ADDON)}
+    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"}
+    for name, addon in addons.items():
+        assert addon.inputs["addonVersion"] == versions.EKS_ADDONS[name]
+        assert addon.inputs["clusterName"] == "marketplace-dev"
+    assert _eks(graph)["bootstrapSelfManagedAddons"] is False
+
+
+def test_ebs_csi_driver_gets_an_irsa_role(graph: ResourceGraph) -> None:
+    ebs = graph.named("marketplace-aws-ebs-csi-driver", ADDON)
+    role = graph.named("marketplace-ebs-csi", "aws:iam/role:Role")
+    assert ebs.inputs["serviceAccountRoleArn"] == fake_arn(role.type, role.name, "us-east-1")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    (oidc,) = graph.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"]["Federated"] == fake_arn(oidc.type, oidc.name, "us-east-1")
+    issuer = oidc.inputs["url"].removeprefix("https://")
+    assert trust["Condition"]["StringEquals"] == {
+        f"{issuer}:sub": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+        f"{issuer}:aud": "sts.amazonaws.com",
+    }
+
+
+def test_dependency_edges(graph: ResourceGraph) -> None:
+    (eks,) = graph.of_type(EKS)
+    groups = graph.of_type(NODE_GROUP)
+    addon = {a.inputs["addonName"]: a for a in graph.of_type(ADDON)}
+    node_policies = [
+        r for r in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.name.startswith("marketplace-nodes-")
+    ]
+    assert len(node_policies) == 4
+    for group in groups:
+        assert eks.urn in group.dependencies
+        assert addon["vpc-cni"].urn in group.dependencies  # nodes need the CNI to get Ready
+        assert addon["kube-proxy"].urn in group.dependencies
+        assert {p.urn for p in node_policies} <= set(group.dependencies)
+    for name in ("coredns", "aws-ebs-csi-driver"):  # their pods need nodes
+        assert {g.urn for g in groups} <= set(addon[name].dependencies)
+    for name in ("vpc-cni", "kube-proxy"):  # nothing serialised that could run in parallel
+        assert not {g.urn for g in groups} & set(addon[name].dependencies)
+    cluster_policy = graph.named("marketplace-cluster-AmazonEKSClusterPolicy")
+    assert cluster_policy.urn in eks.dependencies
+
+
+def test_kubernetes_provider_from_the_cluster_outputs(dev: FoundationPlan) -> None:
+    graph = dev.graph
+    (provider,) = graph.of_type(PROVIDER)
+    (eks,) = graph.of_type(EKS)
+    component = graph.named("marketplace", "marketplace-kit:platform:Cluster")
+    assert provider.parent == component.urn
+    assert eks.urn in provider.dependencies
+    config = json.loads(provider.inputs["kubeconfig"])
+    user = config["users"][0]["user"]["exec"]
+    assert user["command"] == "aws"
+    assert user["args"][:4] == ["eks", "get-token", "--cluster-name", "marketplace-dev"]
+    assert config["clusters"][0]["cluster"]["server"].startswith("https://")
+    storage = graph.named("marketplace-gp3")
+    assert storage.provider == provider.urn
+    assert graph.named("marketplace-aws-ebs-csi-driver", ADDON).urn in storage.dependencies
+    assert storage.inputs["parameters"]["encrypted"] == "true"
+    assert storage.inputs["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "marketplace-kit"
+
+
+def test_foundation_contract(dev: FoundationPlan) -> None:
+    found = dev.foundation
+    assert found.target == "aws" and found.vpc_cidr == "10.0.0.0/16"
+    assert len(found.private_subnet_ids) == 2
+    assert found.oidc_provider_arn is not None and found.node_security_group_id is not None
+    ready = {r._name for r in found.ready}  # the logical names
+    assert {"marketplace-on-demand", "marketplace-spot", "marketplace-coredns"} <= ready
+
+
+def test_nodes_use_imdsv2_and_encrypted_volumes(graph: ResourceGraph) -> None:
+    (template,) = graph.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    ebs = template.inputs["blockDeviceMappings"][0]["ebs"]
+    assert ebs["encrypted"] == "true" and ebs["volumeType"] == "gp3"
+
+
+def test_children_parented_to_their_components(graph: ResourceGraph) -> None:
+    assert all(r.parent is not None for r in graph if r.custom)
+
+
+def test_local_cluster_is_only_a_provider() -> None:
+    plan = plan_foundation(
+        platform_from({"blueprint": "local", "cluster": {"kubeconfig_context": "kind-shop"}})
+    )
+    assert not [r for r in plan.graph if r.type.startswith("aws:")]
+    (provider,) = plan.graph.of_type(PROVIDER)
+    assert provider.inputs == {"context": "kind-shop"}
+    assert provider.parent == plan.graph.named("marketplace").urn
+    assert plan.foundation.target == "local" and plan.foundation.provider is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"public_access_cidrs": ["0.0.0.0/0"]}, "opens the API"),
+        ({"public_access_cidrs": ["nope"]}, "not an IPv4 CIDR"),
+        ({"node_groups": [NodeGroupArgs("a"), NodeGroupArgs("a")]}, "unique names"),
+        ({"node_groups": [NodeGroupArgs("a", min_size=3, desired_size=1)]}, "min <= desired"),
+        ({"addon_versions": {"vpc-cni": "v1"}}, "no version for add-ons"),
+        ({"private_subnet_ids": []}, "no private subnets"),
+    ],
+)
+def test_bad_cluster_args_fail_with_one_line(change: dict, problem: str) -> None:
+    args = {"vpc_id": "vpc-1", "private_subnet_ids": ["subnet-1", "subnet-2"], **change}
+    with pytest.raises(ConfigError, match=problem) as failure:
+        plan_program(lambda: Cluster("c", ClusterArgs(**args)))
+    assert "\n" not in str(failure.value) and str(failure.value).startswith("cluster: ")

@@ -74,6 +74,59 @@ def timeline(config: ConfigOption = None, format: FormatOption = ReportFormat.ta
     print_timeline(result, Console())
 
 
+def diagram(
+    config: ConfigOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write here instead of stdout.", dir_okay=False),
+    ] = None,
+    format: Annotated[
+        DiagramFormat,
+        typer.Option("--format", "-f", help="mermaid (renders on GitHub); svg/png via Graphviz."),
+    ] = DiagramFormat.mermaid,
+) -> None:
+    """The architecture as a diagram: layers, topics with publishers and consumers, services."""
+    from marketplace_kit.errors import KitError
+    from marketplace_kit.estimate.diagram import build, render
+
+    platform, graph = _plan(config)
+    data = render(build(graph, platform.services), format.value)
+    if out is None:
+        if format is not DiagramFormat.mermaid:
+            raise KitError(f"--format {format.value} is binary; fix: add --out FILE")
+        typer.echo(data.decode(), nl=False)
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KitError(f"{out}: cannot be written ({exc.strerror}); fix: check the path") from None
+    typer.echo(f"wrote {out}")
+
+
+def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
+    """Guardrails over the plan; exit 1 on any violation (one line per finding)."""
+    from marketplace_kit.estimate.checks import RULES, run_checks
+
+    platform, graph = _plan(config)
+    report = run_checks(graph, production=platform.config.blueprint == "production")
+    if format is ReportFormat.json:
+        _echo_json(report.to_dict())
+    else:
+        for f in report.findings:
+            typer.echo(f"{f.resource}: {f.rule}: {f.message}; fix: {f.fix}")
+        for note in report.notes:
+            typer.echo(f"note: {note}")
+        verdict = f"{len(report.findings)} violation(s)" if report.findings else "no violations"
+        typer.echo(f"{len(RULES)} rules over {len(graph)} resources: {verdict}.")
+    if report.findings:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(cost)
     app.command()(timeline)
+    app.command()(diagram)
+    app.command()(check)

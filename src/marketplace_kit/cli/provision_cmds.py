@@ -72,6 +72,12 @@ def _live(progress: Progress, title: str) -> AbstractContextManager[object]:
         from marketplace_kit.provision.progress import render
 
         console = Console(stderr=True)
+        if not console.is_terminal:  # CI logs: one line per engine run, at its end
+            try:
+                yield
+            finally:
+                console.print(render(progress, title))
+            return
         with Live(
             get_renderable=lambda: render(progress, title),
             console=console,

@@ -152,11 +152,11 @@ def render(progress: Progress, title: str) -> RenderableType:
     from rich.text import Text
 
     done, flight, failures = progress.snapshot()
-    total = "?" if progress.total is None else str(progress.total)
+    count = f"{done} resources" if progress.total is None else f"{done}/{progress.total} resources"
     lines = [
         Text.assemble(
             (f"{title}  ", "bold"),
-            (f"{done}/{total} resources", "cyan"),
+            (count, "cyan"),
             f"  ·  {format_duration(progress.elapsed)} elapsed",
         )
     ]

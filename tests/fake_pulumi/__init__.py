@@ -1,0 +1,1 @@
+"""A fake `pulumi` executable for the provisioning tests (see fake_pulumi.py and harness.py)."""

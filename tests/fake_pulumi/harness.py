@@ -1,0 +1,74 @@
+"""Put the fake `pulumi` on PATH for a test and read back what the kit asked of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(__file__).with_name("fake_pulumi.py")
+
+
+@dataclass
+class FakePulumi:
+    """The fake CLI of one test: its log, its program and its home."""
+
+    bin_dir: Path
+    log: Path
+    program: Path
+    home: Path
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every invocation: argv, cwd, env (in order)."""
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def commands(self) -> list[list[str]]:
+        """Each invocation's argv without the --non-interactive the SDK adds."""
+        return [[a for a in c["argv"] if a != "--non-interactive"] for c in self.calls()]
+
+    def engine_calls(self, verb: str) -> list[dict[str, Any]]:
+        """Invocations of one engine operation (preview, up, destroy, refresh)."""
+        return [c for c in self.calls() if verb in c["argv"][:2]]
+
+    def set_program(
+        self,
+        resources: list[dict[str, Any]],
+        outputs: dict[str, Any] | None = None,
+        secret_outputs: list[str] | None = None,
+    ) -> None:
+        """What "the program" registers on the next engine run."""
+        spec = {"resources": resources, "outputs": outputs or {},
+                "secret_outputs": secret_outputs or []}
+        self.program.write_text(json.dumps(spec))
+
+
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
+    """The fake `pulumi` first on PATH, a private HOME, fake AWS keys, no passphrase in env."""
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "pulumi"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{SCRIPT}" "$@"\n')
+    wrapper.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    fake = FakePulumi(bin_dir, tmp_path / "pulumi-calls.jsonl", tmp_path / "program.json", home)
+    fake.set_program([])
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(fake.log))
+    monkeypatch.setenv("FAKE_PULUMI_PROGRAM", str(fake.program))
+    monkeypatch.setenv("FAKE_PULUMI_STATE", str(tmp_path / "remote-state"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
+    for var in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
+                "PULUMI_ACCESS_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "KUBECONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return fake

@@ -1,0 +1,85 @@
+"""Shared helpers of the provisioning tests: run the real console entry point in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marketplace_kit.cli.app import main
+from marketplace_kit.provision.starter import write_starter
+
+# What "the program" registers in these tests (the real program is tested through `plan`).
+RESOURCES: list[dict[str, Any]] = [
+    {"type": "aws:ec2/vpc:Vpc", "name": "vpc", "inputs": {"cidrBlock": "10.0.0.0/16"}},
+    {"type": "aws:eks/cluster:Cluster", "name": "eks", "dependencies": ["vpc"]},
+    {"type": "kubernetes:helm.sh/v3:Release", "name": "istio-ingressgateway",
+     "inputs": {"chart": "gateway", "version": "1.27.1"}, "dependencies": ["eks"]},
+    {"type": "kubernetes:helm.sh/v3:Release", "name": "strimzi",
+     "inputs": {"chart": "strimzi-kafka-operator"}, "dependencies": ["eks"]},
+    {"type": "kubernetes:kafka.strimzi.io/v1:Kafka", "name": "events",
+     "dependencies": ["strimzi"]},
+    {"type": "kubernetes:kafka.strimzi.io/v1:KafkaTopic", "name": "order-events",
+     "dependencies": ["events"]},
+    {"type": "kubernetes:core/v1:Service", "name": "admin-lb",
+     "inputs": {"spec": {"type": "LoadBalancer"}}, "dependencies": ["eks"]},
+    {"type": "kubernetes:core/v1:Service", "name": "catalog",
+     "inputs": {"spec": {"type": "ClusterIP"}}, "dependencies": ["eks"]},
+    {"type": "kubernetes:core/v1:PersistentVolumeClaim", "name": "grafana-data",
+     "dependencies": ["eks"]},
+    {"type": "kubernetes:apps/v1:Deployment", "name": "catalog-app",
+     "dependencies": ["catalog", "order-events"]},
+]
+OUTPUTS = {"cluster_name": "marketplace-dev", "kubeconfig": "apiVersion: v1\nkind: Config\n"}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run_kit(
+    args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stdin: str = "",
+) -> Run:
+    """``marketplace-kit ARGS`` through the console entry point (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["marketplace-kit", *args])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    captured = capsys.readouterr()
+    code = stopped.value.code
+    return Run(code if isinstance(code, int) else (0 if code is None else 1), captured.out,
+               captured.err)
+
+
+def new_platform(directory: Path, blueprint: str = "dev") -> Path:
+    """A marketplace.yaml written by `init`'s code; its path."""
+    return write_starter(directory, "shop", blueprint, "eu-west-1")[0]
+
+
+Kit = Callable[..., Run]
+
+
+@pytest.fixture
+def kit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Kit:
+    """``kit(args, stdin="")`` runs marketplace-kit in-process."""
+
+    def run(args: list[str], stdin: str = "") -> Run:
+        return run_kit(args, monkeypatch, capsys, stdin)
+
+    return run

@@ -1,0 +1,97 @@
+"""destroy: what holds cloud resources Kubernetes made goes first, then everything else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake_pulumi.harness import FakePulumi, install
+from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+
+from marketplace_kit.provision.operations import dependents
+from marketplace_kit.provision.teardown import blockers
+
+__all__ = ["kit"]
+
+
+@pytest.fixture
+def deployed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit: Kit) -> tuple[FakePulumi, Path]:
+    fake = install(tmp_path, monkeypatch)
+    fake.set_program(RESOURCES, OUTPUTS)
+    config = new_platform(tmp_path / "shop")
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    return fake, config
+
+
+def _names(urns: list[str]) -> set[str]:
+    return {u.rsplit("::", 1)[-1] for u in urns}
+
+
+def test_destroy_releases_load_balancers_volumes_and_kafka_first(
+    deployed: tuple[FakePulumi, Path], kit: Kit
+) -> None:
+    fake, config = deployed
+    run = kit(["destroy", "-c", str(config), "--yes", "--json"])
+    assert run.code == 0, run.err
+    first, second = (c["argv"] for c in fake.engine_calls("destroy"))
+    targets = [first[i + 1] for i, a in enumerate(first) if a == "--target"]
+    assert _names(targets) == {
+        "istio-ingressgateway", "admin-lb", "grafana-data", "events", "order-events"
+    }
+    assert "--target-dependents" in first
+    assert "--target" not in second  # then the full destroy
+    phases = run.json()["phases"]
+    # catalog-app consumes a topic: released with it (a dependent), not left dangling
+    assert phases[0]["changes"] == {"delete": 6}
+    assert phases[1]["changes"] == {"delete": len(RESOURCES) + 1 - 6}
+    stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks"
+    assert json.loads((stacks / "shop" / "dev.json").read_text())["resources"] == []
+    again = kit(["destroy", "-c", str(config), "--yes"])
+    assert again.code == 0 and "nothing to destroy" in again.out
+
+
+def test_destroy_confirmation_names_what_goes_first(
+    deployed: tuple[FakePulumi, Path], kit: Kit
+) -> None:
+    fake, config = deployed
+    run = kit(["destroy", "-c", str(config)], stdin="no\n")
+    assert run.code == 1 and not fake.engine_calls("destroy")
+    assert f"{len(RESOURCES) + 1} resources to delete" in run.err
+    assert "deleted first" in run.err and "admin-lb" in run.err
+
+
+def test_destroy_without_blockers_is_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit: Kit
+) -> None:
+    fake = install(tmp_path, monkeypatch)
+    fake.set_program([r for r in RESOURCES[:2]])
+    config = new_platform(tmp_path / "shop")
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    run = kit(["destroy", "-c", str(config), "-y"])
+    assert run.code == 0 and "3 deleted" in run.out
+    assert len(fake.engine_calls("destroy")) == 1
+
+
+STATE = [
+    {"urn": "u:vpc", "type": "aws:ec2/vpc:Vpc"},
+    {"urn": "u:prov", "type": "pulumi:providers:kubernetes", "dependencies": ["u:vpc"]},
+    {"urn": "u:svc", "type": "kubernetes:core/v1:Service", "provider": "u:prov::id1",
+     "outputs": {"spec": {"type": "LoadBalancer"}}},
+    {"urn": "u:ip", "type": "kubernetes:core/v1:Service",
+     "inputs": {"spec": {"type": "ClusterIP"}}},
+    {"urn": "u:ing", "type": "kubernetes:networking.k8s.io/v1:Ingress"},
+    {"urn": "u:rel", "type": "kubernetes:helm.sh/v3:Release",
+     "inputs": {"chart": "nginx", "values": {"service": {"type": "LoadBalancer"}}}},
+    {"urn": "u:dns", "type": "aws:route53/record:Record", "dependencies": ["u:svc"]},
+    {"urn": "u:child", "type": "kubernetes:core/v1:ConfigMap", "parent": "u:rel"},
+]
+
+
+def test_blockers_and_their_dependents_from_state() -> None:
+    found = blockers(STATE)
+    assert [u for u, _ in found] == ["u:svc", "u:ing", "u:rel"]
+    assert "load balancer" in found[0][1]
+    assert dependents(STATE, ["u:svc", "u:rel"]) == ["u:svc", "u:rel", "u:dns", "u:child"]
+    # a provider reference ("urn::id") makes a dependent too
+    assert dependents(STATE, ["u:prov"]) == ["u:prov", "u:svc", "u:dns"]

@@ -1,0 +1,115 @@
+"""Failures users will hit: one line on stderr and an exit code per kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_pulumi.harness import FakePulumi, install
+from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+
+__all__ = ["kit"]
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
+    fake = install(tmp_path, monkeypatch)
+    fake.set_program(RESOURCES, OUTPUTS)
+    return fake
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return new_platform(tmp_path / "shop")
+
+
+def _one_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_no_pulumi_cli_says_how_to_install(
+    config: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 3
+    assert "curl -fsSL https://get.pulumi.com | sh" in _one_line(run.err)
+    assert not (config.parent / ".marketplace-kit").exists()  # nothing written
+
+
+def test_too_old_cli(fake: FakePulumi, config: Path, kit: Kit,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_PULUMI_VERSION", "3.100.0")
+    run = kit(["preview", "-c", str(config)])
+    assert run.code == 3 and "3.100.0 is older than 3.181.0" in _one_line(run.err)
+
+
+def test_no_aws_credentials_before_any_engine_run(
+    fake: FakePulumi, config: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 3
+    line = _one_line(run.err)
+    assert "no AWS credentials" in line and "aws configure" in line
+    assert fake.commands() == [["version"]]
+
+
+def test_credentials_rejected_by_the_provider(
+    fake: FakePulumi, config: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_PULUMI_FAIL", "credentials")
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 3 and "AWS provider rejected them" in _one_line(run.err)
+
+
+def test_locked_stack(fake: FakePulumi, config: Path, kit: Kit) -> None:
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    state = config.parent / ".marketplace-kit" / "state" / ".pulumi"
+    lock = state / "locks" / "organization" / "shop" / "dev"
+    lock.mkdir(parents=True)
+    (lock / "0b1d.json").write_text("{}")
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 4
+    line = _one_line(run.err)
+    assert "locked by another update" in line and str(state / "locks") in line
+
+
+def test_failed_resource_is_named_with_the_provider_message(
+    fake: FakePulumi, config: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_PULUMI_FAIL", "resource:vpc")
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 5
+    line = _one_line(run.err)
+    assert "vpc (aws:ec2/vpc:Vpc)" in line and "VpcLimitExceeded" in line
+    assert "failed vpc" in run.err  # the live display showed it too
+
+
+def test_wrong_passphrase(fake: FakePulumi, config: Path, kit: Kit,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "not-the-one")
+    run = kit(["outputs", "-c", str(config)])
+    assert run.code == 3 and "passphrase does not decrypt" in _one_line(run.err)
+
+
+def test_missing_passphrase_for_an_existing_stack_is_not_regenerated(
+    fake: FakePulumi, config: Path, kit: Kit
+) -> None:
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    passphrase = config.parent / ".marketplace-kit" / "passphrase"
+    passphrase.unlink()
+    run = kit(["up", "-c", str(config), "-y"])
+    assert run.code == 3 and "PULUMI_CONFIG_PASSPHRASE" in _one_line(run.err)
+    assert not passphrase.exists()
+
+
+def test_bad_options(fake: FakePulumi, config: Path, kit: Kit) -> None:
+    for args in (["--stack", "a b"], ["--backend", "ftp://x"],
+                 ["--secrets-provider", "rot13"]):
+        run = kit(["preview", "-c", str(config), *args])
+        assert run.code == 2 and args[0] in _one_line(run.err)
+    assert fake.commands() == []

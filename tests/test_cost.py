@@ -1,4 +1,4 @@
-"""The monthly cost estimate: prices from the shipped table, assumptions visible, unknowns listed."""
+"""The monthly cost estimate: shipped prices, visible assumptions, unknowns listed."""
 
 from __future__ import annotations
 

@@ -1,0 +1,35 @@
+"""Shared fixtures: real PostgreSQL and a real Kafka-protocol broker (tansu), one per session.
+
+Both come from ``marketplace_kit.devenv`` and listen on free loopback ports; tests that need a
+database of their own call ``postgres.create_database(name)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from marketplace_kit.devenv import Broker, Postgres
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A started PostgreSQL cluster (trust auth on 127.0.0.1), removed after the session."""
+    server = Postgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Broker]:
+    """A started tansu broker (memory storage) on a free port, stopped after the session."""
+    server = Broker()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

@@ -32,6 +32,9 @@ def plan(
     from marketplace_kit.plan.table import print_table
 
     print_table(graph, title=f"{platform.config.name} ({platform.config.blueprint} blueprint)")
+    from marketplace_kit.estimate.views import plan_summary
+
+    typer.echo(plan_summary(graph, platform.config.region))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from marketplace_kit.estimate.cost import CostReport
 from marketplace_kit.estimate.timeline import Timeline
+from marketplace_kit.plan.graph import ResourceGraph
 
 
 def minutes(seconds: float) -> str:
@@ -85,3 +86,17 @@ def _short(type_: str) -> str:
     """``aws:eks/nodeGroup:NodeGroup`` -> ``aws:NodeGroup``."""
     provider, _, rest = type_.partition(":")
     return f"{provider}:{rest.rsplit(':', 1)[-1]}"
+
+
+def plan_summary(graph: ResourceGraph, region: str) -> str:
+    """``summary_line`` for a plan; names the gap instead of failing when a region is unpriced."""
+    from marketplace_kit.errors import KitError
+    from marketplace_kit.estimate.cost import estimate
+    from marketplace_kit.estimate.timeline import critical_path
+
+    timeline = critical_path(graph)
+    try:
+        report = estimate(graph, region)
+    except KitError as exc:
+        return f"Estimated cost: unavailable ({exc}); `up` ≈ {minutes(timeline.total)}."
+    return summary_line(report, timeline)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from fake_pulumi.harness import FakePulumi, install
-from provision_support import OUTPUTS, RESOURCES, Kit, new_platform
+from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+
+__all__ = ["kit"]
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from marketplace_kit.estimate.reference import seed_design
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 
 PREFIX = "urn:pulumi:test::proj::"
+__all__ = ["blueprint", "res", "seed_design"]
 
 
 def res(
@@ -31,31 +33,6 @@ def res(
         inputs=inputs or {},
         custom=custom,
     )
-
-
-def seed_design() -> ResourceGraph:
-    """The seed's design: EKS, 3 on-demand t3.medium, MSK 3 x kafka.m5.large, one NAT per AZ."""
-    resources = [
-        res("aws:eks/cluster:Cluster", "eks"),
-        res(
-            "aws:eks/nodeGroup:NodeGroup", "workers",
-            {"instanceTypes": ["t3.medium"], "capacityType": "ON_DEMAND", "diskSize": 20,
-             "scalingConfig": {"desiredSize": 3, "minSize": 3, "maxSize": 3}},
-        ),
-        res(
-            "aws:msk/cluster:Cluster", "kafka",
-            {"numberOfBrokerNodes": 3,
-             "brokerNodeGroupInfo": {"instanceType": "kafka.m5.large",
-                                     "storageInfo": {"ebsStorageInfo": {"volumeSize": 100}}}},
-        ),
-    ]
-    for az in "abc":
-        resources.append(res("aws:ec2/eip:Eip", f"nat-ip-{az}"))
-        resources.append(res("aws:ec2/natGateway:NatGateway", f"nat-{az}"))
-        resources.append(
-            res("aws:ec2/subnet:Subnet", f"public-{az}", {"availabilityZone": f"us-east-1{az}"})
-        )
-    return ResourceGraph(resources)
 
 
 @cache

@@ -45,18 +45,17 @@ def print_cost(report: CostReport, console: Console) -> None:
 def print_timeline(timeline: Timeline, console: Console) -> None:
     """The critical path, step by step, with what runs alongside each step."""
     table = Table(title="Estimated `up` time: critical path")
-    table.add_column("finishes at", justify="right")
-    table.add_column("resource")
-    table.add_column("type")
-    table.add_column("takes", justify="right")
-    table.add_column("in parallel")
+    table.add_column("finishes at", justify="right", no_wrap=True)
+    table.add_column("resource", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("takes", justify="right", no_wrap=True)
+    table.add_column("in parallel (count: longest)")
     for step in timeline.critical_path:
         beside = timeline.alongside(step)
-        shown = ", ".join(f"{s.resource.name} ({minutes(s.duration.seconds)})" for s in beside[:3])
-        more = f" +{len(beside) - 3} more" if len(beside) > 3 else ""
+        longest = ", ".join(f"{s.resource.name} {minutes(s.duration.seconds)}" for s in beside[:2])
         table.add_row(
             minutes(step.finish), step.resource.name, _short(step.resource.type),
-            minutes(step.duration.seconds), shown + more,
+            minutes(step.duration.seconds), f"{len(beside)}: {longest}" if beside else "",
         )
     console.print(table)
     console.print(timeline_summary(timeline))

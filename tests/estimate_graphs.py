@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from marketplace_kit.estimate.reference import seed_design
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 
 PREFIX = "urn:pulumi:test::proj::"
-__all__ = ["blueprint", "res", "seed_design"]
+__all__ = ["PLATFORMS", "blueprint", "is_production", "res", "seed_design"]
 
 
 def res(
@@ -35,10 +38,27 @@ def res(
     )
 
 
+REFERENCE = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "marketplace.yaml"
+PLATFORMS = ["dev", "production", "reference"]
+
+
 @cache
 def blueprint(name: str) -> ResourceGraph:
-    """The plan of a built-in blueprint (planned once per test session)."""
+    """The plan of a built-in blueprint, or of the reference marketplace (planned once)."""
     from marketplace_kit.blueprints.program import plan_platform
-    from marketplace_kit.config import default_platform
+    from marketplace_kit.config import default_platform, load_platform
 
+    if name == "reference":
+        if not REFERENCE.is_file():
+            pytest.skip("the reference marketplace (examples/marketplace) is not in this build")
+        return plan_platform(load_platform(REFERENCE))
     return plan_platform(default_platform(name))
+
+
+def is_production(name: str) -> bool:
+    """Whether the production-only rules apply to a platform of PLATFORMS."""
+    if name == "reference":
+        from marketplace_kit.config import load_platform
+
+        return load_platform(REFERENCE).config.blueprint == "production"
+    return name == "production"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from estimate_graphs import blueprint, res
+from estimate_graphs import PLATFORMS, blueprint, is_production, res
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app
@@ -68,9 +68,9 @@ def _good() -> ResourceGraph:
     return _with(blueprint("production"), _deployment(), _pdb())
 
 
-@pytest.mark.parametrize("name", ["dev", "production"])
+@pytest.mark.parametrize("name", PLATFORMS)
 def test_blueprints_are_clean(name: str) -> None:
-    report = run_checks(blueprint(name), production=name == "production")
+    report = run_checks(blueprint(name), production=is_production(name))
     assert report.findings == []
 
 

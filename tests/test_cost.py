@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from estimate_graphs import blueprint, res, seed_design
+from estimate_graphs import PLATFORMS, blueprint, res, seed_design
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app
@@ -83,7 +83,7 @@ def test_volumes_and_the_gateway_load_balancer_are_priced() -> None:
     assert ("gateway", "load balancer public IPv4 x 1") in lines
 
 
-@pytest.mark.parametrize("name", ["dev", "production"])
+@pytest.mark.parametrize("name", PLATFORMS)
 def test_blueprints_are_fully_priced(name: str) -> None:
     report = estimate(blueprint(name), "us-east-1")
     assert report.unpriced == []

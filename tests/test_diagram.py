@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from estimate_graphs import blueprint, res
+from estimate_graphs import PLATFORMS, blueprint, res
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app
@@ -52,7 +52,7 @@ def test_service_specs_fill_in_without_acls() -> None:
     assert 'topic_item_events -->|"consumes"| svc_search' in text
 
 
-@pytest.mark.parametrize("name", ["dev", "production"])
+@pytest.mark.parametrize("name", PLATFORMS)
 def test_blueprint_diagram_has_every_layer(name: str) -> None:
     diagram = build(blueprint(name))
     for group in ("network", "cluster", "mesh & gateway", "event bus", "data stores",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from estimate_graphs import blueprint, res
+from estimate_graphs import PLATFORMS, blueprint, res
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app
@@ -71,7 +71,7 @@ def test_every_duration_cites_a_source() -> None:
         assert duration.source and duration.basis in ("measured", "documented", "estimate")
 
 
-@pytest.mark.parametrize("name", ["dev", "production"])
+@pytest.mark.parametrize("name", PLATFORMS)
 def test_blueprint_path_runs_through_the_eks_cluster(name: str) -> None:
     timeline = critical_path(blueprint(name))
     types = [s.resource.type for s in timeline.critical_path]

@@ -262,3 +262,23 @@ def test_policy_adapter_masks_secrets() -> None:
     adapted = graph_of(args)
     assert adapted.get(rds.urn).inputs["password"] == SECRET_MASK
     assert run_checks(adapted).findings == []
+
+
+def test_real_services_pass_and_show_in_the_diagram(tmp_path: Any) -> None:
+    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.config import load_platform
+    from marketplace_kit.estimate.diagram import build
+
+    (tmp_path / "marketplace.yaml").write_text("name: shop\nblueprint: production\n")
+    for name, key in (("orders", "publishes"), ("billing", "consumes")):
+        (tmp_path / "services" / name).mkdir(parents=True)
+        (tmp_path / "services" / name / "service.yaml").write_text(
+            f"name: {name}\n{key}: [order-events]\nimage: registry.example/{name}:1.0.0\n"
+        )
+    platform = load_platform(tmp_path / "marketplace.yaml")
+    graph = plan_platform(platform)
+    assert graph.of_type("kubernetes:apps/v1:Deployment")
+    assert run_checks(graph, production=True).findings == []
+    text = build(graph, platform.services).to_mermaid()
+    assert 'svc_orders -->|"publishes"| topic_order_events' in text
+    assert 'topic_order_events -->|"consumes"| svc_billing' in text

@@ -4,7 +4,9 @@
 A plan resource is a Kubernetes object when it is a managed (custom) resource whose type starts
 with ``kubernetes:`` and whose inputs carry ``apiVersion`` and ``kind``: built-in kinds and custom
 resources alike. Providers (``pulumi:providers:kubernetes``), Helm releases (no ``kind``) and
-``...Patch`` resources (partial objects) are not objects. The manifest is the resource's inputs:
+``...Patch`` resources (partial objects) are not objects; neither are the objects inside remote
+components such as ``kubernetes:yaml/v2:ConfigFile`` (the plan records the component, not what
+it expands to). The manifest is the resource's inputs:
 
 - keys sorted at every level, then ``apiVersion``, ``kind``, ``metadata`` first, so two renders
   of one plan are byte-identical;

@@ -1,0 +1,244 @@
+"""EventBus: Strimzi (operator + CRDs), a KRaft Kafka with node pools, topics, users with ACLs.
+
+CRD ownership: Helm installs a chart's ``crds/`` only on first install and never upgrades them,
+so the operator release skips them and the EventBus applies the CRD file of the pinned Strimzi
+release itself (``versions.STRIMZI_CRDS_URL``): moving the pin upgrades the CRDs with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from marketplace_kit.config import EventBusConfig
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.helm import helm_release
+from marketplace_kit.platform.meta import NO_SIDECAR, metadata
+
+LISTENER = "tls"
+LISTENER_PORT = 9093
+
+
+@dataclass(frozen=True)
+class KafkaClient:
+    """A service's use of the bus: the topics it writes and the topics it reads."""
+
+    name: str
+    publishes: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+
+
+@dataclass
+class EventBusArgs:
+    """Options of the event bus."""
+
+    namespace: str  # Kafka, its topics and users (the user Secrets land here, next to pods)
+    config: EventBusConfig
+    topics: list[str]
+    clients: list[KafkaClient]
+    cluster_name: str = "events"
+    operator_namespace: str = "strimzi"
+    encrypted_ebs: bool = False  # aws: an encrypted gp3 StorageClass for the brokers' volumes
+    storage_class: str | None = None  # an existing class instead (None: the cluster default)
+    operator_values: dict[str, Any] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the namespace
+
+
+class EventBus(pulumi.ComponentResource):
+    """Kafka for the platform's event streams, each service with exactly the ACLs it needs."""
+
+    def __init__(
+        self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("marketplace:platform:EventBus", name, None, opts)
+        self.crds = k8s.yaml.v2.ConfigFile(
+            "strimzi-crds",
+            file=versions.STRIMZI_CRDS_URL,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.operator = helm_release(
+            "strimzi-kafka-operator", versions.STRIMZI_OPERATOR,
+            namespace=args.operator_namespace, parent=self, skip_crds=True,
+            defaults={"watchNamespaces": [args.namespace], "replicas": 1},
+            values=args.operator_values,
+            depends_on=[self.crds, *args.depends_on],
+        )
+        storage_class = args.storage_class
+        self.storage_class: k8s.storage.v1.StorageClass | None = None
+        if args.encrypted_ebs:
+            self.storage_class = encrypted_gp3("kafka-encrypted-gp3", self)
+            storage_class = "kafka-encrypted-gp3"
+        after_operator = [self.operator, *([self.storage_class] if self.storage_class else [])]
+        cr_opts = pulumi.ResourceOptions(parent=self, depends_on=after_operator)
+        cfg = args.config
+        cluster, ns = args.cluster_name, args.namespace
+        self.kafka = k8s.apiextensions.CustomResource(
+            "kafka",
+            api_version=versions.STRIMZI_API,
+            kind="Kafka",
+            metadata=metadata(
+                cluster, ns, "event-bus",
+                annotations={"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
+            ),
+            spec=kafka_spec(cfg),
+            opts=cr_opts,
+        )
+        self.node_pools = [
+            k8s.apiextensions.CustomResource(
+                f"kafka-pool-{role}",
+                api_version=versions.STRIMZI_API,
+                kind="KafkaNodePool",
+                metadata=metadata(role, ns, "event-bus",
+                                  extra_labels={"strimzi.io/cluster": cluster}),
+                spec=node_pool_spec(role, replicas, cfg.broker_storage_gib, storage_class),
+                opts=cr_opts,
+            )
+            for role, replicas in (("controller", controller_replicas(cfg)),
+                                   ("broker", cfg.brokers))
+        ]
+        self.topics = {
+            topic: k8s.apiextensions.CustomResource(
+                f"topic-{topic}",
+                api_version=versions.STRIMZI_API,
+                kind="KafkaTopic",
+                metadata=metadata(topic, ns, "event-stream",
+                                  extra_labels={"strimzi.io/cluster": cluster}),
+                spec=topic_spec(cfg),
+                opts=cr_opts,
+            )
+            for topic in sorted(set(args.topics))
+        }
+        self.users = {
+            client.name: k8s.apiextensions.CustomResource(
+                f"kafka-user-{client.name}",
+                api_version=versions.STRIMZI_API,
+                kind="KafkaUser",
+                metadata=metadata(client.name, ns, "event-client",
+                                  extra_labels={"strimzi.io/cluster": cluster}),
+                spec=user_spec(client),
+                opts=cr_opts,
+            )
+            for client in args.clients
+        }
+        self.bootstrap_servers = f"{cluster}-kafka-bootstrap.{ns}.svc:{LISTENER_PORT}"
+        self.ca_secret = f"{cluster}-cluster-ca-cert"  # Strimzi's cluster CA (key ca.crt)
+        self.register_outputs(
+            {"bootstrap_servers": self.bootstrap_servers, "kafka_version": versions.KAFKA}
+        )
+
+
+def controller_replicas(cfg: EventBusConfig) -> int:
+    """A KRaft quorum of 3 when there are 3 or more brokers, else a single controller."""
+    return 3 if cfg.brokers >= 3 else 1
+
+
+def kafka_spec(cfg: EventBusConfig) -> dict[str, Any]:
+    """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization."""
+    replicas, min_isr = cfg.replicas, cfg.min_insync_replicas
+    return {
+        "kafka": {
+            "version": versions.KAFKA,
+            "listeners": [
+                {
+                    "name": LISTENER,
+                    "port": LISTENER_PORT,
+                    "type": "internal",
+                    "tls": True,
+                    "authentication": {"type": "scram-sha-512"},
+                }
+            ],
+            "authorization": {"type": "simple"},
+            "config": {
+                "offsets.topic.replication.factor": replicas,
+                "transaction.state.log.replication.factor": replicas,
+                "transaction.state.log.min.isr": min_isr,
+                "default.replication.factor": replicas,
+                "min.insync.replicas": min_isr,
+                "auto.create.topics.enable": False,
+            },
+        },
+        "entityOperator": {
+            "topicOperator": {},
+            "userOperator": {},
+            "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
+        },
+    }
+
+
+def node_pool_spec(
+    role: str, replicas: int, size_gib: int, storage_class: str | None
+) -> dict[str, Any]:
+    """A node pool of one role with a persistent claim (kept when the pool is deleted)."""
+    volume: dict[str, Any] = {
+        "id": 0,
+        "type": "persistent-claim",
+        "size": f"{size_gib if role == 'broker' else 10}Gi",
+        "deleteClaim": False,
+        "kraftMetadata": "shared",
+    }
+    if storage_class:
+        volume["class"] = storage_class
+    return {
+        "replicas": replicas,
+        "roles": [role],
+        "storage": {"type": "jbod", "volumes": [volume]},
+        "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
+    }
+
+
+def topic_spec(cfg: EventBusConfig) -> dict[str, Any]:
+    """Partitions, replicas, retention and min.insync.replicas of one event stream."""
+    return {
+        "partitions": cfg.partitions,
+        "replicas": cfg.replicas,
+        "config": {
+            "retention.ms": cfg.retention_hours * 3_600_000,
+            "min.insync.replicas": cfg.min_insync_replicas,
+        },
+    }
+
+
+def acls(client: KafkaClient) -> list[dict[str, Any]]:
+    """Write+Describe on published topics; Read+Describe on consumed ones and Read on the
+    consumer group named after the service. Nothing else."""
+    def topic(name: str, operations: list[str]) -> dict[str, Any]:
+        return {
+            "resource": {"type": "topic", "name": name, "patternType": "literal"},
+            "operations": operations,
+        }
+
+    rules = [topic(t, ["Write", "Describe"]) for t in client.publishes]
+    rules += [topic(t, ["Read", "Describe"]) for t in client.consumes]
+    if client.consumes:
+        rules.append(
+            {
+                "resource": {"type": "group", "name": client.name, "patternType": "literal"},
+                "operations": ["Read"],
+            }
+        )
+    return rules
+
+
+def user_spec(client: KafkaClient) -> dict[str, Any]:
+    """A SCRAM-SHA-512 user (password in a Secret named after the user) with its ACLs."""
+    return {
+        "authentication": {"type": "scram-sha-512"},
+        "authorization": {"type": "simple", "acls": acls(client)},
+    }
+
+
+def encrypted_gp3(name: str, parent: pulumi.Resource) -> k8s.storage.v1.StorageClass:
+    """An EBS gp3 StorageClass with encryption at rest (EBS CSI driver), volumes kept on delete."""
+    return k8s.storage.v1.StorageClass(
+        name,
+        metadata=metadata(name, None, "storage"),
+        provisioner="ebs.csi.aws.com",
+        parameters={"type": "gp3", "encrypted": "true"},
+        reclaim_policy="Retain",
+        volume_binding_mode="WaitForFirstConsumer",
+        allow_volume_expansion=True,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,202 @@
+"""ApiGateway: the Istio Gateway (TLS, HTTP->HTTPS), one route per service, a local rate limit.
+
+The gateway owns the whole routing table: one VirtualService (path prefix) and one
+DestinationRule (ISTIO_MUTUAL, outlier detection) per service, next to the Gateway they bind to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
+from marketplace_kit.platform.meta import metadata
+
+
+@dataclass(frozen=True)
+class Route:
+    """One service behind the gateway."""
+
+    service: str
+    prefix: str
+    port: int
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    """Defaults every route gets (timeouts and retries in the VirtualService)."""
+
+    timeout: str = "15s"
+    retry_attempts: int = 3
+    per_try_timeout: str = "5s"
+    retry_on: str = "5xx,reset,connect-failure,retriable-4xx"
+    outlier_consecutive_5xx: int = 5
+    outlier_interval: str = "10s"
+    outlier_ejection_time: str = "30s"
+    outlier_max_ejection_percent: int = 50
+
+
+@dataclass
+class ApiGatewayArgs:
+    """Options of the ingress."""
+
+    workload_namespace: str
+    routes: list[Route]
+    hosts: list[str] = field(default_factory=lambda: ["*"])
+    tls_secret: str = "marketplace-gateway-tls"  # a kubernetes.io/tls Secret in istio-ingress
+    rate_limit_per_second: int = 100
+    policy: RoutePolicy = RoutePolicy()
+    name: str = "marketplace"
+    # Istio's CRDs (ServiceMesh.crds_ready) and the gateway release (for its namespace).
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class ApiGateway(pulumi.ComponentResource):
+    """The public entry point of the platform."""
+
+    def __init__(
+        self, name: str, args: ApiGatewayArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("marketplace:platform:ApiGateway", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
+        self.gateway_ref = f"{INGRESS_NAMESPACE}/{args.name}"
+        self.gateway = k8s.apiextensions.CustomResource(
+            "gateway",
+            api_version=versions.ISTIO_NETWORKING_API,
+            kind="Gateway",
+            metadata=metadata(args.name, INGRESS_NAMESPACE, "gateway"),
+            spec=gateway_spec(args.hosts, args.tls_secret),
+            opts=child,
+        )
+        self.rate_limit = k8s.apiextensions.CustomResource(
+            "gateway-rate-limit",
+            api_version=versions.ISTIO_ENVOYFILTER_API,
+            kind="EnvoyFilter",
+            metadata=metadata(f"{args.name}-local-ratelimit", INGRESS_NAMESPACE, "gateway"),
+            spec=rate_limit_spec(args.rate_limit_per_second),
+            opts=child,
+        )
+        self.virtual_services: dict[str, k8s.apiextensions.CustomResource] = {}
+        self.destination_rules: dict[str, k8s.apiextensions.CustomResource] = {}
+        for route in args.routes:
+            host = f"{route.service}.{args.workload_namespace}.svc.cluster.local"
+            self.virtual_services[route.service] = k8s.apiextensions.CustomResource(
+                f"{route.service}-route",
+                api_version=versions.ISTIO_NETWORKING_API,
+                kind="VirtualService",
+                metadata=metadata(route.service, args.workload_namespace, "route"),
+                spec=virtual_service_spec(route, host, args.hosts, self.gateway_ref, args.policy),
+                opts=child,
+            )
+            self.destination_rules[route.service] = k8s.apiextensions.CustomResource(
+                f"{route.service}-destination",
+                api_version=versions.ISTIO_NETWORKING_API,
+                kind="DestinationRule",
+                metadata=metadata(route.service, args.workload_namespace, "route"),
+                spec=destination_rule_spec(host, args.policy),
+                opts=child,
+            )
+        self.register_outputs({"gateway": self.gateway_ref})
+
+
+def gateway_spec(hosts: list[str], tls_secret: str) -> dict[str, Any]:
+    """HTTPS on 443 with the TLS secret; HTTP on 80 only redirects to HTTPS."""
+    return {
+        "selector": dict(GATEWAY_SELECTOR),
+        "servers": [
+            {
+                "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                "hosts": list(hosts),
+                "tls": {"httpsRedirect": True},
+            },
+            {
+                "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                "hosts": list(hosts),
+                "tls": {"mode": "SIMPLE", "credentialName": tls_secret},
+            },
+        ],
+    }
+
+
+def virtual_service_spec(
+    route: Route, host: str, hosts: list[str], gateway: str, policy: RoutePolicy
+) -> dict[str, Any]:
+    """The service's path prefix on the gateway, with timeout and retries."""
+    return {
+        "hosts": list(hosts),
+        "gateways": [gateway],
+        "http": [
+            {
+                "name": route.service,
+                "match": [{"uri": {"prefix": route.prefix}}],
+                "route": [{"destination": {"host": host, "port": {"number": route.port}}}],
+                "timeout": policy.timeout,
+                "retries": {
+                    "attempts": policy.retry_attempts,
+                    "perTryTimeout": policy.per_try_timeout,
+                    "retryOn": policy.retry_on,
+                },
+            }
+        ],
+    }
+
+
+def destination_rule_spec(host: str, policy: RoutePolicy) -> dict[str, Any]:
+    """Mesh mTLS to the service and ejection of hosts that keep failing."""
+    return {
+        "host": host,
+        "trafficPolicy": {
+            "tls": {"mode": "ISTIO_MUTUAL"},
+            "outlierDetection": {
+                "consecutive5xxErrors": policy.outlier_consecutive_5xx,
+                "interval": policy.outlier_interval,
+                "baseEjectionTime": policy.outlier_ejection_time,
+                "maxEjectionPercent": policy.outlier_max_ejection_percent,
+            },
+        },
+    }
+
+
+def rate_limit_spec(per_second: int) -> dict[str, Any]:
+    """Envoy's local rate limit (token bucket per gateway pod) on the ingress gateway."""
+    always = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+    return {
+        "workloadSelector": {"labels": dict(GATEWAY_SELECTOR)},
+        "configPatches": [
+            {
+                "applyTo": "HTTP_FILTER",
+                "match": {
+                    "context": "GATEWAY",
+                    "listener": {
+                        "filterChain": {
+                            "filter": {"name": "envoy.filters.network.http_connection_manager"}
+                        }
+                    },
+                },
+                "patch": {
+                    "operation": "INSERT_BEFORE",
+                    "value": {
+                        "name": "envoy.filters.http.local_ratelimit",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.http."
+                            "local_ratelimit.v3.LocalRateLimit",
+                            "stat_prefix": "http_local_rate_limiter",
+                            "token_bucket": {
+                                "max_tokens": per_second,
+                                "tokens_per_fill": per_second,
+                                "fill_interval": "1s",
+                            },
+                            "filter_enabled": {"runtime_key": "local_rate_limit_enabled", **always},
+                            "filter_enforced": {
+                                "runtime_key": "local_rate_limit_enforced", **always
+                            },
+                        },
+                    },
+                },
+            }
+        ],
+    }

@@ -1,0 +1,51 @@
+"""The one Helm release helper every layer uses (cdk-eks-blueprints style).
+
+An add-on is a pinned chart (``versions.Chart``), a namespace and its own default values; the
+caller's values are deep-merged over those defaults. The release name is fixed (no random
+suffix) so Services and selectors the kit refers to have stable names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from marketplace_kit.blueprints.presets import deep_merge
+from marketplace_kit.platform.versions import Chart
+
+
+def helm_release(
+    name: str,
+    chart: Chart,
+    *,
+    namespace: str,
+    parent: pulumi.Resource,
+    defaults: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+    skip_crds: bool = False,
+    create_namespace: bool = True,
+    timeout_seconds: int = 600,
+) -> k8s.helm.v3.Release:
+    """A Helm release of a pinned chart with ``values`` deep-merged over ``defaults``."""
+    merged = deep_merge(dict(defaults or {}), dict(values or {}))
+    return k8s.helm.v3.Release(
+        name,
+        k8s.helm.v3.ReleaseArgs(
+            name=name,
+            chart=chart.name,
+            version=chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+            namespace=namespace,
+            create_namespace=create_namespace,
+            skip_crds=skip_crds,
+            values=merged,
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=timeout_seconds,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+    )

@@ -1,0 +1,145 @@
+"""Shared by the in-cluster layer tests: a reference platform, a hand-made Foundation, planning
+under the mocks, and validation of every Kubernetes object a plan holds."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Literal
+
+import kubernetes_validate
+import pulumi
+import pulumi_kubernetes as k8s
+from pydantic import BaseModel, ConfigDict
+
+from marketplace_kit.blueprints.foundation import Foundation
+from marketplace_kit.config import Platform, ServiceSpec, default_platform
+from marketplace_kit.plan import plan_program
+from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.platform import strimzi_models, versions
+
+KUBERNETES_SCHEMA = f"{versions.KUBERNETES}.0"
+
+SERVICES = (
+    ServiceSpec(name="user", path="/users", publishes=["user-events"]),
+    ServiceSpec(name="catalog", path="/products", datastore="documentdb",
+                publishes=["product-events"]),
+    ServiceSpec(name="order", path="/orders", publishes=["order-events"],
+                consumes=["payment-events", "product-events"]),
+    ServiceSpec(name="payment", path="/payments", publishes=["payment-events"],
+                consumes=["order-events"], replicas={"min": 1, "max": 4, "cpu_target": 60}),
+    ServiceSpec(name="notification", datastore="none",
+                consumes=["order-events", "payment-events", "user-events"]),
+)
+
+
+def marketplace(blueprint: str = "dev") -> Platform:
+    """The reference marketplace on one of the built-in blueprints."""
+    return Platform(config=default_platform(blueprint).config, services=SERVICES)
+
+
+def fake_foundation(target: Literal["aws", "local"] = "aws") -> Foundation:
+    """A Foundation as the cluster layer would hand it over (inside a program)."""
+    provider = k8s.Provider("k8s", kubeconfig="{}")
+    if target == "local":
+        return Foundation(target="local", provider=provider, cluster_name="kind-local")
+    out = pulumi.Output.from_input
+    return Foundation(
+        target="aws",
+        provider=provider,
+        cluster_name="marketplace-dev",
+        vpc_id=out("vpc-0123456789abcdef0"),
+        vpc_cidr="10.0.0.0/16",
+        private_subnet_ids=[out("subnet-a"), out("subnet-b")],
+        node_security_group_id=out("sg-nodes"),
+        oidc_provider_arn=out("arn:aws:iam::123456789012:oidc-provider/oidc.eks.example/id/X"),
+        oidc_issuer_url=out("https://oidc.eks.example/id/X"),
+    )
+
+
+def plan(body: Callable[[], Any]) -> ResourceGraph:
+    """Plan a program body under the mocks."""
+    return plan_program(lambda: (body(), None)[1])
+
+
+def kube_object(resource: PlannedResource) -> dict[str, Any] | None:
+    """The Kubernetes object of a planned resource (None for Helm releases, providers...)."""
+    inputs = resource.inputs
+    if not resource.type.startswith("kubernetes:") or "kind" not in inputs:
+        return None
+    obj = {k: v for k, v in inputs.items() if v != SECRET_MASK}
+    return obj
+
+
+def kube_objects(graph: ResourceGraph) -> list[dict[str, Any]]:
+    """Every Kubernetes object in a plan."""
+    return [o for r in graph if (o := kube_object(r)) is not None]
+
+
+class _ServiceMonitorEndpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    port: str
+    path: str
+    interval: str
+
+
+class _ServiceMonitorSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    selector: dict[str, dict[str, str]]
+    endpoints: list[_ServiceMonitorEndpoint]
+
+
+class _ServiceMonitor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    apiVersion: Literal["monitoring.coreos.com/v1"]
+    kind: Literal["ServiceMonitor"]
+    metadata: dict[str, Any]
+    spec: _ServiceMonitorSpec
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+@cache
+def _istio_model(api_version: str, kind: str) -> type[Any]:
+    group, version = api_version.split("/")
+    module = importlib.import_module(f"cloudcoil.models.istio.{group.split('.')[0]}.{version}")
+    return getattr(module, kind)
+
+
+def validate(obj: dict[str, Any]) -> None:
+    """Validate one object: built-ins strictly against the Kubernetes schema, Istio kinds with
+    cloudcoil (round trip must keep every field), Strimzi kinds with the kit's models."""
+    api = obj["apiVersion"]
+    if api.startswith("kafka.strimzi.io/"):
+        strimzi_models.validate(obj)
+    elif ".istio.io/" in api:
+        model = _istio_model(api, obj["kind"]).model_validate(obj)
+        dumped = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+        assert _prune(dumped) == _prune(obj), f"unknown Istio fields in {obj['kind']}"
+    elif api.startswith("monitoring.coreos.com/"):
+        _ServiceMonitor.model_validate(obj)
+    else:
+        kubernetes_validate.validate(json.loads(json.dumps(obj)), KUBERNETES_SCHEMA, strict=True)
+
+
+def validate_all(graph: ResourceGraph) -> int:
+    """Validate every object of a plan; return how many there were."""
+    objects = kube_objects(graph)
+    for obj in objects:
+        validate(obj)
+    return len(objects)
+
+
+def depends_on(graph: ResourceGraph, resource: PlannedResource, target: PlannedResource) -> bool:
+    """Whether ``resource`` (or a component it sits in) declares a dependency on ``target``."""
+    chain = [resource, *graph.ancestors(resource.urn)]
+    return any(target.urn in r.dependencies for r in chain)

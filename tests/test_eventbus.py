@@ -1,0 +1,156 @@
+"""EventBus under the mocks: CRD ownership, ordering, KRaft node pools, topics, exact ACLs."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from incluster_support import depends_on, fake_foundation, plan, validate_all
+
+from marketplace_kit.config import EventBusConfig
+from marketplace_kit.platform import strimzi_models, versions
+from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient, acls
+
+CLIENTS = [
+    KafkaClient("order", publishes=("order-events",), consumes=("payment-events",)),
+    KafkaClient("payment", publishes=("payment-events",), consumes=("order-events",)),
+    KafkaClient("audit", consumes=("order-events", "payment-events")),
+    KafkaClient("outbox", publishes=("order-events",)),  # a second publisher of one topic
+]
+TOPICS = ["order-events", "payment-events", "order-events"]
+
+
+def _graph(brokers: int = 3, encrypted: bool = True) -> object:
+    def body() -> None:
+        provider = fake_foundation("local").provider
+        EventBus(
+            "eventbus",
+            EventBusArgs(namespace="shop", config=EventBusConfig(brokers=brokers), topics=TOPICS,
+                         clients=CLIENTS, encrypted_ebs=encrypted),
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+
+    return plan(body)
+
+
+@pytest.fixture(scope="module")
+def three() -> object:
+    return _graph(3)
+
+
+def test_operator_skips_crds_and_the_bus_owns_them(three) -> None:
+    operator = three.named("strimzi-kafka-operator")
+    assert operator.inputs["skipCrds"] is True
+    assert operator.inputs["version"] == versions.STRIMZI
+    assert operator.inputs["values"]["watchNamespaces"] == ["shop"]
+    crds = three.named("strimzi-crds")
+    assert crds.type == "kubernetes:yaml/v2:ConfigFile"
+    assert crds.inputs["file"].endswith(f"/{versions.STRIMZI}/strimzi-crds-{versions.STRIMZI}.yaml")
+    assert crds.urn in operator.dependencies
+
+
+def test_custom_resources_wait_for_the_operator(three) -> None:
+    operator = three.named("strimzi-kafka-operator")
+    for type_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
+        found = three.of_type(f"kubernetes:kafka.strimzi.io/v1:{type_}")
+        assert found
+        assert all(depends_on(three, r, operator) for r in found), type_
+
+
+def test_kafka_is_kraft_with_node_pools(three) -> None:
+    kafka = three.named("kafka").inputs
+    assert kafka["metadata"]["annotations"] == {
+        "strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"
+    }
+    spec = kafka["spec"]
+    assert spec["kafka"]["version"] == versions.KAFKA
+    assert versions.KAFKA in versions.STRIMZI_KAFKA_VERSIONS
+    (listener,) = spec["kafka"]["listeners"]
+    assert listener["tls"] is True and listener["authentication"] == {"type": "scram-sha-512"}
+    assert spec["kafka"]["authorization"] == {"type": "simple"}
+    assert spec["kafka"]["config"]["min.insync.replicas"] == 2
+    assert set(spec["entityOperator"]) >= {"topicOperator", "userOperator"}
+    assert "zookeeper" not in spec and "replicas" not in spec["kafka"]
+    pools = {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in
+             three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaNodePool")}
+    assert pools["controller"]["roles"] == ["controller"] and pools["controller"]["replicas"] == 3
+    assert pools["broker"]["roles"] == ["broker"] and pools["broker"]["replicas"] == 3
+    volume = pools["broker"]["storage"]["volumes"][0]
+    assert volume["type"] == "persistent-claim" and volume["class"] == "kafka-encrypted-gp3"
+    storage_class = three.named("kafka-encrypted-gp3").inputs
+    assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
+
+
+def test_topics_once_with_seed_defaults(three) -> None:
+    topics = three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaTopic")
+    assert sorted(t.inputs["metadata"]["name"] for t in topics) == ["order-events",
+                                                                    "payment-events"]
+    spec = topics[0].inputs["spec"]
+    assert spec["partitions"] == 3 and spec["replicas"] == 3
+    assert spec["config"] == {"retention.ms": 7 * 24 * 3_600_000, "min.insync.replicas": 2}
+    assert topics[0].inputs["metadata"]["labels"]["strimzi.io/cluster"] == "events"
+
+
+def test_one_broker_scales_down_consistently() -> None:
+    graph = _graph(1, encrypted=False)
+    (topic, *_) = graph.of_type("kubernetes:kafka.strimzi.io/v1:KafkaTopic")
+    assert topic.inputs["spec"]["replicas"] == 1
+    assert topic.inputs["spec"]["config"]["min.insync.replicas"] == 1
+    config = graph.named("kafka").inputs["spec"]["kafka"]["config"]
+    assert config["default.replication.factor"] == 1 and config["min.insync.replicas"] == 1
+    assert config["offsets.topic.replication.factor"] == 1
+    pools = graph.of_type("kubernetes:kafka.strimzi.io/v1:KafkaNodePool")
+    assert {p.inputs["spec"]["replicas"] for p in pools} == {1}
+    assert not graph.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    validate_all(graph)
+
+
+def _rules(graph: object, user: str) -> set[tuple[str, str, str]]:
+    spec = graph.named(f"kafka-user-{user}").inputs["spec"]
+    assert spec["authentication"] == {"type": "scram-sha-512"}
+    return {
+        (rule["resource"]["type"], rule["resource"]["name"], op)
+        for rule in spec["authorization"]["acls"]
+        for op in rule["operations"]
+    }
+
+
+def test_acls_are_exactly_what_each_service_needs(three) -> None:
+    assert _rules(three, "order") == {
+        ("topic", "order-events", "Write"), ("topic", "order-events", "Describe"),
+        ("topic", "payment-events", "Read"), ("topic", "payment-events", "Describe"),
+        ("group", "order", "Read"),
+    }
+    assert _rules(three, "audit") == {
+        ("topic", "order-events", "Read"), ("topic", "order-events", "Describe"),
+        ("topic", "payment-events", "Read"), ("topic", "payment-events", "Describe"),
+        ("group", "audit", "Read"),
+    }
+    # A pure publisher gets no group and no read.
+    assert _rules(three, "outbox") == {("topic", "order-events", "Write"),
+                                       ("topic", "order-events", "Describe")}
+    assert all(r["resource"]["patternType"] == "literal" for r in acls(CLIENTS[0]))
+
+
+def test_every_object_validates(three) -> None:
+    assert validate_all(three) == 1 + 2 + 2 + 4 + 1  # Kafka, pools, topics, users, class
+
+
+def test_models_reject_v1beta2_shapes() -> None:
+    with pytest.raises(ValueError):
+        strimzi_models.validate({
+            "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+            "metadata": {"name": "t"}, "spec": {"partitions": 1, "replicas": 1},
+        })
+    with pytest.raises(ValueError):  # zookeeper and spec.kafka.replicas are gone in v1
+        strimzi_models.validate({
+            "apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka", "metadata": {"name": "k"},
+            "spec": {"kafka": {"version": versions.KAFKA, "replicas": 3, "listeners": [
+                {"name": "tls", "port": 9093, "type": "internal", "tls": True}]},
+                "zookeeper": {"replicas": 3}},
+        })
+    with pytest.raises(ValueError):  # a Kafka version the pinned Strimzi does not support
+        strimzi_models.validate({
+            "apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka", "metadata": {"name": "k"},
+            "spec": {"kafka": {"version": "3.9.0", "listeners": [
+                {"name": "tls", "port": 9093, "type": "internal", "tls": True}]}},
+        })

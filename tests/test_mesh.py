@@ -1,0 +1,82 @@
+"""ServiceMesh under the mocks: pinned charts, ordering, STRICT mTLS, tracing, gateway PDB."""
+
+from __future__ import annotations
+
+import pulumi
+from incluster_support import depends_on, fake_foundation, plan, validate_all
+
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh import ServiceMesh, ServiceMeshArgs
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def _mesh(**kwargs: object) -> object:
+    def body() -> None:
+        provider = fake_foundation("local").provider
+        args = ServiceMeshArgs(workload_namespace="shop", **kwargs)  # type: ignore[arg-type]
+        ServiceMesh("mesh", args, pulumi.ResourceOptions(providers=[provider]))
+
+    return plan(body)
+
+
+def test_charts_are_pinned_and_ordered() -> None:
+    graph = _mesh(tracing_host="otel.observability.svc.cluster.local")
+    releases = {r.name: r for r in graph.of_type(RELEASE)}
+    assert set(releases) == {"istio-base", "istiod", "istio-ingressgateway"}
+    for release, chart in [("istio-base", versions.ISTIO_BASE), ("istiod", versions.ISTIOD),
+                           ("istio-ingressgateway", versions.ISTIO_GATEWAY)]:
+        inputs = releases[release].inputs
+        assert inputs["chart"] == chart.name and inputs["version"] == versions.ISTIO
+        assert inputs["repositoryOpts"] == {"repo": chart.repository}
+        assert inputs["name"] == release  # fixed release names, no random suffix
+    assert releases["istio-base"].urn in releases["istiod"].dependencies
+    assert releases["istiod"].urn in releases["istio-ingressgateway"].dependencies
+    assert validate_all(graph) >= 4
+
+
+def test_strict_mtls_and_injection() -> None:
+    graph = _mesh()
+    peer = graph.named("mesh-mtls-strict")
+    assert peer.type == "kubernetes:security.istio.io/v1:PeerAuthentication"
+    assert peer.inputs["metadata"]["namespace"] == "istio-system"
+    assert peer.inputs["spec"] == {"mtls": {"mode": "STRICT"}}
+    assert depends_on(graph, peer, graph.named("istio-base"))
+    namespace = graph.named("workload-namespace").inputs["metadata"]
+    assert namespace["name"] == "shop"
+    assert namespace["labels"]["istio-injection"] == "enabled"
+    assert namespace["labels"]["app.kubernetes.io/part-of"] == "marketplace"
+
+
+def test_tracing_goes_to_the_collector() -> None:
+    host = "otel.observability.svc.cluster.local"
+    graph = _mesh(tracing_host=host)
+    telemetry = graph.named("mesh-tracing")
+    assert telemetry.inputs["spec"]["tracing"][0]["providers"] == [{"name": "otel"}]
+    assert depends_on(graph, telemetry, graph.named("istio-base"))
+    mesh_config = graph.named("istiod").inputs["values"]["meshConfig"]
+    assert mesh_config["extensionProviders"] == [
+        {"name": "otel", "opentelemetry": {"service": host, "port": 4317}}
+    ]
+    assert not [r for r in _mesh() if r.name == "mesh-tracing"]
+
+
+def test_gateway_replicas_and_pdb() -> None:
+    single = _mesh(gateway_replicas=1)
+    assert not single.of_type("kubernetes:policy/v1:PodDisruptionBudget")
+    assert single.named("istio-ingressgateway").inputs["values"]["replicaCount"] == 1
+    double = _mesh(gateway_replicas=2)
+    values = double.named("istio-ingressgateway").inputs["values"]
+    assert values["replicaCount"] == 2 and values["autoscaling"]["minReplicas"] == 2
+    (pdb,) = double.of_type("kubernetes:policy/v1:PodDisruptionBudget")
+    assert pdb.inputs["spec"] == {"minAvailable": 1,
+                                  "selector": {"matchLabels": {"istio": "ingressgateway"}}}
+    validate_all(double)
+
+
+def test_user_values_deep_merge_over_defaults() -> None:
+    user = {"meshConfig": {"accessLogFile": "/dev/stdout"}}
+    graph = _mesh(tracing_host="otel", istiod_values=user)
+    mesh_config = graph.named("istiod").inputs["values"]["meshConfig"]
+    assert mesh_config["accessLogFile"] == "/dev/stdout"
+    assert mesh_config["enableTracing"] is True  # the default survives the merge

@@ -8,10 +8,7 @@ from marketplace_kit.config import Platform
 def build_platform(platform: Platform) -> None:
     """Register every resource of a platform (inside a Pulumi program)."""
     from marketplace_kit.blueprints.base import build_foundation
+    from marketplace_kit.blueprints.in_cluster import build_in_cluster
 
     foundation = build_foundation(platform)
-    try:
-        from marketplace_kit.blueprints.in_cluster import build_in_cluster
-    except ModuleNotFoundError:  # the in-cluster layers are not in this build yet
-        return
     build_in_cluster(platform, foundation)

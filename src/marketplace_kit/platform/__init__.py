@@ -16,6 +16,22 @@ _EXPORTS: dict[str, str] = {
     "LocalCluster": "cluster",
     "LocalClusterArgs": "cluster",
     "NodeGroupArgs": "cluster",
+    "ServiceMesh": "mesh",
+    "ServiceMeshArgs": "mesh",
+    "ApiGateway": "gateway",
+    "ApiGatewayArgs": "gateway",
+    "Route": "gateway",
+    "EventBus": "eventbus",
+    "EventBusArgs": "eventbus",
+    "KafkaClient": "eventbus",
+    "Datastores": "datastores",
+    "DatastoresArgs": "datastores",
+    "DatabaseClient": "datastores",
+    "Observability": "observability",
+    "ObservabilityArgs": "observability",
+    "MarketplaceService": "service",
+    "MarketplaceServiceArgs": "service",
+    "KafkaAccess": "service",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -39,6 +39,7 @@ EKS_AMI_TYPE = "AL2023_x86_64_STANDARD"
 PULUMI_PLUGINS: dict[str, str] = {
     "aws": "7.51.1",  # pulumi-aws on PyPI, same version as the plugin
     "kubernetes": "4.34.2",  # pulumi-kubernetes on PyPI
+    "random": "4.21.4",  # pulumi-random on PyPI
 }
 
 # Oldest Pulumi CLI the kit drives: 3.181.0 added `--client` for inline programs on refresh and

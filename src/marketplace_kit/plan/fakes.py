@@ -89,6 +89,10 @@ TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:docdb/cluster:Cluster": _docdb_cluster,
     "aws:ec2/launchTemplate:LaunchTemplate": lambda name, h, region: {"latestVersion": 1},
+    # A generated password (a secret output): tests assert it never shows in the plan JSON.
+    "random:index/randomPassword:RandomPassword": lambda name, h, region: {
+        "result": f"fake-password-{h[:20]}"
+    },
 }
 
 

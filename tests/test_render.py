@@ -158,9 +158,12 @@ def test_two_renders_are_byte_identical(graph: ResourceGraph, tmp_path: Path) ->
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
 
 
-def test_dev_blueprint_manifests_validate_against_kubernetes_schemas(tmp_path: Path) -> None:
-    graph = full_plan("dev")
-    out = tmp_path / "dev"
+@pytest.mark.parametrize("blueprint", ["dev", "production"])
+def test_blueprint_manifests_validate_against_kubernetes_schemas(
+    blueprint: str, tmp_path: Path
+) -> None:
+    graph = full_plan(blueprint)
+    out = tmp_path / blueprint
     result = render_plan(graph, out, force=False)
     validated, custom = [], []
     for file in sorted(out.rglob("*.yaml")):

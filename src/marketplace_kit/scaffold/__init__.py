@@ -20,6 +20,7 @@ from marketplace_kit.scaffold.answers import (
     answers_from_file,
     make_answers,
 )
+from marketplace_kit.scaffold.base import with_base
 from marketplace_kit.scaffold.render import render_files
 from marketplace_kit.scaffold.template import Template, load_template, service_template
 from marketplace_kit.scaffold.write import WriteReport, write_new, write_over
@@ -32,7 +33,7 @@ def render_service(answers: Answers, dest: Path, *, regenerate: bool = False) ->
     template-owned files of an existing service and keeps every team-owned file as it is.
     """
     template = service_template()
-    files = render_files(answers, template)
+    files = with_base(render_files(answers, template))  # the merge base of update-service
     if regenerate:
         return write_over(files, dest, template)
     return write_new(files, dest)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,7 +73,8 @@ class FieldSpec(BaseModel):
     def _name(cls, name: str) -> str:
         if not IDENTIFIER.match(name) or keyword.iskeyword(name):
             raise ValueError(
-                f"field name {name!r}: use lowercase letters, digits and '_', starting with a letter"
+                f"field name {name!r}: use lowercase letters, digits and '_', "
+                "starting with a letter"
             )
         if name in RESERVED_FIELDS or name.startswith("model_") or hasattr(BaseModel, name):
             raise ValueError(f"field name {name!r} is reserved; choose another name")
@@ -187,26 +189,33 @@ class Answers(BaseModel):
         return header + body
 
 
-def _one_line(error: ValidationError, where: str) -> KitError:
+def _one_line(error: ValidationError, where: str, names: dict[str, str] | None = None) -> KitError:
     first = error.errors()[0]
     message = str(first["msg"]).removeprefix("Value error, ")
     key = ".".join(str(p) for p in first["loc"] if not isinstance(p, int))
+    key = (names or {}).get(key, key)
     if key and first["type"] != "value_error":
         message = f"{key}: {message}"
     return KitError(f"{where}{message}")
 
 
-def make_answers(**values: Any) -> Answers:
-    """Answers from keyword values, or a one-line KitError."""
+def make_answers(names: dict[str, str] | None = None, **values: Any) -> Answers:
+    """Answers from keyword values, or a one-line KitError (``names`` renames keys in it,
+    e.g. to the CLI's option names)."""
     try:
         return Answers.model_validate(values)
     except ValidationError as exc:
-        raise _one_line(exc, "") from None
+        raise _one_line(exc, "", names) from None
 
 
-def answers_from_file(path: Path) -> Answers:
-    """Read and validate an answers file (``.marketplace-kit.yaml``)."""
+def answers_from_file(
+    path: Path, upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> Answers:
+    """Read and validate an answers file (``.marketplace-kit.yaml``); ``upgrade`` first brings
+    answers recorded by an older template up to its answer schema (see ``migrations.py``)."""
     data = read_yaml(path)
+    if upgrade is not None:
+        data = upgrade(data)
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:

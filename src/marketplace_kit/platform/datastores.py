@@ -392,13 +392,17 @@ class Datastores(pulumi.ComponentResource):
         )
 
 
-def bootstrap_shell(clients: list[DatabaseClient]) -> str:
+# Reads the password out of the RDS master secret's JSON ({"username": .., "password": ..});
+# RDS-generated passwords contain no double quote.
+MASTER_PASSWORD_SED = "sed -n 's/.*\"password\" *: *\"\\([^\"]*\\)\".*/\\1/p'"
+
+
+def bootstrap_shell(clients: list[DatabaseClient], sql: str = "/scripts/bootstrap.sql") -> str:
     """The Job's script: read the master password, then one idempotent psql run per service."""
     lines = [
         "set -eu",
         'if [ -n "${MASTER_SECRET_FILE:-}" ]; then',
-        "  PGPASSWORD=$(sed -n 's/.*\"password\" *: *\"\\([^\"]*\\)\".*/\\1/p' "
-        '"$MASTER_SECRET_FILE")',
+        f'  PGPASSWORD=$({MASTER_PASSWORD_SED} "$MASTER_SECRET_FILE")',
         "  export PGPASSWORD",
         "fi",
         'until pg_isready -d postgres; do sleep 2; done',
@@ -407,7 +411,7 @@ def bootstrap_shell(clients: list[DatabaseClient]) -> str:
         db = client.database
         lines.append(
             f'psql -v ON_ERROR_STOP=1 -d postgres -v role={db} -v db={db} '
-            f'-v password="$PW_{db.upper()}" -f /scripts/bootstrap.sql'
+            f'-v password="$PW_{db.upper()}" -f {sql}'
         )
     return "\n".join(lines) + "\n"
 

@@ -162,6 +162,10 @@ SERVICE_DEPENDENCIES: dict[str, str] = {
     "opentelemetry-sdk": "1.45.2",
     "opentelemetry-exporter-otlp-proto-http": "1.45.2",
     "opentelemetry-instrumentation-fastapi": "0.66b2",
+    # auth.py: HS256 tokens (https://pypi.org/project/PyJWT/) and Argon2id password hashes
+    # (https://pypi.org/project/argon2-cffi/).
+    "pyjwt": "2.15.1",
+    "argon2-cffi": "25.1.0",
 }
 # Test and lint tools of a generated service (its `dev` extra, https://pypi.org).
 SERVICE_DEV_DEPENDENCIES: dict[str, str] = {

@@ -1,0 +1,46 @@
+"""Settings from the environment (pydantic-settings); every variable is documented in README.md."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of catalog, read from environment variables (case-insensitive)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "catalog"
+    host: str = "0.0.0.0"  # the container's port is what the platform exposes
+    port: int = 8002
+    route_prefix: str = "/catalog"
+    log_level: str = "INFO"
+    shutdown_timeout: float = Field(10.0, description="seconds to drain on SIGTERM")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector, e.g. http://otel-collector:4318; unset: no tracing"
+    )
+    auth_jwt_secret: SecretStr | None = Field(
+        None, description="HS256 key shared by the services; unset: auth off (see auth.py)"
+    )
+    auth_jwt_issuer: str = "marketplace"
+    auth_token_ttl_seconds: int = Field(3600, ge=60)
+    auth_crud_roles: list[str] = Field(
+        default_factory=lambda: ["admin"], description="roles the entity API accepts (auth on)"
+    )
+    database_url: str = Field(description="postgresql://user:password@host:5432/database")
+    db_pool_min_size: int = 2
+    db_pool_max_size: int = 10
+    migrate_on_start: bool = True
+    kafka_bootstrap_servers: str = "localhost:9092"
+    kafka_enable_idempotence: bool = Field(
+        True, description="idempotent producer; turn off only for brokers without InitProducerId"
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_request_timeout_ms: int = 10000
+    relay_batch_size: int = Field(100, ge=1, le=1000)
+    relay_poll_interval: float = Field(0.5, gt=0, description="seconds between outbox polls")
+    outbox_retention_hours: int = Field(24, ge=1, description="sent events kept for audit")

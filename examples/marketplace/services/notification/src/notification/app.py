@@ -1,0 +1,70 @@
+"""The FastAPI application: health, readiness, metrics, the API, and a graceful lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from notification import __version__, auth, domain
+from notification.api import router as entity_router
+from notification.errors import DomainError, domain_error_response
+from notification.metrics import MetricsMiddleware, exposition
+from notification.runtime import Runtime
+from notification.settings import Settings
+from notification.telemetry import configure_tracing
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; resources start in the lifespan and stop on shutdown (SIGTERM)."""
+    settings = settings or Settings()  # type: ignore[call-arg]  # values come from the env
+    runtime = Runtime(settings)
+    tracing = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            if tracing is not None:
+                tracing.shutdown()
+
+    prefix = settings.route_prefix
+    app = FastAPI(
+        title="Notification",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.add_middleware(MetricsMiddleware)
+    app.add_exception_handler(DomainError, domain_error_response)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process serves requests."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: dependencies answer and the service is not shutting down."""
+        checks = await request.app.state.runtime.ready()
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
+
+    app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
+    app.include_router(domain.router, prefix=prefix)
+    tracing = configure_tracing(app, settings)
+    return app

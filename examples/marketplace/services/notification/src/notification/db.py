@@ -1,0 +1,76 @@
+"""PostgreSQL through an asyncpg pool, and the unit of work (one transaction)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class Tx:
+    """One open transaction: ``conn`` for SQL."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.published = 0
+
+
+class Database:
+    """The connection pool; ``transaction()`` is the unit of work."""
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 10) -> None:
+        self.url = url
+        self.min_size = min_size
+        self.max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self.after_publish: Callable[[], None] = lambda: None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The open pool (``connect`` first)."""
+        if self._pool is None:
+            raise RuntimeError("database is not connected")
+        return self._pool
+
+    async def connect(self) -> None:
+        """Open the pool."""
+        self._pool = await asyncpg.create_pool(
+            self.url, min_size=self.min_size, max_size=self.max_size, init=_init_connection
+        )
+
+    async def close(self) -> None:
+        """Close the pool, waiting for connections in use to be released."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def ready(self) -> bool:
+        """Whether the database answers a query."""
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                return bool(await conn.fetchval("SELECT 1", timeout=2))
+        except Exception:
+            return False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            tx = Tx(conn)
+            yield tx
+        if tx.published:
+            self.after_publish()
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """Run a read-only query outside a transaction."""
+        async with self.pool.acquire() as conn:
+            return list(await conn.fetch(query, *args))

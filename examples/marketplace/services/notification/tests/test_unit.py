@@ -1,0 +1,99 @@
+"""Unit tests: no database or broker needed."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from notification.app import create_app
+from notification.events import Event, new_event
+from notification.logs import JsonFormatter
+from notification.migrate import migrations
+from notification.models import NotificationCreate, NotificationUpdate
+from notification.repository import InvalidCursor, decode_cursor, encode_cursor
+from notification.settings import Settings
+
+SAMPLE = {
+    "recipient": "recipient-1",
+    "subject": "subject-1",
+    "event_type": "event_type-1",
+}
+
+
+def unit_settings() -> Settings:
+    return Settings(database_url="postgresql://unused@127.0.0.1:1/unused")
+
+
+def test_event_envelope_round_trips() -> None:
+    event = new_event("thing.happened", {"n": 1}, subject="42")
+    parsed = Event.from_bytes(event.to_bytes())
+    assert parsed == event
+    assert parsed.specversion == "1.0"
+    assert parsed.type == "marketplace.notification.thing.happened"
+    assert parsed.source == "/services/notification"
+    assert parsed.time.tzinfo is not None
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("PORT", "9999")
+    settings = unit_settings()
+    assert settings.log_level == "DEBUG"
+    assert settings.port == 9999
+    assert settings.service_name == "notification"
+
+
+def test_logs_are_json_with_extra_fields() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    record.order_id = "o-1"
+    entry = json.loads(JsonFormatter("notification").format(record))
+    assert entry["message"] == "hello you"
+    assert entry["level"] == "INFO"
+    assert entry["service"] == "notification"
+    assert entry["order_id"] == "o-1"
+
+
+async def test_health_metrics_and_openapi_without_dependencies() -> None:
+    app = create_app(unit_settings())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+        metrics = await http.get("/metrics")
+        assert 'http_request_duration_seconds_count{method="GET",route="/healthz"' in metrics.text
+        spec = (await http.get("/notification/openapi.json")).json()
+    assert spec["info"]["title"] == "Notification"
+    assert "/notification/notifications" in spec["paths"]
+    assert "/notification/notifications/{id_}" in spec["paths"]
+
+
+def test_migrations_are_numbered_and_create_the_tables() -> None:
+    found = migrations()
+    assert [m.version for m in found] == sorted(m.version for m in found)
+    assert found[0].name == "0001_initial.sql"
+    assert 'CREATE TABLE "notifications"' in found[0].sql
+    assert "CREATE TABLE processed_events" in found[0].sql
+
+
+def test_entity_validation() -> None:
+    assert NotificationCreate.model_validate(SAMPLE)
+    with pytest.raises(ValidationError):
+        NotificationCreate.model_validate({**SAMPLE, "unknown": 1})
+    with pytest.raises(ValidationError):
+        NotificationCreate.model_validate({k: v for k, v in SAMPLE.items() if k != "recipient"})
+    with pytest.raises(ValidationError):
+        NotificationUpdate.model_validate({"recipient": None})
+    assert NotificationUpdate.model_validate({}).changes() == {}
+
+
+def test_cursor_round_trips_and_rejects_garbage() -> None:
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    stamp, id_ = datetime.now(UTC), uuid4()
+    assert decode_cursor(encode_cursor(stamp, id_)) == (stamp, id_)
+    with pytest.raises(InvalidCursor):
+        decode_cursor("not-a-cursor")

@@ -1,0 +1,163 @@
+"""The event consumer: a consumer group named after the service, manual commits, exactly-once
+effects through an idempotency record, retries, and a dead-letter topic ``<topic>.dlq``.
+
+For each event the id is inserted into ``processed_events`` in the same transaction as the
+handler's effects: a redelivered event finds its id and is skipped, so it is processed once.
+A handler that keeps failing (``consumer_max_attempts`` tries, backoff doubling) and an event
+that cannot be parsed are parked on ``<topic>.dlq`` with the error in the headers; the offset is
+committed only after an event was processed or parked, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from opentelemetry import propagate, trace
+
+from order.db import Database, Tx
+from order.events import Event
+from order.kafka import SharedProducer, new_consumer
+from order.metrics import EVENTS_CONSUMED
+from order.settings import Settings
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+Handler = Callable[[Event, Tx], Awaitable[None]]
+
+
+def dead_letter_topic(topic: str) -> str:
+    """Where events that cannot be processed are parked."""
+    return f"{topic}.dlq"
+
+
+class EventConsumer:
+    """Background task: ``run`` until ``stop``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        producer: SharedProducer,
+        handler: Handler,
+        topics: Iterable[str],
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.producer = producer
+        self.handler = handler
+        self.topics = tuple(topics)
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def run(self) -> None:
+        """Consume until stopped; reconnect with backoff while the broker is unreachable."""
+        backoff = 0.5
+        while not self._stopping.is_set():
+            consumer = new_consumer(self.settings, self.topics, self.settings.kafka_group_id)
+            try:
+                await consumer.start()
+                self._consumer = consumer
+                backoff = 0.5
+                await self._loop(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("consumer failed; reconnecting in %.1fs", backoff, exc_info=True)
+                await self._wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                self._consumer = None
+                await consumer.stop()
+
+    async def _loop(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=500, max_records=100)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                    await consumer.commit({partition: record.offset + 1})
+
+    async def process(self, record: ConsumerRecord) -> str:
+        """Handle one record; returns the outcome (processed, duplicate, dead_lettered)."""
+        try:
+            event = Event.from_bytes(record.value)
+        except (ValueError, TypeError) as exc:
+            reason = f"malformed event: {exc}".splitlines()[0]
+            return await self._dead_letter(record, reason, 0)
+        delay = self.settings.consumer_retry_backoff
+        for attempt in range(1, self.settings.consumer_max_attempts + 1):
+            try:
+                outcome = await self._handle_once(event, record.topic)
+            except Exception as exc:  # any handler failure is retried, then parked
+                log.warning(
+                    "handler failed",
+                    extra={"event_id": event.id, "attempt": attempt, "topic": record.topic},
+                    exc_info=True,
+                )
+                if attempt == self.settings.consumer_max_attempts:
+                    error = f"{exc.__class__.__name__}: {exc}"
+                    return await self._dead_letter(record, error, attempt)
+                await self._wait(delay)
+                delay *= 2
+            else:
+                EVENTS_CONSUMED.labels(record.topic, outcome).inc()
+                return outcome
+        raise AssertionError("unreachable")
+
+    async def _handle_once(self, event: Event, topic: str) -> str:
+        context = propagate.extract({"traceparent": event.traceparent or ""})
+        with tracer.start_as_current_span(f"consume {topic}", context=context):
+            async with self.db.transaction() as tx:
+                first = await tx.conn.fetchval(
+                    "INSERT INTO processed_events (event_id, topic) VALUES ($1, $2)"
+                    " ON CONFLICT DO NOTHING RETURNING true",
+                    event.id,
+                    topic,
+                )
+                if not first:
+                    return "duplicate"
+                await self.handler(event, tx)
+            return "processed"
+
+    async def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> str:
+        headers = [
+            ("dlq.error", error[:1000].encode()),
+            ("dlq.topic", record.topic.encode()),
+            ("dlq.partition", str(record.partition).encode()),
+            ("dlq.offset", str(record.offset).encode()),
+            ("dlq.attempts", str(attempts).encode()),
+        ]
+        while True:  # the offset must not be committed before the event is parked
+            try:
+                producer = await self.producer.get()
+                await producer.send_and_wait(
+                    dead_letter_topic(record.topic), record.value, key=record.key, headers=headers
+                )
+                break
+            except Exception:
+                log.error("cannot park event on the dead-letter topic; retrying", exc_info=True)
+                await self.producer.reset()
+                if self._stopping.is_set():
+                    raise
+                await self._wait(1.0)
+        log.error("event parked on the dead-letter topic", extra={"topic": record.topic,
+                  "offset": record.offset, "error": error})
+        EVENTS_CONSUMED.labels(record.topic, "dead_lettered").inc()
+        return "dead_lettered"
+
+    async def _wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def stop(self) -> None:
+        """Finish the current event, commit, leave the group and return from ``run``."""
+        self._stopping.set()
+
+    @property
+    def assignment(self) -> set[TopicPartition]:
+        """Partitions currently assigned (empty until the group join completes)."""
+        return set(self._consumer.assignment()) if self._consumer else set()

@@ -1,0 +1,38 @@
+"""Command line: ``python -m payment serve`` (default) and ``python -m payment migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from payment.app import create_app
+from payment.logs import configure_logging
+from payment.migrate import migrate
+from payment.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the service or apply migrations."""
+    parser = argparse.ArgumentParser(prog="payment", description="Payment service")
+    commands = ["serve", "migrate"]
+    parser.add_argument("command", nargs="?", default="serve", choices=commands)
+    command = parser.parse_args(argv).command
+    settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+    configure_logging(settings.log_level, settings.service_name)
+    if command == "migrate":
+        asyncio.run(migrate(settings.database_url))
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""HTTP API for payments: create, read, list (keyset pagination), update, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+
+from payment import domain, repository
+from payment.db import Database
+from payment.models import Payment, PaymentCreate, PaymentPage, PaymentUpdate
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+NOT_FOUND = "payment not found"
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.runtime.db
+    return db
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_payment(
+    body: PaymentCreate, request: Request, response: Response
+) -> Payment:
+    """Create a payment (its ``payment.created`` event is published via the outbox)."""
+    async with _db(request).transaction() as tx:
+        body = await domain.before_create(tx, body)
+        entity = await repository.create(tx, body)
+    response.headers["Location"] = f"{request.url.path}/{entity.id}"
+    response.headers["ETag"] = str(entity.version)
+    return entity
+
+
+@router.get("")
+async def list_payments(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> PaymentPage:
+    """A page of payments in creation order; follow ``next_cursor`` for more."""
+    async with _db(request).pool.acquire() as conn:
+        try:
+            return await repository.list_page(conn, limit, cursor)
+        except repository.InvalidCursor:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
+
+
+@router.get("/{id_}")
+async def get_payment(id_: UUID, request: Request, response: Response) -> Payment:
+    """One payment."""
+    async with _db(request).pool.acquire() as conn:
+        entity = await repository.get(conn, id_)
+    if entity is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    response.headers["ETag"] = str(entity.version)
+    return entity
+
+
+@router.patch("/{id_}")
+async def update_payment(
+    id_: UUID,
+    body: PaymentUpdate,
+    request: Request,
+    response: Response,
+    if_match: Annotated[int | None, Header()] = None,
+) -> Payment:
+    """Change some fields; send ``If-Match: <version>`` to refuse a lost update (412)."""
+    async with _db(request).transaction() as tx:
+        changes = await domain.before_update(tx, id_, body.changes())
+        entity = await repository.update(tx, id_, changes, if_match)
+        if entity is None:
+            exists = await repository.get(tx, id_) is not None
+            if exists:
+                raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "version changed")
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    response.headers["ETag"] = str(entity.version)
+    return entity
+
+
+@router.delete("/{id_}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_payment(id_: UUID, request: Request) -> None:
+    """Delete a payment."""
+    async with _db(request).transaction() as tx:
+        await domain.before_delete(tx, id_)
+        if await repository.delete(tx, id_) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)

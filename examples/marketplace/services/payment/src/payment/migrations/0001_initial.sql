@@ -1,0 +1,30 @@
+-- payment: initial schema (template-owned; add later changes as 0002_*.sql and up).
+CREATE TABLE "payments" (
+    id UUID PRIMARY KEY,
+    "order_id" UUID NOT NULL,
+    "amount" NUMERIC NOT NULL,
+    "currency" TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX "payments_created_idx" ON "payments" (created_at, id);
+
+-- Transactional outbox: written in the same transaction as the change it announces.
+CREATE TABLE outbox (
+    seq BIGSERIAL PRIMARY KEY,
+    id UUID NOT NULL UNIQUE,
+    topic TEXT NOT NULL,
+    key BYTEA,
+    payload BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    sent_at TIMESTAMPTZ
+);
+CREATE INDEX outbox_pending_idx ON outbox (seq) WHERE sent_at IS NULL;
+
+-- Idempotency: ids of consumed events, written in the handler's transaction.
+CREATE TABLE processed_events (
+    event_id TEXT PRIMARY KEY,
+    topic TEXT NOT NULL,
+    processed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

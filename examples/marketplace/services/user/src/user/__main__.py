@@ -1,0 +1,38 @@
+"""Command line: ``python -m user serve`` (default) and ``python -m user migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from user.app import create_app
+from user.logs import configure_logging
+from user.migrate import migrate
+from user.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the service or apply migrations."""
+    parser = argparse.ArgumentParser(prog="user", description="User service")
+    commands = ["serve", "migrate"]
+    parser.add_argument("command", nargs="?", default="serve", choices=commands)
+    command = parser.parse_args(argv).command
+    settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+    configure_logging(settings.log_level, settings.service_name)
+    if command == "migrate":
+        asyncio.run(migrate(settings.database_url))
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+-- user: initial schema (template-owned; add later changes as 0002_*.sql and up).
+CREATE TABLE "profiles" (
+    id UUID PRIMARY KEY,
+    "display_name" TEXT NOT NULL,
+    "bio" TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX "profiles_created_idx" ON "profiles" (created_at, id);
+
+-- Transactional outbox: written in the same transaction as the change it announces.
+CREATE TABLE outbox (
+    seq BIGSERIAL PRIMARY KEY,
+    id UUID NOT NULL UNIQUE,
+    topic TEXT NOT NULL,
+    key BYTEA,
+    payload BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    sent_at TIMESTAMPTZ
+);
+CREATE INDEX outbox_pending_idx ON outbox (seq) WHERE sent_at IS NULL;

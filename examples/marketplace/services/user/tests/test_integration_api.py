@@ -1,0 +1,99 @@
+"""Integration: the HTTP API against a real PostgreSQL and Kafka broker."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from user import repository
+from user.models import ProfileCreate
+from tests.conftest import integration
+
+pytestmark = integration
+BASE = "/user/profiles"
+SAMPLE = {
+    "display_name": "display_name-1",
+    "bio": "bio-1",
+}
+OTHER = {
+    "display_name": "display_name-2",
+    "bio": "bio-2",
+}
+
+
+def as_json(data: dict[str, object]) -> dict[str, object]:
+    return ProfileCreate.model_validate(data).model_dump(mode="json")
+
+
+async def test_create_read_update_delete(client: httpx.AsyncClient) -> None:
+    created = await client.post(BASE, json=SAMPLE)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert {k: body[k] for k in SAMPLE} == as_json(SAMPLE)
+    assert body["version"] == 1
+    location = created.headers["location"]
+    assert location == f"{BASE}/{body['id']}"
+
+    fetched = await client.get(location)
+    assert fetched.status_code == 200
+    assert fetched.json() == body
+
+    changed = await client.patch(location, json=OTHER, headers={"If-Match": "1"})
+    assert changed.status_code == 200, changed.text
+    assert {k: changed.json()[k] for k in OTHER} == as_json(OTHER)
+    assert changed.json()["version"] == 2
+
+    stale = await client.patch(location, json=SAMPLE, headers={"If-Match": "1"})
+    assert stale.status_code == 412
+
+    assert (await client.delete(location)).status_code == 204
+    assert (await client.get(location)).status_code == 404
+    assert (await client.delete(location)).status_code == 404
+
+
+async def test_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
+    ids = [(await client.post(BASE, json=SAMPLE)).json()["id"] for _ in range(3)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(BASE, params=params)).json()
+        assert len(page["items"]) <= 2
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen[-3:] == ids
+    assert (await client.get(BASE, params={"cursor": "bogus"})).status_code == 400
+    assert (await client.get(BASE, params={"limit": 0})).status_code == 422
+
+
+async def test_bad_input_is_refused(client: httpx.AsyncClient) -> None:
+    assert (await client.post(BASE, json={**SAMPLE, "unknown": 1})).status_code == 422
+    assert (await client.get(f"{BASE}/not-a-uuid")).status_code == 422
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert (await client.get(f"{BASE}/{missing}")).status_code == 404
+    assert (await client.patch(f"{BASE}/{missing}", json=OTHER)).status_code == 404
+
+
+async def test_readiness_reports_every_dependency(client: httpx.AsyncClient) -> None:
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {
+        "accepting": True,
+        "database": True,
+        "broker": True,
+    }
+
+
+async def test_a_failed_transaction_leaves_nothing(app: FastAPI) -> None:
+    db = app.state.runtime.db
+    before = await db.fetch('SELECT count(*) AS n FROM "profiles"')
+    outbox_before = await db.fetch("SELECT count(*) AS n FROM outbox")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await repository.create(tx, ProfileCreate.model_validate(SAMPLE))
+            raise RuntimeError("the business rule failed after the insert")
+    assert await db.fetch('SELECT count(*) AS n FROM "profiles"') == before
+    assert await db.fetch("SELECT count(*) AS n FROM outbox") == outbox_before

@@ -13,8 +13,10 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from user.app import create_app
+from user.auth import issue_token
 from user.kafka import ensure_topics
 from user.settings import Settings
 
@@ -24,6 +26,7 @@ integration = pytest.mark.skipif(
     bool(MISSING), reason=f"integration test: set {', '.join(MISSING) or 'nothing'}"
 )
 RUN_ID = uuid.uuid4().hex[:8]
+TEST_SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
 TOPICS: tuple[str, ...] = ("user-events", )
 
 
@@ -66,3 +69,18 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+
+
+@pytest.fixture
+def auth_settings(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Auth on for one test: the app verifies tokens signed with a test secret."""
+    on = app.state.settings.model_copy(update={"auth_jwt_secret": SecretStr(TEST_SECRET)})
+    monkeypatch.setattr(app.state, "settings", on)
+    return on
+
+
+def bearer(
+    settings: Settings, subject: str, *roles: str, email: str | None = None
+) -> dict[str, str]:
+    """An Authorization header with a token for ``subject`` and ``roles``."""
+    return {"Authorization": f"Bearer {issue_token(settings, subject, roles, email=email)}"}

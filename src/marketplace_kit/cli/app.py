@@ -36,9 +36,17 @@ def _root(
 
 
 def _register_commands() -> None:
-    from marketplace_kit.cli import estimate_cmds, plan_cmd, provision_cmds, render_cmd
+    from marketplace_kit.cli import (
+        estimate_cmds,
+        new_service_cmd,  # golden path
+        plan_cmd,
+        provision_cmds,
+        render_cmd,
+        update_service_cmd,
+    )
 
-    for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds):
+    for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, new_service_cmd,
+                   update_service_cmd):
         module.register(app)
 
 

@@ -1,0 +1,290 @@
+"""Property tests: any malformed marketplace.yaml or service.yaml is refused by the real CLI
+entry point (``main()``) with exactly one line on stderr and exit 2: no traceback, nothing written.
+
+Most strategies are invalid by construction (unknown keys, wrong types, bad CIDRs, broken cross-
+service rules, non-mappings); the arbitrary ones (garbage bytes, YAML-ish structures) keep only
+the inputs the loader refuses, and every example runs both ``plan --config F`` and
+``render --config F --out D``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, get_args, get_origin
+from unittest import mock
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from marketplace_kit.cli.app import main
+from marketplace_kit.config import PlatformConfig, ServiceSpec, load_platform
+from marketplace_kit.errors import ConfigError
+
+SETTINGS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+VALID_PLATFORM = {"name": "shop", "blueprint": "dev"}
+
+# --- strategies ----------------------------------------------------------------------------
+
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+)
+yamlish = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8,
+)
+containers = st.lists(scalars, min_size=1, max_size=3) | st.dictionaries(
+    st.text(max_size=6), scalars, min_size=1, max_size=3
+)
+non_mappings = st.lists(yamlish, max_size=3) | st.integers() | st.text(min_size=1, max_size=20)
+
+
+def _model_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[
+    tuple[tuple[str, ...], Any]
+]:
+    """Every (path, annotation) of a model, nested models included."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        found.append((path, info.annotation))
+        inner = info.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            found += _model_fields(inner, path)
+    return found
+
+
+def _models(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[
+    tuple[tuple[str, ...], type[BaseModel]]
+]:
+    """Every nested model (section) of a model, with its path."""
+    found: list[tuple[tuple[str, ...], type[BaseModel]]] = [(prefix, model)]
+    for name, info in model.model_fields.items():
+        inner = info.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            found += _models(inner, (*prefix, name))
+    return found
+
+
+def _wrong_value(annotation: Any) -> st.SearchStrategy[Any]:
+    """Values no field of this annotation accepts."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return st.integers() | st.text(min_size=1, max_size=8) | st.lists(scalars, max_size=2)
+    if get_origin(annotation) is list:
+        return st.integers() | st.text(min_size=1, max_size=8) | st.dictionaries(
+            st.text(max_size=5), scalars, min_size=1, max_size=2
+        )
+    return containers  # scalars (str, int, bool, Literal, IPv4Network) never accept these
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with ``value`` at ``path`` (intermediate mappings created)."""
+    if not path:
+        return data
+    head, *rest = path
+    inner = data.get(head)
+    child = _set(dict(inner) if isinstance(inner, dict) else {}, tuple(rest), value)
+    return {**data, head: child if rest else value}
+
+
+def _without_optional(fields: list[tuple[tuple[str, ...], Any]]) -> list[
+    tuple[tuple[str, ...], Any]
+]:
+    """Fields for which None is also wrong (drop ``X | None``)."""
+    return [(p, a) for p, a in fields if type(None) not in get_args(a)]
+
+
+def unknown_key(model: type[BaseModel], base: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """``base`` with a key no section of ``model`` knows."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        path, section = draw(st.sampled_from(_models(model)))
+        key = draw(st.text(min_size=1, max_size=12).filter(lambda k: k not in section.model_fields))
+        return _set(base, (*path, key), draw(yamlish))
+
+    return build()
+
+
+def wrong_type(model: type[BaseModel], base: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """``base`` with one known key given a value of the wrong type."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        path, annotation = draw(st.sampled_from(_without_optional(_model_fields(model))))
+        return _set(base, path, draw(_wrong_value(annotation)))
+
+    return build()
+
+
+octet = st.integers(0, 255)
+ipv4 = st.tuples(octet, octet, octet, octet).map(lambda t: ".".join(map(str, t)))
+bad_vpc_cidr = (
+    st.text(max_size=20).filter(lambda t: "/" not in t or not t[0].isdigit())
+    | st.tuples(ipv4, st.integers(0, 15) | st.integers(21, 40)).map(lambda t: f"{t[0]}/{t[1]}")
+    | st.sampled_from(["10.0.0.1/16", "10.0.0.0/33", "300.0.0.0/16", "10.0.0.0/-1", "::/16"])
+)
+bad_cidrs = st.one_of(
+    bad_vpc_cidr.map(lambda c: {**VALID_PLATFORM, "network": {"cidr": c}}),
+    st.sampled_from(["0.0.0.0/0", "10.0.0.1/8", "not-a-cidr", "1.2.3.4/99"]).map(
+        lambda c: {**VALID_PLATFORM, "cluster": {"public_access_cidrs": ["10.1.0.0/16", c]}}
+    ),
+)
+
+platform_documents = st.one_of(
+    unknown_key(PlatformConfig, VALID_PLATFORM),
+    wrong_type(PlatformConfig, VALID_PLATFORM),
+    bad_cidrs,
+    non_mappings,
+    st.sampled_from(["", "aws", "local"]).flatmap(
+        lambda target: st.text(max_size=10).filter(lambda n: n not in ("aws", "local")).map(
+            lambda bad: {**VALID_PLATFORM, "target": bad or target + "x"}
+        )
+    ),
+)
+
+VALID_SERVICE = {"name": "orders", "publishes": ["order-events"]}
+service_documents = st.one_of(
+    unknown_key(ServiceSpec, VALID_SERVICE),
+    wrong_type(ServiceSpec, VALID_SERVICE),
+    non_mappings,
+    st.just({"publishes": ["x"]}),  # no name
+    st.text(max_size=12).filter(lambda n: not n.islower() or not n.isalpha()).map(
+        lambda n: {"name": n}
+    ),
+    st.sampled_from(["Bad_Topic", "-x", "a" * 70, "x y"]).map(
+        lambda t: {"name": "orders", "publishes": [t]}
+    ),
+    st.just({"name": "orders", "publishes": ["a", "a"]}),
+    st.just({"name": "orders", "consumes": ["nobody-publishes-this"]}),
+)
+
+
+def dump(document: Any) -> bytes:
+    """YAML text of a document."""
+    return yaml.safe_dump(document, allow_unicode=True).encode()
+
+
+# --- running the CLI ------------------------------------------------------------------------
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _refused(config: Path) -> bool:
+    """Whether the loader refuses this config (the oracle for arbitrary inputs)."""
+    try:
+        load_platform(config)
+    except ConfigError:
+        return True
+    return False
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """``main()`` in-process with ``args``: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    with (
+        mock.patch.object(sys, "argv", ["marketplace-kit", *args]),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        contextlib.chdir(cwd),
+    ):
+        try:
+            main()
+        except SystemExit as exit_:
+            code = exit_.code
+    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
+
+
+def assert_refused_everywhere(root: Path, config: Path) -> None:
+    """plan and render both refuse ``config``: one line, exit 2, no file written anywhere."""
+    before = _snapshot(root)
+    out_dir = root / "rendered"
+    for args in (["plan", "--config", str(config)],
+                 ["render", "--config", str(config), "--out", str(out_dir)]):
+        code, stdout, stderr = run_cli(args, root)
+        lines = stderr.splitlines()
+        assert code == 2, (args, code, stderr)
+        assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+        assert "Traceback" not in stderr and stdout == ""
+        assert not out_dir.exists()
+        assert _snapshot(root) == before
+
+
+def platform_case(content: bytes) -> tuple[tempfile.TemporaryDirectory[str], Path]:
+    tmp = tempfile.TemporaryDirectory(prefix="mk-prop-")
+    config = Path(tmp.name) / "marketplace.yaml"
+    config.write_bytes(content)
+    return tmp, config
+
+
+def service_case(contents: list[bytes]) -> tuple[tempfile.TemporaryDirectory[str], Path]:
+    tmp, config = platform_case(dump(VALID_PLATFORM))
+    for i, content in enumerate(contents):
+        folder = Path(tmp.name) / "services" / f"svc{i}"
+        folder.mkdir(parents=True)
+        (folder / "service.yaml").write_bytes(content)
+    return tmp, config
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(platform_documents)
+def test_malformed_marketplace_yaml_is_one_line_exit_2(document: Any) -> None:
+    tmp, config = platform_case(dump(document))
+    with tmp:
+        assert _refused(config)  # invalid by construction
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+@SETTINGS
+@given(st.binary(max_size=200) | yamlish.map(dump))
+def test_arbitrary_bytes_as_marketplace_yaml(content: bytes) -> None:
+    tmp, config = platform_case(content)
+    with tmp:
+        assume(_refused(config))
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+@SETTINGS
+@given(service_documents)
+def test_malformed_service_yaml_is_one_line_exit_2(document: Any) -> None:
+    tmp, config = service_case([dump(VALID_SERVICE), dump(document)])
+    with tmp:
+        assert _refused(config)
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+@SETTINGS
+@given(st.binary(max_size=200) | yamlish.map(dump))
+def test_arbitrary_bytes_as_service_yaml(content: bytes) -> None:
+    tmp, config = service_case([content])
+    with tmp:
+        assume(_refused(config))
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+def test_duplicate_service_names_are_refused(tmp_path: Path) -> None:
+    """A cross-service rule: the same name twice (a fixed example beside the properties)."""
+    tmp, config = service_case([dump(VALID_SERVICE), dump({**VALID_SERVICE, "path": "/other"})])
+    with tmp:
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+def test_a_valid_config_is_not_refused() -> None:
+    """The oracle can say yes: the base documents the strategies mutate are valid."""
+    tmp, config = service_case([dump(VALID_SERVICE)])
+    with tmp:
+        assert not _refused(config)

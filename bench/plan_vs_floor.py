@@ -15,91 +15,46 @@ does not pay and no program using pulumi-aws can avoid.
 from __future__ import annotations
 
 import argparse
-import contextvars
-import statistics
-import time
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
-import pulumi
-from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, set_mocks
+from _common import floor, machine, markdown_table, median_seconds, text_table, typed_floor
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
 
-
-class _BareMocks(Mocks):
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+HEADER = ["blueprint", "resources", "plan s", "floor s", "ratio", "res/s", "typed floor s", "ratio"]
 
 
-def floor(count: int) -> None:
-    """Register ``count`` plain resources under the SDK's own mocks (public API only)."""
-
-    def program() -> None:
-        for i in range(count):
-            pulumi.CustomResource(
-                "bench:index:Thing", f"thing-{i}", {"index": str(i), "tags": {"bench": "floor"}}
-            )
-
-    def run() -> None:
-        set_mocks(_BareMocks(), project="bench", stack="floor", preview=False)
-        pulumi.runtime.test(program)()
-
-    contextvars.Context().run(run)
-
-
-def typed_floor(count: int) -> None:
-    """Register ``count`` flat ``aws.ec2.Subnet`` resources under the SDK's own mocks."""
-    import pulumi_aws as aws
-
-    def program() -> None:
-        for i in range(count):
-            aws.ec2.Subnet(f"subnet-{i}", vpc_id="vpc-1", cidr_block="10.0.0.0/24")
-
-    def run() -> None:
-        set_mocks(_BareMocks(), project="bench", stack="typed", preview=False)
-        pulumi.runtime.test(program)()
-
-    contextvars.Context().run(run)
-
-
-def _median_seconds(work: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def measure(blueprint: str, repeat: int) -> list[object]:
+    """One row: the blueprint's plan beside both floors with its resource count."""
+    platform = default_platform(blueprint)
+    count = len(plan_platform(platform))  # warm-up: imports, caches
+    floor(count)
+    typed_floor(count)
+    planned = median_seconds(partial(plan_platform, platform), repeat)
+    bare = median_seconds(partial(floor, count), repeat)
+    typed = median_seconds(partial(typed_floor, count), repeat)
+    return [blueprint, count, f"{planned:.3f}", f"{bare:.3f}", f"{planned / bare:.2f}x",
+            f"{count / planned:.0f}", f"{typed:.3f}", f"{planned / typed:.2f}x"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--blueprint", action="append", choices=["dev", "production", "local"])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--markdown", action="store_true", help="print the README section")
     options = parser.parse_args()
-    blueprints = options.blueprint or ["dev"]
-
-    print(
-        f"{'blueprint':<11}{'resources':>10}{'plan s':>9}{'floor s':>9}{'ratio':>8}"
-        f"{'res/s':>8}{'typed floor s':>15}{'ratio':>8}"
-    )
-    for blueprint in blueprints:
-        platform = default_platform(blueprint)
-        count = len(plan_platform(platform))  # warm-up: imports, caches
-        floor(count)
-        typed_floor(count)
-        planned = _median_seconds(partial(plan_platform, platform), options.repeat)
-        bare = _median_seconds(partial(floor, count), options.repeat)
-        typed = _median_seconds(partial(typed_floor, count), options.repeat)
+    where = machine()
+    rows = [measure(blueprint, options.repeat) for blueprint in options.blueprint or ["dev"]]
+    if options.markdown:
         print(
-            f"{blueprint:<11}{count:>10}{planned:>9.3f}{bare:>9.3f}"
-            f"{planned / bare:>7.2f}x{count / planned:>8.0f}{typed:>15.3f}{planned / typed:>7.2f}x"
+            "Built-in blueprints against the plain floor and the typed floor (as many flat "
+            f"`aws.ec2.Subnet`; median of {options.repeat}), `bench/plan_vs_floor.py`:\n"
         )
+        print(markdown_table(HEADER, rows))
+        return
+    print(where)
+    print(text_table(HEADER, rows))
 
 
 if __name__ == "__main__":

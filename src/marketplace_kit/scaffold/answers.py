@@ -196,6 +196,9 @@ def _one_line(error: ValidationError, where: str, names: dict[str, str] | None =
     key = (names or {}).get(key, key)
     if key and first["type"] != "value_error":
         message = f"{key}: {message}"
+    head, sep, rest = message.partition(": ")
+    if sep and head in (names or {}):
+        message = f"{(names or {})[head]}: {rest}"  # a key named inside a model-level message
     return KitError(f"{where}{message}")
 
 

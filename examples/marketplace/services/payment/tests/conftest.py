@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -27,7 +27,11 @@ integration = pytest.mark.skipif(
 )
 RUN_ID = uuid.uuid4().hex[:8]
 TEST_SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
-TOPICS: tuple[str, ...] = ("payment-events", "order-events", "order-events.dlq", )
+TOPICS: tuple[str, ...] = (
+    "payment-events",
+    "order-events",
+    "order-events.dlq",
+)
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +78,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def auth_settings(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def auth_settings(app: FastAPI) -> Iterator[Settings]:
     """Auth on for one test: the app verifies tokens signed with a test secret."""
-    on = app.state.settings.model_copy(update={"auth_jwt_secret": SecretStr(TEST_SECRET)})
-    monkeypatch.setattr(app.state, "settings", on)
-    return on
+    off = app.state.settings
+    app.state.settings = off.model_copy(update={"auth_jwt_secret": SecretStr(TEST_SECRET)})
+    try:
+        yield app.state.settings
+    finally:
+        app.state.settings = off
 
 
 def bearer(

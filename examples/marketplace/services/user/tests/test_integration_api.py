@@ -6,9 +6,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import integration
 from user import repository
 from user.models import ProfileCreate
-from tests.conftest import integration
 
 pytestmark = integration
 BASE = "/user/profiles"

@@ -8,12 +8,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
+from tests.conftest import integration
 from user.db import Database
 from user.events import Event
 from user.kafka import SharedProducer, client_options
 from user.outbox import OutboxRelay
 from user.settings import Settings
-from tests.conftest import integration
 
 pytestmark = integration
 TOPIC = "user-events"

@@ -1,4 +1,6 @@
-"""Command line: ``python -m catalog serve`` (default) and ``python -m catalog migrate``."""
+"""Command line: ``python -m catalog serve`` (default) and
+``python -m catalog migrate``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Command line: ``python -m notification serve`` (default) and ``python -m notification migrate``."""
+"""Command line: ``python -m notification serve`` (default) and
+``python -m notification migrate``.
+"""
 
 from __future__ import annotations
 

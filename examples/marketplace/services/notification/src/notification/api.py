@@ -9,7 +9,12 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 
 from notification import domain, repository
 from notification.db import Database
-from notification.models import Notification, NotificationCreate, NotificationPage, NotificationUpdate
+from notification.models import (
+    Notification,
+    NotificationCreate,
+    NotificationPage,
+    NotificationUpdate,
+)
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 NOT_FOUND = "notification not found"

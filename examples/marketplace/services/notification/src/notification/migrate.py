@@ -16,7 +16,9 @@ from importlib import resources
 import asyncpg
 
 log = logging.getLogger(__name__)
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"notification:migrations").digest()[:8], "big", signed=True)
+LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"notification:migrations").digest()[:8], "big", signed=True
+)
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 

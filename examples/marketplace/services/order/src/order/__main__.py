@@ -1,4 +1,6 @@
-"""Command line: ``python -m order serve`` (default) and ``python -m order migrate``."""
+"""Command line: ``python -m order serve`` (default) and
+``python -m order migrate``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Command line: ``python -m payment serve`` (default) and ``python -m payment migrate``."""
+"""Command line: ``python -m payment serve`` (default) and
+``python -m payment migrate``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Command line: ``python -m user serve`` (default) and ``python -m user migrate``."""
+"""Command line: ``python -m user serve`` (default) and
+``python -m user migrate``.
+"""
 
 from __future__ import annotations
 

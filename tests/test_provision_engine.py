@@ -79,6 +79,7 @@ def test_confirmation_shows_changes_and_declining_changes_nothing(
     run = kit(["up", "-c", str(config)], stdin="n\n")
     assert run.code == 1
     assert f"{len(RESOURCES) + 1} to create" in run.err and "Proceed?" in run.err
+    assert "Estimated cost: $" in run.err and "/month" in run.err  # from the offline plan
     assert "cancelled: nothing was changed" in run.out
     assert fake.engine_calls("preview") and not fake.engine_calls("up")
     yes = kit(["up", "-c", str(config)], stdin="y\n")

@@ -136,6 +136,14 @@ def describe_changes(
     return text
 
 
+def estimate_line(platform: Platform) -> str:
+    """Monthly cost and `up` time of the platform, from its offline plan (same program as `up`)."""
+    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.estimate.views import plan_summary
+
+    return plan_summary(plan_platform(platform), platform.config.region)
+
+
 def preview(session: Session) -> Outcome:
     """What ``up`` would change (no confirmation: nothing is changed)."""
     started = time.monotonic()
@@ -162,6 +170,8 @@ def up(session: Session) -> Outcome:
         return Outcome("up", settings, "no-changes", time.monotonic() - started, changes)
     if session.confirm and not session.confirm(
         describe_changes(settings, changes, plan_progress.planned)
+        + "\n"
+        + estimate_line(session.platform)
     ):
         return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
     total = count_changes(changes)

@@ -140,7 +140,7 @@ def test_template_change_without_local_edits_is_applied_cleanly(
     service: Path, make_template: Callable[..., Template]
 ) -> None:
     template = make_template(
-        replace("Dockerfile.jinja", "STOPSIGNAL SIGTERM\n", DOCKERFILE_LABEL + "STOPSIGNAL SIGTERM\n"),
+        replace("Dockerfile.jinja", "STOPSIGNAL", DOCKERFILE_LABEL + "STOPSIGNAL"),
         replace(".gitignore", ".env\n", ".env\n.coverage\n"),
     )
     plan = update(service, template)
@@ -160,7 +160,7 @@ def test_local_edits_stay_and_template_changes_land_beside_them(
     replace("mkdocs.yml", "plugins:\n", "theme: material\nplugins:\n")(service)  # unrelated file
     replace("README.md", "## Run it\n", "## Run it\n\nAsk #team-orders first.\n")(service)
     template = make_template(
-        replace("Dockerfile.jinja", "STOPSIGNAL SIGTERM\n", DOCKERFILE_LABEL + "STOPSIGNAL SIGTERM\n"),
+        replace("Dockerfile.jinja", "STOPSIGNAL", DOCKERFILE_LABEL + "STOPSIGNAL"),
         write("README.md.jinja",
               (service_template().root / "README.md.jinja").read_text() + "\n## Support\n"),
     )
@@ -344,7 +344,7 @@ def test_without_a_recorded_base(service: Path, make_template: Callable[..., Tem
     apply_update(plan)
     assert "SIGINT" in (service / "Dockerfile").read_text()
     (service / BASE_FILE).unlink()
-    with pytest.raises(KitError, match="no .marketplace-kit.base"):
+    with pytest.raises(KitError, match=r"no \.marketplace-kit\.base"):
         plan_update(service, make_template())
 
 

@@ -1,32 +1,231 @@
-"""Order domain code: THIS FILE IS YOURS.
+"""Order domain code: carts, checkout and the order lifecycle.
 
-marketplace-kit created it once and never overwrites it (regeneration and update-service keep
-it). Add business rules to the hooks, and your own endpoints to ``router`` (served under
-``/order``). Raise ``DomainError(status, detail)`` to refuse a request.
+Buyers fill a cart with products the catalog announced (``products`` projection, fed by
+``product-events``) and check out: the order is written PENDING with its lines and an
+``order.placed`` event (OrderPlaced) goes to ``order-events`` in the same transaction. The payment
+service charges it; its ``payment.succeeded|failed`` events move the order to PAID or CANCELLED
+(``handlers.py``). A seller ships a paid order (SHIPPED). The generated ``/orders`` API is the
+admin view (AUTH_CRUD_ROLES).
+
+The sandbox card number travels in ``order.placed`` to the payment service; a real provider
+would get a token from the buyer's browser instead (card data never reaches these services).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+import asyncpg
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from order.db import Tx
+from order import auth, lifecycle, repository
+from order.auth import Principal
+from order.db import Database, Tx
+from order.errors import DomainError
+from order.events import new_event
 from order.models import OrderCreate
 
-router = APIRouter(tags=["domain"])
+router = APIRouter(tags=["checkout"])
+Buyer = Annotated[Principal, Depends(auth.require_role("buyer", "admin"))]
+Seller = Annotated[Principal, Depends(auth.require_role("seller", "admin"))]
+
+
+class CartItemIn(BaseModel):
+    """How many of a product the cart holds (0 removes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(ge=0, le=1000)
+
+
+class Line(BaseModel):
+    """A product in a cart or an order."""
+
+    product_id: UUID
+    name: str
+    unit_price: Decimal
+    quantity: int
+    seller_id: UUID
+
+
+class Cart(BaseModel):
+    """The caller's cart."""
+
+    items: list[Line]
+    total: Decimal
+    currency: str | None
+
+
+class Checkout(BaseModel):
+    """Pay with a card (sandbox test numbers: 4242424242424242 succeeds,
+    4000000000000002 is declined)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str = Field(pattern=r"^\d{12,19}$")
+
+
+class OrderView(BaseModel):
+    """An order as its buyer sees it."""
+
+    id: UUID
+    status: lifecycle.Status
+    status_reason: str | None
+    total: Decimal
+    currency: str
+    lines: list[Line]
+    version: int
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.runtime.db
+    return db
+
+
+async def _cart(conn: asyncpg.Connection, buyer: str) -> Cart:
+    rows = await conn.fetch(
+        "SELECT p.id AS product_id, p.name, p.price AS unit_price, c.quantity, p.seller_id,"
+        " p.currency FROM cart_items c JOIN products p ON p.id = c.product_id"
+        " WHERE c.buyer_id = $1 AND p.active ORDER BY c.added_at, p.id",
+        UUID(buyer),
+    )
+    items = [Line.model_validate(dict(r)) for r in rows]
+    currencies = {r["currency"] for r in rows}
+    if len(currencies) > 1:
+        raise DomainError(status.HTTP_409_CONFLICT, "the cart mixes currencies")
+    return Cart(items=items, total=sum((i.unit_price * i.quantity for i in items), Decimal(0)),
+                currency=currencies.pop() if currencies else None)
+
+
+async def _view(conn: asyncpg.Connection, row: asyncpg.Record) -> OrderView:
+    lines = await conn.fetch(
+        "SELECT product_id, name, unit_price, quantity, seller_id FROM order_lines"
+        " WHERE order_id = $1 ORDER BY name, product_id",
+        row["id"],
+    )
+    return OrderView.model_validate(
+        {**dict(row), "lines": [Line.model_validate(dict(line)) for line in lines]}
+    )
+
+
+@router.get("/me/cart")
+async def get_cart(request: Request, buyer: Buyer) -> Cart:
+    """The caller's cart."""
+    async with _db(request).pool.acquire() as conn:
+        return await _cart(conn, buyer.subject)
+
+
+@router.put("/me/cart/items/{product_id}")
+async def set_cart_item(
+    product_id: UUID, body: CartItemIn, request: Request, buyer: Buyer
+) -> Cart:
+    """Put ``quantity`` of a product in the cart (404 until the catalog's event arrived)."""
+    async with _db(request).transaction() as tx:
+        if body.quantity == 0:
+            await tx.conn.execute(
+                "DELETE FROM cart_items WHERE buyer_id = $1 AND product_id = $2",
+                UUID(buyer.subject), product_id,
+            )
+        else:
+            known = await tx.conn.fetchval(
+                "SELECT true FROM products WHERE id = $1 AND active", product_id
+            )
+            if not known:
+                raise DomainError(status.HTTP_404_NOT_FOUND, "product not found")
+            await tx.conn.execute(
+                "INSERT INTO cart_items (buyer_id, product_id, quantity) VALUES ($1, $2, $3)"
+                " ON CONFLICT (buyer_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity",
+                UUID(buyer.subject), product_id, body.quantity,
+            )
+        return await _cart(tx.conn, buyer.subject)
+
+
+@router.post("/me/checkout", status_code=status.HTTP_201_CREATED)
+async def checkout(body: Checkout, request: Request, buyer: Buyer) -> OrderView:
+    """Turn the cart into a PENDING order and announce it (OrderPlaced); payment follows."""
+    async with _db(request).transaction() as tx:
+        cart = await _cart(tx.conn, buyer.subject)
+        if not cart.items or cart.currency is None:
+            raise DomainError(status.HTTP_409_CONFLICT, "the cart is empty")
+        created = await repository.create(
+            tx, OrderCreate(buyer_id=UUID(buyer.subject), total=cart.total, currency=cart.currency)
+        )
+        row = await tx.conn.fetchrow(
+            "UPDATE orders SET buyer_email = $2 WHERE id = $1 RETURNING *",
+            created.id, buyer.email,
+        )
+        await tx.conn.executemany(
+            "INSERT INTO order_lines (order_id, product_id, seller_id, name, unit_price, quantity)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(created.id, i.product_id, i.seller_id, i.name, i.unit_price, i.quantity)
+             for i in cart.items],
+        )
+        await tx.conn.execute("DELETE FROM cart_items WHERE buyer_id = $1", UUID(buyer.subject))
+        data = {
+            **lifecycle.order_data(row),
+            "lines": [line.model_dump(mode="json") for line in cart.items],
+            "payment_method": {"type": "card", "number": body.card_number},
+        }
+        await tx.publish(
+            lifecycle.TOPIC, new_event("order.placed", data, subject=str(created.id))
+        )
+        return await _view(tx.conn, row)
+
+
+@router.get("/me/orders")
+async def my_orders(request: Request, buyer: Buyer) -> list[OrderView]:
+    """The caller's orders, newest first."""
+    async with _db(request).pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
+            UUID(buyer.subject),
+        )
+        return [await _view(conn, r) for r in rows]
+
+
+@router.get("/me/orders/{id_}")
+async def my_order(id_: UUID, request: Request, buyer: Buyer) -> OrderView:
+    """One of the caller's orders."""
+    async with _db(request).pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT * FROM orders WHERE id = $1 AND buyer_id = $2", id_, UUID(buyer.subject)
+        )
+        if row is None:
+            raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
+        return await _view(conn, row)
+
+
+@router.post("/orders/{id_}/ship")
+async def ship(id_: UUID, request: Request, seller: Seller) -> OrderView:
+    """The seller of every line (or an admin) ships a PAID order (``order.shipped``)."""
+    async with _db(request).transaction() as tx:
+        sellers = {r["seller_id"] for r in await tx.conn.fetch(
+            "SELECT seller_id FROM order_lines WHERE order_id = $1", id_)}
+        if not sellers:
+            raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
+        if sellers != {UUID(seller.subject)} and not seller.has_role("admin"):
+            raise DomainError(status.HTTP_403_FORBIDDEN, "only the seller ships this order")
+        row = await lifecycle.move(tx, id_, "SHIPPED")
+        if row is None:
+            raise DomainError(status.HTTP_409_CONFLICT, "only a PAID order can be shipped")
+        return await _view(tx.conn, row)
 
 
 async def before_create(tx: Tx, data: OrderCreate) -> OrderCreate:
-    """Validate or enrich a new order inside its transaction; return what to store."""
+    """Orders made through the admin API start PENDING without lines."""
     return data
 
 
 async def before_update(tx: Tx, id_: UUID, changes: dict[str, Any]) -> dict[str, Any]:
-    """Check or adjust a change inside its transaction; return the changes to apply."""
+    """The status is not a field of the admin API: it moves only through the lifecycle."""
     return changes
 
 
 async def before_delete(tx: Tx, id_: UUID) -> None:
-    """Refuse a deletion by raising DomainError."""
+    """Only orders that never got paid may be deleted."""
+    status_now = await tx.conn.fetchval("SELECT status FROM orders WHERE id = $1", id_)
+    if status_now in ("PAID", "SHIPPED"):
+        raise DomainError(status.HTTP_409_CONFLICT, f"a {status_now} order cannot be deleted")

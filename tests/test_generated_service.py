@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from service_venv import install_service, service_venv
 
 from marketplace_kit.devenv import Broker, Postgres, free_port, wait_for_port
+from marketplace_kit.devenv.venv import install_service, service_venv
 from marketplace_kit.scaffold import make_answers, render_service
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 
 from catalog import __version__, auth, domain
 from catalog.api import router as entity_router
-from catalog.errors import DomainError, domain_error_response
+from catalog.db import UNAVAILABLE
+from catalog.errors import (
+    DomainError,
+    domain_error_response,
+    unavailable_response,
+)
 from catalog.metrics import MetricsMiddleware, exposition
 from catalog.runtime import Runtime
 from catalog.settings import Settings
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
+    for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
+        app.add_exception_handler(unavailable, unavailable_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -12,7 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SOURCE = "/services/catalog"
 TYPE_PREFIX = "marketplace.catalog"
 # Topics this service publishes (the platform creates them from service.yaml).
-PUBLISHES: tuple[str, ...] = ("product-events",)
+PUBLISHES: tuple[str, ...] = (
+    "product-events",
+)
 
 
 class Event(BaseModel):

@@ -44,11 +44,23 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, str(status)).observe(
+            REQUESTS.labels(scope["method"], route_template(scope), str(status)).observe(
                 time.perf_counter() - start
             )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route as a template (``/reviews/items/{id_}``): bounded label values."""
+    route = scope.get("route")
+    if route is None:
+        return "unmatched"
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        segment = f"/{value}"
+        if segment not in path:
+            return str(getattr(route, "path", "unmatched"))  # a value spelled differently
+        path = path.replace(segment, "/{" + name + "}", 1)
+    return path
 
 
 def exposition() -> tuple[bytes, str]:

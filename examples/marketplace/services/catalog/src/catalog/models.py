@@ -8,7 +8,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-REQUIRED: frozenset[str] = frozenset({"name", })
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "name",
+    }
+)
 
 
 class CategoryCreate(BaseModel):

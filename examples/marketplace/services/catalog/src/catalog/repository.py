@@ -19,7 +19,10 @@ from catalog.models import Category, CategoryCreate, CategoryPage
 
 TABLE = '"categories"'
 TOPIC = "product-events"
-COLUMNS: tuple[str, ...] = ("name", "description",)
+COLUMNS: tuple[str, ...] = (
+    "name",
+    "description",
+)
 
 
 class InvalidCursor(ValueError):

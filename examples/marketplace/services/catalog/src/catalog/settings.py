@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     database_url: str = Field(description="postgresql://user:password@host:5432/database")
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
+    db_connect_timeout: float = Field(
+        5.0, gt=0, description="seconds to open a connection before answering 503"
+    )
     migrate_on_start: bool = True
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_enable_idempotence: bool = Field(

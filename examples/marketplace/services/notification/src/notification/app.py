@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 
 from notification import __version__, auth, domain
 from notification.api import router as entity_router
-from notification.errors import DomainError, domain_error_response
+from notification.db import UNAVAILABLE
+from notification.errors import (
+    DomainError,
+    domain_error_response,
+    unavailable_response,
+)
 from notification.metrics import MetricsMiddleware, exposition
 from notification.runtime import Runtime
 from notification.settings import Settings
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
+    for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
+        app.add_exception_handler(unavailable, unavailable_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -12,7 +12,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SOURCE = "/services/notification"
 TYPE_PREFIX = "marketplace.notification"
 # Topics this service consumes; failures are parked on "<topic>.dlq".
-CONSUMES: tuple[str, ...] = ("order-events", "payment-events", "user-events",)
+CONSUMES: tuple[str, ...] = (
+    "order-events",
+    "payment-events",
+    "user-events",
+)
 
 
 class Event(BaseModel):

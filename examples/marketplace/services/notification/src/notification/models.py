@@ -8,7 +8,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-REQUIRED: frozenset[str] = frozenset({"recipient", "subject", })
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "recipient",
+        "subject",
+    }
+)
 
 
 class NotificationCreate(BaseModel):

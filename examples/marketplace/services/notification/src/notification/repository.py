@@ -15,7 +15,11 @@ from notification.db import Tx
 from notification.models import Notification, NotificationCreate, NotificationPage
 
 TABLE = '"notifications"'
-COLUMNS: tuple[str, ...] = ("recipient", "subject", "event_type",)
+COLUMNS: tuple[str, ...] = (
+    "recipient",
+    "subject",
+    "event_type",
+)
 
 
 class InvalidCursor(ValueError):

@@ -26,7 +26,10 @@ class Runtime:
         self.draining = False
         self.tasks: list[asyncio.Task[None]] = []
         self.db = Database(
-            settings.database_url, settings.db_pool_min_size, settings.db_pool_max_size
+            settings.database_url,
+            settings.db_pool_min_size,
+            settings.db_pool_max_size,
+            settings.db_connect_timeout,
         )
         self.producer = SharedProducer(settings)
         self.consumer = EventConsumer(

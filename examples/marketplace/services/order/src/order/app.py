@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 
 from order import __version__, auth, domain
 from order.api import router as entity_router
-from order.errors import DomainError, domain_error_response
+from order.db import UNAVAILABLE
+from order.errors import (
+    DomainError,
+    domain_error_response,
+    unavailable_response,
+)
 from order.metrics import MetricsMiddleware, exposition
 from order.runtime import Runtime
 from order.settings import Settings
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
+    for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
+        app.add_exception_handler(unavailable, unavailable_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -12,9 +12,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SOURCE = "/services/order"
 TYPE_PREFIX = "marketplace.order"
 # Topics this service publishes (the platform creates them from service.yaml).
-PUBLISHES: tuple[str, ...] = ("order-events",)
+PUBLISHES: tuple[str, ...] = (
+    "order-events",
+)
 # Topics this service consumes; failures are parked on "<topic>.dlq".
-CONSUMES: tuple[str, ...] = ("payment-events", "product-events",)
+CONSUMES: tuple[str, ...] = (
+    "payment-events",
+    "product-events",
+)
 
 
 class Event(BaseModel):

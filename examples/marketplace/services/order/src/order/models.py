@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-REQUIRED: frozenset[str] = frozenset({"buyer_id", "total", "currency", })
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "buyer_id",
+        "total",
+        "currency",
+    }
+)
 
 
 class OrderCreate(BaseModel):

@@ -19,7 +19,11 @@ from order.models import Order, OrderCreate, OrderPage
 
 TABLE = '"orders"'
 TOPIC = "order-events"
-COLUMNS: tuple[str, ...] = ("buyer_id", "total", "currency",)
+COLUMNS: tuple[str, ...] = (
+    "buyer_id",
+    "total",
+    "currency",
+)
 
 
 class InvalidCursor(ValueError):

@@ -12,9 +12,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SOURCE = "/services/payment"
 TYPE_PREFIX = "marketplace.payment"
 # Topics this service publishes (the platform creates them from service.yaml).
-PUBLISHES: tuple[str, ...] = ("payment-events",)
+PUBLISHES: tuple[str, ...] = (
+    "payment-events",
+)
 # Topics this service consumes; failures are parked on "<topic>.dlq".
-CONSUMES: tuple[str, ...] = ("order-events",)
+CONSUMES: tuple[str, ...] = (
+    "order-events",
+)
 
 
 class Event(BaseModel):

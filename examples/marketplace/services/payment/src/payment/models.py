@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-REQUIRED: frozenset[str] = frozenset({"order_id", "amount", "currency", })
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "order_id",
+        "amount",
+        "currency",
+    }
+)
 
 
 class PaymentCreate(BaseModel):

@@ -19,7 +19,11 @@ from payment.models import Payment, PaymentCreate, PaymentPage
 
 TABLE = '"payments"'
 TOPIC = "payment-events"
-COLUMNS: tuple[str, ...] = ("order_id", "amount", "currency",)
+COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "amount",
+    "currency",
+)
 
 
 class InvalidCursor(ValueError):

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 
 from user import __version__, auth, domain
 from user.api import router as entity_router
-from user.errors import DomainError, domain_error_response
+from user.db import UNAVAILABLE
+from user.errors import (
+    DomainError,
+    domain_error_response,
+    unavailable_response,
+)
 from user.metrics import MetricsMiddleware, exposition
 from user.runtime import Runtime
 from user.settings import Settings
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
+    for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
+        app.add_exception_handler(unavailable, unavailable_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

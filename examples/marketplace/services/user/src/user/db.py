@@ -11,6 +11,16 @@ import asyncpg
 
 from user.events import Event
 
+# Errors that mean "PostgreSQL cannot be reached right now" (down, restarting, refusing, slow to
+# connect): the API answers them with 503 and Retry-After instead of 500 (see app.py).
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+)
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for kind in ("json", "jsonb"):
@@ -39,10 +49,13 @@ class Tx:
 class Database:
     """The connection pool; ``transaction()`` is the unit of work."""
 
-    def __init__(self, url: str, min_size: int = 2, max_size: int = 10) -> None:
+    def __init__(
+        self, url: str, min_size: int = 2, max_size: int = 10, connect_timeout: float = 5.0
+    ) -> None:
         self.url = url
         self.min_size = min_size
         self.max_size = max_size
+        self.connect_timeout = connect_timeout
         self._pool: asyncpg.Pool | None = None
         self.after_publish: Callable[[], None] = lambda: None
 
@@ -56,7 +69,11 @@ class Database:
     async def connect(self) -> None:
         """Open the pool."""
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self.min_size, max_size=self.max_size, init=_init_connection
+            self.url,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            init=_init_connection,
+            timeout=self.connect_timeout,
         )
 
     async def close(self) -> None:

@@ -12,7 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 SOURCE = "/services/user"
 TYPE_PREFIX = "marketplace.user"
 # Topics this service publishes (the platform creates them from service.yaml).
-PUBLISHES: tuple[str, ...] = ("user-events",)
+PUBLISHES: tuple[str, ...] = (
+    "user-events",
+)
 
 
 class Event(BaseModel):

@@ -19,7 +19,10 @@ from user.models import Profile, ProfileCreate, ProfilePage
 
 TABLE = '"profiles"'
 TOPIC = "user-events"
-COLUMNS: tuple[str, ...] = ("display_name", "bio",)
+COLUMNS: tuple[str, ...] = (
+    "display_name",
+    "bio",
+)
 
 
 class InvalidCursor(ValueError):

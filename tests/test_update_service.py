@@ -273,6 +273,17 @@ def test_a_renamed_answer_is_migrated(
     assert (service / "src/orders/outbox.py").is_file()  # rendered with the migrated answer
 
 
+def test_a_changed_answer_is_rendered_into_the_service(service: Path) -> None:
+    answers_path = service / ANSWERS_FILE
+    answers_path.write_text(answers_path.read_text().replace(
+        "consumes:\n- payment-events\n", "consumes:\n- payment-events\n- stock-events\n"))
+    plan = update(service, service_template())  # same template version, new answer
+    assert not plan.conflicts
+    assert "stock-events" in (service / "service.yaml").read_text()
+    assert answers_from_file(answers_path).consumes == ["payment-events", "stock-events"]
+    assert plan_update(service).changes == ()
+
+
 def test_migrations_apply_in_version_order_and_only_newer_ones(
     make_template: Callable[..., Template]
 ) -> None:

@@ -41,10 +41,10 @@ def _report(plan: UpdatePlan, dry_run: bool) -> None:
     for note in plan.notes:
         typer.echo(f"note: {note}", err=True)
     verb = "would update" if dry_run else "updated"
-    versions = f"template v{plan.old_version} -> v{plan.new_version}"
     if not plan.changes:
-        typer.echo(f"{plan.service}: up to date ({versions})", err=dry_run)
+        typer.echo(f"{plan.service}: up to date (template v{plan.new_version})", err=dry_run)
         return
+    versions = f"template v{plan.old_version} -> v{plan.new_version}"
     typer.echo(f"{plan.service}: {verb} ({versions})", err=dry_run)
     for change in plan.changes:
         note = f" ({change.note})" if change.note else ""

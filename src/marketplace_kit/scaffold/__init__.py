@@ -6,6 +6,8 @@ Python API::
     render_service(answers, Path("services/reviews"))      # a new service, atomically
     answers_from_file(Path("services/reviews/.marketplace-kit.yaml"))
     render_files(answers)                                   # {path: text}, in memory
+    plan = plan_update(Path("services/reviews"))            # merge the installed template in
+    print(plan.diff()); apply_update(plan)                  # (plan.conflicts: marked files)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from marketplace_kit.scaffold.answers import (
 from marketplace_kit.scaffold.base import with_base
 from marketplace_kit.scaffold.render import render_files
 from marketplace_kit.scaffold.template import Template, load_template, service_template
+from marketplace_kit.scaffold.update import UpdatePlan, apply_update, plan_update
 from marketplace_kit.scaffold.write import WriteReport, write_new, write_over
 
 
@@ -45,10 +48,13 @@ __all__ = [
     "Answers",
     "FieldSpec",
     "Template",
+    "UpdatePlan",
     "WriteReport",
     "answers_from_file",
+    "apply_update",
     "load_template",
     "make_answers",
+    "plan_update",
     "render_files",
     "render_service",
     "service_template",

@@ -37,6 +37,7 @@ def _root(
 
 def _register_commands() -> None:
     from marketplace_kit.cli import (
+        dev_cmd,  # the reference marketplace on one machine
         estimate_cmds,
         new_service_cmd,  # golden path
         plan_cmd,
@@ -46,7 +47,7 @@ def _register_commands() -> None:
     )
 
     for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, new_service_cmd,
-                   update_service_cmd):
+                   update_service_cmd, dev_cmd):
         module.register(app)
 
 

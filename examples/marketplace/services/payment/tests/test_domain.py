@@ -85,7 +85,7 @@ async def test_orders_are_charged_refunds_arrive_by_webhook_or_reconciliation(
     app: FastAPI, client: httpx.AsyncClient, auth_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
     paid, declined = await place(app, "4242424242424242"), await place(app, "4000000000000002")
     [payment] = await payments_of(app, paid)
     assert payment["status"] == "SUCCEEDED" and payment["buyer_email"] == "b@example.com"

@@ -1,32 +1,59 @@
-"""Notification domain code: THIS FILE IS YOURS.
+"""Notification domain code: what a signed-in user was sent.
 
-marketplace-kit created it once and never overwrites it (regeneration and update-service keep
-it). Add business rules to the hooks, and your own endpoints to ``router`` (served under
-``/notification``). Raise ``DomainError(status, detail)`` to refuse a request.
+E-mails are sent by ``handlers.py`` (events from order, payment and user services); each one is
+recorded in ``notifications``. The generated ``/notifications`` API is the admin view
+(AUTH_CRUD_ROLES); ``GET /notification/me/notifications`` lists the caller's own.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
-from notification.db import Tx
+from notification.auth import CurrentPrincipal
+from notification.db import Database, Tx
 from notification.models import NotificationCreate
 
-router = APIRouter(tags=["domain"])
+router = APIRouter(tags=["notifications"])
+
+
+class Sent(BaseModel):
+    """An e-mail the caller was sent."""
+
+    id: UUID
+    subject: str
+    body: str | None
+    event_type: str | None
+    sent_at: datetime | None
+
+
+@router.get("/me/notifications")
+async def my_notifications(principal: CurrentPrincipal, request: Request) -> list[Sent]:
+    """The e-mails sent to the caller's address, newest first."""
+    db: Database = request.app.state.runtime.db
+    if not principal.email:
+        return []
+    rows = await db.fetch(
+        "SELECT id, subject, body, event_type, sent_at FROM notifications"
+        " WHERE lower(recipient) = lower($1) ORDER BY created_at DESC LIMIT 100",
+        principal.email,
+    )
+    return [Sent.model_validate(dict(r)) for r in rows]
 
 
 async def before_create(tx: Tx, data: NotificationCreate) -> NotificationCreate:
-    """Validate or enrich a new notification inside its transaction; return what to store."""
+    """Records made through the admin API are not sent."""
     return data
 
 
 async def before_update(tx: Tx, id_: UUID, changes: dict[str, Any]) -> dict[str, Any]:
-    """Check or adjust a change inside its transaction; return the changes to apply."""
+    """Admins may correct a record."""
     return changes
 
 
 async def before_delete(tx: Tx, id_: UUID) -> None:
-    """Refuse a deletion by raising DomainError."""
+    """Records may be deleted (e.g. on a data-erasure request)."""

@@ -53,7 +53,7 @@ def _db(request: Request) -> Database:
 @router.post("/webhooks/sandbox")
 async def sandbox_webhook(request: Request) -> WebhookResult:
     """A signed provider notification: ``{"id", "type", "data": {"charge_id"}}``."""
-    secret = WebhookSettings().payment_webhook_secret
+    secret = WebhookSettings().webhook_secret
     if secret is None:
         raise DomainError(status.HTTP_503_SERVICE_UNAVAILABLE, "webhooks are not configured")
     body = await request.body()

@@ -1,6 +1,6 @@
 """Webhook signatures: ``X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>``.
 
-The MAC covers ``"<t>.<raw body>"`` with the shared webhook secret (PAYMENT_WEBHOOK_SECRET), is
+The MAC covers ``"<t>.<raw body>"`` with the shared webhook secret (WEBHOOK_SECRET), is
 compared in constant time, and a timestamp older than the tolerance is refused (replays).
 """
 
@@ -22,7 +22,7 @@ class WebhookSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    payment_webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
 
 
 class BadSignature(ValueError):

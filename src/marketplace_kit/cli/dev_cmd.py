@@ -1,0 +1,45 @@
+"""``marketplace-kit dev``: run the whole marketplace on this machine, without Kubernetes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marketplace_kit.cli.common import ConfigOption
+
+
+def dev(
+    config: ConfigOption = None,
+    free_ports: Annotated[
+        bool,
+        typer.Option("--free-ports", help="Run each service on a free port instead of the port "
+                     "in its service.yaml."),
+    ] = False,
+    mail_dir: Annotated[
+        Path | None,
+        typer.Option("--mail-dir", file_okay=False, help="Keep the e-mails the SMTP sink "
+                     "receives here (default: a temporary directory removed on exit)."),
+    ] = None,
+    info_file: Annotated[
+        Path | None,
+        typer.Option("--info-file", dir_okay=False, help="Write the URLs, mail directory and "
+                     "per-run secrets as JSON here once every service is ready."),
+    ] = None,
+) -> None:
+    """Run every service as a process with one PostgreSQL (a database per service), one tansu
+    Kafka broker and an SMTP sink; logs are prefixed per service; Ctrl-C stops everything.
+
+    Services run from this Python environment with PYTHONPATH=<service>/src: their third-party
+    dependencies must be installed (pip install 'marketplace-kit[local]')."""
+    from marketplace_kit.cli.common import resolve_platform
+    from marketplace_kit.devrun import DevOptions, local_services, run_dev
+
+    services = local_services(resolve_platform(config))
+    options = DevOptions(free_ports=free_ports, mail_dir=mail_dir, info_file=info_file)
+    raise typer.Exit(run_dev(services, options))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dev")(dev)

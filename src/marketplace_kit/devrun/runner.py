@@ -1,0 +1,240 @@
+"""Start, watch and stop the local marketplace (``marketplace-kit dev``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from marketplace_kit.devenv import Broker, Postgres
+from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
+from marketplace_kit.devrun.logs import Prefixer
+from marketplace_kit.devrun.services import LocalService, topics_to_create
+from marketplace_kit.devrun.smtp import running_sink
+from marketplace_kit.errors import KitError
+
+STOP_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    """How to run: ports, where mail goes, how long to wait for readiness."""
+
+    free_ports: bool = False  # every service on a free port instead of its service.yaml port
+    mail_dir: Path | None = None  # default: a temporary directory removed on exit
+    info_file: Path | None = None  # JSON with URLs, mail dir and secrets, written once ready
+    ready_timeout: float = 90.0
+
+
+@dataclass
+class Child:
+    """A running service process."""
+
+    service: LocalService
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """Its base URL."""
+        return f"http://{LOOPBACK}:{self.port}"
+
+
+@dataclass
+class DevRun:
+    """The whole local run; ``run`` blocks until Ctrl-C/SIGTERM or a service dies."""
+
+    services: list[LocalService]
+    options: DevOptions = field(default_factory=DevOptions)
+    children: list[Child] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def ports(self) -> dict[str, int]:
+        """The port of each service (checked free unless chosen at random)."""
+        chosen: dict[str, int] = {}
+        for s in self.services:
+            port = free_port() if self.options.free_ports else s.spec.port
+            if not self.options.free_ports and (port_open(port) or port in chosen.values()):
+                raise KitError(f"port {port} of {s.name} is in use; fix: stop what uses it or "
+                               "run with --free-ports")
+            chosen[s.name] = port
+        return chosen
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """Signal handler: stop everything."""
+        self._stop.set()
+
+    def run(self) -> int:
+        """Start everything, wait, stop everything; returns the exit code."""
+        ports = self.ports()
+        prefix = Prefixer(["dev", *(s.name for s in self.services)])
+        handlers = {sig: signal.signal(sig, self.request_stop)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        started = time.monotonic()
+        with ExitStack() as stack:
+            state = Path(tempfile.mkdtemp(prefix="mk-dev-"))
+            stack.callback(shutil.rmtree, state, True)
+            mail_dir = self.options.mail_dir or state / "mail"
+            prefix.line("dev", "starting PostgreSQL, the Kafka broker (tansu) and the SMTP sink")
+            postgres = Postgres()
+            stack.callback(postgres.close)
+            postgres.start()
+            broker = Broker(log_dir=state / "broker")
+            stack.callback(broker.close)
+            broker.start()
+            sink = stack.enter_context(running_sink(mail_dir))
+            topics = topics_to_create(self.services)
+            asyncio.run(create_topics(broker.bootstrap_servers, topics))
+            prefix.line("dev", f"topics: {', '.join(topics)}")
+            shared = {
+                "HOST": LOOPBACK,
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                # tansu answers InitProducerId with an error: no idempotent producer locally.
+                "KAFKA_ENABLE_IDEMPOTENCE": "false",
+                "SMTP_HOST": LOOPBACK,
+                "SMTP_PORT": str(sink.port),
+                "AUTH_JWT_SECRET": secrets.token_urlsafe(32),
+                "WEBHOOK_SECRET": secrets.token_urlsafe(24),
+                "RELAY_POLL_INTERVAL": "0.2",
+                "PYTHONUNBUFFERED": "1",
+            }
+            stack.callback(self.stop_children, prefix)
+            for service in self.services:
+                values = {**shared, "PORT": str(ports[service.name])}
+                if service.needs_database:
+                    values["DATABASE_URL"] = postgres.create_database(service.database_name)
+                self.children.append(self.spawn(service, ports[service.name], values, prefix))
+            if not self.wait_ready(prefix):
+                return 1
+            info = {
+                "services": {c.service.name: c.url + c.service.spec.route_prefix
+                             for c in self.children},
+                "postgres": postgres.url(),
+                "kafka": broker.bootstrap_servers,
+                "smtp": f"{LOOPBACK}:{sink.port}",
+                "mail_dir": str(mail_dir),
+                "secrets": {k: shared[k] for k in ("AUTH_JWT_SECRET", "WEBHOOK_SECRET")},
+            }
+            self.announce(prefix, info, time.monotonic() - started)
+            code = self.watch(prefix)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        prefix.line("dev", "stopped; temporary files removed")
+        return code
+
+    def spawn(
+        self, service: LocalService, port: int, values: dict[str, str], prefix: Prefixer
+    ) -> Child:
+        """Start one service process; its output goes through ``prefix``."""
+        process = subprocess.Popen(
+            service.command(),
+            cwd=service.directory,
+            env=service.environment(dict(os.environ), values),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+        assert process.stdout is not None
+        prefix.pump(service.name, process.stdout)
+        return Child(service, port, process)
+
+    def wait_ready(self, prefix: Prefixer) -> bool:
+        """Poll every /readyz until all answer 200; False if one dies or time runs out."""
+        deadline = time.monotonic() + self.options.ready_timeout
+        waiting = {c.service.name: c for c in self.children}
+        while waiting and not self._stop.is_set():
+            for name, child in list(waiting.items()):
+                if child.process.poll() is not None:
+                    prefix.line("dev", f"{name} exited with {child.process.returncode}")
+                    return False
+                if ready(child.url):
+                    del waiting[name]
+            if time.monotonic() > deadline:
+                prefix.line("dev", f"not ready after {self.options.ready_timeout:.0f}s: "
+                            f"{', '.join(sorted(waiting))}")
+                return False
+            self._stop.wait(0.25)
+        return not self._stop.is_set()
+
+    def announce(self, prefix: Prefixer, info: dict[str, Any], seconds: float) -> None:
+        """Print where everything is; write the info file if asked."""
+        prefix.line("dev", f"{len(self.children)} services ready in {seconds:.1f}s")
+        for name, url in info["services"].items():
+            prefix.line("dev", f"  {name:<14} {url}/docs")
+        prefix.line("dev", f"  PostgreSQL     {info['postgres']} (a database per service)")
+        prefix.line("dev", f"  Kafka          {info['kafka']}")
+        prefix.line("dev", f"  SMTP sink      {info['smtp']} -> {info['mail_dir']}/*.eml")
+        for key, value in info["secrets"].items():
+            prefix.line("dev", f"  {key}={value}  (generated for this run)")
+        prefix.line("dev", "Ctrl-C stops everything")
+        if self.options.info_file is not None:
+            tmp = self.options.info_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+            tmp.replace(self.options.info_file)
+
+    def watch(self, prefix: Prefixer) -> int:
+        """Wait for a stop request (0) or a service that exits on its own (1)."""
+        while not self._stop.wait(0.5):
+            for child in self.children:
+                if child.process.poll() is not None:
+                    prefix.line("dev", f"{child.service.name} exited with "
+                                f"{child.process.returncode}; stopping")
+                    return 1
+        return 0
+
+    def stop_children(self, prefix: Prefixer) -> None:
+        """SIGTERM every service (they drain), then SIGKILL what is left after the timeout."""
+        prefix.line("dev", "stopping")
+        for child in self.children:
+            if child.process.poll() is None:
+                child.process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in self.children:
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+
+
+def ready(url: str) -> bool:
+    """Whether ``url``/readyz answers 200."""
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+async def create_topics(bootstrap_servers: str, topics: list[str]) -> None:
+    """Create the topics (one partition each: a local run has one consumer per group)."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, 1, 1) for t in topics if t not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+def run_dev(services: list[LocalService], options: DevOptions) -> int:
+    """Run the services until stopped; returns the exit code."""
+    return DevRun(services, options).run()

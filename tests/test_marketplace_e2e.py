@@ -1,0 +1,145 @@
+"""End to end: `marketplace-kit dev` runs the reference marketplace; a shopper's journey over HTTP.
+
+Real PostgreSQL, tansu broker, SMTP sink and five uvicorn processes; nothing is mocked. A seller
+lists a product, a buyer orders it and pays: the order becomes PAID and the buyer's e-mail
+arrives at the sink; a declined card ends CANCELLED with its e-mail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "examples" / "marketplace" / "marketplace.yaml"
+# A consumer group joins in ~5 s on tansu (a re-join up to 18 s): events wait in their topics.
+EVENT_TIMEOUT = 45.0
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`marketplace-kit dev` as a subprocess; yields its info file's content."""
+    work = tmp_path_factory.mktemp("dev")
+    info_file, mail_dir, log = work / "info.json", work / "mail", work / "dev.log"
+    cli = "from marketplace_kit.cli.app import main; main()"
+    command = [sys.executable, "-c", cli, "dev", "--config", str(CONFIG),
+               "--free-ports", "--mail-dir", str(mail_dir), "--info-file", str(info_file)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=work,
+                                   env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while not info_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dev did not get ready:\n{log.read_text()[-4000:]}")
+            time.sleep(0.2)
+        yield json.loads(info_file.read_text())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = log.read_text()
+    assert process.returncode == 0, output[-4000:]
+    assert "stopped; temporary files removed" in output
+
+
+def eventually(probe: Callable[[], T | None], what: str, timeout: float = EVENT_TIMEOUT) -> T:
+    """Poll ``probe`` until it returns something."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def mails(mail_dir: Path, to: str) -> list[EmailMessage]:
+    parser = BytesParser(policy=policy.default)
+    found = [parser.parsebytes(p.read_bytes()) for p in sorted(mail_dir.glob("*.eml"))]
+    return [m for m in found if isinstance(m, EmailMessage) and m["To"] == to]
+
+
+def mail_with(mail_dir: Path, to: str, subject_part: str) -> EmailMessage:
+    def probe() -> EmailMessage | None:
+        return next((m for m in mails(mail_dir, to) if subject_part in m["Subject"]), None)
+
+    return eventually(probe, f"an e-mail to {to} about {subject_part!r}")
+
+
+def register(http: httpx.Client, user: str, role: str) -> tuple[str, dict[str, str]]:
+    """A new account; returns its e-mail and an Authorization header."""
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "correct horse battery", "display_name": role.title(),
+            "role": role}
+    assert http.post(f"{user}/register", json=body).status_code == 201
+    token = http.post(f"{user}/login", json=body).json()["access_token"]
+    return email, {"Authorization": f"Bearer {token}"}
+
+
+def buy(http: httpx.Client, urls: dict[str, str], buyer: dict[str, str], product: str,
+        card: str) -> dict[str, Any]:
+    """Put the product in the cart (once the order service saw it) and check out."""
+    item = f"{urls['order']}/me/cart/items/{product}"
+
+    def added() -> bool | None:
+        return http.put(item, json={"quantity": 2}, headers=buyer).status_code == 200 or None
+
+    eventually(added, "the product to reach the order service (product-events)")
+    placed = http.post(f"{urls['order']}/me/checkout", json={"card_number": card}, headers=buyer)
+    assert placed.status_code == 201, placed.text
+    return placed.json()
+
+
+def final_status(http: httpx.Client, urls: dict[str, str], buyer: dict[str, str],
+                 order_id: str) -> str:
+    def settled() -> str | None:
+        order = http.get(f"{urls['order']}/me/orders/{order_id}", headers=buyer).json()
+        return order["status"] if order["status"] != "PENDING" else None
+
+    return eventually(settled, f"order {order_id} to leave PENDING")
+
+
+def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:
+    urls, mail_dir = marketplace["services"], Path(marketplace["mail_dir"])
+    with httpx.Client(timeout=10) as http:
+        _, seller = register(http, urls["user"], "seller")
+        buyer_email, buyer = register(http, urls["user"], "buyer")
+        listing = {"name": "Brass desk lamp", "description": "Warm light", "price": "49.90",
+                   "currency": "EUR", "attributes": {"color": "brass"}}
+        created = http.post(f"{urls['catalog']}/products", json=listing, headers=seller)
+        assert created.status_code == 201, created.text
+        product = created.json()["id"]
+        found = http.get(f"{urls['catalog']}/products", params={"q": "brass lamp"}).json()
+        assert product in [p["id"] for p in found["items"]]
+
+        paid = buy(http, urls, buyer, product, "4242424242424242")
+        assert (paid["status"], paid["total"]) == ("PENDING", "99.80")
+        assert final_status(http, urls, buyer, paid["id"]) == "PAID"
+        confirmed = mail_with(mail_dir, buyer_email, "confirmed")
+        assert paid["id"] in confirmed.get_content()
+        assert mail_with(mail_dir, buyer_email, "Welcome")
+
+        declined = buy(http, urls, buyer, product, "4000000000000002")
+        assert final_status(http, urls, buyer, declined["id"]) == "CANCELLED"
+        cancelled = mail_with(mail_dir, buyer_email, "cancelled")
+        assert "card_declined" in cancelled.get_content()

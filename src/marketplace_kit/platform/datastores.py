@@ -309,7 +309,7 @@ class Datastores(pulumi.ComponentResource):
             spec=postgres_statefulset_spec(args.postgres.storage_gib),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[admin, *args.depends_on]),
         )
-        admin_env = [
+        admin_env: list[dict[str, Any]] = [
             {"name": "PGUSER", "value": LOCAL_ADMIN_USER},
             {"name": "PGSSLMODE", "value": "disable"},
             {"name": "PGPASSWORD",
@@ -329,8 +329,12 @@ class Datastores(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             db = client.database
-            url = pulumi.Output.all(host, password.result).apply(
-                lambda v, db=db: f"postgresql://{db}:{v[1]}@{v[0]}:5432/{db}?sslmode={sslmode}"
+
+            def connection_url(v: list[Any], db: str = db) -> str:
+                return f"postgresql://{db}:{v[1]}@{v[0]}:5432/{db}?sslmode={sslmode}"
+
+            url: pulumi.Output[str] = pulumi.Output.all(host, password.result).apply(
+                connection_url
             )
             secret = f"{client.name}-db"
             k8s.core.v1.Secret(
@@ -342,7 +346,7 @@ class Datastores(pulumi.ComponentResource):
                     "dbname": db,
                     "username": db,
                     "password": password.result,
-                    "url": pulumi.Output.secret(url),
+                    "url": url,  # secret: derived from the generated password
                 },
                 opts=self._k8s_opts,
             )

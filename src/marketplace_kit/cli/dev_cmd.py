@@ -25,7 +25,8 @@ def dev(
     info_file: Annotated[
         Path | None,
         typer.Option("--info-file", dir_okay=False, help="Write the URLs, mail directory and "
-                     "per-run secrets as JSON here once every service is ready."),
+                     "per-run secrets as JSON here once every service is ready (default: in "
+                     "the run's temporary directory; secret values are never printed)."),
     ] = None,
 ) -> None:
     """Run every service as a process with one PostgreSQL (a database per service), one tansu

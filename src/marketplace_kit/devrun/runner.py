@@ -37,6 +37,7 @@ class DevOptions:
     free_ports: bool = False  # every service on a free port instead of its service.yaml port
     mail_dir: Path | None = None  # default: a temporary directory removed on exit
     info_file: Path | None = None  # JSON with URLs, mail dir and secrets, written once ready
+    # (default: in the run's temporary directory); secret values are never printed
     ready_timeout: float = 90.0
 
 
@@ -129,7 +130,8 @@ class DevRun:
                 "mail_dir": str(mail_dir),
                 "secrets": {k: shared[k] for k in ("AUTH_JWT_SECRET", "WEBHOOK_SECRET")},
             }
-            self.announce(prefix, info, time.monotonic() - started)
+            info_file = self.options.info_file or state / "info.json"
+            self.announce(prefix, info, time.monotonic() - started, info_file)
             code = self.watch(prefix)
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -170,21 +172,23 @@ class DevRun:
             self._stop.wait(0.25)
         return not self._stop.is_set()
 
-    def announce(self, prefix: Prefixer, info: dict[str, Any], seconds: float) -> None:
-        """Print where everything is; write the info file if asked."""
+    def announce(
+        self, prefix: Prefixer, info: dict[str, Any], seconds: float, info_file: Path
+    ) -> None:
+        """Print where everything is (secrets by name only); write the info file (mode 0600)."""
         prefix.line("dev", f"{len(self.children)} services ready in {seconds:.1f}s")
         for name, url in info["services"].items():
             prefix.line("dev", f"  {name:<14} {url}/docs")
         prefix.line("dev", f"  PostgreSQL     {info['postgres']} (a database per service)")
         prefix.line("dev", f"  Kafka          {info['kafka']}")
         prefix.line("dev", f"  SMTP sink      {info['smtp']} -> {info['mail_dir']}/*.eml")
-        for key, value in info["secrets"].items():
-            prefix.line("dev", f"  {key}={value}  (generated for this run)")
+        names = ", ".join(info["secrets"])
+        prefix.line("dev", f"  Secrets        {names}: generated for this run, in {info_file}")
         prefix.line("dev", "Ctrl-C stops everything")
-        if self.options.info_file is not None:
-            tmp = self.options.info_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-            tmp.replace(self.options.info_file)
+        tmp = info_file.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(info_file)
 
     def watch(self, prefix: Prefixer) -> int:
         """Wait for a stop request (0) or a service that exits on its own (1)."""

@@ -1,0 +1,142 @@
+"""No plaintext secret leaves the kit: not in plan JSON, not in rendered manifests, not in the
+logs of ``marketplace-kit dev``.
+
+The secrets are collected from where the kit generates them, then searched for verbatim:
+- plans: every ``RandomPassword`` (database roles, PostgreSQL admin, Grafana admin) gets a
+  generated value under the mocks (``plan/fakes.py``), exactly what a provider would return;
+  searched in ``plan --format json`` and in every file ``render`` writes, for the dev and
+  production blueprints and the reference marketplace (its own blueprint and production).
+- dev: the per-run HMAC keys it generates (``AUTH_JWT_SECRET``, ``WEBHOOK_SECRET``, read from
+  ``--info-file``), plus a password sent to and an access token minted by the user service,
+  searched in everything ``dev`` prints (its own lines and every service's logs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from _plans import full_plan
+
+from marketplace_kit.blueprints.program import plan_platform
+from marketplace_kit.config import Platform, load_platform, parse_platform, read_yaml
+from marketplace_kit.plan import ResourceGraph
+from marketplace_kit.plan.fakes import new_resource
+from marketplace_kit.render.writer import render_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "examples" / "marketplace" / "marketplace.yaml"
+PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+needs_reference = pytest.mark.skipif(not REFERENCE.is_file(), reason="no reference marketplace")
+
+
+def reference(blueprint: str | None = None) -> Platform:
+    """The reference marketplace, on its own blueprint or another one."""
+    platform = load_platform(REFERENCE)
+    if blueprint is None:
+        return platform
+    data = {**read_yaml(REFERENCE), "blueprint": blueprint}
+    return Platform(config=parse_platform(data, REFERENCE), services=platform.services,
+                    source=REFERENCE, service_files=platform.service_files)
+
+
+def generated_passwords(graph: ResourceGraph, region: str) -> list[str]:
+    """The value each RandomPassword of the plan was given (as the provider would)."""
+    return [
+        new_resource(r.type, r.name, r.inputs, region)[1]["result"]
+        for r in graph.of_type(PASSWORD_TYPE)
+    ]
+
+
+PLANS = {
+    "dev": lambda: (full_plan("dev"), "us-east-1"),
+    "production": lambda: (full_plan("production"), "us-east-1"),
+    "reference": lambda: (plan_platform(reference()), reference().config.region),
+    "reference-production": lambda: (
+        plan_platform(reference("production")), reference().config.region
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+def test_generated_passwords_never_appear_in_plan_json_or_rendered_files(
+    name: str, tmp_path: Path
+) -> None:
+    if name.startswith("reference") and not REFERENCE.is_file():
+        pytest.skip("no reference marketplace")
+    graph, region = PLANS[name]()
+    passwords = generated_passwords(graph, region)
+    assert passwords, "the plan generates no password: nothing to look for"
+    plan_json = graph.to_json()
+    assert "[secret]" in plan_json  # secrets are there, masked
+    render_plan(graph, tmp_path / "out", force=False)
+    rendered = {p: p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert rendered
+    for password in passwords:
+        assert password not in plan_json
+        leaks = [str(p) for p, text in rendered.items() if password in text]
+        assert not leaks, f"a generated password is written in {leaks}"
+
+
+# --- marketplace-kit dev ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, object], Path]]:
+    """``marketplace-kit dev`` of the reference marketplace: (its info file, its log)."""
+    work = tmp_path_factory.mktemp("dev-secrets")
+    info_file, log = work / "info.json", work / "dev.log"
+    cli = "from marketplace_kit.cli.app import main; main()"
+    command = [sys.executable, "-c", cli, "dev", "--config", str(REFERENCE), "--free-ports",
+               "--info-file", str(info_file)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=work,
+                                   env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while not info_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dev did not get ready:\n{log.read_text()[-4000:]}")
+            time.sleep(0.2)
+        yield json.loads(info_file.read_text()), log
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@needs_reference
+@pytest.mark.slow
+def test_dev_logs_carry_no_secret(dev_run: tuple[dict[str, object], Path]) -> None:
+    info, log = dev_run
+    secrets = dict(info["secrets"])  # type: ignore[call-overload]
+    assert set(secrets) >= {"AUTH_JWT_SECRET", "WEBHOOK_SECRET"}
+    services: dict[str, str] = info["services"]  # type: ignore[assignment]
+    password = f"pw-{uuid.uuid4().hex}"
+    body = {"email": f"leak-{uuid.uuid4().hex[:8]}@example.com", "password": password,
+            "display_name": "Leak Check", "role": "buyer"}
+    with httpx.Client(timeout=30) as http:
+        assert http.post(f"{services['user']}/register", json=body).status_code == 201
+        login = http.post(f"{services['user']}/login", json=body)
+        assert login.status_code == 200, login.text
+        token = login.json()["access_token"]
+        me = http.get(f"{services['user']}/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code in (200, 404), me.text  # a request carrying the token
+    time.sleep(1.0)  # let the services' log lines reach dev's output
+    output = log.read_text()
+    assert "ready" in output  # the log holds the services' output
+    searched = {**secrets, "password": password, "access token": token}
+    leaked = sorted(name for name, value in searched.items() if str(value) in output)
+    assert not leaked, f"plaintext secrets in the dev log: {leaked}"  # names only, not values

@@ -64,3 +64,14 @@ def test_service_suite_passes(suites: dict[str, subprocess.Popen[str]], name: st
     output, _ = suites[name].communicate(timeout=TIMEOUT)
     assert suites[name].returncode == 0, output[-6000:]
     assert " passed" in output and "skipped" not in output.splitlines()[-1], output[-2000:]
+
+
+def test_the_local_extra_pins_what_the_services_need() -> None:
+    import tomllib
+
+    from marketplace_kit.platform import versions
+
+    pyproject = tomllib.loads((SERVICES.parent.parent.parent / "pyproject.toml").read_text())
+    local = set(pyproject["project"]["optional-dependencies"]["local"])
+    expected = {f"{name}=={pin}" for name, pin in versions.SERVICE_DEPENDENCIES.items()}
+    assert expected <= local, sorted(expected - local)

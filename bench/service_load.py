@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -22,8 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit
 
 from marketplace_kit.devenv import Broker, Postgres, free_port, wait_for_port
 from marketplace_kit.devenv.venv import install_service, service_venv
@@ -83,28 +83,45 @@ class Result:
 
 
 async def drive(name: str, url: str, total: int, concurrency: int, limit_s: float) -> Result:
-    """``total`` POSTs from ``concurrency`` workers, stopping early after ``limit_s`` seconds."""
+    """``total`` POSTs from ``concurrency`` keep-alive connections, stopping after ``limit_s``.
+
+    A minimal HTTP/1.1 client on asyncio streams: httpx tops out near 300 requests/s on this
+    machine, which would measure the client instead of the servers.
+    """
+    parts = urlsplit(url)
+    body = json.dumps({"name": "bench", "rating": 5}).encode()
+    request = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     latencies: list[float] = []
     errors = 0
     remaining = total
-    body = {"name": "bench", "rating": 5}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as http:
-        deadline = time.perf_counter() + limit_s
+    deadline = time.perf_counter() + limit_s
 
-        async def worker() -> None:
-            nonlocal remaining, errors
+    async def worker() -> None:
+        nonlocal remaining, errors
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
             while remaining > 0 and time.perf_counter() < deadline:
                 remaining -= 1
                 start = time.perf_counter()
-                response = await http.post(url, json=body)
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
                 latencies.append(time.perf_counter() - start)
-                errors += response.status_code != 201
+                errors += not head.startswith(b"HTTP/1.1 201")
+        finally:
+            writer.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    return Result(name, len(latencies), elapsed, latencies, errors)
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(name, len(latencies), time.perf_counter() - began, latencies, errors)
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:

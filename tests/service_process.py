@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service_venv import service_venv
 
 from marketplace_kit.devenv import free_port
+from marketplace_kit.devenv.venv import service_venv
 from marketplace_kit.scaffold import make_answers, render_service
 
 

@@ -129,3 +129,17 @@ def test_help_does_not_import_pulumi(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["plan", "--bogus"], ["plan", "--format", "xml"], ["no-such-command"]],
+)
+def test_usage_errors_are_one_line_exit_2(argv: list[str]) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", MAIN, *argv],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: ")
+    assert "Traceback" not in run.stderr and run.stdout == ""

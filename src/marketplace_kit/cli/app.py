@@ -56,8 +56,28 @@ _register_commands()
 
 def main() -> None:
     """Console entry point: user errors print one line and exit with their code."""
+    try:  # typer >= 0.29 vendors click as typer._click; older ones use click itself
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        from click import exceptions as click  # type: ignore[no-redef]
+
     try:
-        app()
+        result = app(standalone_mode=False)
     except KitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _fail(str(exc), exc.exit_code)
+    except click.NoArgsIsHelpError as exc:
+        exc.show()
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "marketplace-kit"
+        _fail(f"{exc.format_message()} (see: {where} --help)", exc.exit_code)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)

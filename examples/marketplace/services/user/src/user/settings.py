@@ -46,4 +46,5 @@ class Settings(BaseSettings):
     kafka_request_timeout_ms: int = 10000
     relay_batch_size: int = Field(100, ge=1, le=1000)
     relay_poll_interval: float = Field(0.5, gt=0, description="seconds between outbox polls")
+    relay_linger: float = Field(0.02, ge=0, description="seconds to gather a batch after a wake")
     outbox_retention_hours: int = Field(24, ge=1, description="sent events kept for audit")

@@ -7,6 +7,7 @@ import pytest
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.config import EventBusConfig
+from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import strimzi_models, versions
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient, acls
 
@@ -19,7 +20,7 @@ CLIENTS = [
 TOPICS = ["order-events", "payment-events", "order-events"]
 
 
-def _graph(brokers: int = 3, encrypted: bool = True) -> object:
+def _graph(brokers: int = 3, encrypted: bool = True) -> ResourceGraph:
     def body() -> None:
         provider = fake_foundation("local").provider
         EventBus(
@@ -33,11 +34,11 @@ def _graph(brokers: int = 3, encrypted: bool = True) -> object:
 
 
 @pytest.fixture(scope="module")
-def three() -> object:
+def three() -> ResourceGraph:
     return _graph(3)
 
 
-def test_operator_skips_crds_and_the_bus_owns_them(three) -> None:
+def test_operator_skips_crds_and_the_bus_owns_them(three: ResourceGraph) -> None:
     operator = three.named("strimzi-kafka-operator")
     assert operator.inputs["skipCrds"] is True
     assert operator.inputs["version"] == versions.STRIMZI
@@ -48,7 +49,7 @@ def test_operator_skips_crds_and_the_bus_owns_them(three) -> None:
     assert crds.urn in operator.dependencies
 
 
-def test_custom_resources_wait_for_the_operator(three) -> None:
+def test_custom_resources_wait_for_the_operator(three: ResourceGraph) -> None:
     operator = three.named("strimzi-kafka-operator")
     for type_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
         found = three.of_type(f"kubernetes:kafka.strimzi.io/v1:{type_}")
@@ -56,7 +57,7 @@ def test_custom_resources_wait_for_the_operator(three) -> None:
         assert all(depends_on(three, r, operator) for r in found), type_
 
 
-def test_kafka_is_kraft_with_node_pools(three) -> None:
+def test_kafka_is_kraft_with_node_pools(three: ResourceGraph) -> None:
     kafka = three.named("kafka").inputs
     assert kafka["metadata"]["annotations"] == {
         "strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"
@@ -80,7 +81,7 @@ def test_kafka_is_kraft_with_node_pools(three) -> None:
     assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
 
 
-def test_topics_once_with_seed_defaults(three) -> None:
+def test_topics_once_with_seed_defaults(three: ResourceGraph) -> None:
     topics = three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaTopic")
     assert sorted(t.inputs["metadata"]["name"] for t in topics) == ["order-events",
                                                                     "payment-events"]
@@ -104,7 +105,7 @@ def test_one_broker_scales_down_consistently() -> None:
     validate_all(graph)
 
 
-def _rules(graph: object, user: str) -> set[tuple[str, str, str]]:
+def _rules(graph: ResourceGraph, user: str) -> set[tuple[str, str, str]]:
     spec = graph.named(f"kafka-user-{user}").inputs["spec"]
     assert spec["authentication"] == {"type": "scram-sha-512"}
     return {
@@ -114,7 +115,7 @@ def _rules(graph: object, user: str) -> set[tuple[str, str, str]]:
     }
 
 
-def test_acls_are_exactly_what_each_service_needs(three) -> None:
+def test_acls_are_exactly_what_each_service_needs(three: ResourceGraph) -> None:
     assert _rules(three, "order") == {
         ("topic", "order-events", "Write"), ("topic", "order-events", "Describe"),
         ("topic", "payment-events", "Read"), ("topic", "payment-events", "Describe"),
@@ -131,7 +132,7 @@ def test_acls_are_exactly_what_each_service_needs(three) -> None:
     assert all(r["resource"]["patternType"] == "literal" for r in acls(CLIENTS[0]))
 
 
-def test_every_object_validates(three) -> None:
+def test_every_object_validates(three: ResourceGraph) -> None:
     assert validate_all(three) == 1 + 2 + 2 + 4 + 1  # Kafka, pools, topics, users, class
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pulumi
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
+from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, Route
 
 
-def _graph() -> object:
+def _graph() -> ResourceGraph:
     def body() -> None:
         provider = fake_foundation("local").provider
         crds = pulumi.CustomResource("test:index:IstioBase", "istio-base", {})

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pulumi
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
+from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh import ServiceMesh, ServiceMeshArgs
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def _mesh(**kwargs: object) -> object:
+def _mesh(**kwargs: object) -> ResourceGraph:
     def body() -> None:
         provider = fake_foundation("local").provider
         args = ServiceMeshArgs(workload_namespace="shop", **kwargs)  # type: ignore[arg-type]

@@ -106,7 +106,7 @@ def verdict(rows: list[Row]) -> str:
     return (
         f"{rows[0].services} -> {rows[-1].services} services: time per resource "
         f"{min(per_resource):.2f}-{max(per_resource):.2f} ms (max/min {spread:.2f}); "
-        f"least-squares fit {slope * 1000:.2f} ms/resource + {intercept:.2f} s, R^2 = {r2:.4f}"
+        f"least-squares fit {slope * 1000:.2f} ms/resource {intercept:+.2f} s, R^2 = {r2:.4f}"
     )
 
 

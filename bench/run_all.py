@@ -64,7 +64,7 @@ def run(bench: Bench, quick: bool) -> str:
     if result.returncode != 0:
         sys.exit(f"{bench.script} failed (exit {result.returncode}):\n"
                  f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    output = result.stdout.strip()
+    output = result.stdout.strip("\n").rstrip()
     body = output if markdown else f"`bench/{bench.script}`:\n\n```text\n{output}\n```"
     return f"#### {bench.title}\n\n{body}\n\n*({took:.0f} s)*"
 

@@ -72,7 +72,9 @@ def test_no_plaintext_secrets(planned: tuple[str, ResourceGraph]) -> None:
 def test_blueprint_shapes(planned: tuple[str, ResourceGraph]) -> None:
     blueprint, graph = planned
     topics = graph.of_type(f"{STRIMZI}:KafkaTopic")
-    assert len(topics) == 4  # user, product, order, payment events: once each
+    # user, product, order, payment events once each, plus the dead-letter topics of the
+    # four consumed streams
+    assert len(topics) == 4 + 4
     replicas = {t.inputs["spec"]["replicas"] for t in topics}
     pdbs = {r.name for r in graph.of_type("kubernetes:policy/v1:PodDisruptionBudget")}
     aws = [r for r in graph if r.type.startswith("aws:")]

@@ -83,8 +83,8 @@ def test_kafka_is_kraft_with_node_pools(three: ResourceGraph) -> None:
 
 def test_topics_once_with_seed_defaults(three: ResourceGraph) -> None:
     topics = three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaTopic")
-    assert sorted(t.inputs["metadata"]["name"] for t in topics) == ["order-events",
-                                                                    "payment-events"]
+    assert sorted(t.inputs["metadata"]["name"] for t in topics) == [
+        "order-events", "order-events.dlq", "payment-events", "payment-events.dlq"]
     spec = topics[0].inputs["spec"]
     assert spec["partitions"] == 3 and spec["replicas"] == 3
     assert spec["config"] == {"retention.ms": 7 * 24 * 3_600_000, "min.insync.replicas": 2}
@@ -120,11 +120,15 @@ def test_acls_are_exactly_what_each_service_needs(three: ResourceGraph) -> None:
         ("topic", "order-events", "Write"), ("topic", "order-events", "Describe"),
         ("topic", "payment-events", "Read"), ("topic", "payment-events", "Describe"),
         ("group", "order", "Read"),
+        # failures it cannot process are parked on the consumed topic's dead-letter topic
+        ("topic", "payment-events.dlq", "Write"), ("topic", "payment-events.dlq", "Describe"),
     }
     assert _rules(three, "audit") == {
         ("topic", "order-events", "Read"), ("topic", "order-events", "Describe"),
         ("topic", "payment-events", "Read"), ("topic", "payment-events", "Describe"),
         ("group", "audit", "Read"),
+        ("topic", "order-events.dlq", "Write"), ("topic", "order-events.dlq", "Describe"),
+        ("topic", "payment-events.dlq", "Write"), ("topic", "payment-events.dlq", "Describe"),
     }
     # A pure publisher gets no group and no read.
     assert _rules(three, "outbox") == {("topic", "order-events", "Write"),
@@ -133,7 +137,14 @@ def test_acls_are_exactly_what_each_service_needs(three: ResourceGraph) -> None:
 
 
 def test_every_object_validates(three: ResourceGraph) -> None:
-    assert validate_all(three) == 1 + 2 + 2 + 4 + 1  # Kafka, pools, topics, users, class
+    # Kafka, pools, 2 topics + their 2 dead-letter topics, users, class
+    assert validate_all(three) == 1 + 2 + 4 + 4 + 1
+
+
+def test_each_consumed_topic_has_a_dead_letter_topic(three: ResourceGraph) -> None:
+    topics = {r.inputs["metadata"]["name"] for r in three.of_type(
+        "kubernetes:kafka.strimzi.io/v1:KafkaTopic")}
+    assert topics == {"order-events", "payment-events", "order-events.dlq", "payment-events.dlq"}
 
 
 def test_models_reject_v1beta2_shapes() -> None:

@@ -23,8 +23,15 @@ SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
 TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?$")
 PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*$")
 
+DEAD_LETTER_SUFFIX = ".dlq"  # a consumer parks a poison message on <topic>.dlq
+
 PLATFORM_FILE = "marketplace.yaml"
 SERVICE_FILE = "service.yaml"
+
+
+def dead_letter_topic(topic: str) -> str:
+    """Where consumers of ``topic`` park messages they cannot process."""
+    return f"{topic}{DEAD_LETTER_SUFFIX}"
 
 
 class _Model(BaseModel):
@@ -254,6 +261,11 @@ class ServiceSpec(_Model):
         return self.path or f"/{self.name}"
 
     @property
+    def dead_letter_topics(self) -> list[str]:
+        """The dead-letter topic of each consumed topic (the consumer writes failures there)."""
+        return [dead_letter_topic(t) for t in self.consumes]
+
+    @property
     def package(self) -> str:
         """The Python package name of the service."""
         return self.name.replace("-", "_")
@@ -275,6 +287,11 @@ class Platform:
     def topics(self) -> list[str]:
         """Every event stream some service publishes, sorted."""
         return sorted({t for s in self.services for t in s.publishes})
+
+    @property
+    def dead_letter_topics(self) -> list[str]:
+        """The dead-letter topic of every consumed stream, sorted."""
+        return sorted({t for s in self.services for t in s.dead_letter_topics})
 
 
 def _fix_for(error: dict[str, Any]) -> str:

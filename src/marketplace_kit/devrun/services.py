@@ -63,5 +63,5 @@ def local_services(platform: Platform) -> list[LocalService]:
 def topics_to_create(services: list[LocalService]) -> list[str]:
     """Every published and consumed topic, plus the dead-letter topic of each consumed one."""
     topics = {t for s in services for t in (*s.spec.publishes, *s.spec.consumes)}
-    topics |= {f"{t}.dlq" for s in services for t in s.spec.consumes}
+    topics |= {t for s in services for t in s.spec.dead_letter_topics}
     return sorted(topics)

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.config import EventBusConfig
+from marketplace_kit.config import EventBusConfig, dead_letter_topic
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import NO_SIDECAR, metadata
@@ -29,6 +29,11 @@ class KafkaClient:
     name: str
     publishes: tuple[str, ...] = ()
     consumes: tuple[str, ...] = ()
+
+    @property
+    def dead_letter_topics(self) -> tuple[str, ...]:
+        """Where this client parks what it cannot process: one per consumed topic."""
+        return tuple(dead_letter_topic(t) for t in self.consumes)
 
 
 @dataclass
@@ -109,7 +114,7 @@ class EventBus(pulumi.ComponentResource):
                 spec=topic_spec(cfg),
                 opts=cr_opts,
             )
-            for topic in sorted(set(args.topics))
+            for topic in sorted({*args.topics, *dead_letters(args.clients)})
         }
         self.users = {
             client.name: k8s.apiextensions.CustomResource(
@@ -201,16 +206,23 @@ def topic_spec(cfg: EventBusConfig) -> dict[str, Any]:
     }
 
 
+def dead_letters(clients: list[KafkaClient]) -> set[str]:
+    """The dead-letter topics the clients need."""
+    return {t for client in clients for t in client.dead_letter_topics}
+
+
 def acls(client: KafkaClient) -> list[dict[str, Any]]:
-    """Write+Describe on published topics; Read+Describe on consumed ones and Read on the
-    consumer group named after the service. Nothing else."""
+    """Write+Describe on published topics; Read+Describe on consumed ones, Read on the
+    consumer group named after the service and Write+Describe on the consumed topics'
+    dead-letter topics. Nothing else."""
     def topic(name: str, operations: list[str]) -> dict[str, Any]:
         return {
             "resource": {"type": "topic", "name": name, "patternType": "literal"},
             "operations": operations,
         }
 
-    rules = [topic(t, ["Write", "Describe"]) for t in client.publishes]
+    writes = (*client.publishes, *client.dead_letter_topics)
+    rules = [topic(t, ["Write", "Describe"]) for t in writes]
     rules += [topic(t, ["Read", "Describe"]) for t in client.consumes]
     if client.consumes:
         rules.append(

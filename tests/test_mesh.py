@@ -81,3 +81,16 @@ def test_user_values_deep_merge_over_defaults() -> None:
     mesh_config = graph.named("istiod").inputs["values"]["meshConfig"]
     assert mesh_config["accessLogFile"] == "/dev/stdout"
     assert mesh_config["enableTracing"] is True  # the default survives the merge
+
+
+def test_gateway_is_a_network_load_balancer_on_aws_only() -> None:
+    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.config import default_platform
+
+    def annotations(blueprint: str) -> dict[str, str]:
+        graph = plan_platform(default_platform(blueprint))
+        gateway = graph.named("istio-ingressgateway", "kubernetes:helm.sh/v3:Release")
+        return dict(gateway.inputs["values"]["service"]["annotations"])
+
+    assert annotations("dev")["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+    assert annotations("local") == {}

@@ -21,7 +21,7 @@ from marketplace_kit.config import Platform
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, Route
-from marketplace_kit.platform.mesh import ServiceMesh, ServiceMeshArgs
+from marketplace_kit.platform.mesh import AWS_NLB, ServiceMesh, ServiceMeshArgs
 from marketplace_kit.platform.observability import Observability, ObservabilityArgs
 from marketplace_kit.platform.service import (
     KafkaAccess,
@@ -59,7 +59,8 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
     mesh = ServiceMesh(
         "mesh",
         ServiceMeshArgs(workload_namespace=ns, gateway_replicas=config.mesh.gateway_replicas,
-                        tracing_host=observability.otlp_host, depends_on=ready),
+                        tracing_host=observability.otlp_host, depends_on=ready,
+                        load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {}),
         opts=opts,
     )
     gateway = ApiGateway(

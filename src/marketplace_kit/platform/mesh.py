@@ -20,6 +20,14 @@ GATEWAY_SELECTOR = {"istio": "ingressgateway"}
 TRACING_PROVIDER = "otel"
 
 
+# On EKS: a Network Load Balancer (the in-tree controller's default is a Classic ELB) spread
+# across every AZ; it is the platform's only public entry point.
+AWS_NLB: dict[str, str] = {
+    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+}
+
+
 @dataclass
 class ServiceMeshArgs:
     """Options of the mesh; every default is the one the blueprints use unless they say."""
@@ -31,6 +39,8 @@ class ServiceMeshArgs:
     tracing_sampling_percent: float = 10.0
     istiod_values: dict[str, Any] = field(default_factory=dict)  # merged over the defaults
     gateway_values: dict[str, Any] = field(default_factory=dict)
+    # Annotations of the gateway's LoadBalancer Service (e.g. AWS_NLB for an NLB on EKS).
+    load_balancer_annotations: dict[str, str] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -67,6 +77,7 @@ class ServiceMesh(pulumi.ComponentResource):
                 "replicaCount": replicas,
                 "autoscaling": {"minReplicas": replicas, "maxReplicas": max(5, replicas)},
                 "labels": labels("ingress-gateway", "gateway"),
+                "service": {"annotations": dict(args.load_balancer_annotations)},
             },
             values=args.gateway_values,
             create_namespace=False,

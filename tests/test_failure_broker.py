@@ -23,9 +23,9 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -37,6 +37,7 @@ from service_process import ServiceProcess, generate, wait_until
 from marketplace_kit.devenv import Broker, Postgres
 
 pytestmark = pytest.mark.slow
+T = TypeVar("T")
 TOPIC = "outage-order-events"
 ORDERS = "/outage-orders/items"
 OUTAGE_SECONDS = 5.0
@@ -69,6 +70,15 @@ async def handle(event: Event, tx: Tx) -> None:
 '''
 
 
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a private loop (unlike asyncio.run, leaves the thread's loop alone)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
     """Run one query against ``url`` from the test process."""
 
@@ -79,7 +89,7 @@ def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         finally:
             await conn.close()
 
-    return asyncio.run(run())
+    return run_sync(run())
 
 
 def create_topics(bootstrap: str) -> None:
@@ -94,7 +104,7 @@ def create_topics(bootstrap: str) -> None:
         finally:
             await admin.close()
 
-    asyncio.run(run())
+    run_sync(run())
 
 
 def metric(service: ServiceProcess, name: str, **labels: str) -> float:

@@ -7,6 +7,7 @@ public ``Mocks`` interface does not expose. Keep every use of SDK internals here
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +111,17 @@ class ResourceMocks(sdk_mocks.Mocks):
         return self._call(args.token, dict(args.args))
 
 
+def _ensure_event_loop() -> None:
+    """The SDK awaits on this thread's current event loop; a caller's ``asyncio.run()`` leaves
+    none set (it sets it to None on exit), so give the thread a fresh one in that case."""
+    try:
+        usable = not asyncio.get_event_loop_policy().get_event_loop().is_closed()
+    except RuntimeError:
+        usable = False
+    if not usable:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_under_mocks(
     program: Callable[[], None],
     mocks: sdk_mocks.Mocks,
@@ -121,6 +133,7 @@ def run_under_mocks(
     monitor = RecordingMonitor(mocks)
 
     def run() -> None:
+        _ensure_event_loop()
         sdk_mocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
         _sync_await(run_pulumi_func(program))
 

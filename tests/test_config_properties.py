@@ -276,7 +276,7 @@ def test_arbitrary_bytes_as_service_yaml(content: bytes) -> None:
         assert_refused_everywhere(Path(tmp.name), config)
 
 
-def test_duplicate_service_names_are_refused(tmp_path: Path) -> None:
+def test_duplicate_service_names_are_refused() -> None:
     """A cross-service rule: the same name twice (a fixed example beside the properties)."""
     tmp, config = service_case([dump(VALID_SERVICE), dump({**VALID_SERVICE, "path": "/other"})])
     with tmp:

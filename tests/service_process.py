@@ -1,5 +1,6 @@
-"""Run a generated service as a real process: ``python -m <package> serve`` (uvicorn) from the
-shared service venv (``service_venv``), its source on PYTHONPATH, configured by environment only.
+"""Run a generated service as a real process, the way ``marketplace-kit dev`` does (its
+``LocalService``: ``python -m <package> serve`` under uvicorn, the service's ``src`` on
+PYTHONPATH, this interpreter), configured by environment variables only.
 
 Used by the failure tests, which stop and restart the infrastructure under running services.
 """
@@ -16,8 +17,9 @@ from typing import Any
 
 import httpx
 
+from marketplace_kit.config import SERVICE_FILE, load_service
 from marketplace_kit.devenv import free_port
-from marketplace_kit.devenv.venv import service_venv
+from marketplace_kit.devrun.services import LocalService
 from marketplace_kit.scaffold import make_answers, render_service
 
 
@@ -38,8 +40,8 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
 
     @property
-    def package(self) -> str:
-        return self.source.name.replace("-", "_")
+    def service(self) -> LocalService:
+        return LocalService(load_service(self.source / SERVICE_FILE), self.source)
 
     @property
     def log(self) -> Path:
@@ -52,31 +54,25 @@ class ServiceProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start and wait until /healthz answers (the lifespan migrated and connected)."""
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": str(self.source / "src"),
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "LOG_LEVEL": "INFO",
-            **self.env,
-        }
-        python = service_venv() / "bin" / "python"
+        service = self.service
+        base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        values = {"HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "INFO", **self.env}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(python), "-m", self.package, "serve"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                service.command(), env=service.environment(base, values),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.package} exited:\n{self.log.read_text()[-3000:]}")
+                raise AssertionError(f"{service.name} exited:\n{self.log.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"{self.package} did not answer within {timeout}s")
+        raise AssertionError(f"{service.name} did not answer within {timeout}s")
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM (graceful), SIGKILL after ``timeout`` s."""

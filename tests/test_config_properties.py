@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from marketplace_kit.cli.app import main
-from marketplace_kit.config import PlatformConfig, ServiceSpec, load_platform
+from marketplace_kit.config import SERVICE_NAME, PlatformConfig, ServiceSpec, load_platform
 from marketplace_kit.errors import ConfigError
 
 SETTINGS = settings(
@@ -139,7 +139,20 @@ bad_cidrs = st.one_of(
     ),
 )
 
+def trailing_newline(base: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """``base`` with one valid string value (or list item) followed by a newline."""
+    keys = sorted(k for k, v in base.items() if isinstance(v, str | list) and v)
+
+    def spoil(key: str) -> dict[str, Any]:
+        value = base[key]
+        bad = [f"{value[0]}\n", *value[1:]] if isinstance(value, list) else f"{value}\n"
+        return {**base, key: bad}
+
+    return st.sampled_from(keys).map(spoil)
+
+
 platform_documents = st.one_of(
+    trailing_newline({**VALID_PLATFORM, "region": "eu-west-1"}),
     unknown_key(PlatformConfig, VALID_PLATFORM),
     wrong_type(PlatformConfig, VALID_PLATFORM),
     bad_cidrs,
@@ -157,13 +170,14 @@ service_documents = st.one_of(
     wrong_type(ServiceSpec, VALID_SERVICE),
     non_mappings,
     st.just({"publishes": ["x"]}),  # no name
-    st.text(max_size=12).filter(lambda n: not n.islower() or not n.isalpha()).map(
+    st.text(max_size=12).filter(lambda n: not SERVICE_NAME.match(n)).map(
         lambda n: {"name": n}
     ),
     st.sampled_from(["Bad_Topic", "-x", "a" * 70, "x y"]).map(
         lambda t: {"name": "orders", "publishes": [t]}
     ),
     st.just({"name": "orders", "publishes": ["a", "a"]}),
+    trailing_newline(VALID_SERVICE | {"path": "/orders", "consumes": ["order-events"]}),
     st.just({"name": "orders", "consumes": ["nobody-publishes-this"]}),
 )
 

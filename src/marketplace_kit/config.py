@@ -18,10 +18,11 @@ from marketplace_kit.blueprints.presets import PRESETS, deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
 
-DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
-SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
-TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?$")
-PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*$")
+# \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
+DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?\Z")
+SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?\Z")
+TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?\Z")
+PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
 
 DEAD_LETTER_SUFFIX = ".dlq"  # a consumer parks a poison message on <topic>.dlq
 
@@ -184,7 +185,7 @@ class PlatformConfig(_Model):
     @field_validator("region")
     @classmethod
     def _region(cls, region: str) -> str:
-        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", region):
+        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d\Z", region):
             raise ValueError("not an AWS region name (e.g. us-east-1)")
         return region
 

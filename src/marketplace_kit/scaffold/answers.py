@@ -32,7 +32,7 @@ FIELD_TYPES: dict[str, tuple[str, str]] = {
     "date": ("date", "DATE"),
     "uuid": ("UUID", "UUID"),
 }
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")
 # Columns every entity has, and names a pydantic model or the generated code already uses.
 RESERVED_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "version", "data", "items", "limit", "cursor"}
@@ -133,7 +133,7 @@ class Answers(BaseModel):
     @field_validator("owner")
     @classmethod
     def _owner(cls, owner: str) -> str:
-        if owner and not re.match(r"^[a-z0-9]([a-z0-9._:/-]{0,62}[a-z0-9])?$", owner):
+        if owner and not re.match(r"^[a-z0-9]([a-z0-9._:/-]{0,62}[a-z0-9])?\Z", owner):
             raise ValueError(f"owner {owner!r}: use a Backstage group name such as team-orders")
         return owner
 

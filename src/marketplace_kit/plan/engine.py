@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from marketplace_kit.plan import fakes
-from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.recorder import ResourceMocks, run_under_mocks
 
 
@@ -32,21 +32,6 @@ def plan_program(
     def call(token: str, args: dict[str, Any]) -> dict[str, Any]:
         return fakes.call(token, args, region)
 
-    registrations = run_under_mocks(
-        program, ResourceMocks(new_resource, call), project=project, stack=stack
-    )
     return ResourceGraph(
-        [
-            PlannedResource(
-                urn=r.urn,
-                type=r.type,
-                name=r.name,
-                parent=r.parent,
-                dependencies=r.dependencies,
-                provider=r.provider,
-                inputs=r.inputs,
-                custom=r.custom,
-            )
-            for r in registrations
-        ]
+        run_under_mocks(program, ResourceMocks(new_resource, call), project=project, stack=stack)
     )

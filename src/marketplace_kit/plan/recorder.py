@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import json_format
@@ -19,22 +18,10 @@ from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from marketplace_kit.plan.graph import PlannedResource
+
 SECRET_MASK = "[secret]"
 UNKNOWN_VALUE = "(known after apply)"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What the engine was asked to register, as the engine saw it."""
-
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    dependencies: tuple[str, ...]
-    provider: str | None
-    custom: bool
-    inputs: dict[str, Any]
 
 
 def _masked(value: Any) -> Any:
@@ -72,14 +59,14 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
 
     def __init__(self, mocks: sdk_mocks.Mocks) -> None:
         super().__init__(mocks)
-        self.registrations: list[Registration] = []
+        self.registrations: list[PlannedResource] = []
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
             self.registrations.append(
-                Registration(
+                PlannedResource(
                     urn=response.urn,
                     type=request.type,
                     name=request.name,
@@ -128,7 +115,7 @@ def run_under_mocks(
     *,
     project: str,
     stack: str,
-) -> list[Registration]:
+) -> list[PlannedResource]:
     """Run ``program`` against the mock engine in an isolated context; return its registrations."""
     monitor = RecordingMonitor(mocks)
 

@@ -21,9 +21,9 @@ def _acl(topic: str, *ops: str) -> dict[str, object]:
 
 
 def _event_graph() -> ResourceGraph:
-    bus = res("marketplace:platform:EventBus", "eventbus", custom=False)
-    orders = res("marketplace:platform:MarketplaceService", "orders", custom=False)
-    billing = res("marketplace:platform:MarketplaceService", "billing", custom=False)
+    bus = res("marketplace-kit:platform:EventBus", "eventbus", custom=False)
+    orders = res("marketplace-kit:platform:MarketplaceService", "orders", custom=False)
+    billing = res("marketplace-kit:platform:MarketplaceService", "billing", custom=False)
     return ResourceGraph([
         bus, orders, billing,
         res("kubernetes:kafka.strimzi.io/v1:KafkaTopic", "order-events",

@@ -78,7 +78,7 @@ class Datastores(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatastoresArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:Datastores", name, None, opts)
+        super().__init__("marketplace-kit:platform:Datastores", name, None, opts)
         self._args = args
         self._k8s_opts = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
         postgres_clients = [c for c in args.clients if c.kind == "postgres"]

@@ -58,7 +58,7 @@ class EventBus(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:EventBus", name, None, opts)
+        super().__init__("marketplace-kit:platform:EventBus", name, None, opts)
         self.crds = k8s.yaml.v2.ConfigFile(
             "strimzi-crds",
             file=versions.STRIMZI_CRDS_URL,

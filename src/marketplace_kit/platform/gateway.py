@@ -61,7 +61,7 @@ class ApiGateway(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ApiGatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:ApiGateway", name, None, opts)
+        super().__init__("marketplace-kit:platform:ApiGateway", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
         self.gateway_ref = f"{INGRESS_NAMESPACE}/{args.name}"
         self.gateway = k8s.apiextensions.CustomResource(

@@ -55,7 +55,7 @@ class ServiceMesh(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:ServiceMesh", name, None, opts)
+        super().__init__("marketplace-kit:platform:ServiceMesh", name, None, opts)
         self.base = helm_release(
             "istio-base", versions.ISTIO_BASE, namespace=SYSTEM_NAMESPACE, parent=self,
             defaults={"defaultRevision": "default"}, depends_on=args.depends_on,

@@ -42,7 +42,7 @@ class Observability(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:Observability", name, None, opts)
+        super().__init__("marketplace-kit:platform:Observability", name, None, opts)
         self._args = args
         cfg = args.config
         self.namespace = k8s.core.v1.Namespace(

@@ -62,7 +62,7 @@ class MarketplaceService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MarketplaceServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace:platform:MarketplaceService", name, None, opts)
+        super().__init__("marketplace-kit:platform:MarketplaceService", name, None, opts)
         spec, ns = args.spec, args.namespace
         meta = metadata(spec.name, ns, "service", version=spec.version)
         child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)

@@ -46,19 +46,16 @@ def _entity(row: asyncpg.Record) -> Notification:
 
 async def create(tx: Tx, data: NotificationCreate) -> Notification:
     """Insert a notification."""
-    now = datetime.now(UTC)
+    id_, now = uuid4(), datetime.now(UTC)
     values = data.model_dump()
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     params = ", ".join(f"${i}" for i in range(3, len(COLUMNS) + 3))
-    row = await tx.conn.fetchrow(
-        f"INSERT INTO {TABLE} (id, created_at, updated_at, {columns})"
-        f" VALUES ($1, $2, $2, {params}) RETURNING *",
-        uuid4(),
-        now,
-        *(values[c] for c in COLUMNS),
+    query = (
+        f"INSERT INTO {TABLE} (id, created_at, updated_at, version, {columns})"
+        f" VALUES ($1, $2, $2, 1, {params}) RETURNING *"
     )
-    entity = _entity(row)
-    return entity
+    args: tuple[Any, ...] = (id_, now, *(values[c] for c in COLUMNS))
+    return _entity(await tx.conn.fetchrow(query, *args))
 
 
 async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Notification | None:

@@ -149,12 +149,16 @@ def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
     return check
 
 
-async def crud_guard(request: Request, credentials: Credentials) -> None:
-    """Dependency of the entity API: open while auth is off, else only AUTH_CRUD_ROLES."""
+async def crud_guard(request: Request) -> None:
+    """Dependency of the entity API: open while auth is off, else only AUTH_CRUD_ROLES.
+
+    It reads the bearer token itself, only once auth is on: a sub-dependency would cost every
+    request of the open API a dependency resolution.
+    """
     settings: Settings = request.app.state.settings
     if settings.auth_jwt_secret is None:
         return
-    principal = _principal(request, credentials)
+    principal = _principal(request, await _bearer(request))
     if not principal.has_role(*settings.auth_crud_roles):
         needed = " or ".join(settings.auth_crud_roles) or "(none configured)"
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {needed}")

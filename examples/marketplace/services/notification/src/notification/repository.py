@@ -46,16 +46,19 @@ def _entity(row: asyncpg.Record) -> Notification:
 
 async def create(tx: Tx, data: NotificationCreate) -> Notification:
     """Insert a notification."""
-    id_, now = uuid4(), datetime.now(UTC)
+    now = datetime.now(UTC)
     values = data.model_dump()
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     params = ", ".join(f"${i}" for i in range(3, len(COLUMNS) + 3))
-    query = (
-        f"INSERT INTO {TABLE} (id, created_at, updated_at, version, {columns})"
-        f" VALUES ($1, $2, $2, 1, {params}) RETURNING *"
+    row = await tx.conn.fetchrow(
+        f"INSERT INTO {TABLE} (id, created_at, updated_at, {columns})"
+        f" VALUES ($1, $2, $2, {params}) RETURNING *",
+        uuid4(),
+        now,
+        *(values[c] for c in COLUMNS),
     )
-    args: tuple[Any, ...] = (id_, now, *(values[c] for c in COLUMNS))
-    return _entity(await tx.conn.fetchrow(query, *args))
+    entity = _entity(row)
+    return entity
 
 
 async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Notification | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,13 +27,6 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-OUTBOX_INSERT = "INSERT INTO outbox (id, topic, key, payload)"
-
-
-def _outbox_row(topic: str, event: Event, key: str | None) -> tuple[str, str, bytes, bytes]:
-    return event.id, topic, (key or event.subject or event.id).encode(), event.to_bytes()
-
-
 class Tx:
     """One open transaction: ``conn`` for SQL, ``publish`` for outbox events."""
 
@@ -44,32 +37,13 @@ class Tx:
     async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
         """Write ``event`` to the outbox in this transaction; the relay sends it after commit."""
         await self.conn.execute(
-            f"{OUTBOX_INSERT} VALUES ($1, $2, $3, $4)", *_outbox_row(topic, event, key)
+            "INSERT INTO outbox (id, topic, key, payload) VALUES ($1, $2, $3, $4)",
+            event.id,
+            topic,
+            (key or event.subject or event.id).encode(),
+            event.to_bytes(),
         )
         self.published += 1
-
-    async def fetchrow_publishing(
-        self, query: str, args: Sequence[Any], topic: str, event: Event
-    ) -> asyncpg.Record | None:
-        """``query`` (an INSERT/UPDATE/DELETE ... RETURNING of at most one row, parameters
-        ``$1..$n`` = ``args``) and, if it returned its row, ``event`` written to the outbox, in ONE
-        statement: one round trip instead of two.
-        """
-        n = len(args)
-        row = await self.conn.fetchrow(
-            f"WITH written AS ({query}), published AS ("
-            f"{OUTBOX_INSERT} SELECT ${n + 1}::uuid, ${n + 2}::text, ${n + 3}::bytea,"
-            f" ${n + 4}::bytea FROM written) SELECT * FROM written",
-            *args,
-            *_outbox_row(topic, event, None),
-        )
-        self.published += row is not None
-        return row
-
-    async def unpublish(self, event: Event) -> None:
-        """Take back an event published earlier in this transaction (nothing was sent yet)."""
-        await self.conn.execute("DELETE FROM outbox WHERE id = $1", event.id)
-        self.published -= 1
 
 
 class Database:

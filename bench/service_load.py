@@ -149,45 +149,43 @@ def main() -> None:
     (work / "baseline.py").write_text(BASELINE)
     python = str(venv / "bin" / "python")
     processes: list[subprocess.Popen[bytes]] = []
-    postgres, broker = Postgres(), Broker()
-    try:
-        postgres.start()
-        broker.start()
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-        common = {**base_env, "LOG_LEVEL": "WARNING", "KAFKA_BOOTSTRAP_SERVERS":
-                  broker.bootstrap_servers, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
-        service_port, baseline_port = free_port(), free_port()
-        processes.append(start(
-            [python, "-m", "benchsvc", "serve"],
-            {**common, "DATABASE_URL": postgres.create_database("service"),
-             "PORT": str(service_port), "HOST": "127.0.0.1"},
-            service_port, work / "service.log"))
-        processes.append(start(
-            [python, "-m", "uvicorn", "--app-dir", str(work), "--port", str(baseline_port),
-             "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log", "baseline:app"],
-            {**common, "DATABASE_URL": postgres.create_database("baseline")},
-            baseline_port, work / "baseline.log"))
-        targets = {
-            "baseline (FastAPI + asyncpg INSERT)": f"http://127.0.0.1:{baseline_port}/items",
-            "generated service (entity + outbox)": f"http://127.0.0.1:{service_port}/benchsvc/items",
-        }
-        for name, url in targets.items():  # warm-up: pools, caches, the relay's producer
-            asyncio.run(drive(name, url, 300, args.concurrency, 10))
-        best: dict[str, Result] = {}
-        for _ in range(args.rounds):
-            for name, url in targets.items():
-                result = asyncio.run(
-                    drive(name, url, args.requests, args.concurrency, args.max_seconds)
-                )
-                if name not in best or result.throughput > best[name].throughput:
-                    best[name] = result
-        report(best, args.concurrency)
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(30)
-        broker.close()
-        postgres.close()
+    with Postgres() as postgres, Broker() as broker:
+        try:
+            base_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+            common = {**base_env, "LOG_LEVEL": "WARNING", "KAFKA_BOOTSTRAP_SERVERS":
+                      broker.bootstrap_servers, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
+            service_port, baseline_port = free_port(), free_port()
+            processes.append(start(
+                [python, "-m", "benchsvc", "serve"],
+                {**common, "DATABASE_URL": postgres.create_database("service"),
+                 "PORT": str(service_port), "HOST": "127.0.0.1"},
+                service_port, work / "service.log"))
+            processes.append(start(
+                [python, "-m", "uvicorn", "--app-dir", str(work), "--port", str(baseline_port),
+                 "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log",
+                 "baseline:app"],
+                {**common, "DATABASE_URL": postgres.create_database("baseline")},
+                baseline_port, work / "baseline.log"))
+            local = "http://127.0.0.1"
+            targets = {
+                "baseline (FastAPI + asyncpg INSERT)": f"{local}:{baseline_port}/items",
+                "generated service (entity + outbox)": f"{local}:{service_port}/benchsvc/items",
+            }
+            for name, url in targets.items():  # warm-up: pools, caches, the relay's producer
+                asyncio.run(drive(name, url, 300, args.concurrency, 10))
+            best: dict[str, Result] = {}
+            for _ in range(args.rounds):
+                for name, url in targets.items():
+                    result = asyncio.run(
+                        drive(name, url, args.requests, args.concurrency, args.max_seconds)
+                    )
+                    if name not in best or result.throughput > best[name].throughput:
+                        best[name] = result
+            report(best, args.concurrency)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(30)
 
 
 def report(best: dict[str, Result], concurrency: int) -> None:

@@ -16,20 +16,12 @@ from marketplace_kit.devenv import Broker, Postgres
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     """A started PostgreSQL cluster (trust auth on 127.0.0.1), removed after the session."""
-    server = Postgres()
-    try:
-        server.start()
+    with Postgres() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
     """A started tansu broker (memory storage) on a free port, stopped after the session."""
-    server = Broker()
-    try:
-        server.start()
+    with Broker() as server:
         yield server
-    finally:
-        server.close()

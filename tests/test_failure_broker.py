@@ -121,12 +121,8 @@ def metric(service: ServiceProcess, name: str, **labels: str) -> float:
 @pytest.fixture
 def broker_to_stop() -> Iterator[Broker]:
     """A broker of this test's own: the session's one must not go away."""
-    server = Broker()
-    server.start()
-    try:
+    with Broker() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

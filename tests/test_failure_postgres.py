@@ -25,12 +25,8 @@ ITEMS = "/pgfail/items"
 @pytest.fixture
 def database() -> Iterator[Postgres]:
     """A PostgreSQL of this test's own (the session's is shared and must not restart)."""
-    server = Postgres()
-    try:
-        server.start()
+    with Postgres() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

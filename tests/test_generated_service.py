@@ -170,29 +170,27 @@ def test_uvicorn_service_publishes_what_it_creates(generated: Generated, postgre
 def test_events_written_while_the_broker_is_down_arrive_after_it_returns(
     generated: Generated, postgres: Postgres
 ) -> None:
-    outage = Broker()
-    outage.start()
-    env = {**generated.env, "DATABASE_URL": postgres.create_database("reviews_outage"),
-           "KAFKA_BOOTSTRAP_SERVERS": outage.bootstrap_servers,
-           "KAFKA_REQUEST_TIMEOUT_MS": "2000"}
-    service = Service(generated, "reviews", env)
-    try:
-        outage.stop()
-        with httpx.Client(base_url=service.url, timeout=10) as http:
-            ids = [http.post("/reviews/reviews", json={"rating": n, "body": "offline"}).json()["id"]
-                   for n in range(3)]
-            deadline = time.monotonic() + 10
-            while http.get("/readyz").status_code != 503 and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert http.get("/readyz").json()["checks"]["broker"] is False
-        time.sleep(1.0)  # the relay has tried and failed meanwhile
-        outage.start()  # same port; memory storage: the topic is created again on demand
-        for id_ in ids:
-            event = asyncio.run(first_event(outage.bootstrap_servers, "review-events", id_, 45))
-            assert event["data"]["id"] == id_  # type: ignore[index]
-    finally:
-        service.stop()
-        outage.close()
+    with Broker() as outage:
+        env = {**generated.env, "DATABASE_URL": postgres.create_database("reviews_outage"),
+               "KAFKA_BOOTSTRAP_SERVERS": outage.bootstrap_servers,
+               "KAFKA_REQUEST_TIMEOUT_MS": "2000"}
+        service = Service(generated, "reviews", env)
+        try:
+            outage.stop()
+            with httpx.Client(base_url=service.url, timeout=10) as http:
+                offline = [{"rating": n, "body": "offline"} for n in range(3)]
+                ids = [http.post("/reviews/reviews", json=body).json()["id"] for body in offline]
+                deadline = time.monotonic() + 10
+                while http.get("/readyz").status_code != 503 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert http.get("/readyz").json()["checks"]["broker"] is False
+            time.sleep(1.0)  # the relay has tried and failed meanwhile
+            outage.start()  # same port; memory storage: the topic is created again on demand
+            for id_ in ids:
+                event = asyncio.run(first_event(outage.bootstrap_servers, "review-events", id_, 45))
+                assert event["data"]["id"] == id_  # type: ignore[index]
+        finally:
+            service.stop()
 
 
 def test_the_generated_service_restarts_without_losing_pending_events(

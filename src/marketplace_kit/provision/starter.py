@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from marketplace_kit.changeset import make_dirs, remove_made
 from marketplace_kit.config import PLATFORM_FILE, PlatformConfig, parse_platform
 from marketplace_kit.errors import KitError
 
@@ -62,28 +63,35 @@ def render_starter(name: str, blueprint: str, region: str) -> str:
 
 
 def write_starter(directory: Path, name: str, blueprint: str, region: str) -> list[Path]:
-    """Write ``marketplace.yaml`` and ``services/.gitkeep`` into ``directory``; never overwrite."""
+    """Write ``marketplace.yaml`` and ``services/.gitkeep`` into ``directory``; never overwrite.
+
+    All or nothing: on any failure every file and directory it created is removed again."""
     target = directory / PLATFORM_FILE
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
+    if directory.exists() and not directory.is_dir():
+        raise KitError(f"{directory}: not a directory; fix: give a directory to init")
     text = render_starter(name, blueprint, region)
-    directory.mkdir(parents=True, exist_ok=True)
     services = directory / "services"
     keep = services / ".gitkeep"
-    made_services = not services.exists()
-    fd, tmp = tempfile.mkstemp(prefix=".marketplace-", suffix=".yaml", dir=directory)
+    made: list[Path] = []  # created, in order: undone in reverse
     try:
+        made += make_dirs(directory)
+        fd, tmp = tempfile.mkstemp(prefix=".marketplace-", suffix=".yaml", dir=directory)
+        made.append(Path(tmp))
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
-        services.mkdir(exist_ok=True)
+            out.flush()
+            os.fsync(out.fileno())
+        made += make_dirs(services)
         if not keep.exists():
-            keep.touch()
+            keep.touch(exist_ok=False)
+            made.append(keep)
         os.link(tmp, target)  # fails if the file appeared meanwhile: never overwrite
     except OSError as exc:
-        if made_services and services.is_dir():
-            keep.unlink(missing_ok=True)
-            services.rmdir()
-        raise KitError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    finally:
-        os.unlink(tmp)
+        remove_made(made)
+        raise KitError(f"init {directory}: cannot write {exc.filename or target} "
+                       f"({exc.strerror or exc}); nothing was written; fix: give a writable "
+                       "directory") from None
+    os.unlink(tmp)
     return [target, keep]

@@ -7,13 +7,15 @@ search tools never mistake its content for the service's own code; git stores it
 versions as small deltas.
 
 Format: comment lines, then one entry per file: ``--- PATH BYTES`` on its own line, then exactly
-BYTES bytes of UTF-8 content, then a newline.
+BYTES bytes of UTF-8 content, then a newline. PATH is a plain relative path (no ``..``, not
+absolute): anything else marks the file as damaged, so it can never name a file outside the service.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from marketplace_kit.changeset import check_relative
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.answers import ANSWERS_FILE
 
@@ -49,6 +51,9 @@ def unpack(raw: bytes, where: Path) -> dict[str, str]:
         path, _, size = line.removeprefix(_ENTRY).decode("utf-8", "replace").rpartition(" ")
         if not line.startswith(_ENTRY) or not path or not size.isdigit():
             raise _damaged(where, f"unexpected line {line[:60]!r}")
+        problem = check_relative(path)
+        if problem is not None or path in (ANSWERS_FILE, BASE_FILE):
+            raise _damaged(where, f"entry {path!r} is {problem or 'a metadata file'}")
         count = int(size)
         body, pos = raw[pos:pos + count], pos + count
         if len(body) != count or raw[pos:pos + 1] != b"\n":

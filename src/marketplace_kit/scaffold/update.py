@@ -10,11 +10,11 @@ added are not the template's business.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from marketplace_kit.changeset import Changeset, confined
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.answers import ANSWERS_FILE, answers_from_file
 from marketplace_kit.scaffold.base import BASE_FILE, pack, read_base
@@ -22,7 +22,6 @@ from marketplace_kit.scaffold.merge import merge3, split_lines
 from marketplace_kit.scaffold.migrations import migrate_answers, version_key
 from marketplace_kit.scaffold.render import render_files
 from marketplace_kit.scaffold.template import Template, service_template
-from marketplace_kit.scaffold.write import write_over
 
 Kind = Literal["create", "update", "delete", "conflict", "keep"]
 
@@ -75,13 +74,20 @@ def _unified(change: Change, service: Path) -> list[str]:
             for line in lines]
 
 
-def _read(path: Path) -> str | None:
+def _read(service: Path, relative: str) -> str | None:
+    path = confined(service, relative)
+    if path is None:
+        raise KitError(f"{service / relative}: outside the service {service} (a '..', an "
+                       "absolute path or a symlink out of it in the kit's metadata); refused; "
+                       "fix: restore the service from version control")
     if not path.is_file():
         return None
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise KitError(f"{path}: not UTF-8 text; fix: restore the file or delete it") from None
+    except OSError as exc:
+        raise KitError(f"{path}: cannot be read ({exc.strerror}); fix: check it") from None
 
 
 def _plan_file(path: str, base: str | None, ours: str | None, theirs: str | None) -> Change | None:
@@ -144,7 +150,7 @@ def plan_update(service: Path, template: Template | None = None) -> UpdatePlan:
                      "so your files win wherever they differ")
     changes: list[Change] = []
     for path in sorted((set(base) | set(theirs)) - {ANSWERS_FILE, BASE_FILE}):
-        ours = _read(service / path)
+        ours = _read(service, path)
         if template.is_team_owned(path):
             if ours is None and path in theirs and path not in base:
                 changes.append(Change(path, "create", None, theirs[path]))
@@ -153,25 +159,23 @@ def plan_update(service: Path, template: Template | None = None) -> UpdatePlan:
         if change is not None:
             changes.append(change)
     for path, text in ((ANSWERS_FILE, theirs[ANSWERS_FILE]), (BASE_FILE, pack(theirs))):
-        before = _read(service / path)
+        before = _read(service, path)
         if before != text:
             changes.append(Change(path, "create" if before is None else "update", before, text))
     return UpdatePlan(service, recorded, template.version, tuple(changes), tuple(notes))
 
 
 def apply_update(plan: UpdatePlan, template: Template | None = None) -> None:
-    """Carry out ``plan``: deletions, then file writes (each atomic), the bookkeeping last."""
+    """Carry out ``plan`` all or nothing: every new content is staged first, then swapped in
+    (see ``changeset.py``); a failure at any point leaves the service as it was."""
     template = template or service_template()
+    changes = Changeset(plan.service)
     for change in plan.changes:
+        target = plan.service / change.path
+        if change.kind == "create" and template.is_team_owned(change.path) and target.exists():
+            continue  # the team wrote it since the plan was made: theirs to keep
         if change.kind == "delete":
-            target = plan.service / change.path
-            target.unlink()
-            _remove_empty_parents(target.parent, plan.service)
-    writes = {c.path: c.after for c in plan.changes if c.after is not None}
-    write_over(writes, plan.service, template)
-
-
-def _remove_empty_parents(directory: Path, root: Path) -> None:
-    while directory != root and directory.is_dir() and not any(directory.iterdir()):
-        os.rmdir(directory)
-        directory = directory.parent
+            changes.delete(change.path)
+        elif change.after is not None:
+            changes.write(change.path, change.after.encode("utf-8"))
+    changes.commit(f"update-service {plan.service}")

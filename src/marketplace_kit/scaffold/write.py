@@ -1,7 +1,8 @@
 """Writing a rendered service to disk atomically.
 
 Everything is rendered in memory first, then written into a temporary directory beside the
-destination, then moved into place: bad input or a failed render never leaves half-written files.
+destination, then moved into place (a regeneration swaps files through ``changeset.py``): bad
+input, a failed render or a full disk never leaves half-written files.
 Team-owned files that already exist are never overwritten.
 """
 
@@ -13,6 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marketplace_kit.changeset import Changeset, make_dirs, os_error, remove_made, write_file
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.template import Template
 
@@ -31,7 +33,7 @@ def _stage(files: dict[str, str], staging: Path) -> None:
     for relative, text in files.items():
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
+        write_file(target, text.encode("utf-8"))
 
 
 def write_new(files: dict[str, str], dest: Path) -> WriteReport:
@@ -39,42 +41,41 @@ def write_new(files: dict[str, str], dest: Path) -> WriteReport:
     if dest.exists() or dest.is_symlink():
         raise KitError(f"{dest} already exists; fix: choose another name or --dir")
     parent = dest.parent
+    if parent.exists() and not parent.is_dir():
+        raise KitError(f"{parent}: not a directory; fix: give a directory for --dir")
+    made: list[Path] = []
+    staging: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KitError(f"cannot create {parent}: {exc.strerror}") from None
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=parent))
-    try:
+        made = make_dirs(parent)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=parent))
         _stage(files, staging)
         staging.chmod(0o755)
         os.rename(staging, dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as exc:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        remove_made(made)
+        raise os_error(f"new-service {dest}", exc) from None
     return WriteReport(created=sorted(files))
 
 
 def write_over(files: dict[str, str], dest: Path, template: Template) -> WriteReport:
-    """Regenerate into an existing ``dest``: template-owned files are replaced (each atomically),
+    """Regenerate into an existing ``dest``, all or nothing: template-owned files are replaced,
     team-owned files are created only when missing, other files are left alone."""
     report = WriteReport()
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        _stage(files, staging)
-        for relative, text in files.items():
-            target = dest / relative
-            if target.exists():
-                if template.is_team_owned(relative):
-                    report.kept.append(relative)
-                    continue
-                if target.read_bytes() == text.encode("utf-8"):
-                    report.unchanged.append(relative)
-                    continue
-                report.updated.append(relative)
-            else:
-                report.created.append(relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    changes = Changeset(dest)
+    for relative, text in files.items():
+        target = dest / relative
+        if target.is_file():
+            if template.is_team_owned(relative):
+                report.kept.append(relative)
+                continue
+            if target.read_bytes() == text.encode("utf-8"):
+                report.unchanged.append(relative)
+                continue
+            report.updated.append(relative)
+        else:
+            report.created.append(relative)
+        changes.write(relative, text.encode("utf-8"))
+    changes.commit(f"regenerate {dest}")
     return report

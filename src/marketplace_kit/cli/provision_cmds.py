@@ -148,11 +148,18 @@ def up(
     secrets_provider: SecretsOption = None,
     yes: YesOption = False,
     as_json: JsonOption = False,
+    allow_delete: Annotated[
+        bool,
+        typer.Option("--allow-delete", help="Let up delete or replace services, databases, "
+                     "topics or the cluster (without it, --yes refuses such a plan and the "
+                     "prompt lists them)."),
+    ] = False,
 ) -> None:
     """Create or update the platform: preview, confirm, then provision with live progress."""
     from marketplace_kit.provision import operations
 
     session = _session("up", config, stack, backend, secrets_provider, yes, as_json)
+    session.allow_delete = allow_delete
     _report(operations.up(session), as_json)
 
 

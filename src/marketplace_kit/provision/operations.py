@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from marketplace_kit.config import Platform
+from marketplace_kit.provision import delete_guard
 from marketplace_kit.provision.failures import translated
 from marketplace_kit.provision.progress import (
     Progress,
@@ -44,6 +45,7 @@ class Session:
     display: Display
     warn: Callable[[str], None]
     confirm: Confirm | None = None  # None: --yes
+    allow_delete: bool = False  # up: may delete services, databases, topics, the cluster
 
 
 @dataclass
@@ -168,8 +170,11 @@ def up(session: Session) -> Outcome:
     settings = session.settings
     if count_changes(changes) == 0:
         return Outcome("up", settings, "no-changes", time.monotonic() - started, changes)
+    doomed = delete_guard.check(session.allow_delete, session.confirm is None,
+                                plan_progress.planned, settings.stack, session.warn)
     if session.confirm and not session.confirm(
         describe_changes(settings, changes, plan_progress.planned)
+        + delete_guard.prompt_text(doomed)
         + "\n"
         + estimate_line(session.platform)
     ):

@@ -14,7 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from marketplace_kit.blueprints.presets import PRESETS, deep_merge
+from marketplace_kit.blueprints.presets import PRESETS
+from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace_kit.blueprints.foundation import Foundation
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform, PlatformConfig
 
 

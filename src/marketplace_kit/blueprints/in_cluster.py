@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from marketplace_kit.blueprints.foundation import Foundation
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient

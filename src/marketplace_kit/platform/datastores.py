@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.blueprints.foundation import Foundation
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import DocumentDbConfig, PostgresConfig
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import iam, versions

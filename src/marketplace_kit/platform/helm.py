@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.blueprints.presets import deep_merge
+from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.platform.versions import Chart
 
 

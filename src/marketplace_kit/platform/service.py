@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.blueprints.foundation import Foundation
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import ServiceSpec
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.meta import labels, metadata

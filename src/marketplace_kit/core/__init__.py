@@ -1,0 +1,1 @@
+"""The kit's core: contracts shared by ``platform/`` and ``blueprints/`` (imports neither)."""

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform, default_platform, parse_platform
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.plan import ResourceGraph, plan_program
 
 

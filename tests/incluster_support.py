@@ -14,8 +14,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform, ServiceSpec, default_platform
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.plan import plan_program
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK

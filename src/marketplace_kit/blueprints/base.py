@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform, PlatformConfig
+from marketplace_kit.core.foundation import Foundation
 
 
 def cluster_name(config: PlatformConfig) -> str:

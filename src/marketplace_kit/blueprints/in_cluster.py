@@ -12,12 +12,15 @@ Observability, the mesh, the event bus and the data stores otherwise install in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pulumi
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import Platform
+from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, Route
@@ -29,82 +32,166 @@ from marketplace_kit.platform.service import (
     MarketplaceServiceArgs,
 )
 
+_C = TypeVar("_C", bound=pulumi.ComponentResource)
+
+# What each blueprint includes inside the cluster (the foundation is Network + Cluster on aws,
+# LocalCluster on local); the order they are registered in follows the add-ons' ``after``.
+BLUEPRINT_ADDONS: dict[str, tuple[str, ...]] = {
+    "dev": ("observability", "mesh", "gateway", "eventbus", "datastores"),
+    "production": ("observability", "mesh", "gateway", "eventbus", "datastores"),
+    "local": ("observability", "mesh", "gateway", "eventbus", "datastores"),
+}
+
 
 @dataclass
 class InCluster:
     """The in-cluster layers of a platform, for callers and tests to inspect."""
 
-    observability: Observability
-    mesh: ServiceMesh
-    gateway: ApiGateway
-    eventbus: EventBus
-    datastores: Datastores
+    addons: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
     services: dict[str, MarketplaceService] = field(default_factory=dict)
 
+    def _get(self, name: str, kind: type[_C]) -> _C:
+        addon = self.addons[name]
+        assert isinstance(addon, kind)
+        return addon
 
-def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
-    """Register the mesh, gateway, event bus, data stores, observability and every service."""
-    config, specs = platform.config, platform.services
-    production = config.blueprint == "production"
-    ns = config.name
-    opts = pulumi.ResourceOptions(providers=[foundation.provider])
-    ready = list(foundation.ready)
+    @property
+    def observability(self) -> Observability:
+        return self._get("observability", Observability)
 
-    observability = Observability(
+    @property
+    def mesh(self) -> ServiceMesh:
+        return self._get("mesh", ServiceMesh)
+
+    @property
+    def gateway(self) -> ApiGateway:
+        return self._get("gateway", ApiGateway)
+
+    @property
+    def eventbus(self) -> EventBus:
+        return self._get("eventbus", EventBus)
+
+    @property
+    def datastores(self) -> Datastores:
+        return self._get("datastores", Datastores)
+
+
+@dataclass
+class Context:
+    """What a blueprint's config -> Args mapping reads: the platform, foundation, add-ons so far."""
+
+    platform: Platform
+    foundation: Foundation
+    built: InCluster
+
+    @property
+    def production(self) -> bool:
+        return self.platform.config.blueprint == "production"
+
+    @property
+    def opts(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(providers=[self.foundation.provider])
+
+
+def _observability(ctx: Context) -> Observability:
+    config = ctx.platform.config
+    return Observability(
         "observability",
-        ObservabilityArgs(config=config.observability, replicas=3 if production else 1,
-                          depends_on=ready),
-        opts=opts,
+        ObservabilityArgs(config=config.observability, replicas=3 if ctx.production else 1,
+                          depends_on=list(ctx.foundation.ready)),
+        opts=ctx.opts,
     )
-    mesh = ServiceMesh(
+
+
+def _mesh(ctx: Context) -> ServiceMesh:
+    config, foundation = ctx.platform.config, ctx.foundation
+    observability = ctx.built.addons.get("observability")
+    tracing = observability.otlp_host if isinstance(observability, Observability) else None
+    return ServiceMesh(
         "mesh",
-        ServiceMeshArgs(workload_namespace=ns, gateway_replicas=config.mesh.gateway_replicas,
-                        tracing_host=observability.otlp_host, depends_on=ready,
+        ServiceMeshArgs(workload_namespace=config.name,
+                        gateway_replicas=config.mesh.gateway_replicas,
+                        tracing_host=tracing, depends_on=list(foundation.ready),
                         load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {}),
-        opts=opts,
+        opts=ctx.opts,
     )
-    gateway = ApiGateway(
+
+
+def _gateway(ctx: Context) -> ApiGateway:
+    config, mesh = ctx.platform.config, ctx.built.mesh
+    return ApiGateway(
         "gateway",
         ApiGatewayArgs(
-            workload_namespace=ns,
-            routes=[Route(s.name, s.route_prefix, s.port) for s in specs],
+            workload_namespace=config.name,
+            routes=[Route(s.name, s.route_prefix, s.port) for s in ctx.platform.services],
             hosts=list(config.gateway.hosts),
             tls_secret=config.gateway.tls_secret,
             rate_limit_per_second=config.gateway.rate_limit_per_second,
             depends_on=[*mesh.crds_ready, mesh.workload_namespace, mesh.ingress_namespace],
         ),
-        opts=opts,
+        opts=ctx.opts,
     )
-    eventbus = EventBus(
+
+
+def _eventbus(ctx: Context) -> EventBus:
+    platform = ctx.platform
+    return EventBus(
         "eventbus",
         EventBusArgs(
-            namespace=ns,
-            config=config.eventbus,
+            namespace=platform.config.name,
+            config=platform.config.eventbus,
             topics=platform.topics,
             clients=[KafkaClient(s.name, tuple(s.publishes), tuple(s.consumes))
-                     for s in specs if s.publishes or s.consumes],
-            encrypted_ebs=foundation.target == "aws",
-            depends_on=[mesh.workload_namespace, *ready],
+                     for s in platform.services if s.publishes or s.consumes],
+            encrypted_ebs=ctx.foundation.target == "aws",
+            depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
         ),
-        opts=opts,
+        opts=ctx.opts,
     )
-    datastores = Datastores(
+
+
+def _datastores(ctx: Context) -> Datastores:
+    config = ctx.platform.config
+    return Datastores(
         "datastores",
         DatastoresArgs(
-            foundation=foundation,
-            namespace=ns,
-            clients=[DatabaseClient(s.name, s.datastore) for s in specs
+            foundation=ctx.foundation,
+            namespace=config.name,
+            clients=[DatabaseClient(s.name, s.datastore) for s in ctx.platform.services
                      if s.datastore != "none"],
             postgres=config.datastores.postgres,
             documentdb=config.datastores.documentdb,
             name=config.name,
-            production=production,
-            performance_insights=production,
-            depends_on=[mesh.workload_namespace],
+            production=ctx.production,
+            performance_insights=ctx.production,
+            depends_on=[ctx.built.mesh.workload_namespace],
         ),
-        opts=opts,
+        opts=ctx.opts,
     )
-    built = InCluster(observability, mesh, gateway, eventbus, datastores)
+
+
+# How a blueprint maps its config to each add-on's Args (config -> Args stays in blueprints/).
+MAPPINGS: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
+    "observability": _observability,
+    "mesh": _mesh,
+    "gateway": _gateway,
+    "eventbus": _eventbus,
+    "datastores": _datastores,
+}
+
+
+def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
+    """Register the blueprint's in-cluster add-ons, in their declared order, then every service."""
+    config, specs = platform.config, platform.services
+    built = InCluster()
+    ctx = Context(platform, foundation, built)
+    included = [n for n in BLUEPRINT_ADDONS[config.blueprint]
+                if foundation.target in registry.addons()[n].targets]
+    for name in registry.ordered(included):
+        built.addons[name] = MAPPINGS[name](ctx)
+    eventbus, datastores = built.eventbus, built.datastores
+    mesh, observability = built.mesh, built.observability
+    ns = config.name
     for spec in specs:
         user = eventbus.users.get(spec.name)
         kafka = None
@@ -123,6 +210,6 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
                 depends_on=[*mesh.ready, *datastores.ready, *([user] if user else [])],
                 monitoring_depends_on=observability.monitoring_ready,
             ),
-            opts=opts,
+            opts=ctx.opts,
         )
     return built

@@ -17,19 +17,8 @@ from marketplace_kit.config import ServiceSpec
 from marketplace_kit.errors import KitError
 from marketplace_kit.estimate.inputs import component_type, dig, kind, load_balancer
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.platform import registry
 
-GROUPS = {  # component class -> subgraph title, in drawing order
-    "Network": "network",
-    "Cluster": "cluster",
-    "LocalCluster": "cluster",
-    "ServiceMesh": "mesh & gateway",
-    "ApiGateway": "mesh & gateway",
-    "EventBus": "event bus",
-    "Datastores": "data stores",
-    "Observability": "observability",
-    "MarketplaceService": "services",
-}
-ORDER = list(dict.fromkeys(GROUPS.values()))
 WRITE_OPS = {"Write", "All"}
 READ_OPS = {"Read", "All"}
 
@@ -81,7 +70,8 @@ class Diagram:
 
 
 def _group_order(group: str) -> int:
-    return ORDER.index(group) if group in ORDER else len(ORDER)
+    order = registry.group_order()  # groups come from the add-on declarations
+    return order.index(group) if group in order else len(order)
 
 
 def _mermaid_text(text: str) -> str:
@@ -98,7 +88,8 @@ def _id(prefix: str, name: str) -> str:
 
 def _group_of(graph: ResourceGraph, r: PlannedResource) -> str | None:
     owner = component_type(graph, r) if r.custom else r.type
-    return GROUPS.get(owner.rsplit(":", 1)[-1])
+    addon = registry.by_component(owner.rsplit(":", 1)[-1])
+    return addon.group if addon else None
 
 
 def build(graph: ResourceGraph, services: Sequence[ServiceSpec] = ()) -> Diagram:

@@ -1,44 +1,32 @@
-"""Pulumi ComponentResources for the marketplace platform, one layer per module.
+"""Pulumi ComponentResources for the marketplace platform, one add-on per module.
 
-Imports are lazy: ``from marketplace_kit.platform import Network`` loads pulumi-aws only then.
+Imports are lazy: nothing is imported until a name is used. The exported names are those the
+add-on declarations list (``ADDON.exports``, found by ``platform.registry``).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
-
-_EXPORTS: dict[str, str] = {
-    "Network": "network",
-    "NetworkArgs": "network",
-    "Cluster": "cluster",
-    "ClusterArgs": "cluster",
-    "LocalCluster": "cluster",
-    "LocalClusterArgs": "cluster",
-    "NodeGroupArgs": "cluster",
-    "ServiceMesh": "mesh",
-    "ServiceMeshArgs": "mesh",
-    "ApiGateway": "gateway",
-    "ApiGatewayArgs": "gateway",
-    "Route": "gateway",
-    "EventBus": "eventbus",
-    "EventBusArgs": "eventbus",
-    "KafkaClient": "eventbus",
-    "Datastores": "datastores",
-    "DatastoresArgs": "datastores",
-    "DatabaseClient": "datastores",
-    "Observability": "observability",
-    "ObservabilityArgs": "observability",
-    "MarketplaceService": "service",
-    "MarketplaceServiceArgs": "service",
-    "KafkaAccess": "service",
-}
-
-__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    if name.startswith("__") and name != "__all__":
+        raise AttributeError(name)
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule, not an export
+        return importlib.import_module(f"{__name__}.{name}")
+    from marketplace_kit.platform.registry import exports
+
+    if name == "__all__":
+        return sorted(exports())
+    module = exports().get(name)
     if module is None:
         raise AttributeError(f"module 'marketplace_kit.platform' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"marketplace_kit.platform.{module}"), name)
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    from marketplace_kit.platform.registry import exports
+
+    return sorted({*globals(), *exports()})

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.cidr import parse_cidr
@@ -31,6 +32,25 @@ from marketplace_kit.platform.iam import (
     service_trust_policy,
 )
 from marketplace_kit.platform.meta import labels
+
+ADDONS = (
+    AddOn(
+        name="cluster", component="Cluster", exports=("Cluster", "ClusterArgs", "NodeGroupArgs"),
+        group="cluster", layer="foundation", section="cluster",
+        notes="EKS: version, node groups (on-demand, spot), API access CIDRs, admins",
+        needs=("vpc_id", "private_subnet_ids"),
+        provides=("provider", "ready", "oidc_provider_arn", "oidc_issuer_url",
+                  "node_security_group_id"),
+        after=("network",), targets=("aws",),
+        priced=("aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:kms/key:Key",
+                "aws:cloudwatch/logGroup:LogGroup"),
+    ),
+    AddOn(
+        name="local-cluster", component="LocalCluster",
+        exports=("LocalCluster", "LocalClusterArgs"), group="cluster", layer="foundation",
+        section="cluster", provides=("provider", "ready"), targets=("local",),
+    ),
+)
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"

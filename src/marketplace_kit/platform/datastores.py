@@ -19,11 +19,23 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import DocumentDbConfig, PostgresConfig
+from marketplace_kit.core.addon import AddOn
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata
+
+ADDON = AddOn(
+    name="datastores", component="Datastores",
+    exports=("Datastores", "DatastoresArgs", "DatabaseClient"), group="data stores",
+    section="datastores", notes="RDS PostgreSQL (one database per service) and DocumentDB",
+    needs=("target", "vpc_id", "vpc_cidr", "private_subnet_ids", "node_security_group_id",
+           "oidc_provider_arn", "oidc_issuer_url"),
+    provides=("secret_names", "ready"), after=("mesh",),
+    priced=("aws:rds/instance:Instance", "aws:docdb/cluster:Cluster",
+            "aws:docdb/clusterInstance:ClusterInstance", "aws:secretsmanager/secret:Secret"),
+)
 
 MASTER_USER = "platform_admin"
 LOCAL_ADMIN_USER = "postgres"

@@ -14,9 +14,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.config import EventBusConfig, dead_letter_topic
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import NO_SIDECAR, metadata
+
+ADDON = AddOn(
+    name="eventbus", component="EventBus", exports=("EventBus", "EventBusArgs", "KafkaClient"),
+    group="event bus", section="eventbus",
+    notes="Strimzi Kafka: brokers, storage, default partitions, retention",
+    needs=("provider", "ready"), provides=("users", "bootstrap_servers", "ca_secret"),
+    after=("mesh",),
+)
 
 LISTENER = "tls"
 LISTENER_PORT = 9093

@@ -12,9 +12,16 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
 from marketplace_kit.platform.meta import metadata
+
+ADDON = AddOn(
+    name="gateway", component="ApiGateway", exports=("ApiGateway", "ApiGatewayArgs", "Route"),
+    group="mesh & gateway", section="gateway",
+    notes="hosts, TLS secret and rate limit of the ingress", after=("mesh",),
+)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,19 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import labels, metadata
+
+ADDON = AddOn(
+    name="mesh", component="ServiceMesh", exports=("ServiceMesh", "ServiceMeshArgs"),
+    group="mesh & gateway", section="mesh",
+    notes="Istio: ingress gateway replicas (2+ also gets a PodDisruptionBudget)",
+    needs=("provider", "ready"),
+    provides=("crds_ready", "ready", "workload_namespace", "ingress_namespace"),
+    after=("observability",),
+)
 
 SYSTEM_NAMESPACE = "istio-system"
 INGRESS_NAMESPACE = "istio-ingress"

@@ -15,8 +15,17 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform.cidr import SubnetLayout, carve_subnets, check_layout
+
+ADDON = AddOn(
+    name="network", component="Network", exports=("Network", "NetworkArgs"), group="network",
+    layer="foundation", section="network",
+    notes="VPC: CIDR (/16 to /20), availability zones (2 or 3), NAT single or per_az",
+    provides=("vpc_id", "vpc_cidr", "private_subnet_ids"), targets=("aws",),
+    priced=("aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/vpcEndpoint:VpcEndpoint"),
+)
 
 NatMode = Literal["single", "per_az"]
 

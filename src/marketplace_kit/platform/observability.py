@@ -10,9 +10,17 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from marketplace_kit.config import ObservabilityConfig
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import metadata
+
+ADDON = AddOn(
+    name="observability", component="Observability",
+    exports=("Observability", "ObservabilityArgs"), group="observability",
+    section="observability", notes="logs (efk, loki or none), traces, metrics retention",
+    needs=("provider", "ready"), provides=("monitoring_ready", "otlp_host"),
+)
 
 NAMESPACE = "observability"
 GRAFANA_ADMIN_SECRET = "grafana-admin"

@@ -14,10 +14,18 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.config import ServiceSpec
+from marketplace_kit.core.addon import AddOn
+from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.meta import labels, metadata
+
+ADDON = AddOn(
+    name="service", component="MarketplaceService",
+    exports=("MarketplaceService", "MarketplaceServiceArgs", "KafkaAccess"), group="services",
+    layer="workload", needs=("target", "oidc_provider_arn", "oidc_issuer_url"),
+    after=("mesh", "eventbus", "datastores", "observability"),
+)
 
 METRICS_PORT = 15020  # Istio's merged metrics (app + sidecar) endpoint, plain HTTP
 

@@ -30,22 +30,23 @@ HEADER = """\
 # context such as kind or k3d). Uncomment a line to override it.
 """
 TOP_KEYS = ("name", "blueprint", "region")
-SECTION_NOTES = {
+NOTES = {  # settings of the platform itself; add-ons declare their sections' notes
     "target": "aws, or local (an existing kubeconfig context)",
     "image_registry": "where service images are pushed (e.g. an ECR registry URL)",
-    "network": "VPC: CIDR (/16 to /20), availability zones (2 or 3), NAT single or per_az",
-    "cluster": "EKS: version, node groups (on-demand, spot), API access CIDRs, admins",
-    "mesh": "Istio: ingress gateway replicas (2+ also gets a PodDisruptionBudget)",
-    "gateway": "hosts, TLS secret and rate limit of the ingress",
-    "eventbus": "Strimzi Kafka: brokers, storage, default partitions, retention",
-    "datastores": "RDS PostgreSQL (one database per service) and DocumentDB",
-    "observability": "logs (efk, loki or none), traces, metrics retention",
     "services_dir": "where `marketplace-kit new-service` puts services",
 }
 
 
+def section_notes() -> dict[str, str]:
+    """The note above each top-level key: the platform's own, then each add-on's."""
+    from marketplace_kit.platform.registry import section_notes as addon_notes
+
+    return {**NOTES, **addon_notes()}
+
+
 def _commented(key: str, value: Any) -> str:
-    note = f"# {key}: {SECTION_NOTES[key]}\n" if key in SECTION_NOTES else ""
+    notes = section_notes()
+    note = f"# {key}: {notes[key]}\n" if key in notes else ""
     body = yaml.safe_dump({key: value}, sort_keys=False, default_flow_style=False)
     return note + "".join(f"# {line}\n" for line in body.splitlines())
 

@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pulumi
 import pytest
@@ -114,3 +115,45 @@ def test_provided_handles_exist_on_the_built_addons(target: str) -> None:
     for name, component in layers.addons.items():
         for handle in registry.addons()[name].provides:
             assert hasattr(component, handle), f"{name} declares {handle} but has none"
+
+
+def test_platform_never_imports_the_layers_above() -> None:
+    """platform/ reads only its own Args (and core/): never config, blueprints or the CLI."""
+    import ast
+
+    above = ("marketplace_kit.config", "marketplace_kit.blueprints", "marketplace_kit.cli",
+             "marketplace_kit.estimate", "marketplace_kit.provision")
+    for path in Path(platform_pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad = [n for n in names if n.startswith(above)]
+            assert not bad, f"{path.name} imports {bad}"
+
+
+@pytest.mark.parametrize(("model", "value_type"), [
+    ("EventBusConfig", "KafkaSettings"), ("ObservabilityConfig", "TelemetrySettings"),
+    ("PostgresConfig", "PostgresSettings"), ("DocumentDbConfig", "DocumentDbSettings"),
+])
+def test_every_config_field_reaches_the_args(model: str, value_type: str) -> None:
+    """A new config field must be carried into the component's own settings (blueprints map it)."""
+    from marketplace_kit import config
+
+    settings_type = getattr(platform_pkg, value_type)
+    assert set(getattr(config, model).model_fields) == {
+        f.name for f in dataclasses.fields(settings_type)}
+
+
+def test_service_spec_maps_onto_the_workload() -> None:
+    from marketplace_kit.blueprints.settings import workload
+    from marketplace_kit.config import ServiceSpec
+
+    spec = ServiceSpec(name="order", version="2.0.0", port=8080, publishes=["a"], consumes=["b"],
+                       replicas={"min": 3, "max": 5, "cpu_target": 60},
+                       resources={"cpu": "200m"}, image="r/order:x", datastore="none")
+    got = workload(spec)
+    assert (got.name, got.version, got.port, got.datastore, got.image) == (
+        "order", "2.0.0", 8080, "none", "r/order:x")
+    assert (tuple(got.publishes), tuple(got.consumes)) == (("a",), ("b",))
+    assert (got.replicas.min, got.replicas.max, got.replicas.cpu_target) == (3, 5, 60)
+    assert got.resources.cpu == "200m" and got.resources.memory_limit == "512Mi"

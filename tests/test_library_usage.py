@@ -34,11 +34,34 @@ def test_example_plans_network_cluster_and_workload(graph: ResourceGraph) -> Non
     assert types["marketplace-kit:platform:Cluster"] == 1
     assert types["aws:ec2/natGateway:NatGateway"] == 3
     assert types["aws:eks/nodeGroup:NodeGroup"] == 2
-    namespace = graph.named("apps", "kubernetes:core/v1:Namespace")
+    namespace = graph.named("workload-namespace", "kubernetes:core/v1:Namespace")
+    assert namespace.inputs["metadata"]["name"] == "apps"
     provider = graph.named("shop-k8s", "pulumi:providers:kubernetes")
     assert namespace.provider == provider.urn
     groups = {g.urn for g in graph.of_type("aws:eks/nodeGroup:NodeGroup")}
     assert groups <= set(namespace.dependencies)
+
+
+def test_example_composes_every_layer_without_config(graph: ResourceGraph) -> None:
+    """Every component of the kit, from typed Args alone (no marketplace.yaml, no config)."""
+    from marketplace_kit.platform import registry
+
+    types = graph.summary()["by_type"]
+    for addon in registry.addons().values():
+        if "aws" in addon.targets:
+            assert types.get(f"marketplace-kit:platform:{addon.component}") == 1, addon.name
+    deployment = graph.named("orders-deployment")
+    assert deployment.provider == graph.named("shop-k8s", "pulumi:providers:kubernetes").urn
+    env = {e["name"] for e in deployment.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert {"KAFKA_BOOTSTRAP_SERVERS", "OTEL_EXPORTER_OTLP_ENDPOINT"} <= env
+    (rds,) = graph.of_type("aws:rds/instance:Instance")
+    assert rds.inputs["instanceClass"] == "db.t4g.medium"
+    assert graph.named("topic-order-events").inputs["spec"]["replicas"] == 3
+
+
+def test_example_imports_no_config() -> None:
+    source = (EXAMPLE / "__main__.py").read_text()
+    assert "marketplace_kit.config" not in source and "marketplace_kit.blueprints" not in source
 
 
 def test_example_passes_its_settings_through(graph: ResourceGraph) -> None:

@@ -1,5 +1,7 @@
 """A plain Pulumi program built from marketplace-kit's components, as a Pulumi user writes one.
 
+Every layer, without ``marketplace.yaml``: network, EKS, then observability, the mesh, the API
+gateway, Kafka, PostgreSQL and one service, each from its own typed Args.
 ``pulumi up`` runs this file as ``__main__``; tests import it and plan :func:`build` offline.
 """
 
@@ -8,13 +10,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from marketplace_kit.platform import Cluster, ClusterArgs, Network, NetworkArgs, NodeGroupArgs
+from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.platform import (
+    ApiGateway,
+    ApiGatewayArgs,
+    Cluster,
+    ClusterArgs,
+    DatabaseClient,
+    Datastores,
+    DatastoresArgs,
+    EventBus,
+    EventBusArgs,
+    KafkaAccess,
+    KafkaClient,
+    KafkaSettings,
+    MarketplaceService,
+    MarketplaceServiceArgs,
+    Network,
+    NetworkArgs,
+    NodeGroupArgs,
+    Observability,
+    ObservabilityArgs,
+    PostgresSettings,
+    Route,
+    ServiceMesh,
+    ServiceMeshArgs,
+    TelemetrySettings,
+    Workload,
+)
+
+APPS = "apps"  # the workload namespace (sidecar injection on)
 
 
 def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluster:
-    """A 3-AZ VPC with NAT per AZ, an EKS cluster on it, and one namespace for the apps."""
+    """A 3-AZ VPC, an EKS cluster on it, the in-cluster platform and one ``orders`` service."""
     network = Network(name, NetworkArgs(cluster_name=name, az_count=3, nat="per_az"))
     cluster = Cluster(
         name,
@@ -32,11 +62,62 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
             ],
         ),
     )
-    # Anything Kubernetes goes through the cluster's provider, after the cluster is ready.
-    k8s.core.v1.Namespace(
-        "apps",
-        metadata={"name": "apps", "labels": {"app.kubernetes.io/part-of": name}},
-        opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=cluster.ready),
+    # What every in-cluster component needs from the layers below (the kit's one contract).
+    foundation = Foundation(
+        target="aws", provider=cluster.provider, cluster_name=cluster.cluster_name,
+        ready=cluster.ready, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+        private_subnet_ids=network.private_subnet_ids,
+        node_security_group_id=cluster.node_security_group_id,
+        oidc_provider_arn=cluster.oidc_provider_arn, oidc_issuer_url=cluster.oidc_issuer_url,
+    )
+    opts = pulumi.ResourceOptions(providers=[cluster.provider])
+    observability = Observability(
+        "observability",
+        ObservabilityArgs(config=TelemetrySettings(logs="loki"), depends_on=cluster.ready),
+        opts=opts,
+    )
+    mesh = ServiceMesh(
+        "mesh",
+        ServiceMeshArgs(workload_namespace=APPS, gateway_replicas=2,
+                        tracing_host=observability.otlp_host, depends_on=cluster.ready),
+        opts=opts,
+    )
+    ApiGateway(
+        "gateway",
+        ApiGatewayArgs(workload_namespace=APPS, routes=[Route("orders", "/orders", 8000)],
+                       depends_on=[*mesh.crds_ready, mesh.workload_namespace,
+                                   mesh.ingress_namespace]),
+        opts=opts,
+    )
+    bus = EventBus(
+        "eventbus",
+        EventBusArgs(namespace=APPS, config=KafkaSettings(brokers=3), topics=["order-events"],
+                     clients=[KafkaClient("orders", publishes=("order-events",))],
+                     encrypted_ebs=True, depends_on=[mesh.workload_namespace, *cluster.ready]),
+        opts=opts,
+    )
+    stores = Datastores(
+        "datastores",
+        DatastoresArgs(foundation=foundation, namespace=APPS, name=name,
+                       clients=[DatabaseClient("orders", "postgres")],
+                       postgres=PostgresSettings(instance_class="db.t4g.medium"),
+                       depends_on=[mesh.workload_namespace]),
+        opts=opts,
+    )
+    user = bus.users["orders"]
+    MarketplaceService(
+        "orders",
+        MarketplaceServiceArgs(
+            spec=Workload(name="orders", version="1.0.0", publishes=("order-events",)),
+            namespace=APPS, foundation=foundation,
+            image_registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            db_secret=stores.secret_names["orders"],
+            kafka=KafkaAccess(bus.bootstrap_servers, "orders", bus.ca_secret),
+            otlp_host=observability.otlp_host,
+            depends_on=[*mesh.ready, *stores.ready, user],
+            monitoring_depends_on=observability.monitoring_ready,
+        ),
+        opts=opts,
     )
     pulumi.export("vpc_id", network.vpc_id)
     pulumi.export("private_subnet_ids", network.private_subnet_ids)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from marketplace_kit.blueprints.presets import PRESETS
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
@@ -25,15 +26,8 @@ SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?\Z")
 TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?\Z")
 PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
 
-DEAD_LETTER_SUFFIX = ".dlq"  # a consumer parks a poison message on <topic>.dlq
-
 PLATFORM_FILE = "marketplace.yaml"
 SERVICE_FILE = "service.yaml"
-
-
-def dead_letter_topic(topic: str) -> str:
-    """Where consumers of ``topic`` park messages they cannot process."""
-    return f"{topic}{DEAD_LETTER_SUFFIX}"
 
 
 class _Model(BaseModel):
@@ -116,16 +110,6 @@ class EventBusConfig(_Model):
     broker_storage_gib: int = Field(100, ge=1)
     partitions: int = Field(3, ge=1, le=100)
     retention_hours: int = Field(168, ge=1)
-
-    @property
-    def replicas(self) -> int:
-        """Topic replication factor: 3, or fewer when there are fewer brokers."""
-        return min(3, self.brokers)
-
-    @property
-    def min_insync_replicas(self) -> int:
-        """2 when topics have 3 replicas, otherwise 1."""
-        return 2 if self.replicas >= 3 else 1
 
 
 class PostgresConfig(_Model):

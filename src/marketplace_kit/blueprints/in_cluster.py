@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import pulumi
 
+from marketplace_kit.blueprints import settings
 from marketplace_kit.config import Platform
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import registry
@@ -97,7 +98,8 @@ def _observability(ctx: Context) -> Observability:
     config = ctx.platform.config
     return Observability(
         "observability",
-        ObservabilityArgs(config=config.observability, replicas=3 if ctx.production else 1,
+        ObservabilityArgs(config=settings.telemetry(config.observability),
+                          replicas=3 if ctx.production else 1,
                           depends_on=list(ctx.foundation.ready)),
         opts=ctx.opts,
     )
@@ -139,7 +141,7 @@ def _eventbus(ctx: Context) -> EventBus:
         "eventbus",
         EventBusArgs(
             namespace=platform.config.name,
-            config=platform.config.eventbus,
+            config=settings.kafka(platform.config.eventbus),
             topics=platform.topics,
             clients=[KafkaClient(s.name, tuple(s.publishes), tuple(s.consumes))
                      for s in platform.services if s.publishes or s.consumes],
@@ -159,8 +161,8 @@ def _datastores(ctx: Context) -> Datastores:
             namespace=config.name,
             clients=[DatabaseClient(s.name, s.datastore) for s in ctx.platform.services
                      if s.datastore != "none"],
-            postgres=config.datastores.postgres,
-            documentdb=config.datastores.documentdb,
+            postgres=settings.postgres(config.datastores.postgres),
+            documentdb=settings.documentdb(config.datastores.documentdb),
             name=config.name,
             production=ctx.production,
             performance_insights=ctx.production,
@@ -200,7 +202,7 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
         built.services[spec.name] = MarketplaceService(
             spec.name,
             MarketplaceServiceArgs(
-                spec=spec,
+                spec=settings.workload(spec),
                 namespace=ns,
                 foundation=foundation,
                 image_registry=config.image_registry,

@@ -19,7 +19,6 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.config import DocumentDbConfig, PostgresConfig
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.errors import KitError
@@ -28,7 +27,8 @@ from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata
 
 ADDON = AddOn(
     name="datastores", component="Datastores",
-    exports=("Datastores", "DatastoresArgs", "DatabaseClient"), group="data stores",
+    exports=("Datastores", "DatastoresArgs", "DatabaseClient", "PostgresSettings",
+             "DocumentDbSettings"), group="data stores",
     section="datastores", notes="RDS PostgreSQL (one database per service) and DocumentDB",
     needs=("target", "vpc_id", "vpc_cidr", "private_subnet_ids", "node_security_group_id",
            "oidc_provider_arn", "oidc_issuer_url"),
@@ -69,6 +69,36 @@ class DatabaseClient:
         return self.name.replace("-", "_")
 
 
+@dataclass(frozen=True)
+class PostgresSettings:
+    """The shared PostgreSQL: RDS on aws, a StatefulSet on local.
+
+    Attributes:
+        instance_class: RDS instance class (aws).
+        storage_gib: Allocated storage (RDS) or volume size (local), 20 or more.
+        multi_az: A standby in a second availability zone (aws).
+        backup_retention_days: Automated backups kept (1 to 35; DocumentDB uses it too).
+    """
+
+    instance_class: str = "db.t4g.medium"
+    storage_gib: int = 20
+    multi_az: bool = False
+    backup_retention_days: int = 7
+
+
+@dataclass(frozen=True)
+class DocumentDbSettings:
+    """Amazon DocumentDB, created only when a client asks for ``documentdb``.
+
+    Attributes:
+        instance_class: DocumentDB instance class.
+        instances: Instances in the cluster (1 to 16).
+    """
+
+    instance_class: str = "db.t4g.medium"
+    instances: int = 1
+
+
 @dataclass
 class DatastoresArgs:
     """Options of the data stores."""
@@ -76,8 +106,8 @@ class DatastoresArgs:
     foundation: Foundation
     namespace: str  # where the per-service Secrets and the bootstrap Job live
     clients: list[DatabaseClient]
-    postgres: PostgresConfig = field(default_factory=PostgresConfig)
-    documentdb: DocumentDbConfig = field(default_factory=DocumentDbConfig)
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    documentdb: DocumentDbSettings = field(default_factory=DocumentDbSettings)
     name: str = "marketplace"
     production: bool = False  # deletion protection, final snapshots
     performance_insights: bool = False

@@ -13,14 +13,15 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.config import EventBusConfig, dead_letter_topic
 from marketplace_kit.core.addon import AddOn
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import NO_SIDECAR, metadata
 
 ADDON = AddOn(
-    name="eventbus", component="EventBus", exports=("EventBus", "EventBusArgs", "KafkaClient"),
+    name="eventbus", component="EventBus",
+    exports=("EventBus", "EventBusArgs", "KafkaClient", "KafkaSettings"),
     group="event bus", section="eventbus",
     notes="Strimzi Kafka: brokers, storage, default partitions, retention",
     needs=("provider", "ready"), provides=("users", "bootstrap_servers", "ca_secret"),
@@ -45,12 +46,39 @@ class KafkaClient:
         return tuple(dead_letter_topic(t) for t in self.consumes)
 
 
+@dataclass(frozen=True)
+class KafkaSettings:
+    """Size and defaults of the Kafka cluster.
+
+    Attributes:
+        brokers: Broker nodes (1 to 9); 3 or more also get 3 KRaft controllers.
+        broker_storage_gib: Persistent volume size of each broker.
+        partitions: Partitions of each topic.
+        retention_hours: How long a topic keeps its messages.
+    """
+
+    brokers: int = 3
+    broker_storage_gib: int = 100
+    partitions: int = 3
+    retention_hours: int = 168
+
+    @property
+    def replicas(self) -> int:
+        """Topic replication factor: 3, or fewer when there are fewer brokers."""
+        return min(3, self.brokers)
+
+    @property
+    def min_insync_replicas(self) -> int:
+        """2 when topics have 3 replicas, otherwise 1."""
+        return 2 if self.replicas >= 3 else 1
+
+
 @dataclass
 class EventBusArgs:
     """Options of the event bus."""
 
     namespace: str  # Kafka, its topics and users (the user Secrets land here, next to pods)
-    config: EventBusConfig
+    config: KafkaSettings
     topics: list[str]
     clients: list[KafkaClient]
     cluster_name: str = "events"
@@ -144,12 +172,12 @@ class EventBus(pulumi.ComponentResource):
         )
 
 
-def controller_replicas(cfg: EventBusConfig) -> int:
+def controller_replicas(cfg: KafkaSettings) -> int:
     """A KRaft quorum of 3 when there are 3 or more brokers, else a single controller."""
     return 3 if cfg.brokers >= 3 else 1
 
 
-def kafka_spec(cfg: EventBusConfig) -> dict[str, Any]:
+def kafka_spec(cfg: KafkaSettings) -> dict[str, Any]:
     """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization."""
     replicas, min_isr = cfg.replicas, cfg.min_insync_replicas
     return {
@@ -203,7 +231,7 @@ def node_pool_spec(
     }
 
 
-def topic_spec(cfg: EventBusConfig) -> dict[str, Any]:
+def topic_spec(cfg: KafkaSettings) -> dict[str, Any]:
     """Partitions, replicas, retention and min.insync.replicas of one event stream."""
     return {
         "partitions": cfg.partitions,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.config import ObservabilityConfig
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
@@ -17,7 +16,7 @@ from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
     name="observability", component="Observability",
-    exports=("Observability", "ObservabilityArgs"), group="observability",
+    exports=("Observability", "ObservabilityArgs", "TelemetrySettings"), group="observability",
     section="observability", notes="logs (efk, loki or none), traces, metrics retention",
     needs=("provider", "ready"), provides=("monitoring_ready", "otlp_host"),
 )
@@ -29,11 +28,26 @@ JAEGER = "jaeger"
 DASHBOARD_LABEL = "grafana_dashboard"
 
 
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Which signals the platform keeps.
+
+    Attributes:
+        logs: Log store: ``efk`` (search + UI), ``loki`` (lighter) or ``none``.
+        traces: Run the OTLP collector and a trace store.
+        metrics_retention_days: How long Prometheus keeps samples.
+    """
+
+    logs: Literal["efk", "loki", "none"] = "efk"
+    traces: bool = True
+    metrics_retention_days: int = 15
+
+
 @dataclass
 class ObservabilityArgs:
     """Options of the observability stack."""
 
-    config: ObservabilityConfig
+    config: TelemetrySettings
     replicas: int = 1  # Elasticsearch nodes, Alertmanager/Prometheus replicas
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # per release name
     depends_on: list[pulumi.Resource] = field(default_factory=list)

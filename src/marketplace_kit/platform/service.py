@@ -1,4 +1,4 @@
-"""MarketplaceService: one service of the marketplace from its ServiceSpec.
+"""MarketplaceService: one service of the marketplace from its Workload description.
 
 Owns its Deployment, Service, HPA, PDB, ServiceAccount (IRSA role on aws), ServiceMonitor and
 Grafana dashboard. Its route lives in the ApiGateway, its topics and Kafka user in the EventBus
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.config import ServiceSpec
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import iam, versions
@@ -22,7 +21,9 @@ from marketplace_kit.platform.meta import labels, metadata
 
 ADDON = AddOn(
     name="service", component="MarketplaceService",
-    exports=("MarketplaceService", "MarketplaceServiceArgs", "KafkaAccess"), group="services",
+    exports=("MarketplaceService", "MarketplaceServiceArgs", "KafkaAccess", "Workload",
+             "Scaling", "Requests"),
+    group="services",
     layer="workload", needs=("target", "oidc_provider_arn", "oidc_issuer_url"),
     after=("mesh", "eventbus", "datastores", "observability"),
 )
@@ -39,11 +40,70 @@ class KafkaAccess:
     ca_secret: str
 
 
+@dataclass(frozen=True)
+class Scaling:
+    """Horizontal autoscaling of a service.
+
+    Attributes:
+        min: Fewest replicas (2 or more also gets ``minAvailable: 1`` in its PDB).
+        max: Most replicas.
+        cpu_target: Average CPU utilisation (percent of requests) the HPA aims at.
+    """
+
+    min: int = 2
+    max: int = 10
+    cpu_target: int = 70
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Container resources of a service.
+
+    Attributes:
+        cpu: CPU request (what the scheduler reserves).
+        memory: Memory request.
+        cpu_limit: CPU limit.
+        memory_limit: Memory limit (the container is killed above it).
+    """
+
+    cpu: str = "100m"
+    memory: str = "256Mi"
+    cpu_limit: str = "500m"
+    memory_limit: str = "512Mi"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the platform runs for one service (``service.yaml`` maps onto it).
+
+    Attributes:
+        name: Service name: Deployment, Service, ServiceAccount, Kafka user and consumer group.
+        version: Image tag when ``image`` is empty, and the ``app.kubernetes.io/version`` label.
+        port: HTTP port of the container (probes and the Service).
+        datastore: Store it reads its connection Secret for (``none``: no database env).
+        publishes: Topics it writes (its Kafka user gets Write on them).
+        consumes: Topics it reads (and their dead-letter topics it writes).
+        replicas: HPA bounds and CPU target.
+        resources: Container requests and limits.
+        image: Full image reference; empty means ``<image_registry>/<name>:<version>``.
+    """
+
+    name: str
+    version: str = "0.1.0"
+    port: int = 8000
+    datastore: Literal["postgres", "documentdb", "none"] = "postgres"
+    publishes: tuple[str, ...] | list[str] = ()
+    consumes: tuple[str, ...] | list[str] = ()
+    replicas: Scaling = Scaling()
+    resources: Requests = Requests()
+    image: str = ""
+
+
 @dataclass
 class MarketplaceServiceArgs:
     """Everything one service needs from the platform."""
 
-    spec: ServiceSpec
+    spec: Workload
     namespace: str
     foundation: Foundation
     image_registry: str = ""
@@ -56,7 +116,7 @@ class MarketplaceServiceArgs:
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
-def image_of(spec: ServiceSpec, registry: str) -> str:
+def image_of(spec: Workload, registry: str) -> str:
     """The pinned image: ``spec.image``, else ``<registry>/<name>:<version>``."""
     if spec.image:
         return spec.image
@@ -154,7 +214,7 @@ class MarketplaceService(pulumi.ComponentResource):
         self.register_outputs({"image": image_of(spec, args.image_registry)})
 
 
-def selector(spec: ServiceSpec) -> dict[str, str]:
+def selector(spec: Workload) -> dict[str, str]:
     """The labels that select the service's pods."""
     return {"app.kubernetes.io/name": spec.name}
 
@@ -246,7 +306,7 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
     }
 
 
-def dashboard(spec: ServiceSpec) -> dict[str, Any]:
+def dashboard(spec: Workload) -> dict[str, Any]:
     """A Grafana dashboard: request rate, latency p50/p99, error rate, consumer lag."""
     sel = f'destination_workload="{spec.name}", reporter="destination"'
     bucket = f"sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{sel}}}[5m]))"

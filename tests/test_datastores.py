@@ -11,7 +11,6 @@ import pulumi
 import pytest
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
-from marketplace_kit.config import PostgresConfig
 from marketplace_kit.devenv import Postgres
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK
@@ -22,6 +21,7 @@ from marketplace_kit.platform.datastores import (
     DatabaseClient,
     Datastores,
     DatastoresArgs,
+    PostgresSettings,
     bootstrap_shell,
 )
 from marketplace_kit.platform.meta import NO_SIDECAR
@@ -37,7 +37,7 @@ def _graph(target: str = "aws", production: bool = False,
             "datastores",
             DatastoresArgs(
                 foundation=foundation, namespace="shop", clients=clients,
-                postgres=PostgresConfig(multi_az=production), production=production,
+                postgres=PostgresSettings(multi_az=production), production=production,
                 performance_insights=production,
             ),
             pulumi.ResourceOptions(providers=[foundation.provider]),

@@ -6,10 +6,15 @@ import pulumi
 import pytest
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
-from marketplace_kit.config import EventBusConfig
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import strimzi_models, versions
-from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient, acls
+from marketplace_kit.platform.eventbus import (
+    EventBus,
+    EventBusArgs,
+    KafkaClient,
+    KafkaSettings,
+    acls,
+)
 
 CLIENTS = [
     KafkaClient("order", publishes=("order-events",), consumes=("payment-events",)),
@@ -25,7 +30,7 @@ def _graph(brokers: int = 3, encrypted: bool = True) -> ResourceGraph:
         provider = fake_foundation("local").provider
         EventBus(
             "eventbus",
-            EventBusArgs(namespace="shop", config=EventBusConfig(brokers=brokers), topics=TOPICS,
+            EventBusArgs(namespace="shop", config=KafkaSettings(brokers=brokers), topics=TOPICS,
                          clients=CLIENTS, encrypted_ebs=encrypted),
             pulumi.ResourceOptions(providers=[provider]),
         )

@@ -6,11 +6,14 @@ import pulumi
 import pytest
 from incluster_support import fake_foundation, plan, validate_all
 
-from marketplace_kit.config import ObservabilityConfig
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK
 from marketplace_kit.platform import versions
-from marketplace_kit.platform.observability import Observability, ObservabilityArgs
+from marketplace_kit.platform.observability import (
+    Observability,
+    ObservabilityArgs,
+    TelemetrySettings,
+)
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -20,7 +23,7 @@ def _graph(**config: object) -> ResourceGraph:
         provider = fake_foundation("local").provider
         Observability(
             "observability",
-            ObservabilityArgs(config=ObservabilityConfig.model_validate(config),
+            ObservabilityArgs(config=TelemetrySettings(**config),
                               values={"kube-prometheus-stack": {"grafana": {"enabled": True}}}),
             pulumi.ResourceOptions(providers=[provider]),
         )

@@ -157,3 +157,23 @@ def test_service_spec_maps_onto_the_workload() -> None:
     assert (tuple(got.publishes), tuple(got.consumes)) == (("a",), ("b",))
     assert (got.replicas.min, got.replicas.max, got.replicas.cpu_target) == (3, 5, 60)
     assert got.resources.cpu == "200m" and got.resources.memory_limit == "512Mi"
+
+
+def _documented(cls: type) -> set[str]:
+    doc = inspect.getdoc(cls) or ""
+    assert "Attributes:" in doc, f"{cls.__name__}: no Attributes: section"
+    section = doc.split("Attributes:", 1)[1]
+    return {line.strip().split(":", 1)[0] for line in section.splitlines()
+            if line.startswith("    ") and not line.startswith("        ") and ":" in line}
+
+
+def test_every_input_is_documented_at_the_code() -> None:
+    """Each exported Args/value dataclass (and the Foundation) documents every field."""
+    classes = [Foundation, AddOn] + [
+        obj for name in platform_pkg.__all__
+        if dataclasses.is_dataclass(obj := getattr(platform_pkg, name)) and isinstance(obj, type)
+    ]
+    assert len(classes) > 15
+    for cls in classes:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        assert _documented(cls) == fields, cls.__name__

@@ -15,12 +15,24 @@ class Foundation:
 
     On target ``local`` only ``provider`` (and ``ready``, empty) are set: the AWS-only fields
     stay ``None``.
+
+    Attributes:
+        target: ``aws`` (EKS) or ``local`` (an existing kubeconfig context).
+        provider: The Kubernetes provider every in-cluster resource goes through.
+        cluster_name: Cluster name (EKS) or kubeconfig context.
+        ready: Resources that must exist before any Kubernetes object is created (node groups,
+            core add-ons).
+        vpc_id: VPC of the cluster (aws).
+        vpc_cidr: Its CIDR (security group rules of the data stores).
+        private_subnet_ids: Private subnets (data store subnet groups).
+        node_security_group_id: Security group of the nodes (what may reach the data stores).
+        oidc_provider_arn: IAM OIDC provider of the cluster (IRSA trust policies).
+        oidc_issuer_url: Its issuer URL.
     """
 
     target: Literal["aws", "local"]
     provider: k8s.Provider
     cluster_name: pulumi.Input[str]
-    # Resources that must exist before any Kubernetes object is created (node groups, add-ons).
     ready: list[pulumi.Resource] = field(default_factory=list)
     vpc_id: pulumi.Output[str] | None = None
     vpc_cidr: str | None = None

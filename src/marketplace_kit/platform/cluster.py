@@ -69,7 +69,18 @@ NODE_POLICIES = (
 
 @dataclass
 class NodeGroupArgs:
-    """A managed node group (nodes always go in the private subnets)."""
+    """A managed node group (nodes always go in the private subnets).
+
+    Attributes:
+        name: Node group name (suffix of the AWS resource name).
+        capacity_type: ``ON_DEMAND`` or ``SPOT``.
+        instance_types: EC2 types; on-demand launches the first, spot picks among all.
+        min_size: Fewest nodes.
+        desired_size: Nodes at creation.
+        max_size: Most nodes.
+        disk_gib: Root volume size of each node (encrypted gp3).
+        labels: Kubernetes labels on the nodes.
+    """
 
     name: str
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
@@ -88,6 +99,20 @@ class ClusterArgs:
     The API endpoint is private; it is also public, restricted to ``public_access_cidrs``,
     only when that list is not empty. ``admin_principal_arns`` get cluster-admin access entries
     (the identity that creates the cluster is admin too).
+
+    Attributes:
+        vpc_id: VPC of the cluster (``Network.vpc_id``).
+        private_subnet_ids: Subnets of the control plane ENIs and the nodes.
+        cluster_name: EKS cluster name; None: the component's name.
+        kubernetes_version: Kubernetes minor version (default: ``versions.KUBERNETES``).
+        node_groups: Managed node groups.
+        public_access_cidrs: CIDRs allowed to reach the public API endpoint; empty: private only.
+        admin_principal_arns: IAM principals given cluster-admin access entries.
+        log_retention_days: Retention of the control plane log group.
+        addon_versions: EKS managed add-on name -> version (default: ``versions.EKS_ADDONS``).
+        ami_type: Node AMI type (default: Amazon Linux 2023).
+        default_storage_class: Create an encrypted gp3 StorageClass and make it the default.
+        tags: Tags on every AWS resource.
     """
 
     vpc_id: pulumi.Input[str]
@@ -432,6 +457,10 @@ class LocalClusterArgs:
     ``context`` None means the kubeconfig's current context; ``kubeconfig`` None means the
     default kubeconfig (``$KUBECONFIG`` or ``~/.kube/config``), read by the provider at deploy
     time, never by the kit.
+
+    Attributes:
+        context: kubeconfig context; None: the current context.
+        kubeconfig: kubeconfig contents; None: ``$KUBECONFIG`` or ``~/.kube/config``.
     """
 
     context: str | None = None

@@ -58,7 +58,12 @@ SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \\gexec
 
 @dataclass(frozen=True)
 class DatabaseClient:
-    """A service and the kind of store it asked for."""
+    """A service and the kind of store it asked for.
+
+    Attributes:
+        name: Service name (its database, role and Secret).
+        kind: ``postgres`` or ``documentdb``.
+    """
 
     name: str
     kind: Literal["postgres", "documentdb"]
@@ -101,17 +106,29 @@ class DocumentDbSettings:
 
 @dataclass
 class DatastoresArgs:
-    """Options of the data stores."""
+    """Options of the data stores.
+
+    Attributes:
+        foundation: The cluster below (target, VPC, subnets, node security group, OIDC).
+        namespace: Where the per-service Secrets and the bootstrap Job live.
+        clients: Services and the store each asked for.
+        postgres: The shared PostgreSQL.
+        documentdb: DocumentDB, created only when a client asks for it.
+        name: Prefix of the AWS resource names.
+        production: Deletion protection and final snapshots.
+        performance_insights: RDS Performance Insights.
+        depends_on: What must exist first (the namespace).
+    """
 
     foundation: Foundation
-    namespace: str  # where the per-service Secrets and the bootstrap Job live
+    namespace: str
     clients: list[DatabaseClient]
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     documentdb: DocumentDbSettings = field(default_factory=DocumentDbSettings)
     name: str = "marketplace"
-    production: bool = False  # deletion protection, final snapshots
+    production: bool = False
     performance_insights: bool = False
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the namespace
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class Datastores(pulumi.ComponentResource):

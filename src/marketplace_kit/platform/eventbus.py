@@ -34,7 +34,13 @@ LISTENER_PORT = 9093
 
 @dataclass(frozen=True)
 class KafkaClient:
-    """A service's use of the bus: the topics it writes and the topics it reads."""
+    """A service's use of the bus: the topics it writes and the topics it reads.
+
+    Attributes:
+        name: Service name (its KafkaUser and consumer group).
+        publishes: Topics it writes.
+        consumes: Topics it reads (it also writes their dead-letter topics).
+    """
 
     name: str
     publishes: tuple[str, ...] = ()
@@ -75,18 +81,32 @@ class KafkaSettings:
 
 @dataclass
 class EventBusArgs:
-    """Options of the event bus."""
+    """Options of the event bus.
 
-    namespace: str  # Kafka, its topics and users (the user Secrets land here, next to pods)
+    Attributes:
+        namespace: Namespace of Kafka, its topics and users (user Secrets land here, next to
+            pods).
+        config: Brokers, storage, partitions and retention.
+        topics: Event streams to create.
+        clients: Services and their topics (a KafkaUser with ACLs each).
+        cluster_name: Name of the Kafka resource.
+        operator_namespace: Namespace of the Strimzi operator.
+        encrypted_ebs: aws: an encrypted gp3 StorageClass for the brokers' volumes.
+        storage_class: An existing StorageClass instead; None: the cluster default.
+        operator_values: Helm values merged over the operator defaults.
+        depends_on: What must exist first (the namespace, the cluster's ``ready``).
+    """
+
+    namespace: str
     config: KafkaSettings
     topics: list[str]
     clients: list[KafkaClient]
     cluster_name: str = "events"
     operator_namespace: str = "strimzi"
     encrypted_ebs: bool = False  # aws: an encrypted gp3 StorageClass for the brokers' volumes
-    storage_class: str | None = None  # an existing class instead (None: the cluster default)
+    storage_class: str | None = None
     operator_values: dict[str, Any] = field(default_factory=dict)
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # the namespace
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class EventBus(pulumi.ComponentResource):

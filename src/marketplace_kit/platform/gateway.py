@@ -26,7 +26,13 @@ ADDON = AddOn(
 
 @dataclass(frozen=True)
 class Route:
-    """One service behind the gateway."""
+    """One service behind the gateway.
+
+    Attributes:
+        service: Service name (its Kubernetes Service in the workload namespace).
+        prefix: URL path prefix routed to it.
+        port: Port of its Service.
+    """
 
     service: str
     prefix: str
@@ -35,7 +41,18 @@ class Route:
 
 @dataclass(frozen=True)
 class RoutePolicy:
-    """Defaults every route gets (timeouts and retries in the VirtualService)."""
+    """Defaults every route gets (timeouts and retries in the VirtualService).
+
+    Attributes:
+        timeout: Request timeout.
+        retry_attempts: Retries of a failed request.
+        per_try_timeout: Timeout of each try.
+        retry_on: Envoy retry conditions.
+        outlier_consecutive_5xx: 5xx responses in a row that eject a pod.
+        outlier_interval: How often outliers are evaluated.
+        outlier_ejection_time: Base ejection time.
+        outlier_max_ejection_percent: Most pods of a service ejected at once.
+    """
 
     timeout: str = "15s"
     retry_attempts: int = 3
@@ -49,12 +66,23 @@ class RoutePolicy:
 
 @dataclass
 class ApiGatewayArgs:
-    """Options of the ingress."""
+    """Options of the ingress.
+
+    Attributes:
+        workload_namespace: Namespace of the services' VirtualServices and DestinationRules.
+        routes: One route per service.
+        hosts: Hosts the Gateway serves.
+        tls_secret: A ``kubernetes.io/tls`` Secret in ``istio-ingress``.
+        rate_limit_per_second: Local rate limit of the gateway (requests per second).
+        policy: Timeouts, retries and outlier detection of every route.
+        name: Name of the Gateway object.
+        depends_on: What must exist first (the mesh's CRDs and namespaces).
+    """
 
     workload_namespace: str
     routes: list[Route]
     hosts: list[str] = field(default_factory=lambda: ["*"])
-    tls_secret: str = "marketplace-gateway-tls"  # a kubernetes.io/tls Secret in istio-ingress
+    tls_secret: str = "marketplace-gateway-tls"
     rate_limit_per_second: int = 100
     policy: RoutePolicy = RoutePolicy()
     name: str = "marketplace"

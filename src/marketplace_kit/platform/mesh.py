@@ -40,14 +40,27 @@ AWS_NLB: dict[str, str] = {
 
 @dataclass
 class ServiceMeshArgs:
-    """Options of the mesh; every default is the one the blueprints use unless they say."""
+    """Options of the mesh; every default is the one the blueprints use unless they say.
+
+    Attributes:
+        workload_namespace: Namespace of the services (created here, sidecar injection on).
+        gateway_replicas: Ingress gateway replicas; 2 or more also get a PodDisruptionBudget.
+        tracing_host: OTLP/gRPC collector Service the proxies send spans to; None: no tracing.
+        tracing_port: Port of that collector.
+        tracing_sampling_percent: Share of requests traced.
+        istiod_values: Helm values merged over the istiod defaults.
+        gateway_values: Helm values merged over the gateway defaults.
+        load_balancer_annotations: Annotations of the gateway's LoadBalancer Service (``AWS_NLB``
+            on EKS).
+        depends_on: What must exist first (the cluster's ``ready``).
+    """
 
     workload_namespace: str
-    gateway_replicas: int = 1  # >= 2 also gets a PodDisruptionBudget
-    tracing_host: str | None = None  # OTLP/gRPC collector Service; None: no tracing
+    gateway_replicas: int = 1
+    tracing_host: str | None = None
     tracing_port: int = 4317
     tracing_sampling_percent: float = 10.0
-    istiod_values: dict[str, Any] = field(default_factory=dict)  # merged over the defaults
+    istiod_values: dict[str, Any] = field(default_factory=dict)
     gateway_values: dict[str, Any] = field(default_factory=dict)
     # Annotations of the gateway's LoadBalancer Service (e.g. AWS_NLB for an NLB on EKS).
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)

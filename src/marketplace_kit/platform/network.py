@@ -37,6 +37,16 @@ class NetworkArgs:
     ``cluster_name`` goes into the ``kubernetes.io/cluster/<name>`` tags. AZs default to the
     first ``az_count`` available zones of the region; subnet CIDRs default to
     :func:`~marketplace_kit.platform.cidr.carve_subnets` of ``cidr``.
+
+    Attributes:
+        cluster_name: EKS cluster the subnets are tagged for (``kubernetes.io/cluster/<name>``).
+        cidr: VPC CIDR, /16 to /20.
+        az_count: Availability zones used (2 or 3) when ``availability_zones`` is None.
+        availability_zones: Zone names to use; None: the region's first ``az_count`` zones.
+        nat: ``single`` NAT gateway (cheaper) or one ``per_az`` (survives a zone outage).
+        public_subnet_cidrs: Public subnet CIDRs, one per zone; None: carved from ``cidr``.
+        private_subnet_cidrs: Private subnet CIDRs, one per zone; None: carved from ``cidr``.
+        tags: Tags on every AWS resource.
     """
 
     cluster_name: str

@@ -45,11 +45,18 @@ class TelemetrySettings:
 
 @dataclass
 class ObservabilityArgs:
-    """Options of the observability stack."""
+    """Options of the observability stack.
+
+    Attributes:
+        config: Which signals are kept (logs, traces, metrics retention).
+        replicas: Elasticsearch nodes, Prometheus and Alertmanager replicas.
+        values: Helm values per release name, merged over the kit's defaults.
+        depends_on: What must exist first (the cluster's ``ready``).
+    """
 
     config: TelemetrySettings
-    replicas: int = 1  # Elasticsearch nodes, Alertmanager/Prometheus replicas
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # per release name
+    replicas: int = 1
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 

@@ -33,7 +33,13 @@ METRICS_PORT = 15020  # Istio's merged metrics (app + sidecar) endpoint, plain H
 
 @dataclass(frozen=True)
 class KafkaAccess:
-    """How the service reaches the bus: bootstrap, its user's Secret and the cluster CA."""
+    """How the service reaches the bus: bootstrap, its user's Secret and the cluster CA.
+
+    Attributes:
+        bootstrap_servers: Kafka bootstrap address (TLS listener).
+        user_secret: Secret of the service's KafkaUser (client certificate).
+        ca_secret: Secret of the cluster CA (key ``ca.crt``).
+    """
 
     bootstrap_servers: str
     user_secret: str
@@ -101,7 +107,20 @@ class Workload:
 
 @dataclass
 class MarketplaceServiceArgs:
-    """Everything one service needs from the platform."""
+    """Everything one service needs from the platform.
+
+    Attributes:
+        spec: The service: name, version, port, topics, scaling, resources.
+        namespace: Workload namespace (sidecar injection on).
+        foundation: The cluster below (IRSA role on aws).
+        image_registry: Registry of ``<name>:<version>`` when the spec has no image.
+        db_secret: Secret with its database URL or host; None: no database.
+        kafka: How it reaches the bus; None: no Kafka env.
+        otlp_host: OTLP collector host; None: no tracing env.
+        depends_on: Pods need istiod's injector and their Secrets (DB bootstrap, Kafka user)
+            first.
+        monitoring_depends_on: The ServiceMonitor CRD (``Observability.monitoring_ready``).
+    """
 
     spec: Workload
     namespace: str
@@ -110,9 +129,7 @@ class MarketplaceServiceArgs:
     db_secret: str | None = None
     kafka: KafkaAccess | None = None
     otlp_host: str | None = None
-    # Pods need istiod's injector and their Secrets (DB bootstrap, Kafka user) first.
     depends_on: list[pulumi.Resource] = field(default_factory=list)
-    # The ServiceMonitor CRD (Observability.monitoring_ready).
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 

@@ -57,7 +57,7 @@ def section() -> str:
         "in `marketplace_kit/data/prices.yaml`), `timeline` (critical path of `up`, durations with",
         "sources in `data/durations.yaml`), `diagram` (Mermaid, or SVG/PNG with Graphviz) and",
         "`check` (guardrails; exit 1 on any violation; also a Pulumi policy pack:",
-        "`marketplace_kit.estimate.checks.policy_pack`). Prices are list prices transcribed by",
+        "`marketplace_kit.guardrails.policy_pack`). Prices are list prices transcribed by",
         "hand, not fetched live: check them before you budget.",
         "",
         f"Monthly estimate in {region}: dev blueprint **${dev:,.2f}**, production blueprint",

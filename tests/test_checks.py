@@ -12,7 +12,7 @@ from estimate_graphs import PLATFORMS, blueprint, is_production, res
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app
-from marketplace_kit.estimate.checks import RULES, run_checks
+from marketplace_kit.guardrails import RULES, run_checks
 from marketplace_kit.plan import fakes
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK
@@ -234,7 +234,7 @@ def _policy_resources(graph: ResourceGraph, secret: tuple[str, str] | None = Non
 def test_policy_pack_runs_the_same_rules() -> None:
     from pulumi_policy import StackValidationArgs
 
-    from marketplace_kit.estimate.checks.policy_pack import graph_of, policies
+    from marketplace_kit.guardrails.policy_pack import graph_of, policies
 
     graph = BREAKS["public-exposure"]()
     args = StackValidationArgs(_policy_resources(graph), config={"production": True})
@@ -254,7 +254,7 @@ def test_policy_pack_runs_the_same_rules() -> None:
 def test_policy_adapter_masks_secrets() -> None:
     from pulumi_policy import StackValidationArgs
 
-    from marketplace_kit.estimate.checks.policy_pack import graph_of
+    from marketplace_kit.guardrails.policy_pack import graph_of
 
     graph = BREAKS["plaintext-secret"]()
     rds = graph.of_type("aws:rds/instance:Instance")[0]

@@ -108,7 +108,7 @@ def diagram(
 
 def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
     """Guardrails over the plan; exit 1 on any violation (one line per finding)."""
-    from marketplace_kit.estimate.checks import RULES, run_checks
+    from marketplace_kit.guardrails import RULES, run_checks
 
     platform, graph = _plan(config)
     report = run_checks(graph, production=platform.config.blueprint == "production")

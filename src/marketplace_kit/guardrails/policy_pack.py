@@ -25,7 +25,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.secret import Secret
 
-from marketplace_kit.estimate.checks import RULES, Rule, run_checks
+from marketplace_kit.guardrails import RULES, Rule, run_checks
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK
 

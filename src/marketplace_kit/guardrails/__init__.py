@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from marketplace_kit.estimate.checks import (
+from marketplace_kit.guardrails import (
     encryption,
     eventbus,
     exposure,
@@ -18,7 +18,7 @@ from marketplace_kit.estimate.checks import (
     secrets,
     workloads,
 )
-from marketplace_kit.estimate.checks.base import CheckContext, Finding, Rule
+from marketplace_kit.guardrails.base import CheckContext, Finding, Rule
 from marketplace_kit.plan.graph import ResourceGraph
 
 RULES: list[Rule] = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from marketplace_kit.estimate.checks.base import CheckContext, Finding, finding
+from marketplace_kit.guardrails.base import CheckContext, Finding, finding
 from marketplace_kit.platform import versions
 from marketplace_kit.render.manifests import Manifest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from marketplace_kit.estimate.checks.base import CheckContext, Finding, finding, truthy
+from marketplace_kit.guardrails.base import CheckContext, Finding, finding, truthy
 from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.render.manifests import Manifest
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
 from marketplace_kit.provision.aws_credentials import env_region, find_credentials
-from marketplace_kit.provision.cli import find_cli
 from marketplace_kit.provision.errors import no_aws_credentials
 from marketplace_kit.provision.kube import find_context
+from marketplace_kit.provision.pulumi_binary import find_cli
 from marketplace_kit.provision.secrets import PASSPHRASE_VARS
 from marketplace_kit.provision.settings import StackSettings, local_stack_exists
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from marketplace_kit.config import Platform
 from marketplace_kit.platform.versions import PULUMI_CLI_MINIMUM, PULUMI_PLUGINS
 from marketplace_kit.provision.aws_credentials import find_credentials
-from marketplace_kit.provision.cli import find_cli
 from marketplace_kit.provision.errors import NoStackError, no_aws_credentials
+from marketplace_kit.provision.pulumi_binary import find_cli
 from marketplace_kit.provision.secrets import passphrase_env
 from marketplace_kit.provision.settings import StackSettings, local_stack_exists, prepare_dirs
 

@@ -1,4 +1,4 @@
-"""The Pulumi CLI on this machine: where it is and whether it is recent enough."""
+"""Finding the Pulumi CLI binary on this machine: where it is and whether it is recent enough."""
 
 from __future__ import annotations
 

@@ -198,6 +198,7 @@ def test_cli_check_exit_codes_and_json(tmp_path: Any) -> None:
     assert "no violations" in clean.output
     bad = tmp_path / "marketplace.yaml"
     bad.write_text("blueprint: production\nname: shop\n")
+    (tmp_path / "services").mkdir()
     result = runner.invoke(app, ["check", "--config", str(bad), "--format", "json"])
     data = json.loads(result.output)
     assert result.exit_code == (1 if data["findings"] else 0)

@@ -239,6 +239,7 @@ def platform_case(content: bytes) -> tuple[tempfile.TemporaryDirectory[str], Pat
     tmp = tempfile.TemporaryDirectory(prefix="mk-prop-")
     config = Path(tmp.name) / "marketplace.yaml"
     config.write_bytes(content)
+    (Path(tmp.name) / "services").mkdir()  # a platform without services (a missing one is refused)
     return tmp, config
 
 
@@ -246,7 +247,7 @@ def service_case(contents: list[bytes]) -> tuple[tempfile.TemporaryDirectory[str
     tmp, config = platform_case(dump(VALID_PLATFORM))
     for i, content in enumerate(contents):
         folder = Path(tmp.name) / "services" / f"svc{i}"
-        folder.mkdir(parents=True)
+        folder.mkdir()
         (folder / "service.yaml").write_bytes(content)
     return tmp, config
 

@@ -17,6 +17,7 @@ from marketplace_kit.plan import ResourceGraph, plan_program
 from marketplace_kit.platform import versions
 from marketplace_kit.render import helm_releases, manifests, render_plan
 from marketplace_kit.render.manifests import REDACTED_ANNOTATION
+from marketplace_kit.render.writer import MANIFEST
 
 
 def _program() -> None:
@@ -109,13 +110,15 @@ def test_render_layout(graph: ResourceGraph, tmp_path: Path) -> None:
 
 def test_refuses_a_non_empty_directory_unless_forced(graph: ResourceGraph, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.yaml").write_text("old")
+    render_plan(graph, out, force=False)
     with pytest.raises(KitError, match=r"is not empty.*--force"):
         render_plan(graph, out, force=False)
-    assert [p.name for p in out.iterdir()] == ["stale.yaml"]
+    # A file an earlier render wrote (listed in its manifest) and this render does not: replaced.
+    (out / "shop/stale.yaml").write_text("old")
+    with (out / MANIFEST).open("a") as manifest:
+        manifest.write("shop/stale.yaml\n")
     render_plan(graph, out, force=True)
-    assert not (out / "stale.yaml").exists() and (out / "shop/secret-db.yaml").is_file()
+    assert not (out / "shop/stale.yaml").exists() and (out / "shop/secret-db.yaml").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -130,8 +133,8 @@ def test_a_failed_write_leaves_nothing_half_written(
     graph: ResourceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "previous.yaml").write_text("kept")
+    render_plan(graph, out, force=False)
+    previous = sorted(p.relative_to(out) for p in out.rglob("*"))
     calls = []
 
     def failing_write(self: Path, text: str, encoding: str | None = None) -> int:
@@ -145,7 +148,7 @@ def test_a_failed_write_leaves_nothing_half_written(
     with pytest.raises(KitError, match="No space left on device"):
         render_plan(graph, out, force=True)
     monkeypatch.undo()
-    assert [p.name for p in out.iterdir()] == ["previous.yaml"]
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 

@@ -19,6 +19,8 @@ from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
+from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
+from marketplace_kit.validation.services_dir import find_service_files
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?\Z")
@@ -27,7 +29,6 @@ TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?\Z")
 PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
 
 PLATFORM_FILE = "marketplace.yaml"
-SERVICE_FILE = "service.yaml"
 
 
 class _Model(BaseModel):
@@ -268,6 +269,7 @@ class Platform:
     services: tuple[ServiceSpec, ...] = ()
     source: Path | None = None
     service_files: dict[str, Path] = field(default_factory=dict)
+    services_dir: Path | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -370,19 +372,18 @@ def check_services(services: list[tuple[ServiceSpec, Path]]) -> None:
 
 
 def load_platform(file: Path) -> Platform:
-    """Load ``marketplace.yaml`` and every ``<services_dir>/*/service.yaml`` beside it."""
+    """Load ``marketplace.yaml`` and every ``<services_dir>/*/service.yaml`` beside it (a
+    missing services_dir or a service directory without its service.yaml is an error)."""
     config = parse_platform(read_yaml(file), file)
-    services_dir = (file.parent / config.services_dir).resolve()
-    found: list[tuple[ServiceSpec, Path]] = []
-    if services_dir.is_dir():
-        for service_file in sorted(services_dir.glob(f"*/{SERVICE_FILE}")):
-            found.append((load_service(service_file), service_file))
+    services_dir, files = find_service_files(file, config.services_dir)
+    found = [(load_service(service_file), service_file) for service_file in files]
     check_services(found)
     return Platform(
         config=config,
         services=tuple(spec for spec, _ in found),
         source=file,
         service_files={spec.name: path for spec, path in found},
+        services_dir=services_dir,
     )
 
 

@@ -17,17 +17,20 @@ def render(
     ],
     config: ConfigOption = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the contents of a non-empty --out directory.")
+        bool,
+        typer.Option("--force", help="Replace what an earlier render wrote to --out (refused "
+                     "when --out holds anything else, the config or the services)."),
     ] = False,
 ) -> None:
     """Write every Kubernetes object and Helm release of the plan as YAML under --out."""
     from marketplace_kit.blueprints.program import plan_platform
     from marketplace_kit.render.writer import check_target, render_plan
 
-    check_target(out, force)  # before the plan: a refused --out costs nothing
     platform = resolve_platform(config)
+    keep = [path for path in (platform.source, platform.services_dir) if path is not None]
+    check_target(out, force, keep)  # before the plan: a refused --out costs nothing
     graph = plan_platform(platform)
-    result = render_plan(graph, out, force=force)
+    result = render_plan(graph, out, force=force, keep=keep)
     typer.echo(
         f"wrote {result.manifests} manifests and {result.releases} Helm releases to {result.out}"
     )

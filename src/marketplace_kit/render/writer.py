@@ -2,8 +2,10 @@
 
 Layout: ``<namespace>/<kind>-<name>.yaml`` for namespaced objects, ``_cluster/...`` for the
 others, ``_helm/<namespace>/<release>.yaml`` for Helm releases (``_`` cannot start a namespace
-name, so these never clash). Everything is written to a temporary directory beside the target,
-which then replaces it: a failed render leaves nothing half-written.
+name, so these never clash), and ``.marketplace-kit-render`` listing them. Everything is written
+to a temporary directory beside the target, which then replaces it: a failed render leaves
+nothing half-written. ``--force`` replaces a directory only when that list covers everything in
+it and it holds neither the config nor the services.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from marketplace_kit.render.manifests import (
 
 CLUSTER_DIR = "_cluster"
 HELM_DIR = "_helm"
+MANIFEST = ".marketplace-kit-render"  # what the render wrote: --force replaces only that
+MANIFEST_HEADER = "# Files marketplace-kit render wrote here; render --force replaces only these.\n"
 
 
 @dataclass(frozen=True)
@@ -79,43 +83,90 @@ def render_files(resources: Iterable[PlannedResource]) -> tuple[dict[str, str], 
     return dict(sorted(files.items())), len(found), len(releases)
 
 
-def check_target(out: Path, force: bool) -> None:
-    """Refuse a file, a non-empty directory without ``force``, and directories never to replace."""
+def _manifest_text(files: Iterable[str]) -> str:
+    return MANIFEST_HEADER + "".join(f"{path}\n" for path in files)
+
+
+def written_by_render(out: Path) -> set[str] | None:
+    """The files the last render wrote into ``out`` (its manifest), or None without one."""
+    try:
+        text = (out / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return {line for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def _foreign(out: Path, written: set[str]) -> str | None:
+    """The first entry of ``out`` the last render did not write (None: there is none)."""
+    allowed = written | {MANIFEST}
+    parents = {parent.as_posix() for path in written for parent in Path(path).parents}
+    for path in sorted(out.rglob("*")):
+        relative = path.relative_to(out).as_posix()
+        is_dir = path.is_dir() and not path.is_symlink()
+        if relative not in (parents if is_dir else allowed):
+            return relative
+    return None
+
+
+def check_target(out: Path, force: bool, keep: Iterable[Path] = ()) -> None:
+    """Refuse a file, a non-empty directory without ``force``, and, with ``force``, a directory
+    that holds any of ``keep`` (the config, the services) or anything render did not write."""
     if out.exists() and not out.is_dir():
         raise KitError(f"render: {out} is a file; fix: give a directory for --out")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise KitError(
-                f"render: {out} is not empty; fix: choose an empty directory or pass --force "
-                "to replace its contents"
-            )
-        resolved, cwd = out.resolve(), Path.cwd().resolve()
-        if resolved in (Path(resolved.anchor), Path.home().resolve()) or cwd.is_relative_to(
-            resolved
-        ):
-            raise KitError(
-                f"render: refusing to replace {out} (it holds the working directory or is / or "
-                "home); fix: render into a dedicated directory"
-            )
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        raise KitError(
+            f"render: {out} is not empty; fix: choose an empty directory or pass --force "
+            "to replace what an earlier render wrote there"
+        )
+    resolved, cwd = out.resolve(), Path.cwd().resolve()
+    held = [k for k in keep if k.resolve().is_relative_to(resolved)]
+    if resolved in (Path(resolved.anchor), Path.home().resolve()) or cwd.is_relative_to(resolved):
+        held.append(cwd)
+    if held:
+        raise KitError(
+            f"render: refusing to replace {out}: it holds {held[0]} (the working directory, "
+            "the config or the services); fix: render into a dedicated directory"
+        )
+    written = written_by_render(out)
+    if written is None:
+        raise KitError(
+            f"render: refusing to replace {out}: no {MANIFEST} in it, so render did not write "
+            "it; fix: render into a new directory (or empty this one yourself)"
+        )
+    foreign = _foreign(out, written)
+    if foreign is not None:
+        raise KitError(
+            f"render: refusing to replace {out}: {foreign} was not written by render; fix: "
+            "move it out, or render into a new directory"
+        )
 
 
-def render_plan(resources: Iterable[PlannedResource], out: Path, *, force: bool) -> RenderResult:
-    """Write every manifest and Helm release of a plan under ``out`` (replaced as a whole)."""
-    check_target(out, force)
+def render_plan(
+    resources: Iterable[PlannedResource], out: Path, *, force: bool, keep: Iterable[Path] = ()
+) -> RenderResult:
+    """Write every manifest and Helm release of a plan under ``out`` (replaced as a whole, only
+    if an earlier render wrote everything in it; ``keep``: paths it must never hold)."""
+    keep = tuple(keep)
+    check_target(out, force, keep)
     files, objects, releases = render_files(resources)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.render-", dir=out.parent))
     except OSError as exc:
-        raise KitError(f"render: cannot write beside {out} ({exc.strerror})") from None
+        raise KitError(f"render: cannot write beside {out} ({exc.strerror}); fix: check the "
+                       "path and free space") from None
     try:
-        for relative, text in files.items():
+        for relative, text in {**files, MANIFEST: _manifest_text(files)}.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        check_target(out, force, keep)  # again, right before the swap
         _swap(staging, out)
     except OSError as exc:
-        raise KitError(f"render: cannot write {out} ({exc.strerror}); left unchanged") from None
+        raise KitError(f"render: cannot write {out} ({exc.strerror}); left unchanged; fix: "
+                       "check the path and free space") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RenderResult(out=out, manifests=objects, releases=releases, files=tuple(files))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from marketplace_kit.config import ServiceSpec, read_yaml
 from marketplace_kit.errors import KitError
+from marketplace_kit.scaffold.template import service_template
 
 ANSWERS_FILE = ".marketplace-kit.yaml"
 
@@ -44,7 +45,6 @@ DEPENDENCY_MODULES = frozenset(
 )
 DEFAULT_ENTITY = "item"
 DEFAULT_FIELDS = ("name:str",)
-TEMPLATE_VERSION = "1"
 
 
 class FieldSpec(BaseModel):
@@ -98,21 +98,77 @@ class FieldSpec(BaseModel):
         return FIELD_TYPES[self.type][1]
 
 
+FIELD_HELP = (
+    "An entity field NAME:TYPE, repeatable; TYPE is str, int, float, bool, decimal, datetime "
+    "(timezone-aware), date or uuid; append '?' for an optional field (price:decimal?). "
+    "Default: name:str."
+)
+
+
+def option(
+    default: Any = None,
+    *,
+    help: str,
+    flag: str | None = None,
+    metavar: str | None = None,
+    show_default: bool | str = True,
+    argument: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """An answer that is also a ``new-service`` option (or, ``argument``, its positional
+    argument): its CLI flag, metavar and help are declared here, once."""
+    cli: dict[str, Any] = {"flag": flag, "metavar": metavar, "show_default": show_default,
+                           "argument": argument}
+    if "default_factory" not in kwargs:
+        kwargs["default"] = default
+    return Field(description=help, json_schema_extra={"cli": cli}, **kwargs)
+
+
 class Answers(BaseModel):
-    """Everything a service is rendered from. Validated with the same rules as service.yaml."""
+    """Everything a service is rendered from. Validated with the same rules as service.yaml.
+
+    Each answer is declared once, here: ``new-service`` builds its options and help from these
+    fields (``option(...)``), and the template sees every answer under its own name.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    template_version: str = TEMPLATE_VERSION
-    name: str
-    datastore: Literal["postgres", "documentdb", "none"] = "postgres"
-    publishes: list[str] = Field(default_factory=list)
-    consumes: list[str] = Field(default_factory=list)
-    entity: str | None = None
-    fields: list[FieldSpec] = Field(default_factory=list)
-    port: int = 8000
-    path: str = ""
-    owner: str = ""
+    template_version: str = Field(default_factory=lambda: service_template().version)
+    name: str = option(
+        ..., argument=True, show_default=False,
+        help="Service name: a DNS-1123 label (lowercase letters, digits, '-', starting with a "
+        "letter, at most 32 characters); its Python package is the name with '_' for '-'.")
+    datastore: Literal["postgres", "documentdb", "none"] = option(
+        "postgres", metavar="postgres|documentdb|none",
+        help="postgres: typed columns; documentdb: JSON documents (PostgreSQL JSONB, see the "
+        "README); none: no database (stateless or events only, no entity).")
+    publishes: list[str] = option(
+        metavar="TOPIC", default_factory=list,
+        help="A topic this service publishes (repeatable); the first one carries the entity's "
+        "created/updated/deleted events through the outbox.")
+    consumes: list[str] = option(
+        metavar="TOPIC", default_factory=list,
+        help="A topic this service consumes (repeatable); failures are parked on TOPIC.dlq.")
+    entity: str | None = option(
+        metavar="NAME", show_default=DEFAULT_ENTITY,
+        help="The entity the CRUD API manages (snake_case).")
+    fields: list[FieldSpec] = option(flag="--field", metavar="NAME:TYPE", help=FIELD_HELP,
+                                     default_factory=list)
+    port: int = option(8000, metavar="N", help="HTTP port (1024-65535).")
+    path: str = option("", metavar="/PREFIX", show_default="/NAME",
+                       help="Route prefix at the gateway and in the app.")
+    owner: str = option("", metavar="TEAM", show_default="team-NAME",
+                        help="Owning team (Backstage catalog owner).")
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_number(cls, port: Any) -> Any:
+        if isinstance(port, str):
+            try:
+                return int(port)
+            except ValueError:
+                raise ValueError(f"port: {port!r} is not a number between 1024 and 65535") from None
+        return port
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -223,3 +279,22 @@ def answers_from_file(
         return Answers.model_validate(data)
     except ValidationError as exc:
         raise _one_line(exc, f"{path}: ") from None
+
+
+def cli_options() -> dict[str, dict[str, Any]]:
+    """Answer name -> its ``new-service`` option (flag, metavar, help, default, repeatable)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, info in Answers.model_fields.items():
+        extra = info.json_schema_extra
+        cli = extra.get("cli") if isinstance(extra, dict) else None
+        if not isinstance(cli, dict):
+            continue
+        repeatable = info.default_factory is list
+        found[name] = {
+            **cli,
+            "flag": "NAME" if cli["argument"] else cli["flag"] or f"--{name.replace('_', '-')}",
+            "help": info.description,
+            "repeatable": repeatable,
+            "default": None if repeatable or info.is_required() else info.default,
+        }
+    return found

@@ -38,27 +38,22 @@ def github_expression(expression: str) -> str:
 
 
 def context(answers: Answers, template: Template) -> dict[str, Any]:
-    """Every variable the template sees."""
+    """Every variable the template sees: each answer under its own name (declared once, on
+    ``Answers``), then the values derived from them."""
     entity = answers.entity or ""
     return {
+        **{name: getattr(answers, name) for name in Answers.model_fields},
         "answers": answers,
-        "name": answers.name,
         "package": answers.name.replace("-", "_"),
         "title": " ".join(p.capitalize() for p in answers.name.split("-")),
-        "datastore": answers.datastore,
         "has_db": answers.datastore != "none",
         "document": answers.datastore == "documentdb",
         "entity": entity,
         "entity_class": camel(entity),
         "collection": plural(entity) if entity else "",
-        "fields": answers.fields,
-        "publishes": answers.publishes,
-        "consumes": answers.consumes,
         "events_topic": answers.publishes[0] if answers.publishes else "",
         "has_kafka": bool(answers.publishes or answers.consumes),
-        "port": answers.port,
         "route_prefix": answers.spec().route_prefix,
-        "owner": answers.owner,
         "template_version": template.version,
         "kit_version": __version__,
         "v": versions,

@@ -27,6 +27,12 @@ DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?\Z")
 SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?\Z")
 TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?\Z")
 PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
+KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
+# A route open without a token at the gateway: "METHOD /path" under the service's prefix; a path
+# ending in "/*" covers everything below it (Istio's prefix match). METHOD "*" is any method.
+PUBLIC_ROUTE = re.compile(
+    r"^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/[A-Za-z0-9._~-]+)*(/|/\*)?\Z"
+)
 
 PLATFORM_FILE = "marketplace.yaml"
 
@@ -144,6 +150,26 @@ class ObservabilityConfig(_Model):
     metrics_retention_days: int = Field(15, ge=1)
 
 
+class TokensConfig(_Model):
+    """The platform's tokens, issued by the service with ``issues_tokens`` in its service.yaml."""
+
+    # Key ids of the issuer's ES256 keys, oldest first: the last one signs, the earlier ones are
+    # still published (their tokens verify until they expire). `marketplace-kit
+    # rotate-signing-key` appends a new one and drops those no token can need any more.
+    signing_keys: list[str] = Field(default_factory=lambda: ["initial"], min_length=1)
+    ttl_seconds: int = Field(3600, ge=60, le=86400)
+
+    @field_validator("signing_keys")
+    @classmethod
+    def _kids(cls, kids: list[str]) -> list[str]:
+        for kid in kids:
+            if not KEY_ID.match(kid):
+                raise ValueError(f"{kid!r} is not a key id (letters, digits, '-', '_', '.')")
+        if len(set(kids)) != len(kids):
+            raise ValueError("a key id is listed twice")
+        return kids
+
+
 class PlatformConfig(_Model):
     """``marketplace.yaml``: one platform."""
 
@@ -159,6 +185,7 @@ class PlatformConfig(_Model):
     eventbus: EventBusConfig = EventBusConfig()
     datastores: DatastoresConfig = DatastoresConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
+    tokens: TokensConfig = TokensConfig()
     services_dir: str = "services"
 
     @field_validator("name")
@@ -215,6 +242,20 @@ class ServiceSpec(_Model):
     replicas: Replicas = Replicas()
     resources: Resources = Resources()
     image: str = ""
+    # Auth: the one service that issues tokens (holds the signing key, publishes the JWKS), and
+    # the routes the gateway lets through without a token (every other route needs one).
+    issues_tokens: bool = False
+    public_routes: list[str] = Field(default_factory=list)
+
+    @field_validator("public_routes")
+    @classmethod
+    def _public_routes(cls, routes: list[str]) -> list[str]:
+        for route in routes:
+            if not PUBLIC_ROUTE.match(route):
+                raise ValueError(
+                    f"{route!r} is not a public route; write METHOD /path, e.g. 'GET /products/*'"
+                )
+        return routes
 
     @field_validator("name")
     @classmethod
@@ -280,6 +321,11 @@ class Platform:
     def dead_letter_topics(self) -> list[str]:
         """The dead-letter topic of every consumed stream, sorted."""
         return sorted({t for s in self.services for t in s.dead_letter_topics})
+
+    @property
+    def token_issuer(self) -> ServiceSpec | None:
+        """The service that issues the platform's tokens (at most one: ``check_services``)."""
+        return next((s for s in self.services if s.issues_tokens), None)
 
 
 def _fix_for(error: dict[str, Any]) -> str:
@@ -349,8 +395,15 @@ def check_services(services: list[tuple[ServiceSpec, Path]]) -> None:
     """Cross-service rules: unique names and paths; every consumed topic has a publisher."""
     names: dict[str, Path] = {}
     paths: dict[str, Path] = {}
+    issuer: Path | None = None
     published = {t for spec, _ in services for t in spec.publishes}
     for spec, file in services:
+        if spec.issues_tokens and issuer is not None:
+            raise ConfigError(
+                f"{file}: issues_tokens: {issuer} already issues the platform's tokens; "
+                "fix: let one service issue tokens"
+            )
+        issuer = file if spec.issues_tokens else issuer
         if spec.name in names:
             raise ConfigError(
                 f"{file}: name: {spec.name!r} is already used by {names[spec.name]}; "

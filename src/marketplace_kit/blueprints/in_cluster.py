@@ -18,13 +18,13 @@ from typing import TypeVar
 
 import pulumi
 
-from marketplace_kit.blueprints import settings
+from marketplace_kit.blueprints import settings, tokens
 from marketplace_kit.config import Platform
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
-from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, Route
+from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, OpenRoute, Route
 from marketplace_kit.platform.mesh import AWS_NLB, ServiceMesh, ServiceMeshArgs
 from marketplace_kit.platform.observability import Observability, ObservabilityArgs
 from marketplace_kit.platform.service import (
@@ -32,6 +32,7 @@ from marketplace_kit.platform.service import (
     MarketplaceService,
     MarketplaceServiceArgs,
 )
+from marketplace_kit.platform.tokens import TokenSigningKeys
 
 _C = TypeVar("_C", bound=pulumi.ComponentResource)
 
@@ -84,6 +85,14 @@ class Context:
     platform: Platform
     foundation: Foundation
     built: InCluster
+    _keys: list[TokenSigningKeys | None] = field(default_factory=list)
+
+    def signing_keys(self) -> TokenSigningKeys | None:
+        """The token issuer's keys, created once (after the mesh: in the workload namespace)."""
+        if not self._keys:
+            depends = [self.built.mesh.workload_namespace] if "mesh" in self.built.addons else []
+            self._keys.append(tokens.signing_keys(self.platform, self.opts, depends))
+        return self._keys[0]
 
     @property
     def production(self) -> bool:
@@ -125,7 +134,10 @@ def _gateway(ctx: Context) -> ApiGateway:
         "gateway",
         ApiGatewayArgs(
             workload_namespace=config.name,
-            routes=[Route(s.name, s.route_prefix, s.port) for s in ctx.platform.services],
+            routes=[Route(s.name, s.route_prefix, s.port,
+                          tuple(OpenRoute.parse(r) for r in s.public_routes))
+                    for s in ctx.platform.services],
+            tokens=tokens.gateway_issuer(ctx.platform, ctx.signing_keys()),
             hosts=list(config.gateway.hosts),
             tls_secret=config.gateway.tls_secret,
             rate_limit_per_second=config.gateway.rate_limit_per_second,
@@ -194,6 +206,7 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
     eventbus, datastores = built.eventbus, built.datastores
     mesh, observability = built.mesh, built.observability
     ns = config.name
+    keys = ctx.signing_keys()
     for spec in specs:
         user = eventbus.users.get(spec.name)
         kafka = None
@@ -209,7 +222,9 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
                 db_secret=datastores.secret_names.get(spec.name),
                 kafka=kafka,
                 otlp_host=observability.otlp_host,
-                depends_on=[*mesh.ready, *datastores.ready, *([user] if user else [])],
+                tokens=tokens.token_access(platform, spec, keys),
+                depends_on=[*mesh.ready, *datastores.ready, *([user] if user else []),
+                            *([keys.secret] if keys and spec.issues_tokens else [])],
                 monitoring_depends_on=observability.monitoring_ready,
             ),
             opts=ctx.opts,

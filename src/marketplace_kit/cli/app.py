@@ -43,11 +43,12 @@ def _register_commands() -> None:
         plan_cmd,
         provision_cmds,
         render_cmd,
+        tokens_cmd,  # signing-key rotation
         update_service_cmd,
     )
 
     for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, new_service_cmd,
-                   update_service_cmd, dev_cmd):
+                   update_service_cmd, dev_cmd, tokens_cmd):
         module.register(app)
 
 

@@ -23,6 +23,9 @@ def _parameter(name: str, cli: dict[str, Any]) -> inspect.Parameter:
     if cli["argument"]:
         info: Any = typer.Argument(help=cli["help"], show_default=cli["show_default"])
         return inspect.Parameter(name, keyword, annotation=Annotated[str, info])
+    if cli["is_flag"]:
+        flag = typer.Option(cli["flag"], help=cli["help"])
+        return inspect.Parameter(name, keyword, default=False, annotation=Annotated[bool, flag])
     info = typer.Option(cli["flag"], metavar=cli["metavar"], help=cli["help"],
                         show_default=cli["show_default"])
     if cli["repeatable"]:

@@ -25,6 +25,7 @@ from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
 from marketplace_kit.devrun.logs import Prefixer
 from marketplace_kit.devrun.services import LocalService, topics_to_create
 from marketplace_kit.devrun.smtp import running_sink
+from marketplace_kit.devrun.tokens import run_tokens
 from marketplace_kit.errors import KitError
 
 STOP_TIMEOUT = 15.0
@@ -104,14 +105,15 @@ class DevRun:
                 "KAFKA_ENABLE_IDEMPOTENCE": "false",
                 "SMTP_HOST": LOOPBACK,
                 "SMTP_PORT": str(sink.port),
-                "AUTH_JWT_SECRET": secrets.token_urlsafe(32),
                 "WEBHOOK_SECRET": secrets.token_urlsafe(24),
                 "RELAY_POLL_INTERVAL": "0.2",
                 "PYTHONUNBUFFERED": "1",
             }
+            tokens = run_tokens(self.services, ports, state)
             stack.callback(self.stop_children, prefix)
             for service in self.services:
-                values = {**shared, "PORT": str(ports[service.name])}
+                values = {**shared, **tokens.env.get(service.name, {}),
+                          "PORT": str(ports[service.name])}
                 if service.needs_database:
                     values["DATABASE_URL"] = postgres.create_database(service.database_name)
                 self.children.append(self.spawn(service, ports[service.name], values, prefix))
@@ -124,7 +126,10 @@ class DevRun:
                 "kafka": broker.bootstrap_servers,
                 "smtp": f"{LOOPBACK}:{sink.port}",
                 "mail_dir": str(mail_dir),
-                "secrets": {k: shared[k] for k in ("AUTH_JWT_SECRET", "WEBHOOK_SECRET")},
+                "secrets": {k: shared[k] for k in ("WEBHOOK_SECRET",)},
+                # The issuer's private key for this run (a 0600 file in the run's directory).
+                "token_issuer": tokens.issuer,
+                "signing_keys_dir": str(tokens.keys_dir) if tokens.keys_dir else None,
             }
             info_file = self.options.info_file or state / "info.json"
             self.announce(prefix, info, time.monotonic() - started, info_file)
@@ -180,6 +185,11 @@ class DevRun:
         prefix.line("dev", f"  SMTP sink      {info['smtp']} -> {info['mail_dir']}/*.eml")
         names = ", ".join(info["secrets"])
         prefix.line("dev", f"  Secrets        {names}: generated for this run, in {info_file}")
+        if info["token_issuer"]:
+            prefix.line("dev", f"  Tokens         issued by {info['token_issuer']} with a key made "
+                        f"for this run ({info['signing_keys_dir']})")
+        else:
+            prefix.line("dev", "  Tokens         no service issues tokens: auth is off")
         prefix.line("dev", "Ctrl-C stops everything")
         tmp = info_file.with_suffix(".tmp")
         tmp.touch(mode=0o600)

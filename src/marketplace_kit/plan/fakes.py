@@ -83,6 +83,21 @@ def _docdb_cluster(name: str, h: str, region: str) -> dict[str, Any]:
     }
 
 
+def _tls_private_key(name: str, h: str, region: str) -> dict[str, Any]:
+    """A real P-256 key derived from the digest (deterministic; secret outputs stay masked)."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.derive_private_key(int(h, 16) % (2**255) + 1, ec.SECP256R1())
+    pkcs8 = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
+    sec1 = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.TraditionalOpenSSL,
+                             ser.NoEncryption())
+    public = key.public_key().public_bytes(ser.Encoding.PEM,
+                                           ser.PublicFormat.SubjectPublicKeyInfo)
+    return {"privateKeyPemPkcs8": pkcs8.decode(), "privateKeyPem": sec1.decode(),
+            "publicKeyPem": public.decode()}
+
+
 # Type-specific outputs the provider computes; extend here when a component reads a new one.
 TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
@@ -93,6 +108,8 @@ TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "random:index/randomPassword:RandomPassword": lambda name, h, region: {
         "result": f"fake-password-{h[:20]}"
     },
+    # A generated signing key (secret outputs): tests assert it never shows either.
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
 }
 
 

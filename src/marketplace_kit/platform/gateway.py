@@ -1,7 +1,11 @@
-"""ApiGateway: the Istio Gateway (TLS, HTTP->HTTPS), one route per service, a local rate limit.
+"""ApiGateway: the Istio Gateway (TLS, HTTP->HTTPS), one route per service, a local rate limit,
+and token checks at the edge.
 
 The gateway owns the whole routing table: one VirtualService (path prefix) and one
 DestinationRule (ISTIO_MUTUAL, outlier detection) per service, next to the Gateway they bind to.
+With a token issuer, a RequestAuthentication on the gateway pods refuses any token not signed by
+the issuer's keys (inline JWK Set, ``iss``, ``aud``, ``exp``) and an AuthorizationPolicy lets a
+request through only with a valid token, or on a route its service declares public.
 """
 
 from __future__ import annotations
@@ -25,6 +29,21 @@ ADDON = AddOn(
 
 
 @dataclass(frozen=True)
+class OpenRoute:
+    """A route the gateway lets through without a token: a method ("*": any) and a path under
+    the service's prefix (ending in "/*": everything below it)."""
+
+    method: str
+    path: str
+
+    @classmethod
+    def parse(cls, text: str) -> OpenRoute:
+        """``"GET /products/*"`` -> OpenRoute("GET", "/products/*")."""
+        method, _, path = text.partition(" ")
+        return cls(method, path)
+
+
+@dataclass(frozen=True)
 class Route:
     """One service behind the gateway.
 
@@ -37,6 +56,19 @@ class Route:
     service: str
     prefix: str
     port: int
+    public: tuple[OpenRoute, ...] = ()  # open without a token (with a token issuer)
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    """Who signs the platform's tokens: the ``iss`` and ``aud`` they carry, the public keys
+    (a JWK Set as JSON, inlined: istiod need not reach the issuer through the mesh's mTLS), and
+    the issuer's own route (its JWKS and discovery document are public)."""
+
+    issuer: str
+    audience: str
+    jwks: pulumi.Input[str]
+    prefix: str
 
 
 @dataclass(frozen=True)
@@ -86,6 +118,8 @@ class ApiGatewayArgs:
     rate_limit_per_second: int = 100
     policy: RoutePolicy = RoutePolicy()
     name: str = "marketplace"
+    # With an issuer, every route needs a valid token except each route's ``public`` ones.
+    tokens: TokenIssuer | None = None
     # Istio's CRDs (ServiceMesh.crds_ready) and the gateway release (for its namespace).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -133,6 +167,25 @@ class ApiGateway(pulumi.ComponentResource):
                 kind="DestinationRule",
                 metadata=metadata(route.service, args.workload_namespace, "route"),
                 spec=destination_rule_spec(host, args.policy),
+                opts=child,
+            )
+        self.request_authentication: k8s.apiextensions.CustomResource | None = None
+        self.authorization_policy: k8s.apiextensions.CustomResource | None = None
+        if args.tokens is not None:
+            self.request_authentication = k8s.apiextensions.CustomResource(
+                "gateway-jwt",
+                api_version=versions.ISTIO_SECURITY_API,
+                kind="RequestAuthentication",
+                metadata=metadata(f"{args.name}-jwt", INGRESS_NAMESPACE, "gateway"),
+                spec=request_authentication_spec(args.tokens),
+                opts=child,
+            )
+            self.authorization_policy = k8s.apiextensions.CustomResource(
+                "gateway-require-token",
+                api_version=versions.ISTIO_SECURITY_API,
+                kind="AuthorizationPolicy",
+                metadata=metadata(f"{args.name}-require-token", INGRESS_NAMESPACE, "gateway"),
+                spec=authorization_policy_spec(args.routes, args.tokens),
                 opts=child,
             )
         self.register_outputs({"gateway": self.gateway_ref})
@@ -234,4 +287,49 @@ def rate_limit_spec(per_second: int) -> dict[str, Any]:
                 },
             }
         ],
+    }
+
+
+def request_authentication_spec(tokens: TokenIssuer) -> dict[str, Any]:
+    """Tokens at the gateway must be the issuer's: signature (inline JWK Set), iss, aud, exp.
+    A request without a token passes this check; the AuthorizationPolicy decides about it. The
+    token is kept for the services, which verify it again."""
+    return {
+        "selector": {"matchLabels": dict(GATEWAY_SELECTOR)},
+        "jwtRules": [
+            {
+                "issuer": tokens.issuer,
+                "audiences": [tokens.audience],
+                "jwks": tokens.jwks,
+                "forwardOriginalToken": True,
+            }
+        ],
+    }
+
+
+def open_paths(route: Route, tokens: TokenIssuer) -> list[tuple[str, str]]:
+    """(method, full path) of every route of ``route`` open without a token."""
+    opened = [(r.method, route.prefix.rstrip("/") + r.path) for r in route.public]
+    if route.prefix == tokens.prefix:  # the issuer's keys and discovery document
+        opened.append(("GET", tokens.prefix.rstrip("/") + "/.well-known/*"))
+    return opened
+
+
+def authorization_policy_spec(routes: list[Route], tokens: TokenIssuer) -> dict[str, Any]:
+    """ALLOW on the gateway: any request with a valid token, or one to a public route; Istio
+    denies everything else (403) once an ALLOW policy selects the workload."""
+    operations = []
+    for route in routes:
+        for method, path in open_paths(route, tokens):
+            operation: dict[str, Any] = {"paths": [path]}
+            if method != "*":
+                operation["methods"] = [method]
+            operations.append({"operation": operation})
+    rules: list[dict[str, Any]] = [{"from": [{"source": {"requestPrincipals": ["*"]}}]}]
+    if operations:
+        rules.append({"to": operations})
+    return {
+        "selector": {"matchLabels": dict(GATEWAY_SELECTOR)},
+        "action": "ALLOW",
+        "rules": rules,
     }

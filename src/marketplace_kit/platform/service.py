@@ -18,6 +18,7 @@ from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.meta import labels, metadata
+from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
 
 ADDON = AddOn(
     name="service", component="MarketplaceService",
@@ -117,6 +118,8 @@ class MarketplaceServiceArgs:
         db_secret: Secret with its database URL or host; None: no database.
         kafka: How it reaches the bus; None: no Kafka env.
         otlp_host: OTLP collector host; None: no tracing env.
+        tokens: The issuer's signing-key Secret, or the JWKS URL to verify tokens with;
+            None: no AUTH_* env (auth off).
         depends_on: Pods need istiod's injector and their Secrets (DB bootstrap, Kafka user)
             first.
         monitoring_depends_on: The ServiceMonitor CRD (``Observability.monitoring_ready``).
@@ -129,6 +132,7 @@ class MarketplaceServiceArgs:
     db_secret: str | None = None
     kafka: KafkaAccess | None = None
     otlp_host: str | None = None
+    tokens: TokenAccess | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -258,6 +262,8 @@ def container_env(args: MarketplaceServiceArgs) -> list[dict[str, Any]]:
             {"name": "KAFKA_CA_FILE", "value": "/etc/kafka-ca/ca.crt"},
             {"name": "KAFKA_CONSUMER_GROUP", "value": spec.name},
         ]
+    if args.tokens is not None:
+        env += token_env(args.tokens)
     if args.otlp_host:
         env.append({"name": "OTEL_EXPORTER_OTLP_ENDPOINT",
                     "value": f"http://{args.otlp_host}:4317"})
@@ -275,6 +281,10 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
         volumes.append({"name": "kafka-ca", "secret": {"secretName": args.kafka.ca_secret,
                                                        "items": [{"key": "ca.crt",
                                                                   "path": "ca.crt"}]}})
+    if args.tokens is not None:
+        key_mounts, key_volumes = token_volume(args.tokens)
+        mounts += key_mounts
+        volumes += key_volumes
     probe = {"httpGet": {"port": spec.port}, "periodSeconds": 10, "timeoutSeconds": 2}
     r = spec.resources
     return {

@@ -40,6 +40,7 @@ PULUMI_PLUGINS: dict[str, str] = {
     "aws": "7.51.1",  # pulumi-aws on PyPI, same version as the plugin
     "kubernetes": "4.34.2",  # pulumi-kubernetes on PyPI
     "random": "4.21.4",  # pulumi-random on PyPI
+    "tls": "5.6.2",  # pulumi-tls on PyPI (the token issuer's signing keys)
 }
 
 # Oldest Pulumi CLI the kit drives: 3.181.0 added `--client` for inline programs on refresh and
@@ -162,9 +163,11 @@ SERVICE_DEPENDENCIES: dict[str, str] = {
     "opentelemetry-sdk": "1.45.2",
     "opentelemetry-exporter-otlp-proto-http": "1.45.2",
     "opentelemetry-instrumentation-fastapi": "0.66b2",
-    # auth.py: HS256 tokens (https://pypi.org/project/PyJWT/) and Argon2id password hashes
+    # auth.py: ES256 tokens and JWKS (https://pypi.org/project/PyJWT/, its EC keys need
+    # https://pypi.org/project/cryptography/) and Argon2id password hashes
     # (https://pypi.org/project/argon2-cffi/).
     "pyjwt": "2.15.1",
+    "cryptography": "50.0.2",
     "argon2-cffi": "25.1.0",
 }
 # Test and lint tools of a generated service (its `dev` extra, https://pypi.org).

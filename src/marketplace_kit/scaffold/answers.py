@@ -159,6 +159,13 @@ class Answers(BaseModel):
                        help="Route prefix at the gateway and in the app.")
     owner: str = option("", metavar="TEAM", show_default="team-NAME",
                         help="Owning team (Backstage catalog owner).")
+    issues_tokens: bool = option(
+        False, help="This service issues the platform's tokens: it holds the signing key and "
+        "publishes the JWKS (one service per platform).")
+    public_routes: list[str] = option(
+        flag="--public-route", metavar="'METHOD /PATH'", default_factory=list,
+        help="A route the gateway lets through without a token, under the prefix (repeatable; "
+        "'/PATH/*' covers everything below it).")
 
     @field_validator("port", mode="before")
     @classmethod
@@ -231,6 +238,8 @@ class Answers(BaseModel):
             datastore="none" if self.datastore == "none" else "postgres",
             publishes=self.publishes,
             consumes=self.consumes,
+            issues_tokens=self.issues_tokens,
+            public_routes=self.public_routes,
         )
 
     def to_yaml(self) -> str:
@@ -295,6 +304,7 @@ def cli_options() -> dict[str, dict[str, Any]]:
             "flag": "NAME" if cli["argument"] else cli["flag"] or f"--{name.replace('_', '-')}",
             "help": info.description,
             "repeatable": repeatable,
+            "is_flag": info.annotation is bool,
             "default": None if repeatable or info.is_required() else info.default,
         }
     return found

@@ -5,18 +5,22 @@ Integration tests need DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS; without them th
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from pydantic import SecretStr
+from jwt.algorithms import ECAlgorithm
 
 from notification.app import create_app
-from notification.auth import issue_token
+from notification.auth import ALGORITHM, Authority, TokenVerifier
 from notification.kafka import ensure_topics
 from notification.settings import Settings
 
@@ -26,7 +30,11 @@ integration = pytest.mark.skipif(
     bool(MISSING), reason=f"integration test: set {', '.join(MISSING) or 'nothing'}"
 )
 RUN_ID = uuid.uuid4().hex[:8]
-TEST_SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
+# A signing key of this test session only: tokens the tests mint are signed with it.
+TEST_KID = "test-key"
+TEST_KEY = ec.generate_private_key(ec.SECP256R1())
+TEST_JWKS = {"keys": [{**ECAlgorithm.to_jwk(TEST_KEY.public_key(), as_dict=True),
+                       "kid": TEST_KID, "use": "sig", "alg": ALGORITHM}]}
 TOPICS: tuple[str, ...] = (
     "order-events",
     "payment-events",
@@ -81,17 +89,36 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def auth_settings(app: FastAPI) -> Iterator[Settings]:
-    """Auth on for one test: the app verifies tokens signed with a test secret."""
-    off = app.state.settings
-    app.state.settings = off.model_copy(update={"auth_jwt_secret": SecretStr(TEST_SECRET)})
+    """Auth on for one test: the app verifies tokens signed with TEST_KEY (its JWK Set is
+    given directly instead of fetched from the issuer)."""
+    off, off_auth = app.state.settings, app.state.auth
+    on = off.model_copy(update={"auth_jwks_url": "http://issuer.invalid/.well-known/jwks.json"})
+    auth = Authority(on)
+    auth.verifier = TokenVerifier(
+        on.auth_jwt_issuer, on.auth_jwt_audience, jwt.PyJWKSet.from_dict(TEST_JWKS)
+    )
+    app.state.settings, app.state.auth = on, auth
     try:
-        yield app.state.settings
+        yield on
     finally:
-        app.state.settings = off
+        app.state.settings, app.state.auth = off, off_auth
+
+
+def mint(settings: Settings, claims: Mapping[str, object], key: Any = None,
+         kid: str = TEST_KID) -> str:
+    """A token with ``claims`` over the standard ones, signed with ``key`` (TEST_KEY)."""
+    now = int(time.time())
+    standard = {"iss": settings.auth_jwt_issuer, "aud": settings.auth_jwt_audience,
+                "iat": now, "exp": now + 600}
+    return jwt.encode({**standard, **claims}, key or TEST_KEY, algorithm=ALGORITHM,
+                      headers={"kid": kid})
 
 
 def bearer(
     settings: Settings, subject: str, *roles: str, email: str | None = None
 ) -> dict[str, str]:
     """An Authorization header with a token for ``subject`` and ``roles``."""
-    return {"Authorization": f"Bearer {issue_token(settings, subject, roles, email=email)}"}
+    claims: dict[str, object] = {"sub": subject, "roles": list(roles)}
+    if email is not None:
+        claims["email"] = email
+    return {"Authorization": f"Bearer {mint(settings, claims)}"}

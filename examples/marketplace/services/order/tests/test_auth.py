@@ -1,25 +1,34 @@
-"""Unit tests of auth.py: tokens, roles, password hashing, the entity API's guard."""
+"""Unit tests of auth.py: tokens (ES256, key ids, iss/aud/exp), roles, password hashing,
+the entity API's guard."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, FastAPI
 
 from order.app import create_app
 from order.auth import (
     AuthError,
+    Authority,
     CurrentPrincipal,
     Principal,
+    TokenVerifier,
     hash_password,
-    issue_token,
     require_role,
     verify_password,
-    verify_token,
 )
 from order.settings import Settings
-
-SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
+from tests.conftest import TEST_JWKS, TEST_KEY, TEST_KID, mint
 
 
 def settings(**values: object) -> Settings:
@@ -29,36 +38,54 @@ def settings(**values: object) -> Settings:
     )
 
 
-def test_a_token_round_trips() -> None:
-    s = settings(auth_jwt_secret=SECRET)
-    token = issue_token(s, "user-1", ["buyer"], email="b@example.com")
-    assert verify_token(s, token) == Principal(
+S = settings()
+VERIFIER = TokenVerifier(S.auth_jwt_issuer, S.auth_jwt_audience, jwt.PyJWKSet.from_dict(TEST_JWKS))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_with_public_key(claims: dict[str, object]) -> str:
+    """The key-confusion attack: an HS256 token whose HMAC key is the issuer's public key."""
+    public = TEST_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": TEST_KID}).encode())
+    body = _b64(json.dumps(claims).encode())
+    mac = hmac.new(public, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{_b64(mac)}"
+
+
+async def test_a_token_round_trips() -> None:
+    token = mint(S, {"sub": "user-1", "roles": ["buyer"], "email": "b@example.com"})
+    assert await VERIFIER.verify(token) == Principal(
         subject="user-1", roles=("buyer",), email="b@example.com"
     )
 
 
-@pytest.mark.parametrize(
-    "other",
-    [
-        {"auth_jwt_secret": "another-secret-of-at-least-32-bytes-long"},
-        {"auth_jwt_secret": SECRET, "auth_jwt_issuer": "someone-else"},
-    ],
-)
-def test_a_foreign_token_is_refused(other: dict[str, object]) -> None:
-    token = issue_token(settings(**other), "user-1", ["admin"])
-    with pytest.raises(AuthError):
-        verify_token(settings(auth_jwt_secret=SECRET), token)
+def _forged() -> dict[str, str]:
+    claims = {"sub": "mallory", "roles": ["admin"]}
+    now = int(time.time())
+    full = {"iss": S.auth_jwt_issuer, "aud": S.auth_jwt_audience, "iat": now, "exp": now + 60,
+            **claims}
+    return {
+        "another key": mint(S, claims, key=ec.generate_private_key(ec.SECP256R1())),
+        "expired": mint(S, {**claims, "iat": now - 120, "exp": now - 60}),
+        "wrong audience": mint(S, {**claims, "aud": "another-platform"}),
+        "wrong issuer": mint(S, {**claims, "iss": "someone-else"}),
+        "unknown kid": mint(S, claims, kid="not-a-key"),
+        "no subject": mint(S, {"roles": ["admin"]}),
+        "alg none": jwt.encode(full, "", algorithm="none", headers={"kid": TEST_KID}),
+        "HS256 with the public key": hs256_with_public_key(full),
+        "garbled": "not.a.token",
+    }
 
 
-def test_an_expired_or_garbled_token_is_refused() -> None:
-    s = settings(auth_jwt_secret=SECRET)
-    token = issue_token(s, "user-1", ["buyer"], ttl_seconds=-10)
-    with pytest.raises(AuthError, match="expired"):
-        verify_token(s, token)
+@pytest.mark.parametrize("case", list(_forged()))
+async def test_an_untrusted_token_is_refused(case: str) -> None:
     with pytest.raises(AuthError):
-        verify_token(s, "not.a.token")
-    with pytest.raises(AuthError, match="not configured"):
-        verify_token(settings(), token)
+        await VERIFIER.verify(_forged()[case])
 
 
 def test_passwords_are_salted_and_verified() -> None:
@@ -71,7 +98,9 @@ def test_passwords_are_salted_and_verified() -> None:
 
 async def test_dependencies_answer_401_403_and_503() -> None:
     app = FastAPI()
-    app.state.settings = settings(auth_jwt_secret=SECRET)
+    app.state.settings = S
+    app.state.auth = Authority(S)
+    app.state.auth.verifier = VERIFIER
 
     @app.get("/me")
     async def me(principal: CurrentPrincipal) -> dict[str, str]:
@@ -82,7 +111,7 @@ async def test_dependencies_answer_401_403_and_503() -> None:
         return {"ok": True}
 
     def bearer(*roles: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(app.state.settings, 'u', roles)}"}
+        return {"Authorization": f"Bearer {mint(S, {'sub': 'u', 'roles': list(roles)})}"}
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -91,15 +120,15 @@ async def test_dependencies_answer_401_403_and_503() -> None:
         assert (await http.get("/me", headers=bearer("buyer"))).json() == {"subject": "u"}
         assert (await http.get("/admin", headers=bearer("buyer"))).status_code == 403
         assert (await http.get("/admin", headers=bearer("admin"))).status_code == 200
-        app.state.settings = settings()
+        app.state.auth = Authority(S)  # auth off
         assert (await http.get("/me", headers={"Authorization": "Bearer x"})).status_code == 503
 
 
 async def test_the_entity_api_needs_a_crud_role_once_auth_is_on() -> None:
-    s = settings(auth_jwt_secret=SECRET, auth_crud_roles=["admin"])
-    app = create_app(s)
+    app = create_app(settings(auth_crud_roles=["admin"]))
+    app.state.auth.verifier = VERIFIER
     path = "/order/orders"
-    buyer = {"Authorization": f"Bearer {issue_token(s, 'u', ['buyer'])}"}
+    buyer = {"Authorization": f"Bearer {mint(S, {'sub': 'u', 'roles': ['buyer']})}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         assert (await http.get(path)).status_code == 401

@@ -5,18 +5,24 @@ Integration tests need DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS; without them th
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from pydantic import SecretStr
+from jwt.algorithms import ECAlgorithm
 
 from user.app import create_app
-from user.auth import issue_token
+from user.auth import ALGORITHM, Authority
 from user.kafka import ensure_topics
 from user.settings import Settings
 
@@ -26,7 +32,11 @@ integration = pytest.mark.skipif(
     bool(MISSING), reason=f"integration test: set {', '.join(MISSING) or 'nothing'}"
 )
 RUN_ID = uuid.uuid4().hex[:8]
-TEST_SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
+# A signing key of this test session only: tokens the tests mint are signed with it.
+TEST_KID = "test-key"
+TEST_KEY = ec.generate_private_key(ec.SECP256R1())
+TEST_JWKS = {"keys": [{**ECAlgorithm.to_jwk(TEST_KEY.public_key(), as_dict=True),
+                       "kid": TEST_KID, "use": "sig", "alg": ALGORITHM}]}
 TOPICS: tuple[str, ...] = (
     "user-events",
 )
@@ -73,19 +83,46 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A signing-key directory holding TEST_KEY, as the platform mounts one."""
+    directory = tmp_path_factory.mktemp("signing-keys")
+    pem = TEST_KEY.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / f"{TEST_KID}.pem").write_bytes(pem)
+    return directory
+
+
 @pytest.fixture
-def auth_settings(app: FastAPI) -> Iterator[Settings]:
-    """Auth on for one test: the app verifies tokens signed with a test secret."""
-    off = app.state.settings
-    app.state.settings = off.model_copy(update={"auth_jwt_secret": SecretStr(TEST_SECRET)})
+def auth_settings(app: FastAPI, signing_keys_dir: Path) -> Iterator[Settings]:
+    """Auth on for one test: the app signs and verifies with TEST_KEY."""
+    off, off_auth = app.state.settings, app.state.auth
+    app.state.settings = off.model_copy(update={"auth_signing_keys_dir": signing_keys_dir})
+    app.state.auth = Authority(app.state.settings)
     try:
         yield app.state.settings
     finally:
-        app.state.settings = off
+        app.state.settings, app.state.auth = off, off_auth
+
+
+def mint(settings: Settings, claims: Mapping[str, object], key: Any = None,
+         kid: str = TEST_KID) -> str:
+    """A token with ``claims`` over the standard ones, signed with ``key`` (TEST_KEY)."""
+    now = int(time.time())
+    standard = {"iss": settings.auth_jwt_issuer, "aud": settings.auth_jwt_audience,
+                "iat": now, "exp": now + 600}
+    return jwt.encode({**standard, **claims}, key or TEST_KEY, algorithm=ALGORITHM,
+                      headers={"kid": kid})
 
 
 def bearer(
     settings: Settings, subject: str, *roles: str, email: str | None = None
 ) -> dict[str, str]:
     """An Authorization header with a token for ``subject`` and ``roles``."""
-    return {"Authorization": f"Bearer {issue_token(settings, subject, roles, email=email)}"}
+    claims: dict[str, object] = {"sub": subject, "roles": list(roles)}
+    if email is not None:
+        claims["email"] = email
+    return {"Authorization": f"Bearer {mint(settings, claims)}"}

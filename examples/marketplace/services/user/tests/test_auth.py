@@ -1,25 +1,36 @@
-"""Unit tests of auth.py: tokens, roles, password hashing, the entity API's guard."""
+"""Unit tests of auth.py: tokens (ES256, key ids, iss/aud/exp), roles, password hashing,
+the entity API's guard."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+from pathlib import Path
+
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, FastAPI
 
+from tests.conftest import TEST_JWKS, TEST_KEY, TEST_KID, mint
 from user.app import create_app
 from user.auth import (
     AuthError,
+    Authority,
     CurrentPrincipal,
     Principal,
+    SigningKeys,
+    TokenVerifier,
     hash_password,
-    issue_token,
     require_role,
     verify_password,
-    verify_token,
 )
 from user.settings import Settings
-
-SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
 
 
 def settings(**values: object) -> Settings:
@@ -29,36 +40,54 @@ def settings(**values: object) -> Settings:
     )
 
 
-def test_a_token_round_trips() -> None:
-    s = settings(auth_jwt_secret=SECRET)
-    token = issue_token(s, "user-1", ["buyer"], email="b@example.com")
-    assert verify_token(s, token) == Principal(
+S = settings()
+VERIFIER = TokenVerifier(S.auth_jwt_issuer, S.auth_jwt_audience, jwt.PyJWKSet.from_dict(TEST_JWKS))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_with_public_key(claims: dict[str, object]) -> str:
+    """The key-confusion attack: an HS256 token whose HMAC key is the issuer's public key."""
+    public = TEST_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": TEST_KID}).encode())
+    body = _b64(json.dumps(claims).encode())
+    mac = hmac.new(public, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{_b64(mac)}"
+
+
+async def test_a_token_round_trips() -> None:
+    token = mint(S, {"sub": "user-1", "roles": ["buyer"], "email": "b@example.com"})
+    assert await VERIFIER.verify(token) == Principal(
         subject="user-1", roles=("buyer",), email="b@example.com"
     )
 
 
-@pytest.mark.parametrize(
-    "other",
-    [
-        {"auth_jwt_secret": "another-secret-of-at-least-32-bytes-long"},
-        {"auth_jwt_secret": SECRET, "auth_jwt_issuer": "someone-else"},
-    ],
-)
-def test_a_foreign_token_is_refused(other: dict[str, object]) -> None:
-    token = issue_token(settings(**other), "user-1", ["admin"])
-    with pytest.raises(AuthError):
-        verify_token(settings(auth_jwt_secret=SECRET), token)
+def _forged() -> dict[str, str]:
+    claims = {"sub": "mallory", "roles": ["admin"]}
+    now = int(time.time())
+    full = {"iss": S.auth_jwt_issuer, "aud": S.auth_jwt_audience, "iat": now, "exp": now + 60,
+            **claims}
+    return {
+        "another key": mint(S, claims, key=ec.generate_private_key(ec.SECP256R1())),
+        "expired": mint(S, {**claims, "iat": now - 120, "exp": now - 60}),
+        "wrong audience": mint(S, {**claims, "aud": "another-platform"}),
+        "wrong issuer": mint(S, {**claims, "iss": "someone-else"}),
+        "unknown kid": mint(S, claims, kid="not-a-key"),
+        "no subject": mint(S, {"roles": ["admin"]}),
+        "alg none": jwt.encode(full, "", algorithm="none", headers={"kid": TEST_KID}),
+        "HS256 with the public key": hs256_with_public_key(full),
+        "garbled": "not.a.token",
+    }
 
 
-def test_an_expired_or_garbled_token_is_refused() -> None:
-    s = settings(auth_jwt_secret=SECRET)
-    token = issue_token(s, "user-1", ["buyer"], ttl_seconds=-10)
-    with pytest.raises(AuthError, match="expired"):
-        verify_token(s, token)
+@pytest.mark.parametrize("case", list(_forged()))
+async def test_an_untrusted_token_is_refused(case: str) -> None:
     with pytest.raises(AuthError):
-        verify_token(s, "not.a.token")
-    with pytest.raises(AuthError, match="not configured"):
-        verify_token(settings(), token)
+        await VERIFIER.verify(_forged()[case])
 
 
 def test_passwords_are_salted_and_verified() -> None:
@@ -69,9 +98,53 @@ def test_passwords_are_salted_and_verified() -> None:
     assert not verify_password("not-a-hash", "correct horse")
 
 
+def _key_file(directory: Path, kid: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    (directory / f"{kid}.pem").write_bytes(pem)
+
+
+async def test_the_issuer_signs_with_its_current_key_and_publishes_only_public_keys(
+    tmp_path: Path,
+) -> None:
+    _key_file(tmp_path, "2026-01")
+    s = settings(auth_signing_keys_dir=tmp_path)
+    first = Authority(s)
+    old_token = first.issue("user-1", ["buyer"])
+    _key_file(tmp_path, "2026-02")  # rotation: a new key; the old one stays published
+    rotated = Authority(s)
+    assert rotated.signing is not None and rotated.signing.current == "2026-02"
+    new_token = rotated.issue("user-1", ["buyer"], ttl_seconds=60)
+    assert jwt.get_unverified_header(new_token)["kid"] == "2026-02"
+    for token in (old_token, new_token):
+        assert (await rotated.verify(token)).subject == "user-1"
+    published = rotated.signing.jwks()["keys"]
+    assert [k["kid"] for k in published] == ["2026-01", "2026-02"]
+    assert all("d" not in k and k["alg"] == "ES256" for k in published)
+    pinned = SigningKeys.load(tmp_path, "2026-01")
+    assert pinned.current == "2026-01"
+    claims = jwt.decode(new_token, options={"verify_signature": False})
+    assert claims["aud"] == s.auth_jwt_audience and claims["exp"] - claims["iat"] == 60
+
+
+async def test_the_issuer_serves_its_jwks_and_discovery(signing_keys_dir: Path) -> None:
+    s = settings(auth_signing_keys_dir=signing_keys_dir,
+                 auth_jwt_issuer="http://user.test/user")
+    transport = httpx.ASGITransport(app=create_app(s))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        keys = (await http.get("/user/.well-known/jwks.json")).json()
+        found = await http.get("/user/.well-known/openid-configuration")
+    assert keys == TEST_JWKS
+    assert found.json()["issuer"] == s.auth_jwt_issuer
+    assert found.json()["jwks_uri"] == f"{s.auth_jwt_issuer}/.well-known/jwks.json"
+
+
 async def test_dependencies_answer_401_403_and_503() -> None:
     app = FastAPI()
-    app.state.settings = settings(auth_jwt_secret=SECRET)
+    app.state.settings = S
+    app.state.auth = Authority(S)
+    app.state.auth.verifier = VERIFIER
 
     @app.get("/me")
     async def me(principal: CurrentPrincipal) -> dict[str, str]:
@@ -82,7 +155,7 @@ async def test_dependencies_answer_401_403_and_503() -> None:
         return {"ok": True}
 
     def bearer(*roles: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(app.state.settings, 'u', roles)}"}
+        return {"Authorization": f"Bearer {mint(S, {'sub': 'u', 'roles': list(roles)})}"}
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -91,15 +164,15 @@ async def test_dependencies_answer_401_403_and_503() -> None:
         assert (await http.get("/me", headers=bearer("buyer"))).json() == {"subject": "u"}
         assert (await http.get("/admin", headers=bearer("buyer"))).status_code == 403
         assert (await http.get("/admin", headers=bearer("admin"))).status_code == 200
-        app.state.settings = settings()
+        app.state.auth = Authority(S)  # auth off
         assert (await http.get("/me", headers={"Authorization": "Bearer x"})).status_code == 503
 
 
 async def test_the_entity_api_needs_a_crud_role_once_auth_is_on() -> None:
-    s = settings(auth_jwt_secret=SECRET, auth_crud_roles=["admin"])
-    app = create_app(s)
+    app = create_app(settings(auth_crud_roles=["admin"]))
+    app.state.auth.verifier = VERIFIER
     path = "/user/profiles"
-    buyer = {"Authorization": f"Bearer {issue_token(s, 'u', ['buyer'])}"}
+    buyer = {"Authorization": f"Bearer {mint(S, {'sub': 'u', 'roles': ['buyer']})}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         assert (await http.get(path)).status_code == 401

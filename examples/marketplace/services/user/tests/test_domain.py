@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from tests.conftest import bearer, integration
 from user.app import create_app
-from user.auth import verify_token
 from user.events import Event
 from user.settings import Settings
 
@@ -44,7 +43,7 @@ async def test_register_login_and_profile(
     login = await client.post("/user/login", json={"email": email, "password": "s3cret-pass"})
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]
-    principal = verify_token(auth_settings, token)
+    principal = await app.state.auth.verify(token)
     assert principal.subject == account["id"] and principal.roles == ("seller",)
     assert principal.email == email.lower()
 

@@ -1,22 +1,28 @@
-"""Authentication shared by the marketplace's services: signed tokens and password hashing.
+"""Authentication: bearer tokens only the issuing service can mint, and password hashing.
 
-Tokens are JSON Web Tokens signed with HS256 and one secret shared by the services
-(``AUTH_JWT_SECRET``): the service that logs users in issues them (``issue_token``), every
-service verifies them (``authenticated``, ``require_role``). With one shared secret every service
-that can verify could also issue: simple for a demo or a small platform. In production prefer an
-asymmetric key (RS256/EdDSA) held only by the issuer, verified through its JWKS.
+Trust model: one service of the platform issues tokens (the template option ``issues_tokens``,
+the user service in the reference marketplace). It signs them with ES256 private keys only it
+holds (``AUTH_SIGNING_KEYS_DIR``: one PEM file per key id, ``<kid>.pem``; ``AUTH_SIGNING_KID``
+names the one that signs, default the last in sort order) and publishes the public keys (JWKS)
+at ``<route>/.well-known/jwks.json`` with an OpenID-style discovery document. Every other
+service holds no key: it verifies a token against the issuer's JWKS (``AUTH_JWKS_URL``; PyJWT's
+``PyJWKClient``: cached, fetched again on an unknown ``kid`` at most every
+``AUTH_JWKS_COOLDOWN_SECONDS``) and checks the signature (ES256 only: ``alg: none`` and HS256
+tokens are refused), ``iss``, ``aud``, ``exp``, ``iat`` and ``sub``. Rotation: a new key file is
+added and named by ``AUTH_SIGNING_KID``; the old one stays published until its tokens expired.
 
 Passwords are hashed with Argon2id (argon2-cffi, random salt per hash).
 
-While ``AUTH_JWT_SECRET`` is unset, auth is off: the generated entity API is open and endpoints
-that need a caller answer 503. Once it is set, the entity API accepts only tokens carrying one of
-``AUTH_CRUD_ROLES`` (default ``["admin"]``).
+While ``AUTH_JWKS_URL`` is unset, auth is off: the generated entity API is open and endpoints
+that need a caller answer 503.
+Once it is on, the entity API accepts only tokens carrying one of ``AUTH_CRUD_ROLES`` (default
+``["admin"]``).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import jwt
@@ -28,7 +34,8 @@ from pydantic import BaseModel
 
 from notification.settings import Settings
 
-ALGORITHM = "HS256"
+ALGORITHM = "ES256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 _bearer = HTTPBearer(auto_error=False, description="a token issued by the user service")
 _hasher = PasswordHasher()
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -47,57 +54,110 @@ class Principal(BaseModel):
 
 
 class AuthError(Exception):
-    """A token that cannot be trusted (bad signature, expired, wrong issuer, malformed)."""
+    """A token that cannot be trusted (bad signature, unknown key, expired, wrong iss/aud)."""
 
 
-def _secret(settings: Settings) -> str:
-    if settings.auth_jwt_secret is None:
-        raise AuthError("authentication is not configured (set AUTH_JWT_SECRET)")
-    return settings.auth_jwt_secret.get_secret_value()
+class AuthUnavailable(Exception):
+    """The keys to verify a token cannot be had right now (the JWKS endpoint does not answer)."""
 
 
-def issue_token(
-    settings: Settings,
-    subject: str,
-    roles: Iterable[str],
-    email: str | None = None,
-    ttl_seconds: int | None = None,
-) -> str:
-    """A signed token for ``subject`` valid for ``ttl_seconds`` (default AUTH_TOKEN_TTL_SECONDS)."""
-    now = int(time.time())
-    claims = {
-        "iss": settings.auth_jwt_issuer,
-        "sub": subject,
-        "iat": now,
-        "exp": now + (ttl_seconds or settings.auth_token_ttl_seconds),
-        "roles": sorted(set(roles)),
-    }
-    if email is not None:
-        claims["email"] = email
-    return jwt.encode(claims, _secret(settings), algorithm=ALGORITHM)
+class TokenVerifier:
+    """Checks tokens against the issuer's public keys: a JWK Set (the issuer's own) or a
+    ``PyJWKClient`` over ``AUTH_JWKS_URL`` (cached; refetched on an unknown kid)."""
 
+    def __init__(
+        self, issuer: str, audience: str, keys: jwt.PyJWKSet | jwt.PyJWKClient
+    ) -> None:
+        self.issuer, self.audience, self.keys = issuer, audience, keys
 
-def verify_token(settings: Settings, token: str) -> Principal:
-    """The caller a token names; raises AuthError if it cannot be trusted."""
-    try:
-        claims = jwt.decode(
-            token,
-            _secret(settings),
-            algorithms=[ALGORITHM],
-            issuer=settings.auth_jwt_issuer,
-            options={"require": ["exp", "iat", "iss", "sub"]},
+    def _cached(self, kid: str) -> jwt.PyJWK | None:
+        keys = self.keys
+        if isinstance(keys, jwt.PyJWKClient):
+            cached = keys.jwk_set_cache.get() if keys.jwk_set_cache is not None else None
+            if not isinstance(cached, jwt.PyJWKSet):
+                return None
+            keys = cached
+        return next((k for k in keys.keys if k.key_id == kid), None)
+
+    async def key(self, kid: str) -> jwt.PyJWK:
+        """The public key ``kid``; fetches the JWK Set (in a thread) when it is not cached."""
+        found = self._cached(kid)
+        if found is not None:
+            return found
+        if not isinstance(self.keys, jwt.PyJWKClient):
+            raise AuthError(f"invalid token: unknown key id {kid!r}")
+        try:
+            return await asyncio.to_thread(self.keys.get_signing_key, kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise AuthUnavailable(f"cannot fetch the issuer's keys: {exc}") from None
+        except jwt.PyJWTError:
+            raise AuthError(f"invalid token: unknown key id {kid!r}") from None
+
+    async def verify(self, token: str) -> Principal:
+        """The caller a token names; raises AuthError if it cannot be trusted."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        if not isinstance(kid, str):
+            raise AuthError("invalid token: no key id (kid)")
+        key = await self.key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise AuthError("invalid token: roles must be a list of strings")
+        email = claims.get("email")
+        return Principal(
+            subject=str(claims["sub"]),
+            roles=tuple(roles),
+            email=email if isinstance(email, str) else None,
         )
-    except jwt.PyJWTError as exc:
-        raise AuthError(f"invalid token: {exc}") from None
-    roles = claims.get("roles", [])
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise AuthError("invalid token: roles must be a list of strings")
-    email = claims.get("email")
-    return Principal(
-        subject=str(claims["sub"]),
-        roles=tuple(roles),
-        email=email if isinstance(email, str) else None,
-    )
+
+
+class Authority:
+    """What this service can do with tokens: verify them (it cannot issue any).
+    ``verifier`` is None while auth is off."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.verifier: TokenVerifier | None = None
+        if settings.auth_jwks_url is not None:
+            client = jwt.PyJWKClient(
+                settings.auth_jwks_url,
+                lifespan=settings.auth_jwks_cache_seconds,
+                cooldown_duration=settings.auth_jwks_cooldown_seconds,
+                timeout=settings.auth_jwks_timeout,
+            )
+            self.verifier = TokenVerifier(
+                settings.auth_jwt_issuer, settings.auth_jwt_audience, client
+            )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether tokens are checked (else the entity API is open)."""
+        return self.verifier is not None
+
+    async def verify(self, token: str) -> Principal:
+        """The caller a token names (AuthError if untrusted, AuthUnavailable without keys)."""
+        if self.verifier is None:
+            raise AuthUnavailable("authentication is not configured (set AUTH_JWKS_URL)")
+        return await self.verifier.verify(token)
+
+
+def authority(request: Request) -> Authority:
+    """The app's Authority (built once in ``create_app``)."""
+    found: Authority = request.app.state.auth
+    return found
 
 
 def hash_password(password: str) -> str:
@@ -113,9 +173,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    settings: Settings = request.app.state.settings
-    if settings.auth_jwt_secret is None:
+async def _principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
+    auth = authority(request)
+    if not auth.enabled:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
@@ -123,16 +185,18 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return verify_token(settings, credentials.credentials)
+        return await auth.verify(credentials.credentials)
     except AuthError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from None
+    except AuthUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
 async def authenticated(request: Request, credentials: Credentials) -> Principal:
     """Dependency: the verified caller (401 without a valid token)."""
-    return _principal(request, credentials)
+    return await _principal(request, credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
@@ -155,10 +219,10 @@ async def crud_guard(request: Request) -> None:
     It reads the bearer token itself, only once auth is on: a sub-dependency would cost every
     request of the open API a dependency resolution.
     """
-    settings: Settings = request.app.state.settings
-    if settings.auth_jwt_secret is None:
+    if not authority(request).enabled:
         return
-    principal = _principal(request, await _bearer(request))
+    principal = await _principal(request, await _bearer(request))
+    settings: Settings = request.app.state.settings
     if not principal.has_role(*settings.auth_crud_roles):
         needed = " or ".join(settings.auth_crud_roles) or "(none configured)"
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {needed}")

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.settings = settings
+    app.state.auth = auth.Authority(settings)
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
     for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,11 +20,16 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector, e.g. http://otel-collector:4318; unset: no tracing"
     )
-    auth_jwt_secret: SecretStr | None = Field(
-        None, description="HS256 key shared by the services; unset: auth off (see auth.py)"
+    auth_jwks_url: str | None = Field(
+        None, description="the issuer's JWK Set (public keys); unset: auth off (see auth.py)"
     )
-    auth_jwt_issuer: str = "marketplace"
-    auth_token_ttl_seconds: int = Field(3600, ge=60)
+    auth_jwt_issuer: str = Field("marketplace", description="the iss claim tokens must carry")
+    auth_jwt_audience: str = Field("marketplace", description="the aud claim tokens must carry")
+    auth_jwks_cache_seconds: float = Field(300.0, gt=0, description="JWK Set cache lifetime")
+    auth_jwks_cooldown_seconds: float = Field(
+        10.0, ge=0, description="least seconds between refetches on an unknown key id"
+    )
+    auth_jwks_timeout: float = Field(5.0, gt=0, description="seconds to fetch the JWK Set")
     auth_crud_roles: list[str] = Field(
         default_factory=lambda: ["admin"], description="roles the entity API accepts (auth on)"
     )

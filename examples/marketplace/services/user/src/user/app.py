@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.settings = settings
+    app.state.auth = auth.Authority(settings)
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
     for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=content_type)
 
     app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
+    app.include_router(auth.well_known, prefix=prefix)
     app.include_router(domain.router, prefix=prefix)
     tracing = configure_tracing(app, settings)
     return app

@@ -1,8 +1,9 @@
 """User domain code: registration, login (signed tokens), profiles and roles.
 
 A user is a profile (the generated entity: public display name and bio) plus an account row
-(e-mail, Argon2id password hash, role) with the same id. Login returns a token signed with the
-secret the services share (``auth.py``); every other service verifies it. Roles: buyer, seller
+(e-mail, Argon2id password hash, role) with the same id. Login returns a token signed with this
+service's private key (``auth.py``: ES256, only this service holds the key); every other service
+verifies it against the keys published at ``/.well-known/jwks.json``. Roles: buyer, seller
 (chosen at registration) and admin (granted by an admin).
 
 Events on ``user-events``: ``user.registered`` and ``user.role_changed`` (plus the generated
@@ -133,9 +134,11 @@ async def login(body: Login, request: Request) -> Token:
     valid = await asyncio.to_thread(auth.verify_password, stored, body.password)
     if row is None or not valid:
         raise DomainError(status.HTTP_401_UNAUTHORIZED, "unknown e-mail or wrong password")
-    settings = _settings(request)
-    token = auth.issue_token(settings, str(row["id"]), [row["role"]], email=row["email"])
-    return Token(access_token=token, expires_in=settings.auth_token_ttl_seconds)
+    try:
+        token = auth.authority(request).issue(str(row["id"]), [row["role"]], email=row["email"])
+    except auth.AuthUnavailable as exc:
+        raise DomainError(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    return Token(access_token=token, expires_in=_settings(request).auth_token_ttl_seconds)
 
 
 @router.get("/me")

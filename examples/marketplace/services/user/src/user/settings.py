@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,11 +22,23 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector, e.g. http://otel-collector:4318; unset: no tracing"
     )
-    auth_jwt_secret: SecretStr | None = Field(
-        None, description="HS256 key shared by the services; unset: auth off (see auth.py)"
+    auth_signing_keys_dir: Path | None = Field(
+        None, description="ES256 private keys, one <kid>.pem each; unset: auth off (auth.py)"
     )
-    auth_jwt_issuer: str = "marketplace"
+    auth_signing_kid: str | None = Field(
+        None, description="the key id that signs new tokens (default: the last in sort order)"
+    )
     auth_token_ttl_seconds: int = Field(3600, ge=60)
+    auth_jwks_url: str | None = Field(
+        None, description="unused by the issuer: it verifies with its own public keys"
+    )
+    auth_jwt_issuer: str = Field("marketplace", description="the iss claim tokens must carry")
+    auth_jwt_audience: str = Field("marketplace", description="the aud claim tokens must carry")
+    auth_jwks_cache_seconds: float = Field(300.0, gt=0, description="JWK Set cache lifetime")
+    auth_jwks_cooldown_seconds: float = Field(
+        10.0, ge=0, description="least seconds between refetches on an unknown key id"
+    )
+    auth_jwks_timeout: float = Field(5.0, gt=0, description="seconds to fetch the JWK Set")
     auth_crud_roles: list[str] = Field(
         default_factory=lambda: ["admin"], description="roles the entity API accepts (auth on)"
     )

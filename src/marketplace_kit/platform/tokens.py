@@ -1,0 +1,108 @@
+"""TokenSigningKeys: the issuing service's ES256 keys, as a Secret only that service mounts.
+
+One ``tls.PrivateKey`` (P-256) per key id; the Secret ``<service>-signing-keys`` holds them as
+``<kid>.pem`` files. Private keys are secret outputs: the plan shows them masked and Pulumi
+keeps them encrypted in its state. The public halves become the JWK Set the gateway verifies
+with. The last key id signs; the earlier ones stay published until the tokens they signed have
+expired (``marketplace-kit rotate-signing-key`` drops them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_tls as tls
+
+from marketplace_kit.contract import container as c
+from marketplace_kit.platform.meta import metadata
+
+SECRET_SUFFIX = "-signing-keys"
+
+
+@dataclass(frozen=True)
+class TokenAccess:
+    """What one service gets for tokens: the issuer holds the keys Secret, the others the JWKS
+    URL; every one checks the same ``iss`` and ``aud``."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None  # verifiers
+    keys_secret: str | None = None  # the issuer: its Secret, the kid that signs, token lifetime
+    signing_kid: str | None = None
+    ttl_seconds: int = 3600
+
+
+def token_env(access: TokenAccess) -> list[dict[str, Any]]:
+    """The container contract's AUTH_* variables for ``access`` (no secret in them)."""
+    env = [{"name": c.AUTH_JWT_ISSUER, "value": access.issuer},
+           {"name": c.AUTH_JWT_AUDIENCE, "value": access.audience}]
+    if access.keys_secret is not None:
+        env += [{"name": c.AUTH_SIGNING_KEYS_DIR, "value": c.SIGNING_KEYS_MOUNT},
+                {"name": c.AUTH_SIGNING_KID, "value": str(access.signing_kid)},
+                {"name": c.AUTH_TOKEN_TTL_SECONDS, "value": str(access.ttl_seconds)}]
+    elif access.jwks_url is not None:
+        env.append({"name": c.AUTH_JWKS_URL, "value": access.jwks_url})
+    return env
+
+
+def token_volume(access: TokenAccess) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volumeMounts, volumes) of the issuer's keys: read-only, mode 0440 (group: the pod's
+    fsGroup, the only non-root reader); none for the other services."""
+    if access.keys_secret is None:
+        return [], []
+    mount = {"name": "signing-keys", "mountPath": c.SIGNING_KEYS_MOUNT, "readOnly": True}
+    volume = {"name": "signing-keys",
+              "secret": {"secretName": access.keys_secret, "defaultMode": 0o440}}
+    return [mount], [volume]
+
+
+@dataclass
+class TokenSigningKeysArgs:
+    """The issuing service and its key ids (oldest first; the last one signs)."""
+
+    service: str
+    namespace: str
+    kids: list[str]
+    # The workload namespace.
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class TokenSigningKeys(pulumi.ComponentResource):
+    """The issuer's private keys (a Secret) and their public JWK Set (``jwks``)."""
+
+    def __init__(
+        self, name: str, args: TokenSigningKeysArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("marketplace-kit:platform:TokenSigningKeys", name, None, opts)
+        if not args.kids:
+            raise ValueError("a token issuer needs at least one signing key id")
+        child = pulumi.ResourceOptions(parent=self)
+        self.keys = {
+            kid: tls.PrivateKey(f"signing-key-{kid}", algorithm="ECDSA", ecdsa_curve="P256",
+                                opts=child)
+            for kid in args.kids
+        }
+        self.signing_kid = args.kids[-1]
+        self.secret_name = f"{args.service}{SECRET_SUFFIX}"
+        self.secret = k8s.core.v1.Secret(
+            "signing-keys",
+            metadata=metadata(self.secret_name, args.namespace, "signing-keys"),
+            string_data={f"{kid}.pem": key.private_key_pem_pkcs8
+                         for kid, key in self.keys.items()},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
+        )
+        publics = [key.public_key_pem for key in self.keys.values()]
+        kids = list(self.keys)
+        self.jwks: pulumi.Output[str] = pulumi.Output.all(*publics).apply(
+            lambda pems: _jwks(dict(zip(kids, pems, strict=True)))
+        )
+        self.register_outputs({"secret": self.secret_name, "signing_kid": self.signing_kid})
+
+
+def _jwks(keys: dict[str, str]) -> str:
+    from marketplace_kit.signing import public_jwks
+
+    return public_jwks(keys)

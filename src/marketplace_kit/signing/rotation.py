@@ -1,0 +1,77 @@
+"""Key rotation for the platform's tokens: the key-id list in ``marketplace.yaml``.
+
+``tokens.signing_keys`` lists the issuer's key ids, oldest first; the last one signs. Rotating
+appends a new key id (named by its creation time) and drops an old key once no unexpired token
+can carry it: key ``i`` signed until key ``i+1`` was rolled out, so it goes when key ``i+1`` is
+older than the token lifetime plus a margin (the signing key and the one before it always stay).
+``marketplace-kit up`` then creates the new key in the Secret, publishes it in the gateway's
+JWK Set and restarts the issuer with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from marketplace_kit.config import parse_platform, read_yaml
+from marketplace_kit.errors import ConfigError
+from marketplace_kit.signing.keys import kid_time, new_kid
+
+MARGIN = timedelta(minutes=10)  # rollout time and clock skew
+_BLOCK = re.compile(r"^tokens:[ \t]*(#.*)?$", re.M)
+_KIDS = re.compile(r"^(?P<indent>[ \t]+)signing_keys:[ \t]*\[[^\]\n]*\][ \t]*(#.*)?$", re.M)
+
+
+def rotated(kids: list[str], ttl_seconds: int, now: datetime) -> list[str]:
+    """``kids`` plus a new key id, without the keys no unexpired token can carry."""
+    kid = new_kid(now)
+    if kid in kids:
+        raise ConfigError(f"key id {kid} exists already; fix: rotate again in a second")
+    expiry = timedelta(seconds=ttl_seconds) + MARGIN
+    kept = []
+    for i, current in enumerate(kids):
+        successor = kid_time(kids[i + 1]) if i + 1 < len(kids) else None
+        last_two = i >= len(kids) - 2
+        if last_two or successor is None or now - successor <= expiry:
+            kept.append(current)
+    return [*kept, kid]
+
+
+def set_signing_keys(text: str, kids: list[str]) -> str:
+    """``marketplace.yaml`` text with ``tokens.signing_keys`` set (comments kept)."""
+    line = f"signing_keys: [{', '.join(kids)}]"
+    block = _BLOCK.search(text)
+    if block is None:
+        return text.rstrip("\n") + f"\ntokens:\n  {line}\n"
+    end = re.compile(r"^\S", re.M).search(text, block.end() + 1)
+    inside = text[block.end():end.start() if end else len(text)]
+    found = _KIDS.search(inside)
+    if found is None:
+        if "signing_keys" in inside:
+            raise ConfigError("tokens.signing_keys is not a one-line list; fix: write it as "
+                              "signing_keys: [kid1, kid2]")
+        return text[:block.end()] + f"\n  {line}" + text[block.end():]
+    start = block.end() + found.start()
+    stop = block.end() + found.end()
+    return text[:start] + found.group("indent") + line + text[stop:]
+
+
+def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:
+    """Rotate the signing key of the platform in ``file``; returns (old, new) key ids.
+
+    The file is checked to still validate, and replaced atomically."""
+    config = parse_platform(read_yaml(file), file)
+    old = list(config.tokens.signing_keys)
+    new = rotated(old, config.tokens.ttl_seconds, now)
+    text = set_signing_keys(file.read_text(encoding="utf-8"), new)
+    import yaml
+
+    written = parse_platform(yaml.safe_load(text), file)
+    if written.tokens.signing_keys != new:  # pragma: no cover - a bug in set_signing_keys
+        raise ConfigError(f"{file}: could not set tokens.signing_keys; fix: edit it by hand")
+    tmp = file.with_name(f".{file.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, file)
+    return old, new

@@ -2,13 +2,14 @@
 logs of ``marketplace-kit dev``.
 
 The secrets are collected from where the kit generates them, then searched for verbatim:
-- plans: every ``RandomPassword`` (database roles, PostgreSQL admin, Grafana admin) gets a
-  generated value under the mocks (``plan/fakes.py``), exactly what a provider would return;
-  searched in ``plan --format json`` and in every file ``render`` writes, for the dev and
-  production blueprints and the reference marketplace (its own blueprint and production).
-- dev: the per-run HMAC keys it generates (``AUTH_JWT_SECRET``, ``WEBHOOK_SECRET``, read from
-  ``--info-file``), plus a password sent to and an access token minted by the user service,
-  searched in everything ``dev`` prints (its own lines and every service's logs).
+- plans: every ``RandomPassword`` (database roles, PostgreSQL admin, Grafana admin) and every
+  token signing key (``tls.PrivateKey``) gets a generated value under the mocks
+  (``plan/fakes.py``), exactly what a provider would return; searched in ``plan --format json``
+  and in every file ``render`` writes, for the dev and production blueprints and the reference
+  marketplace (its own blueprint and production).
+- dev: the per-run secrets it generates (``WEBHOOK_SECRET`` from ``--info-file``, the token
+  signing key from its key file), plus a password sent to and an access token minted by the
+  user service, searched in everything ``dev`` prints (its own lines and every service's logs).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from marketplace_kit.render.writer import render_plan
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "marketplace" / "marketplace.yaml"
 PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+KEY_TYPE = "tls:index/privateKey:PrivateKey"
 needs_reference = pytest.mark.skipif(not REFERENCE.is_file(), reason="no reference marketplace")
 
 
@@ -57,6 +59,16 @@ def generated_passwords(graph: ResourceGraph, region: str) -> list[str]:
     ]
 
 
+def generated_private_keys(graph: ResourceGraph, region: str) -> list[str]:
+    """The base64 body of each signing key of the plan (PKCS#8 and SEC1 PEM)."""
+    found = []
+    for r in graph.of_type(KEY_TYPE):
+        state = new_resource(r.type, r.name, r.inputs, region)[1]
+        for pem in (state["privateKeyPemPkcs8"], state["privateKeyPem"]):
+            found += [line for line in pem.splitlines() if "-----" not in line]
+    return found
+
+
 PLANS = {
     "dev": lambda: (full_plan("dev"), "us-east-1"),
     "production": lambda: (full_plan("production"), "us-east-1"),
@@ -76,6 +88,10 @@ def test_generated_passwords_never_appear_in_plan_json_or_rendered_files(
     graph, region = PLANS[name]()
     passwords = generated_passwords(graph, region)
     assert passwords, "the plan generates no password: nothing to look for"
+    if name.startswith("reference"):  # its user service issues tokens
+        keys = generated_private_keys(graph, region)
+        assert keys, "the plan generates no signing key: nothing to look for"
+        passwords += keys
     plan_json = graph.to_json()
     assert "[secret]" in plan_json  # secrets are there, masked
     render_plan(graph, tmp_path / "out", force=False)
@@ -122,7 +138,12 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
 def test_dev_logs_carry_no_secret(dev_run: tuple[dict[str, object], Path]) -> None:
     info, log = dev_run
     secrets = dict(info["secrets"])  # type: ignore[call-overload]
-    assert set(secrets) >= {"AUTH_JWT_SECRET", "WEBHOOK_SECRET"}
+    assert set(secrets) >= {"WEBHOOK_SECRET"}
+    keys = sorted(Path(str(info["signing_keys_dir"])).glob("*.pem"))
+    assert len(keys) == 1 and keys[0].stat().st_mode & 0o077 == 0  # owner-only key file
+    for i, line in enumerate(keys[0].read_text().splitlines()):
+        if "-----" not in line:
+            secrets[f"signing key line {i}"] = line
     services: dict[str, str] = info["services"]  # type: ignore[assignment]
     password = f"pw-{uuid.uuid4().hex}"
     body = {"email": f"leak-{uuid.uuid4().hex[:8]}@example.com", "password": password,

@@ -21,7 +21,9 @@ from marketplace_kit.signing.keys import kid_time, new_kid
 
 MARGIN = timedelta(minutes=10)  # rollout time and clock skew
 _BLOCK = re.compile(r"^tokens:[ \t]*(#.*)?$", re.M)
-_KIDS = re.compile(r"^(?P<indent>[ \t]+)signing_keys:[ \t]*\[[^\]\n]*\][ \t]*(#.*)?$", re.M)
+_KIDS = re.compile(
+    r"^(?P<indent>[ \t]+)signing_keys:[ \t]*\[[^\]\n]*\](?P<comment>[ \t]*#.*)?$", re.M
+)
 
 
 def rotated(kids: list[str], ttl_seconds: int, now: datetime) -> list[str]:
@@ -55,7 +57,8 @@ def set_signing_keys(text: str, kids: list[str]) -> str:
         return text[:block.end()] + f"\n  {line}" + text[block.end():]
     start = block.end() + found.start()
     stop = block.end() + found.end()
-    return text[:start] + found.group("indent") + line + text[stop:]
+    comment = found.group("comment") or ""
+    return text[:start] + found.group("indent") + line + comment + text[stop:]
 
 
 def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:

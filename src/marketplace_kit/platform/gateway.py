@@ -22,7 +22,8 @@ from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
-    name="gateway", component="ApiGateway", exports=("ApiGateway", "ApiGatewayArgs", "Route"),
+    name="gateway", component="ApiGateway",
+    exports=("ApiGateway", "ApiGatewayArgs", "Route", "OpenRoute", "TokenIssuer"),
     group="mesh & gateway", section="gateway",
     notes="hosts, TLS secret and rate limit of the ingress", after=("mesh",),
 )
@@ -30,8 +31,12 @@ ADDON = AddOn(
 
 @dataclass(frozen=True)
 class OpenRoute:
-    """A route the gateway lets through without a token: a method ("*": any) and a path under
-    the service's prefix (ending in "/*": everything below it)."""
+    """A route the gateway lets through without a token.
+
+    Attributes:
+        method: HTTP method; ``*`` is any.
+        path: Path under the service's prefix; ending in ``/*`` covers everything below it.
+    """
 
     method: str
     path: str
@@ -51,19 +56,26 @@ class Route:
         service: Service name (its Kubernetes Service in the workload namespace).
         prefix: URL path prefix routed to it.
         port: Port of its Service.
+        public: Routes open without a token (when the platform has a token issuer).
     """
 
     service: str
     prefix: str
     port: int
-    public: tuple[OpenRoute, ...] = ()  # open without a token (with a token issuer)
+    public: tuple[OpenRoute, ...] = ()
 
 
 @dataclass(frozen=True)
 class TokenIssuer:
-    """Who signs the platform's tokens: the ``iss`` and ``aud`` they carry, the public keys
-    (a JWK Set as JSON, inlined: istiod need not reach the issuer through the mesh's mTLS), and
-    the issuer's own route (its JWKS and discovery document are public)."""
+    """Who signs the platform's tokens, as the gateway checks them.
+
+    Attributes:
+        issuer: The ``iss`` tokens carry.
+        audience: The ``aud`` tokens carry.
+        jwks: The issuer's public keys, a JWK Set as JSON (inlined: istiod need not reach the
+            issuer through the mesh's mTLS).
+        prefix: The issuer's route (its JWKS and discovery document are public).
+    """
 
     issuer: str
     audience: str
@@ -108,6 +120,8 @@ class ApiGatewayArgs:
         rate_limit_per_second: Local rate limit of the gateway (requests per second).
         policy: Timeouts, retries and outlier detection of every route.
         name: Name of the Gateway object.
+        tokens: The token issuer: every route then needs a valid token except each route's
+            ``public`` ones. None: no token checks at the edge.
         depends_on: What must exist first (the mesh's CRDs and namespaces).
     """
 
@@ -118,9 +132,7 @@ class ApiGatewayArgs:
     rate_limit_per_second: int = 100
     policy: RoutePolicy = RoutePolicy()
     name: str = "marketplace"
-    # With an issuer, every route needs a valid token except each route's ``public`` ones.
     tokens: TokenIssuer | None = None
-    # Istio's CRDs (ServiceMesh.crds_ready) and the gateway release (for its namespace).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 

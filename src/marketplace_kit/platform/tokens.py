@@ -17,20 +17,38 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from marketplace_kit.contract import container as c
+from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform.meta import metadata
 
+ADDON = AddOn(
+    name="tokens", component="TokenSigningKeys",
+    exports=("TokenSigningKeys", "TokenSigningKeysArgs", "TokenAccess"),
+    group="services", section="tokens",
+    notes="signing keys of the service with issues_tokens (rotate: marketplace-kit "
+          "rotate-signing-key)",
+    after=("mesh",),
+)
 SECRET_SUFFIX = "-signing-keys"
 
 
 @dataclass(frozen=True)
 class TokenAccess:
     """What one service gets for tokens: the issuer holds the keys Secret, the others the JWKS
-    URL; every one checks the same ``iss`` and ``aud``."""
+    URL; every one checks the same ``iss`` and ``aud``.
+
+    Attributes:
+        issuer: The ``iss`` of the platform's tokens.
+        audience: The ``aud`` of the platform's tokens.
+        jwks_url: A verifier's: where the issuer's JWK Set is.
+        keys_secret: The issuer's: the Secret holding its private keys.
+        signing_kid: The issuer's: the key id that signs new tokens.
+        ttl_seconds: The issuer's: token lifetime.
+    """
 
     issuer: str
     audience: str
-    jwks_url: str | None = None  # verifiers
-    keys_secret: str | None = None  # the issuer: its Secret, the kid that signs, token lifetime
+    jwks_url: str | None = None
+    keys_secret: str | None = None
     signing_kid: str | None = None
     ttl_seconds: int = 3600
 
@@ -61,12 +79,18 @@ def token_volume(access: TokenAccess) -> tuple[list[dict[str, Any]], list[dict[s
 
 @dataclass
 class TokenSigningKeysArgs:
-    """The issuing service and its key ids (oldest first; the last one signs)."""
+    """The issuing service and its key ids.
+
+    Attributes:
+        service: The issuing service (the Secret is ``<service>-signing-keys``).
+        namespace: The workload namespace.
+        kids: Key ids, oldest first; the last one signs.
+        depends_on: What must exist first (the workload namespace).
+    """
 
     service: str
     namespace: str
     kids: list[str]
-    # The workload namespace.
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 

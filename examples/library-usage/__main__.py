@@ -32,11 +32,16 @@ from marketplace_kit.platform import (
     NodeGroupArgs,
     Observability,
     ObservabilityArgs,
+    OpenRoute,
     PostgresSettings,
     Route,
     ServiceMesh,
     ServiceMeshArgs,
     TelemetrySettings,
+    TokenAccess,
+    TokenIssuer,
+    TokenSigningKeys,
+    TokenSigningKeysArgs,
     Workload,
 )
 
@@ -82,9 +87,21 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
                         tracing_host=observability.otlp_host, depends_on=cluster.ready),
         opts=opts,
     )
+    # The orders service issues the tokens here: it alone gets the signing keys Secret; the
+    # gateway checks tokens with their public keys; GET /orders/catalog/* stays open.
+    keys = TokenSigningKeys(
+        "tokens",
+        TokenSigningKeysArgs(service="orders", namespace=APPS, kids=["2026-01"],
+                             depends_on=[mesh.workload_namespace]),
+        opts=opts,
+    )
+    issuer = f"http://orders.{APPS}.svc.cluster.local:8000/orders"
     ApiGateway(
         "gateway",
-        ApiGatewayArgs(workload_namespace=APPS, routes=[Route("orders", "/orders", 8000)],
+        ApiGatewayArgs(workload_namespace=APPS,
+                       routes=[Route("orders", "/orders", 8000,
+                                     public=(OpenRoute("GET", "/catalog/*"),))],
+                       tokens=TokenIssuer(issuer, name, keys.jwks, "/orders"),
                        depends_on=[*mesh.crds_ready, mesh.workload_namespace,
                                    mesh.ingress_namespace]),
         opts=opts,
@@ -114,7 +131,9 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
             db_secret=stores.secret_names["orders"],
             kafka=KafkaAccess(bus.bootstrap_servers, "orders", bus.ca_secret),
             otlp_host=observability.otlp_host,
-            depends_on=[*mesh.ready, *stores.ready, user],
+            tokens=TokenAccess(issuer, name, keys_secret=keys.secret_name,
+                               signing_kid=keys.signing_kid),
+            depends_on=[*mesh.ready, *stores.ready, user, keys.secret],
             monitoring_depends_on=observability.monitoring_ready,
         ),
         opts=opts,

@@ -218,6 +218,23 @@ def test_a_file_the_template_removed(
     assert "mkdocs.yml" not in (read_base(service) or {})
 
 
+def test_deleting_a_file_the_template_lacks_is_said_first_and_needs_yes(
+    service: Path, make_template: Callable[..., Template],
+    use_template: Callable[[Template], None],
+) -> None:
+    use_template(make_template(remove(".github/workflows/ci.yml.jinja")))  # e.g. a broken wheel
+    before = tree_digest(service)
+    refused = cli(str(service))
+    assert isinstance(refused.exception, KitError)  # exit 2 through main()
+    assert tree_digest(service) == before  # nothing written
+    assert ".github/workflows/ci.yml" in str(refused.exception)
+    assert "--yes" in str(refused.exception)
+    done = cli(str(service), "--yes")
+    assert done.exit_code == 0, done.output
+    assert not (service / ".github/workflows/ci.yml").exists()
+    assert "deleted  .github/workflows/ci.yml" in done.output
+
+
 def test_a_new_template_file(service: Path, make_template: Callable[..., Template]) -> None:
     write("Makefile", "test:\n\tpytest -q\n")(service)  # the team already has one
     template = make_template(

@@ -136,7 +136,9 @@ def preview(
 ) -> None:
     """Show what `up` would change in the real stack (runs the engine; changes nothing)."""
     from marketplace_kit.provision import operations
+    from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
+    refuse_file_backend_in_ci(backend)
     session = _session("preview", config, stack, backend, secrets_provider, as_json=as_json)
     _report(operations.preview(session), as_json)
 
@@ -157,7 +159,9 @@ def up(
 ) -> None:
     """Create or update the platform: preview, confirm, then provision with live progress."""
     from marketplace_kit.provision import operations
+    from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
+    refuse_file_backend_in_ci(backend)
     session = _session("up", config, stack, backend, secrets_provider, yes, as_json)
     session.allow_delete = allow_delete
     _report(operations.up(session), as_json)

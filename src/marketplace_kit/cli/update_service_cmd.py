@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,6 +52,29 @@ def _report(plan: UpdatePlan, dry_run: bool) -> None:
         typer.echo(f"  {LABELS[change.kind]:<8} {change.path}{note}", err=dry_run)
 
 
+def _confirm_deletions(plans: list[UpdatePlan], yes: bool) -> None:
+    """Say which template-owned files an update deletes before deleting any; ask, or refuse.
+
+    A file is deleted only because the installed template no longer has it: an incomplete install
+    of the kit looks exactly like that, so nothing goes without --yes or a confirmation.
+    """
+    from marketplace_kit.errors import KitError
+
+    doomed = [f"{plan.service / c.path}" for plan in plans for c in plan.changes
+              if c.kind == "delete"]
+    if not doomed or yes:
+        return
+    where = f"the installed template v{plans[0].new_version} no longer has them"
+    listing = ", ".join(doomed[:5]) + (f" and {len(doomed) - 5} more" if len(doomed) > 5 else "")
+    if sys.stdin.isatty():
+        typer.echo(f"update would delete {len(doomed)} file(s): {listing}; {where}", err=True)
+        if typer.confirm("Delete them?", default=False, err=True):
+            return
+    raise KitError(f"update would delete {len(doomed)} template-owned file(s) ({listing}) because "
+                   f"{where}; nothing written; fix: check the install, review with --dry-run, "
+                   "then re-run with --yes")
+
+
 def update_service(
     path: Annotated[
         Path | None,
@@ -67,14 +91,22 @@ def update_service(
                      "services_dir (see --config)."),
     ] = False,
     config: ConfigOption = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Delete files the installed template no longer has "
+                     "without asking."),
+    ] = False,
 ) -> None:
     """Merge the installed template's changes into generated services (three-way: the files as
     last rendered, yours, the template's). Your edits stay; team-owned files are never touched;
     where you and the template changed the same lines, conflict markers are written and the
-    exit status is 1. Exit 2 on bad input, with nothing written."""
+    exit status is 1. Files the installed template no longer has are deleted only after a
+    confirmation (or --yes). Exit 2 on bad input, with nothing written."""
     from marketplace_kit.scaffold.update import apply_update, plan_update
 
     plans = [plan_update(service) for service in _services(path, all_services, config)]
+    if not dry_run:
+        _confirm_deletions(plans, yes)
     for plan in plans:  # every plan is made before anything is written
         if dry_run:
             typer.echo(plan.diff(), nl=False)

@@ -190,4 +190,7 @@ GITHUB_ACTIONS: dict[str, str] = {
     "actions/setup-python": "v5.6.0",
     "aws-actions/configure-aws-credentials": "v4.2.1",
     "aws-actions/amazon-ecr-login": "v2.0.1",
+    "pulumi/actions": "v7.0.0",  # installs the Pulumi CLI (tag seen in the upstream repository)
 }
+# The Pulumi CLI the generated deploy job installs (the version of the pinned pulumi SDK).
+PULUMI_CLI_CI = "3.272.0"

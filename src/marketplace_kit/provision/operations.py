@@ -46,6 +46,7 @@ class Session:
     warn: Callable[[str], None]
     confirm: Confirm | None = None  # None: --yes
     allow_delete: bool = False  # up: may delete services, databases, topics, the cluster
+    program: Callable[[], None] | None = None  # None: the platform's own program
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _engine(
 def _open(session: Session, *, create: bool, engine: bool = True) -> auto.Stack:
     from marketplace_kit.blueprints.program import platform_program
 
-    program = platform_program(session.platform) if engine else None
+    program = (session.program or platform_program(session.platform)) if engine else None
     with translated(session.settings, session.command):
         return open_stack(
             session.platform, session.settings, create=create, program=program, warn=session.warn
@@ -172,11 +173,11 @@ def up(session: Session) -> Outcome:
         return Outcome("up", settings, "no-changes", time.monotonic() - started, changes)
     doomed = delete_guard.check(session.allow_delete, session.confirm is None,
                                 plan_progress.planned, settings.stack, session.warn)
+    estimate = "" if session.program else "\n" + estimate_line(session.platform)
     if session.confirm and not session.confirm(
         describe_changes(settings, changes, plan_progress.planned)
         + delete_guard.prompt_text(doomed)
-        + "\n"
-        + estimate_line(session.platform)
+        + estimate
     ):
         return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
     total = count_changes(changes)

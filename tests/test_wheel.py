@@ -1,0 +1,148 @@
+"""The kit as users get it: built as a wheel, installed without extras into a venv of its own.
+
+The wheel is built from the files git tracks (or would: not ignored) in this checkout, so build
+leftovers cannot hide a packaging gap, and installed into a venv that never saw the source tree.
+The venv of the wheel's dependencies is reused between sessions while they are unchanged (keyed
+by the wheel's Requires-Dist); the kit itself is reinstalled from the fresh wheel every session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+REPO = Path(__file__).resolve().parents[1]
+MARKETPLACE = REPO / "examples" / "marketplace"
+VENVS = REPO / ".venv-wheel"  # git-ignored, like .venv-checkov
+BUILD_INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "src")
+SERVICE_ARGS = ("new-service", "reviews", "--publishes", "review-events",
+                "--consumes", "order-events")
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A wheel and the venv it is installed in."""
+
+    wheel: Path
+    venv: Path
+
+    @property
+    def cli(self) -> Path:
+        return self.venv / "bin" / "marketplace-kit"
+
+
+def _clean_env() -> dict[str, str]:
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def _run(args: list[str | Path], cwd: Path, timeout: int = 600) -> str:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=_clean_env(), text=True,
+                            capture_output=True, timeout=timeout)
+    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def _tracked(*paths: str) -> list[str]:
+    """Files git tracks or would track (not ignored): what a checkout hands `pip install .`."""
+    args = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *paths]
+    out = subprocess.run(args, cwd=REPO, check=True, capture_output=True).stdout.decode()
+    return [p for p in out.split("\0") if p and (REPO / p).is_file()]
+
+
+def _wheel_requirements(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(metadata).decode().splitlines()
+    return sorted(line for line in lines if line.startswith("Requires-Dist:")
+                  and "extra ==" not in line)
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel of this checkout, installed without extras in a venv of its own."""
+    source = tmp_path_factory.mktemp("wheel-source")
+    for relative in _tracked(*BUILD_INPUTS):
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / relative, source / relative)
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+          "--quiet", "-w", dist, source], cwd=source)
+    (wheel,) = dist.glob("marketplace_kit-*.whl")
+    key = hashlib.sha256("\n".join(_wheel_requirements(wheel)).encode()).hexdigest()[:12]
+    venv = VENVS / key
+    VENVS.mkdir(exist_ok=True)
+    with FileLock(str(VENVS / f"{key}.lock")):
+        if not (venv / ".complete").is_file():
+            shutil.rmtree(venv, ignore_errors=True)
+            _run([sys.executable, "-m", "venv", venv], cwd=VENVS)
+            _run([venv / "bin/python", "-m", "pip", "install", "--quiet",
+                  "--disable-pip-version-check", wheel], cwd=VENVS, timeout=1200)
+            (venv / ".complete").write_text(key)
+        _run([venv / "bin/python", "-m", "pip", "install", "--quiet", "--no-deps",
+              "--force-reinstall", "--disable-pip-version-check", wheel], cwd=VENVS)
+        _run([venv / "bin/python", "-m", "pip", "check", "--disable-pip-version-check"],
+             cwd=VENVS)
+    return Installed(wheel, venv)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_wheel_carries_every_tracked_file_under_src(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as archive:
+        packed = set(archive.namelist())
+    missing = sorted(p.removeprefix("src/") for p in _tracked("src")
+                     if p.removeprefix("src/") not in packed)
+    assert not missing, f"not in the wheel: {missing}"
+    assert "marketplace_kit/services_template/.github/workflows/ci.yml.jinja" in packed
+    assert not [n for n in packed if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_the_installed_kit_is_the_wheel_not_the_source_tree(installed: Installed,
+                                                            tmp_path: Path) -> None:
+    where = _run([installed.venv / "bin/python", "-c",
+                  "import marketplace_kit; print(marketplace_kit.__file__)"], cwd=tmp_path)
+    assert Path(where.strip()).is_relative_to(installed.venv), where
+    names = _run([installed.venv / "bin/python", "-c", "import importlib.metadata as m; "
+                  "print(*sorted(d.metadata['Name'].lower().replace('_', '-') "
+                  "for d in m.distributions()))"],
+                 cwd=tmp_path).split()
+    assert "marketplace-kit" in names and "pulumi-aws" in names
+    assert not {"fastapi", "pytest", "aiokafka"} & set(names)  # no extras came along
+
+
+def test_new_service_from_the_wheel_equals_the_source_tree(installed: Installed,
+                                                           tmp_path: Path) -> None:
+    (tmp_path / "wheel").mkdir()
+    (tmp_path / "source").mkdir()
+    _run([installed.cli, *SERVICE_ARGS, "--dir", "."], cwd=tmp_path / "wheel")
+    _run([sys.executable, "-c", "from marketplace_kit.cli.app import main; main()",
+          *SERVICE_ARGS, "--dir", "."], cwd=tmp_path / "source")
+    from_wheel = _tree(tmp_path / "wheel" / "reviews")
+    from_source = _tree(tmp_path / "source" / "reviews")
+    assert ".github/workflows/ci.yml" in from_wheel
+    assert sorted(from_wheel) == sorted(from_source)
+    assert from_wheel == from_source
+
+
+def test_update_service_all_from_the_wheel_changes_nothing(installed: Installed,
+                                                           tmp_path: Path) -> None:
+    shop = tmp_path / "marketplace"
+    shutil.copytree(MARKETPLACE, shop, ignore=shutil.ignore_patterns(
+        "__pycache__", ".marketplace-kit", ".pytest_cache", "*.egg-info"))
+    before = _tree(shop)
+    output = _run([installed.cli, "update-service", "--all"], cwd=shop)
+    assert _tree(shop) == before, output
+    assert output.count("up to date") == len(list((shop / "services").iterdir())), output

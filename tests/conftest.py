@@ -25,3 +25,9 @@ def broker() -> Iterator[Broker]:
     """A started tansu broker (memory storage) on a free port, stopped after the session."""
     with Broker() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's CI=true stays out of tests: the commands' CI guards are tested explicitly."""
+    monkeypatch.delenv("CI", raising=False)

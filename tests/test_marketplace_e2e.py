@@ -1,8 +1,10 @@
 """End to end: `marketplace-kit dev` runs the reference marketplace; a shopper's journey over HTTP.
 
-Real PostgreSQL, tansu broker, SMTP sink and five uvicorn processes; nothing is mocked. A seller
-lists a product, a buyer orders it and pays: the order becomes PAID and the buyer's e-mail
-arrives at the sink; a declined card ends CANCELLED with its e-mail.
+Real PostgreSQL, tansu broker, SMTP sink and five uvicorn processes; nothing is mocked. Users log
+in through the user service (an ES256 token signed with the run's key) and call the others with
+that token, which they verify against its JWKS. A seller lists a product, a buyer orders it and
+pays: the order becomes PAID and the buyer's e-mail arrives at the sink; a declined card ends
+CANCELLED with its e-mail.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -93,6 +96,8 @@ def register(http: httpx.Client, user: str, role: str) -> tuple[str, dict[str, s
             "role": role}
     assert http.post(f"{user}/register", json=body).status_code == 201
     token = http.post(f"{user}/login", json=body).json()["access_token"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "ES256" and header["kid"]  # signed by the user service's own key
     return email, {"Authorization": f"Bearer {token}"}
 
 

@@ -26,6 +26,7 @@ from marketplace_kit.platform.datastores import DatabaseClient, Datastores, Data
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, OpenRoute, Route
 from marketplace_kit.platform.mesh import AWS_NLB, ServiceMesh, ServiceMeshArgs
+from marketplace_kit.platform.metrics_server import MetricsServer, MetricsServerArgs
 from marketplace_kit.platform.observability import Observability, ObservabilityArgs
 from marketplace_kit.platform.service import (
     KafkaAccess,
@@ -35,15 +36,6 @@ from marketplace_kit.platform.service import (
 from marketplace_kit.platform.tokens import TokenSigningKeys
 
 _C = TypeVar("_C", bound=pulumi.ComponentResource)
-
-# What each blueprint includes inside the cluster (the foundation is Network + Cluster on aws,
-# LocalCluster on local); the order they are registered in follows the add-ons' ``after``.
-BLUEPRINT_ADDONS: dict[str, tuple[str, ...]] = {
-    "dev": ("observability", "mesh", "gateway", "eventbus", "datastores"),
-    "production": ("observability", "mesh", "gateway", "eventbus", "datastores"),
-    "local": ("observability", "mesh", "gateway", "eventbus", "datastores"),
-}
-
 
 @dataclass
 class InCluster:
@@ -97,6 +89,11 @@ class Context:
     @property
     def production(self) -> bool:
         return self.platform.config.blueprint == "production"
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        """What must exist before any Kubernetes object (the foundation's ``ready``)."""
+        return list(self.foundation.ready)
 
     @property
     def opts(self) -> pulumi.ResourceOptions:
@@ -184,13 +181,22 @@ def _datastores(ctx: Context) -> Datastores:
     )
 
 
-# How a blueprint maps its config to each add-on's Args (config -> Args stays in blueprints/).
-MAPPINGS: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
+def _metrics_server(ctx: Context) -> MetricsServer:
+    args = MetricsServerArgs(replicas=2 if ctx.production else 1, depends_on=ctx.ready,
+                             insecure_kubelet_tls=ctx.foundation.target == "local")
+    return MetricsServer("metrics-server", args, opts=ctx.opts)
+
+
+# The in-cluster add-ons of every blueprint, each with how the blueprint maps its config to the
+# add-on's Args (config -> Args stays in blueprints/). Registration follows each add-on's declared
+# ``after``; an add-on whose ``targets`` exclude the platform's target is left out.
+IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
     "observability": _observability,
     "mesh": _mesh,
     "gateway": _gateway,
     "eventbus": _eventbus,
     "datastores": _datastores,
+    "metrics-server": _metrics_server,
 }
 
 
@@ -199,10 +205,9 @@ def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
     config, specs = platform.config, platform.services
     built = InCluster()
     ctx = Context(platform, foundation, built)
-    included = [n for n in BLUEPRINT_ADDONS[config.blueprint]
-                if foundation.target in registry.addons()[n].targets]
+    included = [n for n in IN_CLUSTER if foundation.target in registry.addons()[n].targets]
     for name in registry.ordered(included):
-        built.addons[name] = MAPPINGS[name](ctx)
+        built.addons[name] = IN_CLUSTER[name](ctx)
     eventbus, datastores = built.eventbus, built.datastores
     mesh, observability = built.mesh, built.observability
     ns = config.name

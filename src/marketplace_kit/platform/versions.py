@@ -90,6 +90,14 @@ KUBE_PROMETHEUS_STACK = Chart(
     "79.10.0",
     "https://github.com/prometheus-community/helm-charts/releases/tag/kube-prometheus-stack-79.10.0",
 )
+# metrics-server chart 3.13.1 (kubernetes-sigs/metrics-server, tag metrics-server-helm-chart-3.13.1;
+# image 0.8.1): the metrics.k8s.io API the HPAs read.
+METRICS_SERVER = Chart(
+    "metrics-server",
+    "https://kubernetes-sigs.github.io/metrics-server/",
+    "3.13.1",
+    "https://github.com/kubernetes-sigs/metrics-server/releases/tag/metrics-server-helm-chart-3.13.1",
+)
 # Fluent Bit chart 0.46.11 (fluent/helm-charts, tag fluent-bit-0.46.11).
 FLUENT_BIT = Chart(
     "fluent-bit",

@@ -36,6 +36,7 @@ def generated_platform(services: int, blueprint: str = "dev") -> Platform:
     specs = [
         ServiceSpec(
             name=f"svc-{i:03d}",
+            port=8000 + i,
             datastore="none" if i % 4 == 3 else "postgres",
             publishes=[f"svc-{i:03d}-events"],
             consumes=[f"svc-{i - 1:03d}-events"] if i else [],

@@ -396,9 +396,10 @@ def platform_dir(tmp_path: Path) -> Iterator[Path]:
     (root / "marketplace.yaml").write_text("blueprint: dev\nservices_dir: services\n")
     render_service(make_answers(name="catalog", publishes=["catalog-events"]),
                    root / "services" / "catalog")
-    render_service(make_answers(name="search", consumes=["catalog-events"]),
+    render_service(make_answers(name="search", consumes=["catalog-events"], port=8001),
                    root / "services" / "search")
-    render_service(make_answers(name="legacy", datastore="none"), root / "services" / "legacy")
+    render_service(make_answers(name="legacy", datastore="none", port=8002),
+                   root / "services" / "legacy")
     (root / "services" / "legacy" / ANSWERS_FILE).unlink()  # hand-written, as far as we know
     yield root
 

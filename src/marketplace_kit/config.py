@@ -6,26 +6,37 @@ Every error names the file, the key and the fix, on one line (``ConfigError``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from marketplace_kit.blueprints.presets import PRESETS
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
+from marketplace_kit.validation import aws, kube, yaml_load
+from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
+from marketplace_kit.validation.names import check_service_name
+from marketplace_kit.validation.network import check_public_cidrs
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 from marketplace_kit.validation.services_dir import find_service_files
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?\Z")
-SERVICE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?\Z")
-TOPIC_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?\Z")
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}\Z")
 PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
 KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
 # A route open without a token at the gateway: "METHOD /path" under the service's prefix; a path
@@ -62,10 +73,20 @@ class NetworkConfig(_Model):
 class NodeGroupConfig(_Model):
     """A managed node group's instance types and scaling bounds."""
 
-    instance_types: list[str] = Field(default_factory=lambda: ["t3.medium"], min_length=1)
-    min: int = Field(1, ge=0)
-    desired: int = Field(1, ge=0)
-    max: int = Field(3, ge=1)
+    instance_types: list[str] = Field(default_factory=lambda: ["t3.medium"], min_length=1,
+                                      max_length=20)
+    min: int = Field(1, ge=0, le=450)  # 450: the EKS quota of nodes per managed node group
+    desired: int = Field(1, ge=0, le=450)
+    max: int = Field(3, ge=1, le=450)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _priced(cls, types: list[str]) -> list[str]:
+        for value in types:
+            aws.check_instance_type(value, "ec2_instance_hour")
+        if len(set(types)) != len(types):
+            raise ValueError("an instance type is listed twice; fix: list each once")
+        return types
 
     @model_validator(mode="after")
     def _ordered(self) -> NodeGroupConfig:
@@ -88,12 +109,21 @@ class ClusterConfig(_Model):
     admin_principal_arns: list[str] = Field(default_factory=list)
     kubeconfig_context: str | None = None
 
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported(cls, version: str) -> str:
+        if version not in versions.KUBERNETES_SUPPORTED:
+            known = ", ".join(versions.KUBERNETES_SUPPORTED)
+            raise ValueError(f"Kubernetes {version!r} is not a version the kit supports; fix: "
+                             f"use one of {known}")
+        return version
+
     @field_validator("public_access_cidrs")
     @classmethod
     def _not_world(cls, cidrs: list[IPv4Network]) -> list[IPv4Network]:
         if any(c.prefixlen == 0 for c in cidrs):
             raise ValueError("0.0.0.0/0 opens the API to the internet; list your office/VPN CIDRs")
-        return cidrs
+        return check_public_cidrs(cidrs)
 
 
 class MeshConfig(_Model):
@@ -107,16 +137,16 @@ class GatewayConfig(_Model):
 
     hosts: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
     tls_secret: str = "marketplace-gateway-tls"
-    rate_limit_per_second: int = Field(100, ge=1)
+    rate_limit_per_second: int = Field(100, ge=1, le=100_000)
 
 
 class EventBusConfig(_Model):
     """Strimzi Kafka."""
 
     brokers: int = Field(3, ge=1, le=9)
-    broker_storage_gib: int = Field(100, ge=1)
+    broker_storage_gib: int = Field(100, ge=1, le=16_384)  # an EBS gp3 volume: at most 16 TiB
     partitions: int = Field(3, ge=1, le=100)
-    retention_hours: int = Field(168, ge=1)
+    retention_hours: int = Field(168, ge=1, le=87_600)  # at most ten years
 
 
 class PostgresConfig(_Model):
@@ -127,12 +157,22 @@ class PostgresConfig(_Model):
     multi_az: bool = False
     backup_retention_days: int = Field(7, ge=1, le=35)
 
+    @field_validator("instance_class")
+    @classmethod
+    def _priced(cls, value: str) -> str:
+        return aws.check_instance_type(value, "rds_instance_hour")
+
 
 class DocumentDbConfig(_Model):
     """Amazon DocumentDB, created only when a service asks for ``datastore: documentdb``."""
 
     instance_class: str = "db.t4g.medium"
     instances: int = Field(1, ge=1, le=16)
+
+    @field_validator("instance_class")
+    @classmethod
+    def _priced(cls, value: str) -> str:
+        return aws.check_instance_type(value, "docdb_instance_hour")
 
 
 class DatastoresConfig(_Model):
@@ -147,7 +187,7 @@ class ObservabilityConfig(_Model):
 
     logs: Literal["efk", "loki", "none"] = "efk"
     traces: bool = True
-    metrics_retention_days: int = Field(15, ge=1)
+    metrics_retention_days: int = Field(15, ge=1, le=365)
 
 
 class TokensConfig(_Model):
@@ -176,6 +216,11 @@ class PlatformConfig(_Model):
     name: str = "marketplace"
     target: Literal["aws", "local"] = "aws"
     blueprint: Literal["dev", "production", "local"] = "dev"
+    extra_regions: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="AWS regions opened after this kit release (the known list is in "
+        "validation/aws.py)",
+    )
     region: str = "us-east-1"
     image_registry: str = ""
     network: NetworkConfig = NetworkConfig()
@@ -195,12 +240,20 @@ class PlatformConfig(_Model):
             raise ValueError("use lowercase letters, digits and '-', starting with a letter")
         return name
 
+    @field_validator("extra_regions")
+    @classmethod
+    def _region_names(cls, regions: list[str]) -> list[str]:
+        for region in regions:
+            if not REGION_NAME.match(region):
+                raise ValueError(f"{region!r} is not an AWS region name (e.g. us-east-1)")
+        return regions
+
     @field_validator("region")
     @classmethod
-    def _region(cls, region: str) -> str:
-        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d\Z", region):
+    def _region(cls, region: str, info: ValidationInfo) -> str:
+        if not REGION_NAME.match(region):
             raise ValueError("not an AWS region name (e.g. us-east-1)")
-        return region
+        return aws.check_region(region, info.data.get("extra_regions") or [])
 
 
 # --- services/<name>/service.yaml --------------------------------------------------------
@@ -209,8 +262,8 @@ class PlatformConfig(_Model):
 class Replicas(_Model):
     """Horizontal autoscaling bounds."""
 
-    min: int = Field(2, ge=1)
-    max: int = Field(10, ge=1)
+    min: int = Field(2, ge=1, le=100)
+    max: int = Field(10, ge=1, le=100)
     cpu_target: int = Field(70, ge=10, le=95)
 
     @model_validator(mode="after")
@@ -227,6 +280,27 @@ class Resources(_Model):
     memory: str = "256Mi"
     cpu_limit: str = "500m"
     memory_limit: str = "512Mi"
+
+    @field_validator("cpu", "cpu_limit")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        kube.cpu(value)
+        return value
+
+    @field_validator("memory", "memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        kube.memory(value)
+        return value
+
+    @model_validator(mode="after")
+    def _request_within_limit(self) -> Resources:
+        for request, limit in (("cpu", "cpu_limit"), ("memory", "memory_limit")):
+            parse = kube.cpu if request == "cpu" else kube.memory
+            if parse(getattr(self, request)) > parse(getattr(self, limit)):
+                raise ValueError(f"{request} {getattr(self, request)!r} is above {limit} "
+                                 f"{getattr(self, limit)!r}; fix: keep the request <= the limit")
+        return self
 
 
 class ServiceSpec(_Model):
@@ -260,11 +334,7 @@ class ServiceSpec(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not SERVICE_NAME.match(name):
-            raise ValueError(
-                "use a DNS-1123 label of lowercase letters, digits and '-', starting with a letter"
-            )
-        return name
+        return check_service_name(name)
 
     @field_validator("path")
     @classmethod
@@ -277,10 +347,16 @@ class ServiceSpec(_Model):
     @classmethod
     def _topics(cls, topics: list[str]) -> list[str]:
         for topic in topics:
-            if not TOPIC_NAME.match(topic):
-                raise ValueError(f"{topic!r} is not a topic name (lowercase, digits, '.', '-')")
+            kube.object_name(topic, "topic")
         if len(set(topics)) != len(topics):
             raise ValueError("a topic is listed twice")
+        return topics
+
+    @field_validator("consumes")
+    @classmethod
+    def _dead_letter_fits(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            kube.object_name(dead_letter_topic(topic), f"the dead-letter topic of {topic!r}")
         return topics
 
     @property
@@ -343,24 +419,15 @@ def _explain(file: Path, error: ValidationError) -> ConfigError:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
     message = str(first["msg"]).removeprefix("Value error, ")
+    if "; fix: " in message:
+        return ConfigError(f"{file}: {key}: {message}")
     return ConfigError(f"{file}: {key}: {message}; fix: {_fix_for(dict(first))}")
 
 
 def read_yaml(file: Path) -> dict[str, Any]:
-    """A YAML mapping from ``file``, or a ConfigError naming the file and the problem."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file; fix: check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(document)"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{file}: {where}: {problem}; fix: correct the YAML syntax") from None
+    """A YAML mapping from ``file``, or a ConfigError naming the file and the problem (a
+    FIFO, a huge file, duplicate keys, deep nesting included: see ``validation/yaml_load.py``)."""
+    data = yaml_load.parse(yaml_load.read_text(file), file)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -392,11 +459,26 @@ def load_service(file: Path) -> ServiceSpec:
 
 
 def check_services(services: list[tuple[ServiceSpec, Path]]) -> None:
-    """Cross-service rules: unique names and paths; every consumed topic has a publisher."""
-    names: dict[str, Path] = {}
-    paths: dict[str, Path] = {}
-    issuer: Path | None = None
+    """Cross-service rules: ``check_placement``, and every consumed topic has a publisher."""
+    check_placement(services)
     published = {t for spec, _ in services for t in spec.publishes}
+    for spec, file in services:
+        for topic in spec.consumes:
+            if topic not in published:
+                raise ConfigError(
+                    f"{file}: consumes: no service publishes {topic!r}; "
+                    "fix: add it to a service's publishes or remove it"
+                )
+
+
+def check_placement(services: list[tuple[ServiceSpec, Path]]) -> None:
+    """Unique names and ports, one token issuer, route prefixes that do not overlap (the
+    gateway matches prefixes as strings: /order would also take /orders). ``new-service``
+    checks a new service against its siblings with these rules too."""
+    names: dict[str, Path] = {}
+    issuer: Path | None = None
+    ports: dict[int, Path] = {}
+    routes: list[tuple[str, Path]] = []
     for spec, file in services:
         if spec.issues_tokens and issuer is not None:
             raise ConfigError(
@@ -410,18 +492,31 @@ def check_services(services: list[tuple[ServiceSpec, Path]]) -> None:
                 "fix: give each service a unique name"
             )
         names[spec.name] = file
-        if spec.route_prefix in paths:
+        if spec.port in ports:
+            free = next_free_port(ports)
             raise ConfigError(
-                f"{file}: path: {spec.route_prefix!r} is already routed to "
-                f"{paths[spec.route_prefix]}; fix: give each service its own path prefix"
+                f"{file}: port: {spec.port} is already used by {ports[spec.port]}; "
+                f"fix: give each service its own port (e.g. {free})"
             )
-        paths[spec.route_prefix] = file
-        for topic in spec.consumes:
-            if topic not in published:
+        ports[spec.port] = file
+        prefix = spec.route_prefix
+        for other, other_file in routes:
+            if prefix.startswith(other) or other.startswith(prefix):
+                same = "is already routed to" if prefix == other else f"overlaps {other!r} of"
                 raise ConfigError(
-                    f"{file}: consumes: no service publishes {topic!r}; "
-                    "fix: add it to a service's publishes or remove it"
+                    f"{file}: path: {prefix!r} {same} {other_file}; fix: give each service "
+                    "a path prefix that is not the start of another's"
                 )
+        routes.append((prefix, file))
+
+
+def next_free_port(used: Iterable[int], start: int = 8000) -> int:
+    """The first port from ``start`` on that is not in ``used``."""
+    taken = set(used)
+    port = start
+    while port in taken:
+        port += 1
+    return port
 
 
 def load_platform(file: Path) -> Platform:

@@ -50,12 +50,14 @@ def new_service(**values: Any) -> None:
     """Generate a production-grade service: FastAPI + PostgreSQL + Kafka (transactional outbox,
     idempotent consumers), Dockerfile, CI workflow, catalog entry, docs and tests."""
     from marketplace_kit.scaffold import make_answers, render_service
+    from marketplace_kit.scaffold.siblings import fit_among_siblings
 
     parent: Path | None = values.pop("dir", None)
     names = {name: cli["flag"] for name, cli in cli_options().items()}
     answers = make_answers(names=names, **{k: v for k, v in values.items() if v is not None})
     name = answers.name
     dest = (parent if parent is not None else Path("services")) / name
+    answers = fit_among_siblings(answers, dest, lambda text: typer.echo(f"note: {text}", err=True))
     report = render_service(answers, dest)
     typer.echo(f"Created {dest} ({len(report.created)} files):")
     for relative in report.created:

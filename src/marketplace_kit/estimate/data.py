@@ -116,6 +116,13 @@ def _price_data() -> dict[str, Any]:
     return _load("prices.yaml")
 
 
+@cache
+def priced_items(table: str) -> frozenset[str]:
+    """The items (instance types, classes) of a per-item price table, e.g. ``ec2_instance_hour``
+    (config validation accepts only what the estimate can price)."""
+    return frozenset(_price_data()["items"][table]["usd"])
+
+
 def price_table(region: str) -> PriceTable:
     """The price table for a region (KitError naming the fix when the region is unknown)."""
     return PriceTable(_price_data(), region)

@@ -22,6 +22,8 @@ class Chart:
 # --- Kubernetes / EKS -------------------------------------------------------------------
 # EKS standard support: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
 KUBERNETES = "1.33"
+# The versions a config may choose: those the EKS add-on pins below are published for.
+KUBERNETES_SUPPORTED: tuple[str, ...] = (KUBERNETES,)
 
 # EKS managed add-ons, versions published for Kubernetes 1.33 (`aws eks describe-addon-versions`).
 EKS_ADDONS: dict[str, str] = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import keyword
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from marketplace_kit.config import ServiceSpec, read_yaml
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.template import service_template
+from marketplace_kit.validation.names import shadowed_module
 
 ANSWERS_FILE = ".marketplace-kit.yaml"
 
@@ -37,11 +37,6 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")
 # Columns every entity has, and names a pydantic model or the generated code already uses.
 RESERVED_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "version", "data", "items", "limit", "cursor"}
-)
-# Top-level modules a generated service imports: its package must not shadow them.
-DEPENDENCY_MODULES = frozenset(
-    {"fastapi", "uvicorn", "pydantic", "pydantic_settings", "asyncpg", "aiokafka", "starlette",
-     "prometheus_client", "opentelemetry", "httpx", "pytest", "tests", "src"}
 )
 DEFAULT_ENTITY = "item"
 DEFAULT_FIELDS = ("name:str",)
@@ -202,9 +197,10 @@ class Answers(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Answers:
-        package = self.name.replace("-", "_")
-        if package in DEPENDENCY_MODULES or package in sys.stdlib_module_names:
-            raise ValueError(f"name {self.name!r} would shadow the Python module {package!r}")
+        shadowed = shadowed_module(self.name)  # the rule of service.yaml, checked first here
+        if shadowed is not None:
+            raise ValueError(f"name {self.name!r} would shadow the Python module {shadowed!r}; "
+                             "fix: choose another name (e.g. add a suffix such as -service)")
         if self.datastore == "none" and (self.entity or self.fields):
             raise ValueError("an entity needs a datastore: drop --entity/--field or pick one")
         if self.datastore != "none" and self.entity is None:

@@ -57,8 +57,9 @@ def test_tracing_goes_to_the_collector() -> None:
     assert depends_on(graph, telemetry, graph.named("istio-base"))
     mesh_config = graph.named("istiod").inputs["values"]["meshConfig"]
     assert mesh_config["extensionProviders"] == [
-        {"name": "otel", "opentelemetry": {"service": host, "port": 4317}}
-    ]
+        {"name": "otel", "opentelemetry": {"service": host, "port": 4318,
+                                           "http": {"path": "/v1/traces", "timeout": "5s"}}}
+    ]  # OTLP/HTTP, the protocol and port of the container contract and the collector
     assert not [r for r in _mesh() if r.name == "mesh-tracing"]
 
 

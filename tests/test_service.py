@@ -69,16 +69,24 @@ def test_deployment_is_hardened_and_pinned(order: ResourceGraph) -> None:
     assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "1.4.2"
 
 
-def test_env_comes_from_secrets(order: ResourceGraph) -> None:
-    (container,) = order.named("order-deployment").inputs["spec"]["template"]["spec"]["containers"]
-    env = {e["name"]: e for e in container["env"]}
-    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "order-db", "key": "url"}
-    assert env["KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "order",
-                                                                  "key": "password"}
-    assert env["KAFKA_BOOTSTRAP_SERVERS"]["value"] == "events-kafka-bootstrap.shop.svc:9093"
-    assert env["KAFKA_CONSUMER_GROUP"]["value"] == "order"  # the group its ACL allows
-    literal = {e["name"] for e in container["env"] if "value" in e}
-    assert not literal & {"DATABASE_URL", "KAFKA_PASSWORD"}
+def test_secrets_are_read_only_files_named_by_the_contract(order: ResourceGraph) -> None:
+    pod = order.named("order-deployment").inputs["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}  # every entry is a plain value
+    assert env["DATABASE_URL_FILE"] == "/etc/marketplace/db/url"
+    assert env["KAFKA_SASL_PASSWORD_FILE"] == "/etc/marketplace/kafka-user/password"
+    assert env["KAFKA_SSL_CAFILE"] == "/etc/marketplace/kafka-ca/ca.crt"
+    assert env["KAFKA_SASL_USERNAME"] == "order"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "events-kafka-bootstrap.shop.svc:9093"
+    assert env["KAFKA_GROUP_ID"] == "order"  # the group its ACL allows
+    assert not {"DATABASE_URL", "KAFKA_SASL_PASSWORD"} & set(env)
+    volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+    assert volumes["db"] == {"secretName": "order-db", "defaultMode": 0o440,
+                             "items": [{"key": "url", "path": "url"}]}
+    assert volumes["kafka-user"]["secretName"] == "order"
+    assert volumes["kafka-ca"]["secretName"] == "events-cluster-ca-cert"
+    mounts = {m["name"]: m for m in container["volumeMounts"] if m["name"] in volumes}
+    assert all(m["readOnly"] for m in mounts.values()) and len(mounts) == 3
 
 
 def test_hpa_and_pdb(order: ResourceGraph) -> None:

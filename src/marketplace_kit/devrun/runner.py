@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from marketplace_kit.contract import container as contract
 from marketplace_kit.devenv import Broker, Postgres
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
 from marketplace_kit.devrun.logs import Prefixer
@@ -100,7 +101,8 @@ class DevRun:
             prefix.line("dev", f"topics: {', '.join(topics)}")
             shared = {
                 "HOST": LOOPBACK,
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                contract.KAFKA_BOOTSTRAP_SERVERS.name: broker.bootstrap_servers,
+                contract.KAFKA_SECURITY_PROTOCOL.name: "PLAINTEXT",  # tansu has no TLS
                 # tansu answers InitProducerId with an error: no idempotent producer locally.
                 "KAFKA_ENABLE_IDEMPOTENCE": "false",
                 "SMTP_HOST": LOOPBACK,
@@ -113,9 +115,11 @@ class DevRun:
             stack.callback(self.stop_children, prefix)
             for service in self.services:
                 values = {**shared, **tokens.env.get(service.name, {}),
-                          "PORT": str(ports[service.name])}
+                          contract.PORT.name: str(ports[service.name]),
+                          contract.SERVICE_NAME.name: service.name}
                 if service.needs_database:
-                    values["DATABASE_URL"] = postgres.create_database(service.database_name)
+                    values[contract.DATABASE_URL.name] = postgres.create_database(
+                        service.database_name)
                 self.children.append(self.spawn(service, ports[service.name], values, prefix))
             if not self.wait_ready(prefix):
                 return 1

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
@@ -45,8 +46,8 @@ class ServiceMeshArgs:
     Attributes:
         workload_namespace: Namespace of the services (created here, sidecar injection on).
         gateway_replicas: Ingress gateway replicas; 2 or more also get a PodDisruptionBudget.
-        tracing_host: OTLP/gRPC collector Service the proxies send spans to; None: no tracing.
-        tracing_port: Port of that collector.
+        tracing_host: OTLP/HTTP collector Service the proxies send spans to; None: no tracing.
+        tracing_port: Port of that collector (the container contract's OTLP/HTTP port).
         tracing_sampling_percent: Share of requests traced.
         istiod_values: Helm values merged over the istiod defaults.
         gateway_values: Helm values merged over the gateway defaults.
@@ -58,7 +59,7 @@ class ServiceMeshArgs:
     workload_namespace: str
     gateway_replicas: int = 1
     tracing_host: str | None = None
-    tracing_port: int = 4317
+    tracing_port: int = container.OTLP_PORT
     tracing_sampling_percent: float = 10.0
     istiod_values: dict[str, Any] = field(default_factory=dict)
     gateway_values: dict[str, Any] = field(default_factory=dict)
@@ -166,7 +167,9 @@ class ServiceMesh(pulumi.ComponentResource):
             mesh_config["extensionProviders"] = [
                 {
                     "name": TRACING_PROVIDER,
-                    "opentelemetry": {"service": args.tracing_host, "port": args.tracing_port},
+                    "opentelemetry": {"service": args.tracing_host, "port": args.tracing_port,
+                                      "http": {"path": container.OTLP_TRACES_PATH,
+                                               "timeout": "5s"}},
                 }
             ]
         return {"meshConfig": mesh_config, "pilot": {"autoscaleMin": 1}}

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
@@ -164,14 +165,15 @@ def jaeger_values() -> dict[str, Any]:
 
 
 def collector_values() -> dict[str, Any]:
-    """An OTLP collector (gRPC 4317, HTTP 4318) that batches traces into Jaeger."""
+    """An OTLP collector that batches traces into Jaeger; it receives OTLP/HTTP only, on the
+    container contract's port (services and the mesh's sidecars both send there)."""
     return {
         "mode": "deployment",
         "fullnameOverride": COLLECTOR,
         "image": {"repository": versions.OTEL_COLLECTOR_IMAGE},
         "config": {
-            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"},
-                                                 "http": {"endpoint": "0.0.0.0:4318"}}}},
+            "receivers": {"otlp": {"protocols": {
+                "http": {"endpoint": f"0.0.0.0:{container.OTLP_PORT}"}}}},
             "processors": {"batch": {}},
             "exporters": {
                 "otlp/jaeger": {

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.contract import container as c
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import iam, versions
@@ -29,7 +30,7 @@ ADDON = AddOn(
     after=("mesh", "eventbus", "datastores", "observability"),
 )
 
-METRICS_PORT = 15020  # Istio's merged metrics (app + sidecar) endpoint, plain HTTP
+METRICS_PORT = c.MESH_METRICS_PORT  # Istio's merged metrics (app + sidecar), plain HTTP
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class KafkaAccess:
 
     Attributes:
         bootstrap_servers: Kafka bootstrap address (TLS listener).
-        user_secret: Secret of the service's KafkaUser (client certificate).
+        user_secret: The service's KafkaUser: its SCRAM username and the Secret holding its
+            ``password`` (mounted as a file, see ``contract.container``).
         ca_secret: Secret of the cluster CA (key ``ca.crt``).
     """
 
@@ -115,7 +117,7 @@ class MarketplaceServiceArgs:
         namespace: Workload namespace (sidecar injection on).
         foundation: The cluster below (IRSA role on aws).
         image_registry: Registry of ``<name>:<version>`` when the spec has no image.
-        db_secret: Secret with its database URL or host; None: no database.
+        db_secret: Secret with its database URL (key ``url``, mounted as a file); None: none.
         kafka: How it reaches the bus; None: no Kafka env.
         otlp_host: OTLP collector host; None: no tracing env.
         tokens: The issuer's signing-key Secret, or the JWKS URL to verify tokens with;
@@ -219,7 +221,7 @@ class MarketplaceService(pulumi.ComponentResource):
             metadata=meta,
             spec={
                 "selector": {"matchLabels": selector(spec)},
-                "endpoints": [{"port": "http-metrics", "path": "/stats/prometheus",
+                "endpoints": [{"port": "http-metrics", "path": c.MESH_METRICS_PATH,
                                "interval": "30s"}],
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on,
@@ -240,47 +242,63 @@ def selector(spec: Workload) -> dict[str, str]:
     return {"app.kubernetes.io/name": spec.name}
 
 
+def _uses_kafka(args: MarketplaceServiceArgs) -> bool:
+    return args.kafka is not None and bool(args.spec.publishes or args.spec.consumes)
+
+
 def container_env(args: MarketplaceServiceArgs) -> list[dict[str, Any]]:
-    """Connection settings from Secrets (DB, Kafka user) and plain values; no literal secrets."""
+    """The contract's environment (``contract.container``): plain values and the paths of the
+    mounted secret files; no secret travels as an environment variable."""
     spec = args.spec
     env: list[dict[str, Any]] = [
-        {"name": "SERVICE_NAME", "value": spec.name},
-        {"name": "PORT", "value": str(spec.port)},
+        {"name": c.SERVICE_NAME.name, "value": spec.name},
+        {"name": c.PORT.name, "value": str(spec.port)},
     ]
     if args.db_secret:
-        key = "url" if spec.datastore == "postgres" else "host"
-        env.append({"name": "DATABASE_URL" if key == "url" else "DOCUMENTDB_HOST",
-                    "valueFrom": {"secretKeyRef": {"name": args.db_secret, "key": key}}})
-    if args.kafka and (spec.publishes or spec.consumes):
+        env.append({"name": c.DATABASE_MOUNT.env.name, "value": c.DATABASE_MOUNT.path})
+    if args.kafka is not None and _uses_kafka(args):
         env += [
-            {"name": "KAFKA_BOOTSTRAP_SERVERS", "value": args.kafka.bootstrap_servers},
-            {"name": "KAFKA_SECURITY_PROTOCOL", "value": "SASL_SSL"},
-            {"name": "KAFKA_SASL_MECHANISM", "value": "SCRAM-SHA-512"},
-            {"name": "KAFKA_USERNAME", "value": args.kafka.user_secret},
-            {"name": "KAFKA_PASSWORD", "valueFrom": {"secretKeyRef": {
-                "name": args.kafka.user_secret, "key": "password"}}},
-            {"name": "KAFKA_CA_FILE", "value": "/etc/kafka-ca/ca.crt"},
-            {"name": "KAFKA_CONSUMER_GROUP", "value": spec.name},
+            {"name": c.KAFKA_BOOTSTRAP_SERVERS.name, "value": args.kafka.bootstrap_servers},
+            {"name": c.KAFKA_SECURITY_PROTOCOL.name, "value": c.KAFKA_PROTOCOL},
+            {"name": c.KAFKA_SASL_MECHANISM.name, "value": c.KAFKA_MECHANISM},
+            {"name": c.KAFKA_SASL_USERNAME.name, "value": args.kafka.user_secret},
+            {"name": c.KAFKA_PASSWORD_MOUNT.env.name, "value": c.KAFKA_PASSWORD_MOUNT.path},
+            {"name": c.KAFKA_CA_MOUNT.env.name, "value": c.KAFKA_CA_MOUNT.path},
+            {"name": c.KAFKA_GROUP_ID.name, "value": spec.name},
         ]
     if args.tokens is not None:
         env += token_env(args.tokens)
     if args.otlp_host:
-        env.append({"name": "OTEL_EXPORTER_OTLP_ENDPOINT",
-                    "value": f"http://{args.otlp_host}:4317"})
-        env.append({"name": "OTEL_SERVICE_NAME", "value": spec.name})
+        env += [
+            {"name": c.OTEL_EXPORTER_OTLP_ENDPOINT.name, "value": c.otlp_endpoint(args.otlp_host)},
+            {"name": c.OTEL_EXPORTER_OTLP_PROTOCOL.name, "value": c.OTLP_PROTOCOL},
+            {"name": c.OTEL_SERVICE_NAME.name, "value": spec.name},
+        ]
     return env
 
 
+def secret_mounts(args: MarketplaceServiceArgs) -> list[tuple[c.SecretMount, str]]:
+    """Each mounted Secret of the contract with the Kubernetes Secret it comes from."""
+    found: list[tuple[c.SecretMount, str]] = []
+    if args.db_secret:
+        found.append((c.DATABASE_MOUNT, args.db_secret))
+    if args.kafka is not None and _uses_kafka(args):
+        found.append((c.KAFKA_PASSWORD_MOUNT, args.kafka.user_secret))
+        found.append((c.KAFKA_CA_MOUNT, args.kafka.ca_secret))
+    return found
+
+
 def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
-    """Probes, resources and the restricted security context; /tmp is the only writable path."""
+    """Probes, resources and the restricted security context; /tmp is the only writable path,
+    each Secret is a read-only volume holding only the key the contract names (mode 0440)."""
     spec = args.spec
-    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": c.TMP_DIR}]
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
-    if args.kafka and (spec.publishes or spec.consumes):
-        mounts.append({"name": "kafka-ca", "mountPath": "/etc/kafka-ca", "readOnly": True})
-        volumes.append({"name": "kafka-ca", "secret": {"secretName": args.kafka.ca_secret,
-                                                       "items": [{"key": "ca.crt",
-                                                                  "path": "ca.crt"}]}})
+    for mount, secret in secret_mounts(args):
+        mounts.append({"name": mount.volume, "mountPath": mount.directory, "readOnly": True})
+        volumes.append({"name": mount.volume, "secret": {
+            "secretName": secret, "defaultMode": 0o440,
+            "items": [{"key": mount.key, "path": mount.key}]}})
     if args.tokens is not None:
         key_mounts, key_volumes = token_volume(args.tokens)
         mounts += key_mounts
@@ -295,7 +313,7 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
                 # Istio merges these app metrics into the sidecar's :15020/stats/prometheus.
                 "annotations": {"prometheus.io/scrape": "true",
                                 "prometheus.io/port": str(spec.port),
-                                "prometheus.io/path": "/metrics"},
+                                "prometheus.io/path": c.METRICS_PATH},
             },
             "spec": {
                 "serviceAccountName": spec.name,
@@ -308,9 +326,9 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
                         "image": image,
                         "ports": [{"name": "http", "containerPort": spec.port}],
                         "env": container_env(args),
-                        "readinessProbe": {**probe, "httpGet": {"path": "/readyz",
+                        "readinessProbe": {**probe, "httpGet": {"path": c.READINESS_PATH,
                                                                 "port": spec.port}},
-                        "livenessProbe": {**probe, "httpGet": {"path": "/healthz",
+                        "livenessProbe": {**probe, "httpGet": {"path": c.LIVENESS_PATH,
                                                                "port": spec.port},
                                           "initialDelaySeconds": 10},
                         "resources": {

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from marketplace_kit import __version__
+from marketplace_kit.contract import container
 from marketplace_kit.platform import versions
 from marketplace_kit.scaffold.answers import ANSWERS_FILE, Answers
 from marketplace_kit.scaffold.template import SUFFIX, Template, service_template
@@ -57,6 +58,7 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
         "template_version": template.version,
         "kit_version": __version__,
         "v": versions,
+        "contract": container,  # env names, mounted files, probe paths: shared with the platform
         "gh": github_expression,
     }
 

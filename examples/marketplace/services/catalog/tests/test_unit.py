@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
@@ -44,6 +45,20 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.log_level == "DEBUG"
     assert settings.port == 9999
     assert settings.service_name == "catalog"
+
+
+def test_secrets_are_read_from_mounted_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The platform mounts secrets as files and names them in *_FILE variables."""
+    (tmp_path / "url").write_text("postgresql://svc:s3cret@db:5432/svc\n")
+    monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
+    (tmp_path / "password").write_text("kafka-s3cret")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD_FILE", str(tmp_path / "password"))
+    settings = Settings()  # type: ignore[call-arg]  # values come from the env
+    assert settings.database_url == "postgresql://svc:s3cret@db:5432/svc"
+    password = settings.kafka_sasl_password
+    assert password is not None and password.get_secret_value() == "kafka-s3cret"
 
 
 def test_logs_are_json_with_extra_fields() -> None:

@@ -1,4 +1,4 @@
-"""OpenTelemetry tracing: OTLP/HTTP export when OTEL_EXPORTER_OTLP_ENDPOINT is set, else off."""
+"""OpenTelemetry tracing: http/protobuf export when OTEL_EXPORTER_OTLP_ENDPOINT is set, else off."""
 
 from __future__ import annotations
 

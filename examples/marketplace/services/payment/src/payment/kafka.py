@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from payment.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """TLS that verifies the brokers against the mounted cluster CA (the system CAs if unset)."""
+    cafile = settings.kafka_ssl_cafile
+    return create_ssl_context(cafile=str(cafile) if cafile is not None else None)
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -24,10 +32,13 @@ def client_options(settings: Settings) -> dict[str, Any]:
         "security_protocol": settings.kafka_security_protocol,
         "request_timeout_ms": settings.kafka_request_timeout_ms,
     }
+    if settings.kafka_security_protocol.upper() in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl_context(settings)
     if settings.kafka_sasl_mechanism:
+        password = settings.kafka_sasl_password
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
-        options["sasl_plain_password"] = settings.kafka_sasl_password
+        options["sasl_plain_password"] = password.get_secret_value() if password else None
     return options
 
 

@@ -25,8 +25,7 @@ KUBERNETES_SCHEMA = f"{versions.KUBERNETES}.0"
 
 SERVICES = (
     ServiceSpec(name="user", path="/users", publishes=["user-events"]),
-    ServiceSpec(name="catalog", path="/products", datastore="documentdb",
-                publishes=["product-events"]),
+    ServiceSpec(name="catalog", path="/products", publishes=["product-events"]),
     ServiceSpec(name="order", path="/orders", publishes=["order-events"],
                 consumes=["payment-events", "product-events"]),
     ServiceSpec(name="payment", path="/payments", publishes=["payment-events"],

@@ -86,7 +86,7 @@ def test_blueprint_shapes(planned: tuple[str, ResourceGraph]) -> None:
             "elasticsearch", "kibana", "fluent-bit"}
     elif blueprint == "dev":
         assert replicas == {1} and "istio-ingressgateway-pdb" not in pdbs
-        assert graph.of_type("aws:docdb/cluster:Cluster")  # the catalog asks for it
+        assert not graph.of_type("aws:docdb/cluster:Cluster")  # no service may ask for it
     else:
         assert replicas == {1} and not aws
         assert graph.named("postgres", "kubernetes:apps/v1:StatefulSet")

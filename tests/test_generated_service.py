@@ -31,7 +31,7 @@ OPTION_SETS: dict[str, dict[str, object]] = {
                            "day:date?", "ref:uuid?", "verified:bool?", "score:float?"]},
     "notifier": {"consumes": ["order-events"], "publishes": ["notification-events"]},
     "edge": {"datastore": "none", "publishes": ["edge-events"], "consumes": ["payment-events"]},
-    "docs": {"datastore": "documentdb", "publishes": ["doc-events"],
+    "docs": {"publishes": ["doc-events"],
              "fields": ["title:str", "tags:str?", "price:decimal"]},
 }
 

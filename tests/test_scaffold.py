@@ -9,7 +9,7 @@ import jinja2
 import pytest
 import yaml
 
-from marketplace_kit.config import load_service
+from marketplace_kit.config import ServiceSpec, load_service
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import versions
 from marketplace_kit.scaffold import (
@@ -108,11 +108,11 @@ def test_generated_manifests_keep_their_promises(tmp_path: Path) -> None:
     assert services["kafka"]["image"] == versions.CI_KAFKA_IMAGE
 
 
-def test_documentdb_is_json_documents_on_postgres() -> None:
-    files = render_files(make_answers(name="docs", datastore="documentdb", fields=["title:str"]))
-    assert "doc JSONB NOT NULL" in files["src/docs/migrations/0001_initial.sql"]
-    assert "datastore: postgres" in files["service.yaml"]
-    assert "JSONB" in files["README.md"]
+def test_documentdb_is_refused_until_the_template_supports_it() -> None:
+    with pytest.raises(KitError, match=r"^--datastore documentdb is not supported yet .*; fix: "):
+        make_answers(name="docs", datastore="documentdb", fields=["title:str"])
+    with pytest.raises(ValueError, match="documentdb is not supported yet"):
+        ServiceSpec(name="docs", datastore="documentdb")
 
 
 def test_regeneration_keeps_team_files_and_restores_template_files(tmp_path: Path) -> None:

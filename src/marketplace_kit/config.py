@@ -48,6 +48,21 @@ PUBLIC_ROUTE = re.compile(
 PLATFORM_FILE = "marketplace.yaml"
 
 
+# A service's datastore: PostgreSQL or none. DocumentDB is refused (config, new-service, plan)
+# until the template has a MongoDB-protocol driver layer tested like the PostgreSQL one.
+DOCUMENTDB_REFUSED = (
+    "documentdb is not supported yet (the service template has no tested DocumentDB driver)"
+)
+DOCUMENTDB_FIX = "use postgres (documents as JSONB columns) or none"
+
+
+def refuse_documentdb(value: Any) -> Any:
+    """The ``datastore`` validator shared by service.yaml and new-service's answers."""
+    if value == "documentdb":
+        raise ValueError(DOCUMENTDB_REFUSED)
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -310,7 +325,7 @@ class ServiceSpec(_Model):
     version: str = "0.1.0"
     port: int = Field(8000, ge=1024, le=65535)
     path: str = ""
-    datastore: Literal["postgres", "documentdb", "none"] = "postgres"
+    datastore: Literal["postgres", "none"] = "postgres"
     publishes: list[str] = Field(default_factory=list)
     consumes: list[str] = Field(default_factory=list)
     replicas: Replicas = Replicas()
@@ -335,6 +350,8 @@ class ServiceSpec(_Model):
     @classmethod
     def _name(cls, name: str) -> str:
         return check_service_name(name)
+
+    _datastore = field_validator("datastore", mode="before")(refuse_documentdb)
 
     @field_validator("path")
     @classmethod
@@ -406,6 +423,8 @@ class Platform:
 
 def _fix_for(error: dict[str, Any]) -> str:
     kind = error["type"]
+    if str(error.get("msg", "")).endswith(DOCUMENTDB_REFUSED):
+        return DOCUMENTDB_FIX
     if kind == "extra_forbidden":
         return "remove the key or check its spelling"
     if kind == "missing":

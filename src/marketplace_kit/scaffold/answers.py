@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from marketplace_kit.config import ServiceSpec, read_yaml
+from marketplace_kit.config import DOCUMENTDB_FIX, ServiceSpec, read_yaml, refuse_documentdb
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.template import service_template
 from marketplace_kit.validation.names import shadowed_module
@@ -133,10 +133,10 @@ class Answers(BaseModel):
         ..., argument=True, show_default=False,
         help="Service name: a DNS-1123 label (lowercase letters, digits, '-', starting with a "
         "letter, at most 32 characters); its Python package is the name with '_' for '-'.")
-    datastore: Literal["postgres", "documentdb", "none"] = option(
-        "postgres", metavar="postgres|documentdb|none",
-        help="postgres: typed columns; documentdb: JSON documents (PostgreSQL JSONB, see the "
-        "README); none: no database (stateless or events only, no entity).")
+    datastore: Literal["postgres", "none"] = option(
+        "postgres", metavar="postgres|none",
+        help="postgres: a PostgreSQL database of its own; none: no database (stateless or "
+        "events only, no entity). documentdb is refused until the template supports it.")
     publishes: list[str] = option(
         metavar="TOPIC", default_factory=list,
         help="A topic this service publishes (repeatable); the first one carries the entity's "
@@ -171,6 +171,14 @@ class Answers(BaseModel):
             except ValueError:
                 raise ValueError(f"port: {port!r} is not a number between 1024 and 65535") from None
         return port
+
+    @field_validator("datastore", mode="before")
+    @classmethod
+    def _datastore(cls, value: Any) -> Any:
+        try:
+            return refuse_documentdb(value)
+        except ValueError as exc:
+            raise ValueError(f"--datastore {exc}; fix: {DOCUMENTDB_FIX}") from None
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -230,8 +238,7 @@ class Answers(BaseModel):
             name=self.name,
             port=self.port,
             path=self.path,
-            # A documentdb service keeps its documents as JSONB in PostgreSQL (see README).
-            datastore="none" if self.datastore == "none" else "postgres",
+            datastore=self.datastore,
             publishes=self.publishes,
             consumes=self.consumes,
             issues_tokens=self.issues_tokens,

@@ -48,7 +48,6 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
         "package": answers.name.replace("-", "_"),
         "title": " ".join(p.capitalize() for p in answers.name.split("-")),
         "has_db": answers.datastore != "none",
-        "document": answers.datastore == "documentdb",
         "entity": entity,
         "entity_class": camel(entity),
         "collection": plural(entity) if entity else "",

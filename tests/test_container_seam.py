@@ -4,9 +4,11 @@ The reference marketplace is planned through the real program (what ``plan`` and
 each service's rendered Deployment is turned into a local process start the way a kubelet would:
 its env exactly (no variable a service reads is added, except the one broker limitation below),
 its Secret volumes written as files to a temp dir (the secret values made here, playing the
-operators: a database per service, a SCRAM user per KafkaUser, the cluster CA), paths remapped
-only under the mounted directories, endpoints pointed at the local servers, the container port
-mapped to a free host port. The five services then start in parallel against the real
+operators: a database per service, a SCRAM user per KafkaUser, the cluster CA, the issuer's
+ES256 signing key), paths remapped only under the mounted directories, endpoints pointed at the
+local servers (the JWKS URL at the local user service), the container port mapped to a free
+host port. The entity APIs are called with an admin token signed by that key, so every verifier
+fetches the issuer's JWK Set over the Deployment's AUTH_JWKS_URL. The five services then start in parallel against the real
 PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/secure_broker.py) and an OTLP/HTTP sink; the
 probe paths the Deployment declares must answer 200, an entity created through the API must
 reach its topic, and spans must arrive over the contract's OTLP protocol.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +30,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from secure_broker import SecureBroker
 from service_process import ServiceProcess, wait_until
 
@@ -107,6 +113,17 @@ class Cluster:
     sink: OtlpSink
     root: Path
     users: dict[str, str] = field(default_factory=dict)
+    signing_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)  # local port of each service
+
+    def admin_token(self, issuer: str, audience: str) -> str:
+        """A token signed with the issuer's signing key, as the user service would mint it."""
+        (kid_file, key), = self.signing_keys.items()
+        now = int(time.time())
+        claims = {"iss": issuer, "aud": audience, "sub": str(uuid.uuid4()), "iat": now,
+                  "exp": now + 600, "roles": ["admin"]}
+        return jwt.encode(claims, key, algorithm="ES256",
+                          headers={"kid": kid_file.removesuffix(".pem")})
 
     def secret(self, name: str, key: str) -> str:
         """The value of ``key`` in Secret ``name``, made the way its operator makes it."""
@@ -117,6 +134,12 @@ class Cluster:
             return self.users[name]
         if key == "ca.crt":  # Strimzi's Cluster Operator: <cluster>-cluster-ca-cert
             return self.broker.ca.read_text()
+        if key.endswith(".pem"):  # TokenSigningKeys: <issuer>-signing-keys, <kid>.pem each
+            self.signing_keys[key] = self.signing_keys.get(key) or ec.generate_private_key(
+                ec.SECP256R1())
+            return self.signing_keys[key].private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()).decode()
         raise AssertionError(f"Secret {name} key {key}: not an object of the contract")
 
 
@@ -160,6 +183,7 @@ def local_environment(deployment: dict[str, Any], cluster: Cluster, port: int) -
     files = cluster.root / name
     mounted: dict[str, Path] = {}
     volumes = {v["name"]: v for v in pod["volumes"]}
+    plain = {e["name"]: e.get("value") for e in container["env"]}
     for mount in container["volumeMounts"]:
         volume = volumes[mount["name"]]
         target = files / mount["name"]
@@ -167,7 +191,10 @@ def local_environment(deployment: dict[str, Any], cluster: Cluster, port: int) -
         if "secret" in volume:
             assert mount.get("readOnly") is True, f"{name}: Secret {mount['name']} is writable"
             secret = volume["secret"]
-            for item in secret["items"]:
+            # Without items, every key of the Secret is a file: the signing keys, <kid>.pem.
+            items = secret.get("items") or [{"key": f"{plain[contract.AUTH_SIGNING_KID]}.pem",
+                                             "path": f"{plain[contract.AUTH_SIGNING_KID]}.pem"}]
+            for item in items:
                 value = cluster.secret(secret["secretName"], item["key"])
                 (target / item["path"]).write_text(value, encoding="utf-8")
         mounted[mount["mountPath"]] = target
@@ -176,13 +203,17 @@ def local_environment(deployment: dict[str, Any], cluster: Cluster, port: int) -
         assert set(entry) == {"name", "value"}, f"{name}: {entry['name']} is not a plain value"
         variable, value = contract.by_name(entry["name"]), str(entry["value"])
         if variable.kind == "path":
-            (prefix,) = [p for p in mounted if value.startswith(f"{p}/")]
+            (prefix,) = [p for p in mounted if value == p or value.startswith(f"{p}/")]
             value = str(mounted[prefix]) + value.removeprefix(prefix)
         elif variable == contract.KAFKA_BOOTSTRAP_SERVERS:
             value = cluster.broker.bootstrap_servers
         elif variable == contract.OTEL_EXPORTER_OTLP_ENDPOINT:
             assert urlsplit(value).port == contract.OTLP_PORT
             value = f"http://127.0.0.1:{cluster.sink.server_address[1]}"
+        elif variable.name == contract.AUTH_JWKS_URL:  # http://<service>.<ns>.svc...:port/...
+            url = urlsplit(value)
+            local = cluster.ports[str(url.hostname).split(".")[0]]
+            value = url._replace(netloc=f"127.0.0.1:{local}").geturl()
         elif variable == contract.PORT:
             value = str(port)  # the container port mapped to a free host port
         env[variable.name] = value
@@ -205,8 +236,9 @@ def pods(rendered: list[Manifest], cluster: Cluster) -> Iterator[dict[str, Pod]]
     topics = [t["spec"].get("topicName", n) for n, t in of_kind(rendered, "KafkaTopic").items()]
     asyncio.run(create_topics(cluster, topics))
     started: dict[str, Pod] = {}
+    cluster.ports.update({name: free_port() for name in NAMES})
     for name in NAMES:
-        port = free_port()
+        port = cluster.ports[name]
         env = local_environment(deployments[name], cluster, port)
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
         process = ServiceProcess(SERVICES / name, env, port=port)
@@ -253,6 +285,14 @@ def test_probes_answer_with_the_deployments_environment(pods: dict[str, Pod], na
     wait_until(ready, 60, f"{name} readiness ({pod.process.log.read_text()[-1500:]})")
 
 
+def admin(pods: dict[str, Pod], cluster: Cluster) -> dict[str, str]:
+    """A bearer token for the entity (admin) APIs, with the iss/aud the Deployments set."""
+    user = pods["user"]
+    token = cluster.admin_token(user.env_value(contract.AUTH_JWT_ISSUER),
+                                user.env_value(contract.AUTH_JWT_AUDIENCE))
+    return {"Authorization": f"Bearer {token}"}
+
+
 def entity_payload(name: str) -> tuple[str, dict[str, Any]]:
     answers = answers_from_file(SERVICES / name / ".marketplace-kit.yaml")
     assert answers.entity is not None
@@ -284,7 +324,8 @@ def test_an_entity_written_through_the_api_reaches_the_topic(
 ) -> None:
     pod = pods[name]
     path, body = entity_payload(name)
-    created = httpx.post(f"{pod.process.base_url}{path}", json=body, timeout=10)
+    created = httpx.post(f"{pod.process.base_url}{path}", json=body, timeout=10,
+                         headers=admin(pods, cluster))
     assert created.status_code == 201, created.text
     (spec,) = [s for s in load_platform(CONFIG).services if s.name == name]
     if not spec.publishes:
@@ -307,7 +348,9 @@ def test_every_service_authenticated_with_its_kafka_user_over_tls(
 def test_spans_arrive_over_otlp_http(pods: dict[str, Pod], cluster: Cluster) -> None:
     for name, pod in pods.items():  # a traced request each (the probes are not traced)
         path, _ = entity_payload(name)
-        assert httpx.get(f"{pod.process.base_url}{path}", timeout=10).status_code == 200
+        listed = httpx.get(f"{pod.process.base_url}{path}", timeout=10,
+                           headers=admin(pods, cluster))
+        assert listed.status_code == 200, listed.text
 
     def exported() -> set[str]:
         seen = {name for name in NAMES for path, kind, body in list(cluster.sink.exports)

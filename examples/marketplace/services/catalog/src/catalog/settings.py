@@ -1,9 +1,20 @@
-"""Settings from the environment (pydantic-settings); every variable is documented in README.md."""
+"""Settings from the environment (pydantic-settings); every variable is documented in README.md.
+
+The names are the kit's container contract (``marketplace_kit.contract.container``): the platform's
+Deployment sets exactly these. Secrets arrive as read-only files named by ``*_FILE`` variables.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def read_secret_file(path: Path) -> str:
+    """A mounted secret's value (surrounding whitespace stripped)."""
+    return path.read_text(encoding="utf-8").strip()
 
 
 class Settings(BaseSettings):
@@ -18,7 +29,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     shutdown_timeout: float = Field(10.0, description="seconds to drain on SIGTERM")
     otel_exporter_otlp_endpoint: str | None = Field(
-        None, description="OTLP/HTTP collector, e.g. http://otel-collector:4318; unset: no tracing"
+        None, description="OTLP/HTTP collector base URL (port 4318); unset: off"
     )
     auth_jwks_url: str | None = Field(
         None, description="the issuer's JWK Set (public keys); unset: auth off (see auth.py)"
@@ -33,7 +44,12 @@ class Settings(BaseSettings):
     auth_crud_roles: list[str] = Field(
         default_factory=lambda: ["admin"], description="roles the entity API accepts (auth on)"
     )
-    database_url: str = Field(description="postgresql://user:password@host:5432/database")
+    database_url: str = Field(
+        "", description="postgresql://user:password@host:5432/db (local runs)"
+    )
+    database_url_file: Path | None = Field(
+        None, description="file holding the database URL (the platform's)"
+    )
     db_pool_min_size: int = 2
     db_pool_max_size: int = 10
     db_connect_timeout: float = Field(
@@ -47,9 +63,28 @@ class Settings(BaseSettings):
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = Field(
+        None, description="file holding the KafkaUser's password"
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="PEM file of the CA that signed the brokers' certificates"
+    )
     kafka_request_timeout_ms: int = 10000
     relay_batch_size: int = Field(100, ge=1, le=1000)
     relay_poll_interval: float = Field(0.5, gt=0, description="seconds between outbox polls")
     relay_linger: float = Field(0.02, ge=0, description="seconds to gather a batch after a wake")
     outbox_retention_hours: int = Field(24, ge=1, description="sent events kept for audit")
+
+    @model_validator(mode="after")
+    def _secret_files(self) -> Settings:
+        """Read the secrets the platform mounts as files (a file wins over a plain value)."""
+        if self.database_url_file is not None:
+            self.database_url = read_secret_file(self.database_url_file)
+        if not self.database_url:
+            raise ValueError("set DATABASE_URL or DATABASE_URL_FILE")
+        if self.kafka_sasl_password_file is not None:
+            self.kafka_sasl_password = SecretStr(
+                read_secret_file(self.kafka_sasl_password_file)
+            )
+        return self

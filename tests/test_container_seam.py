@@ -9,9 +9,10 @@ ES256 signing key), paths remapped only under the mounted directories, endpoints
 local servers (the JWKS URL at the local user service), the container port mapped to a free
 host port. The entity APIs are called with an admin token signed by that key, so every verifier
 fetches the issuer's JWK Set over the Deployment's AUTH_JWKS_URL. The five services then start
-in parallel against the real PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/secure_broker.py) and an OTLP/HTTP sink; the
-probe paths the Deployment declares must answer 200, an entity created through the API must
-reach its topic, and spans must arrive over the contract's OTLP protocol.
+in parallel against the real PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/secure_broker.py)
+and an OTLP/HTTP sink; the probe paths the Deployment declares must answer 200, an entity
+created through the API must reach its topic, and spans must arrive over the contract's OTLP
+protocol.
 """
 
 from __future__ import annotations

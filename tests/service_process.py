@@ -38,6 +38,7 @@ class ServiceProcess:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    log_file: Path | None = None  # default: <source>/service.log
 
     @property
     def service(self) -> LocalService:
@@ -46,7 +47,7 @@ class ServiceProcess:
     @property
     def log(self) -> Path:
         """stdout and stderr of the process (JSON log lines)."""
-        return self.source / "service.log"
+        return self.log_file or self.source / "service.log"
 
     @property
     def base_url(self) -> str:

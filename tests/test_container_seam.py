@@ -242,7 +242,8 @@ def pods(rendered: list[Manifest], cluster: Cluster) -> Iterator[dict[str, Pod]]
         port = cluster.ports[name]
         env = local_environment(deployments[name], cluster, port)
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
-        process = ServiceProcess(SERVICES / name, env, port=port)
+        process = ServiceProcess(SERVICES / name, env, port=port,
+                                 log_file=cluster.root / f"{name}.log")  # not in the repo
         started[name] = Pod(name, container, process)
     try:
         with ThreadPoolExecutor(len(started)) as pool:

@@ -24,7 +24,7 @@ def dev(
     ] = None,
     info_file: Annotated[
         Path | None,
-        typer.Option("--info-file", dir_okay=False, help="Write the URLs, mail directory and "
+        typer.Option("--info-file", help="Write the URLs, mail directory and "
                      "per-run secrets as JSON here once every service is ready (default: in "
                      "the run's temporary directory; secret values are never printed)."),
     ] = None,

@@ -53,6 +53,11 @@ class Broker(LocalServer):
         return f"{LOOPBACK}:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """The broker process's pid (it leads its own process group), None when stopped."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         """Whether the broker process is alive."""
         return self._process is not None and self._process.poll() is None

@@ -92,6 +92,14 @@ class Postgres(LocalServer):
                   "-w", "-t", str(int(timeout)), "start")
         wait_for_port(self.port, timeout, what="PostgreSQL")
 
+    def server_pid(self) -> int:
+        """The postmaster's pid (from ``postmaster.pid``), 0 when not running."""
+        try:
+            first = (self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0]
+        except OSError:
+            return 0
+        return int(first) if first.strip().isdigit() else 0
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: open sessions are disconnected)."""
         if (self.data_dir / "postmaster.pid").exists():

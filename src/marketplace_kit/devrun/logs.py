@@ -34,10 +34,14 @@ class Prefixer:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color and code else text
 
     def line(self, name: str, text: str) -> None:
-        """Write one line."""
+        """Write one line (dropped once the stream is gone, e.g. the terminal was closed: the
+        run must still stop everything cleanly)."""
         with self._lock:
-            self.stream.write(f"{self.label(name)} {text.rstrip()}\n")
-            self.stream.flush()
+            try:
+                self.stream.write(f"{self.label(name)} {text.rstrip()}\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
 
     def pump(self, name: str, source: IO[bytes]) -> threading.Thread:
         """Copy ``source`` line by line until it closes, in a daemon thread."""

@@ -24,12 +24,16 @@ from marketplace_kit.contract import container as contract
 from marketplace_kit.devenv import Broker, Postgres
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
 from marketplace_kit.devrun.logs import Prefixer
+from marketplace_kit.devrun.preflight import check_options
+from marketplace_kit.devrun.private_file import write_private
+from marketplace_kit.devrun.reaper import open_registry
 from marketplace_kit.devrun.services import LocalService, topics_to_create
 from marketplace_kit.devrun.smtp import running_sink
 from marketplace_kit.devrun.tokens import run_tokens
 from marketplace_kit.errors import KitError
 
 STOP_TIMEOUT = 15.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True)
@@ -82,19 +86,36 @@ class DevRun:
         self._stop.set()
 
     def run(self) -> int:
-        """Start everything, wait, stop everything; returns the exit code."""
+        """Start everything, wait, stop everything; returns the exit code. SIGINT, SIGTERM and
+        SIGHUP (the terminal closed) stop it cleanly; a run killed outright is reaped by the next
+        one (``reaper.py``)."""
+        check_options(self.options.info_file, self.options.mail_dir)
         ports = self.ports()
         prefix = Prefixer(["dev", *(s.name for s in self.services)])
-        handlers = {sig: signal.signal(sig, self.request_stop)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        handlers = {sig: signal.signal(sig, self.request_stop) for sig in STOP_SIGNALS}
+        try:
+            return self._run(ports, prefix)
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+    def _run(self, ports: dict[str, int], prefix: Prefixer) -> int:
         started = time.monotonic()
         with ExitStack() as stack:
+            registry = open_registry(lambda text: prefix.line("dev", text))
+            stack.callback(registry.close)  # last: once everything below is stopped
             state = Path(tempfile.mkdtemp(prefix="mk-dev-"))
+            registry.add_dir(state)
             stack.callback(shutil.rmtree, state, True)
             mail_dir = self.options.mail_dir or state / "mail"
             prefix.line("dev", "starting PostgreSQL, the Kafka broker (tansu) and the SMTP sink")
-            postgres = stack.enter_context(Postgres())
+            postgres = Postgres()
+            registry.add_dir(postgres.root)
+            stack.enter_context(postgres)
+            registry.add_process(postgres.server_pid(), signal.SIGINT)  # fast shutdown
             broker = stack.enter_context(Broker(log_dir=state / "broker"))
+            if broker.pid is not None:
+                registry.add_process(broker.pid, group=True)
             sink = stack.enter_context(running_sink(mail_dir))
             topics = topics_to_create(self.services)
             asyncio.run(create_topics(broker.bootstrap_servers, topics))
@@ -120,7 +141,9 @@ class DevRun:
                 if service.needs_database:
                     values[contract.DATABASE_URL.name] = postgres.create_database(
                         service.database_name)
-                self.children.append(self.spawn(service, ports[service.name], values, prefix))
+                child = self.spawn(service, ports[service.name], values, prefix)
+                self.children.append(child)
+                registry.add_process(child.process.pid, group=True)
             if not self.wait_ready(prefix):
                 return 1
             info = {
@@ -138,8 +161,6 @@ class DevRun:
             info_file = self.options.info_file or state / "info.json"
             self.announce(prefix, info, time.monotonic() - started, info_file)
             code = self.watch(prefix)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
         prefix.line("dev", "stopped; temporary files removed")
         return code
 
@@ -195,10 +216,7 @@ class DevRun:
         else:
             prefix.line("dev", "  Tokens         no service issues tokens: auth is off")
         prefix.line("dev", "Ctrl-C stops everything")
-        tmp = info_file.with_suffix(".tmp")
-        tmp.touch(mode=0o600)
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(info_file)
+        write_private(info_file, json.dumps(info, indent=2) + "\n")
 
     def watch(self, prefix: Prefixer) -> int:
         """Wait for a stop request (0) or a service that exits on its own (1)."""

@@ -123,6 +123,11 @@ class ClusterConfig(_Model):
     )
     admin_principal_arns: list[str] = Field(default_factory=list)
     kubeconfig_context: str | None = None
+    extended_support: bool = Field(
+        False,
+        description="keep a Kubernetes version past EKS standard support (billed at the "
+        "extended-support rate); without it `check` fails once standard support has ended",
+    )
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marketplace_kit.config import Platform, PlatformConfig
 from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.platform import versions
 
 
 def cluster_name(config: PlatformConfig) -> str:
@@ -67,6 +68,9 @@ def _aws(config: PlatformConfig) -> Foundation:
             node_groups=groups,
             public_access_cidrs=[str(c) for c in config.cluster.public_access_cidrs],
             admin_principal_arns=list(config.cluster.admin_principal_arns),
+            support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",
+            addon_versions=dict(
+                versions.EKS_ADDONS_BY_KUBERNETES[config.cluster.kubernetes_version]),
             tags=tags,
         ),
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from marketplace_kit.estimate.data import Assumption, PriceTable, price_table
 from marketplace_kit.estimate.inputs import availability_zones, dig, gib, kind, load_balancer
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.platform import versions
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,10 @@ class _Unpriced(Exception):
 class _Context:
     """What pricers share: the table, the graph, the month, and which assumptions got used."""
 
-    def __init__(self, graph: ResourceGraph, prices: PriceTable) -> None:
+    def __init__(self, graph: ResourceGraph, prices: PriceTable, today: date) -> None:
         self.graph = graph
         self.prices = prices
+        self.today = today
         self.used: set[str] = {"hours_per_month"}  # behind every line: always shown
 
     def assume(self, name: str) -> float:
@@ -223,6 +226,16 @@ def _log_group(r: PlannedResource, ctx: _Context) -> list[CostLine]:
     return [ctx.line(r, f"log ingestion: {gb:g} GB", gb * price.usd, price.source)]
 
 
+def _eks_cluster(r: PlannedResource, ctx: _Context) -> list[CostLine]:
+    """The control plane: the extended-support rate once its version left standard support."""
+    version = str(r.inputs.get("version", ""))
+    window = versions.EKS_CALENDAR.get(version)
+    if window is not None and ctx.today > window.standard_end:
+        return [ctx.hourly(r, f"EKS control plane, Kubernetes {version} in extended support",
+                           "eks_extended_support_hour")]
+    return [ctx.hourly(r, "EKS control plane", "eks_cluster_hour")]
+
+
 def _flat_month(key: str, item: str) -> Pricer:
     def pricer(r: PlannedResource, ctx: _Context) -> list[CostLine]:
         price = ctx.prices.price(key)
@@ -239,7 +252,7 @@ def _flat_hourly(key: str, item: str) -> Pricer:
 
 
 AWS_PRICERS: dict[str, Pricer] = {
-    "aws:eks/cluster:Cluster": _flat_hourly("eks_cluster_hour", "EKS control plane"),
+    "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:ec2/natGateway:NatGateway": _nat,
     "aws:ec2/eip:Eip": _flat_hourly("public_ipv4_hour", "public IPv4 address"),
@@ -379,10 +392,10 @@ def _pricer(r: PlannedResource) -> Pricer | None:
     raise KeyError(r.type)
 
 
-def estimate(graph: ResourceGraph, region: str) -> CostReport:
-    """Price every resource of a plan in a region."""
+def estimate(graph: ResourceGraph, region: str, today: date | None = None) -> CostReport:
+    """Price every resource of a plan in a region (support windows judged on ``today``)."""
     prices = price_table(region)
-    ctx = _Context(graph, prices)
+    ctx = _Context(graph, prices, today or date.today())
     lines: list[CostLine] = []
     unpriced: list[tuple[str, str, str]] = []
     free = 0

@@ -7,6 +7,7 @@ exactly these rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from marketplace_kit.guardrails import (
     encryption,
@@ -16,6 +17,7 @@ from marketplace_kit.guardrails import (
     pinning,
     schema,
     secrets,
+    support,
     workloads,
 )
 from marketplace_kit.guardrails.base import CheckContext, Finding, Rule
@@ -49,6 +51,8 @@ RULES: list[Rule] = [
          eventbus.durable_topics),
     Rule("plaintext-secret", "no plaintext secret in inputs", secrets.no_plaintext_secrets),
     Rule("schema", "every Kubernetes object matches its schema", schema.schema_valid),
+    Rule("kubernetes-support", "Kubernetes version inside EKS support (warns 60 days before)",
+         support.kubernetes_support),
 ]
 
 
@@ -70,10 +74,11 @@ class CheckReport:
 
 
 def run_checks(
-    graph: ResourceGraph, *, production: bool = False, rules: list[Rule] | None = None
+    graph: ResourceGraph, *, production: bool = False, rules: list[Rule] | None = None,
+    today: date | None = None,
 ) -> CheckReport:
-    """Run every rule (or the given ones) over a plan."""
-    ctx = CheckContext(graph, production=production)
+    """Run every rule (or the given ones) over a plan (support windows judged on ``today``)."""
+    ctx = CheckContext(graph, production=production, today=today or date.today())
     found = [f for rule in rules or RULES for f in rule.check(ctx)]
     found.sort(key=lambda f: (f.rule, f.resource, f.message))
     return CheckReport(found, ctx.notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -40,6 +41,7 @@ class CheckContext:
     graph: ResourceGraph
     production: bool = False
     notes: list[str] = field(default_factory=list)
+    today: date = field(default_factory=date.today)  # support windows are judged on this day
 
     @cached_property
     def objects(self) -> list[tuple[PlannedResource, Manifest]]:

@@ -112,6 +112,8 @@ class ClusterArgs:
         addon_versions: EKS managed add-on name -> version (default: ``versions.EKS_ADDONS``).
         ami_type: Node AMI type (default: Amazon Linux 2023).
         default_storage_class: Create an encrypted gp3 StorageClass and make it the default.
+        support_type: ``STANDARD`` (EKS upgrades the control plane when standard support ends)
+            or ``EXTENDED`` (keep the version, billed at the extended-support rate).
         tags: Tags on every AWS resource.
     """
 
@@ -126,6 +128,7 @@ class ClusterArgs:
     addon_versions: Mapping[str, str] = field(default_factory=lambda: dict(versions.EKS_ADDONS))
     ami_type: str = versions.EKS_AMI_TYPE
     default_storage_class: bool = True
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -267,6 +270,9 @@ class Cluster(pulumi.ComponentResource):
             ),
             # vpc-cni, kube-proxy and coredns come as managed add-ons below, at pinned versions.
             bootstrap_self_managed_addons=False,
+            # STANDARD: EKS upgrades the control plane when standard support ends instead of
+            # billing extended support ($0.60 instead of $0.10 per hour).
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             tags=tags,
             opts=child(*role_policies, logs),
         )

@@ -7,6 +7,7 @@ blueprint, rendered manifest and generated service follows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -21,17 +22,57 @@ class Chart:
 
 # --- Kubernetes / EKS -------------------------------------------------------------------
 # EKS standard support: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
-KUBERNETES = "1.33"
-# The versions a config may choose: those the EKS add-on pins below are published for.
-KUBERNETES_SUPPORTED: tuple[str, ...] = (KUBERNETES,)
+# 1.35 is in standard support until 2027-03-27 (see EKS_CALENDAR).
+KUBERNETES = "1.35"
 
-# EKS managed add-ons, versions published for Kubernetes 1.33 (`aws eks describe-addon-versions`).
-EKS_ADDONS: dict[str, str] = {
-    "vpc-cni": "v1.19.5-eksbuild.1",
-    "coredns": "v1.12.1-eksbuild.2",
-    "kube-proxy": "v1.33.0-eksbuild.2",
-    "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
+
+@dataclass(frozen=True)
+class SupportWindow:
+    """When EKS stops supporting a Kubernetes minor version (standard, then extended support).
+
+    Attributes:
+        standard_end: Last day of standard support ($0.10 per cluster-hour).
+        extended_end: Last day of extended support ($0.60 per cluster-hour); after it EKS
+            upgrades the control plane itself.
+    """
+
+    standard_end: date
+    extended_end: date
+
+
+# The EKS Kubernetes release calendar (standard support is 14 months, extended 12 more):
+# https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#kubernetes-release-calendar
+EKS_CALENDAR: dict[str, SupportWindow] = {
+    "1.32": SupportWindow(date(2026, 3, 23), date(2027, 3, 23)),
+    "1.33": SupportWindow(date(2026, 7, 29), date(2027, 7, 29)),
+    "1.34": SupportWindow(date(2026, 12, 2), date(2027, 12, 2)),
+    "1.35": SupportWindow(date(2027, 3, 27), date(2028, 3, 27)),
 }
+# `check` warns this many days before standard support ends.
+SUPPORT_WARNING_DAYS = 60
+
+# EKS managed add-on builds per Kubernetes version (the AWS user guide's latest-version tables:
+# managing-kube-proxy lists v1.35.3-eksbuild.2 for 1.35; the 1.35 vpc-cni, coredns and EBS CSI
+# builds are the ones published for 1.35 clusters, not re-checked against `aws eks
+# describe-addon-versions` from this machine, which has no AWS access). 1.33 keeps the builds it
+# was pinned with, for a platform that stays on it under extended support.
+EKS_ADDONS_BY_KUBERNETES: dict[str, dict[str, str]] = {
+    "1.35": {
+        "vpc-cni": "v1.21.1-eksbuild.3",
+        "coredns": "v1.13.2-eksbuild.1",
+        "kube-proxy": "v1.35.3-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.53.0-eksbuild.1",
+    },
+    "1.33": {
+        "vpc-cni": "v1.19.5-eksbuild.1",
+        "coredns": "v1.12.1-eksbuild.2",
+        "kube-proxy": "v1.33.0-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
+    },
+}
+EKS_ADDONS: dict[str, str] = EKS_ADDONS_BY_KUBERNETES[KUBERNETES]
+# The versions a config may choose: those the EKS add-on builds above are pinned for.
+KUBERNETES_SUPPORTED: tuple[str, ...] = tuple(EKS_ADDONS_BY_KUBERNETES)
 
 # Managed node group AMI: Amazon Linux 2023 (AL2 AMIs end with Kubernetes 1.32).
 # https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType

@@ -114,6 +114,8 @@ LB_SERVICE = res("kubernetes:core/v1:Service", "admin", {
 })
 
 BREAKS: dict[str, Callable[[], ResourceGraph]] = {
+    "kubernetes-support": lambda: _broken(  # 1.33 left standard support on 2026-07-29
+        _good(), "aws:eks/cluster:Cluster", _set(["version"], "1.33")),
     "encryption-eks-secrets": lambda: _broken(
         _good(), "aws:eks/cluster:Cluster", lambda i: i.pop("encryptionConfig")),
     "encryption-database": lambda: _broken(

@@ -87,6 +87,13 @@ class ServiceProcess:
             process.kill()
             process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, no goodbye to the broker (a crash)."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

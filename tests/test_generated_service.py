@@ -60,7 +60,8 @@ def service_env(postgres: Postgres, broker: Broker) -> dict[str, str]:
 def generated(
     tmp_path_factory: pytest.TempPathFactory, postgres: Postgres, broker: Broker
 ) -> Iterator[Generated]:
-    """Render and install every option set, then start all their test suites in parallel."""
+    """Render and install every option set, then start all their test suites in parallel (each
+    with its own ``src`` first on the path: other runs may install their copy meanwhile)."""
     root = tmp_path_factory.mktemp("generated")
     venv = service_venv()
     env = service_env(postgres, broker)
@@ -70,7 +71,8 @@ def generated(
     runs = {
         name: subprocess.Popen(
             [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"],
-            cwd=root / name, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root / name, env={**env, "PYTHONPATH": str(root / name / "src")},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         for name in OPTION_SETS
     }
@@ -107,7 +109,9 @@ class Service:
             self.process = subprocess.Popen(
                 [str(generated.venv / "bin" / "python"), "-m", name.replace("-", "_"), "serve"],
                 env={**env, "PORT": str(self.port), "HOST": "127.0.0.1", "LOG_LEVEL": "INFO",
-                     "RELAY_POLL_INTERVAL": "0.2"},
+                     "RELAY_POLL_INTERVAL": "0.2",
+                     # the shared venv is shared by concurrent runs too: this service's own code
+                     "PYTHONPATH": str(generated.root / name / "src")},
                 stdout=log, stderr=subprocess.STDOUT,
             )
         wait_for_port(self.port, 30, what=name)

@@ -1,12 +1,13 @@
 """Integration: consuming with a real consumer group; a redelivered event is processed once,
-a poison event is retried and then parked on the dead-letter topic."""
+a poison event is retried and then parked on the dead-letter topic; an unavailable dependency
+is waited out (paused, never dead-lettered)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from fastapi import FastAPI
 
 from order.consumer import EventConsumer, dead_letter_topic
@@ -98,3 +99,36 @@ async def read_dead_letters(
     finally:
         await reader.stop()
     return found
+
+
+async def test_an_unavailable_dependency_is_waited_out_not_dead_lettered(
+app: FastAPI, settings: Settings
+) -> None:
+    event = Event(type="test.outage", source="/tests", subject=f"outage-{uuid.uuid4().hex[:8]}")
+    outage = settings.consumer_max_attempts + 3  # more failures than the dead-letter budget
+    calls: list[bool] = []
+    consumer: EventConsumer
+
+    async def handler(seen: Event, tx: Tx) -> None:
+        calls.append(consumer.paused)
+        if len(calls) <= outage:
+            raise ConnectionRefusedError(111, "Connect call failed")  # the database is down
+
+    shared = SharedProducer(settings)
+    consumer = EventConsumer(
+        settings,
+        app.state.runtime.db,
+        shared,
+        handler,
+        [TOPIC],
+    )
+    record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
+        TOPIC, 0, 0, 0, 0, None, event.to_bytes(), None, 0, 0, ()
+    )
+    try:
+        outcome = await consumer.process(record)
+    finally:
+        await shared.close()
+    assert outcome == "processed"
+    assert calls == [False] + [True] * outage  # paused (readiness 503) while it lasted
+    assert not consumer.paused

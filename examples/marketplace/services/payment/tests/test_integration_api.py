@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -79,6 +81,34 @@ async def test_bad_input_is_refused(client: httpx.AsyncClient) -> None:
     assert (await client.patch(f"{BASE}/{missing}", json=OTHER)).status_code == 404
 
 
+async def test_a_retried_create_with_the_same_idempotency_key_creates_once(
+    client: httpx.AsyncClient,
+) -> None:
+    key = {"Idempotency-Key": f"test-{uuid.uuid4()}"}
+    first = await client.post(BASE, json=SAMPLE, headers=key)
+    assert first.status_code == 201, first.text
+    again = await client.post(BASE, json=SAMPLE, headers=key)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await client.post(BASE, json=OTHER, headers=key)
+    assert other.status_code == 422
+    assert other.headers["content-type"] == "application/problem+json"
+    fresh = await client.post(BASE, json=SAMPLE, headers={"Idempotency-Key": f"{uuid.uuid4()}"})
+    assert fresh.json()["id"] != first.json()["id"]
+
+
+async def test_errors_are_problem_details(client: httpx.AsyncClient) -> None:
+    missing = await client.get(f"{BASE}/00000000-0000-4000-8000-000000000000")
+    invalid = await client.post(BASE, json={**SAMPLE, "unknown": 1})
+    for response, status in ((missing, 404), (invalid, 422)):
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status and body["title"] and body["detail"], body
+
+
 async def test_readiness_reports_every_dependency(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200, ready.text
@@ -86,6 +116,7 @@ async def test_readiness_reports_every_dependency(client: httpx.AsyncClient) -> 
         "accepting": True,
         "database": True,
         "broker": True,
+        "consumer": True,
     }
 
 

@@ -6,16 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from catalog import __version__, auth, domain
 from catalog.api import router as entity_router
-from catalog.db import UNAVAILABLE
+from catalog.budget import RequestBudget
 from catalog.errors import (
     DomainError,
     domain_error_response,
-    unavailable_response,
+    http_error_response,
+    validation_error_response,
 )
+from catalog.faults import UNAVAILABLE, unavailable_response
 from catalog.metrics import MetricsMiddleware, exposition
 from catalog.runtime import Runtime
 from catalog.settings import Settings
@@ -50,19 +54,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.auth = auth.Authority(settings)
+    app.add_middleware(
+        RequestBudget, limit=settings.max_concurrent_requests, timeout=settings.request_timeout
+    )
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
-    for unavailable in UNAVAILABLE:  # PostgreSQL down or restarting: 503 fast, not 500
+    app.add_exception_handler(HTTPException, http_error_response)
+    app.add_exception_handler(RequestValidationError, validation_error_response)
+    for unavailable in UNAVAILABLE:  # a dependency down, restarting or too slow: 503, not 500
         app.add_exception_handler(unavailable, unavailable_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
-        """Liveness: the process serves requests."""
+        """Liveness: the process serves requests (never about dependencies or load)."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"])
     async def readyz(request: Request) -> JSONResponse:
-        """Readiness: dependencies answer and the service is not shutting down."""
+        """Readiness: dependencies answer not shutting down."""
         checks = await request.app.state.runtime.ready()
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

@@ -29,6 +29,8 @@ class Runtime:
             settings.db_pool_min_size,
             settings.db_pool_max_size,
             settings.db_connect_timeout,
+            settings.db_statement_timeout,
+            settings.db_acquire_timeout,
         )
         self.producer = SharedProducer(settings)
         self.relay = OutboxRelay(settings, self.db, self.producer)

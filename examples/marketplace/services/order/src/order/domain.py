@@ -114,7 +114,7 @@ async def _view(conn: asyncpg.Connection, row: asyncpg.Record) -> OrderView:
 @router.get("/me/cart")
 async def get_cart(request: Request, buyer: Buyer) -> Cart:
     """The caller's cart."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         return await _cart(conn, buyer.subject)
 
 
@@ -178,7 +178,7 @@ async def checkout(body: Checkout, request: Request, buyer: Buyer) -> OrderView:
 @router.get("/me/orders")
 async def my_orders(request: Request, buyer: Buyer) -> list[OrderView]:
     """The caller's orders, newest first."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         rows = await conn.fetch(
             "SELECT * FROM orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
             UUID(buyer.subject),
@@ -189,7 +189,7 @@ async def my_orders(request: Request, buyer: Buyer) -> list[OrderView]:
 @router.get("/me/orders/{id_}")
 async def my_order(id_: UUID, request: Request, buyer: Buyer) -> OrderView:
     """One of the caller's orders."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         row = await conn.fetchrow(
             "SELECT * FROM orders WHERE id = $1 AND buyer_id = $2", id_, UUID(buyer.subject)
         )

@@ -3,9 +3,17 @@ effects through an idempotency record, retries, and a dead-letter topic ``<topic
 
 For each event the id is inserted into ``processed_events`` in the same transaction as the
 handler's effects: a redelivered event finds its id and is skipped, so it is processed once.
-A handler that keeps failing (``consumer_max_attempts`` tries, backoff doubling) and an event
-that cannot be parsed are parked on ``<topic>.dlq`` with the error in the headers; the offset is
-committed only after an event was processed or parked, so nothing is dropped.
+Two kinds of failure are told apart (faults.py):
+
+- A dependency is unavailable (PostgreSQL down or too slow, the broker unreachable): the consumer
+  pauses (``paused``; /readyz turns 503) and retries the same event without limit, the wait
+  doubling up to ``consumer_max_backoff``. Nothing is committed and nothing is dead-lettered:
+  the event is handled when the dependency is back.
+- The event itself fails (it cannot be parsed, or the handler raises anything else): it is
+  retried ``consumer_max_attempts`` times (backoff doubling from ``consumer_retry_backoff``) and
+  then parked on ``<topic>.dlq`` with the error in the headers.
+
+The offset is committed only after an event was processed or parked, so nothing is dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from opentelemetry import propagate, trace
 
 from payment.db import Database, Tx
 from payment.events import Event
+from payment.faults import is_unavailable
 from payment.kafka import SharedProducer, new_consumer
 from payment.metrics import EVENTS_CONSUMED
 from payment.settings import Settings
@@ -52,6 +61,7 @@ class EventConsumer:
         self.topics = tuple(topics)
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self.paused = False  # waiting for an unavailable dependency (readiness reports it)
 
     async def run(self) -> None:
         """Consume until stopped; reconnect with backoff while the broker is unreachable."""
@@ -61,14 +71,16 @@ class EventConsumer:
             try:
                 await consumer.start()
                 self._consumer = consumer
+                self.paused = False
                 backoff = 0.5
                 await self._loop(consumer)
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.paused = True
                 log.warning("consumer failed; reconnecting in %.1fs", backoff, exc_info=True)
                 await self._wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, self.settings.consumer_max_backoff)
             finally:
                 self._consumer = None
                 await consumer.stop()
@@ -78,35 +90,46 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=500, max_records=100)
             for partition, records in batches.items():
                 for record in records:
-                    await self.process(record)
+                    if await self.process(record) is None:
+                        return  # stopping while a dependency was down: not handled, not committed
                     await consumer.commit({partition: record.offset + 1})
 
-    async def process(self, record: ConsumerRecord) -> str:
-        """Handle one record; returns the outcome (processed, duplicate, dead_lettered)."""
+    async def process(self, record: ConsumerRecord) -> str | None:
+        """Handle one record; the outcome (processed, duplicate, dead_lettered), or None when
+        stopped while waiting for a dependency (the record is left uncommitted)."""
         try:
             event = Event.from_bytes(record.value)
         except (ValueError, TypeError) as exc:
             reason = f"malformed event: {exc}".splitlines()[0]
             return await self._dead_letter(record, reason, 0)
         delay = self.settings.consumer_retry_backoff
-        for attempt in range(1, self.settings.consumer_max_attempts + 1):
+        outage_wait = self.settings.consumer_retry_backoff or 0.1
+        attempt = 0
+        while True:
             try:
                 outcome = await self._handle_once(event, record.topic)
-            except Exception as exc:  # any handler failure is retried, then parked
-                log.warning(
-                    "handler failed",
-                    extra={"event_id": event.id, "attempt": attempt, "topic": record.topic},
-                    exc_info=True,
-                )
-                if attempt == self.settings.consumer_max_attempts:
-                    error = f"{exc.__class__.__name__}: {exc}"
+            except Exception as exc:
+                error = f"{exc.__class__.__name__}: {exc}"
+                extra = {"event_id": event.id, "topic": record.topic, "error": error[:300]}
+                if is_unavailable(exc):  # not the event's fault: wait, never dead-letter
+                    self.paused = True
+                    log.warning("dependency unavailable; retrying in %.1fs", outage_wait,
+                                extra=extra)
+                    await self._wait(outage_wait)
+                    if self._stopping.is_set():
+                        return None
+                    outage_wait = min(outage_wait * 2, self.settings.consumer_max_backoff)
+                    continue
+                attempt += 1
+                log.warning("handler failed", extra={**extra, "attempt": attempt}, exc_info=True)
+                if attempt >= self.settings.consumer_max_attempts:
                     return await self._dead_letter(record, error, attempt)
                 await self._wait(delay)
                 delay *= 2
             else:
+                self.paused = False
                 EVENTS_CONSUMED.labels(record.topic, outcome).inc()
                 return outcome
-        raise AssertionError("unreachable")
 
     async def _handle_once(self, event: Event, topic: str) -> str:
         context = propagate.extract({"traceparent": event.traceparent or ""})

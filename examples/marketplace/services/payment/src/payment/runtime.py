@@ -32,6 +32,8 @@ class Runtime:
             settings.db_pool_min_size,
             settings.db_pool_max_size,
             settings.db_connect_timeout,
+            settings.db_statement_timeout,
+            settings.db_acquire_timeout,
         )
         self.producer = SharedProducer(settings)
         self.relay = OutboxRelay(settings, self.db, self.producer)
@@ -73,4 +75,5 @@ class Runtime:
         checks = {"accepting": not self.draining}
         checks["database"] = await self.db.ready()
         checks["broker"] = await self.producer.ready()
+        checks["consumer"] = not self.consumer.paused
         return checks

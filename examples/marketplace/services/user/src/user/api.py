@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
-from user import domain, repository
-from user.db import Database
+from user import domain, idempotency, repository
+from user.db import Database, Tx
 from user.models import Profile, ProfileCreate, ProfilePage, ProfileUpdate
 
 router = APIRouter(prefix="/profiles", tags=["profiles"])
 NOT_FOUND = "profile not found"
+PURGE_EVERY_SECONDS = 300.0
+_last_purge = 0.0
 
 
 def _db(request: Request) -> Database:
@@ -20,17 +24,49 @@ def _db(request: Request) -> Database:
     return db
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Profile)
 async def create_profile(
-    body: ProfileCreate, request: Request, response: Response
-) -> Profile:
-    """Create a profile (its ``profile.created`` event is published via the outbox)."""
+    body: ProfileCreate,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=idempotency.MAX_KEY_LENGTH)
+    ] = None,
+) -> Profile | JSONResponse:
+    """Create a profile (its ``profile.created`` event is published via the outbox).
+
+    With ``Idempotency-Key``, a retry with the same key and body gets the first response again
+    (``Idempotent-Replayed: true``) and creates nothing; the same key with another body is 422.
+    """
+    settings = request.app.state.settings
     async with _db(request).transaction() as tx:
+        if idempotency_key is not None:
+            print_ = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+            try:
+                first = await idempotency.claim(
+                    tx, idempotency_key, print_, settings.idempotency_key_hours
+                )
+            except idempotency.KeyReused as exc:
+                raise HTTPException(422, str(exc)) from None
+            if first is not None:
+                headers = {**first.headers, "Idempotent-Replayed": "true"}
+                return JSONResponse(first.body, status_code=first.status, headers=headers)
         body = await domain.before_create(tx, body)
         entity = await repository.create(tx, body)
-    response.headers["Location"] = f"{request.url.path}/{entity.id}"
-    response.headers["ETag"] = str(entity.version)
+        headers = {"Location": f"{request.url.path}/{entity.id}", "ETag": str(entity.version)}
+        if idempotency_key is not None:
+            stored = idempotency.Stored(201, headers, entity.model_dump(mode="json"))
+            await idempotency.save(tx, idempotency_key, stored)
+            await _purge_now_and_then(tx, settings.idempotency_key_hours)
+    response.headers.update(headers)
     return entity
+
+
+async def _purge_now_and_then(tx: Tx, hours: int) -> None:
+    global _last_purge
+    if time.monotonic() - _last_purge > PURGE_EVERY_SECONDS:
+        _last_purge = time.monotonic()
+        await idempotency.purge(tx, hours)
 
 
 @router.get("")
@@ -40,7 +76,7 @@ async def list_profiles(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ProfilePage:
     """A page of profiles in creation order; follow ``next_cursor`` for more."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         try:
             return await repository.list_page(conn, limit, cursor)
         except repository.InvalidCursor:
@@ -50,7 +86,7 @@ async def list_profiles(
 @router.get("/{id_}")
 async def get_profile(id_: UUID, request: Request, response: Response) -> Profile:
     """One profile."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         entity = await repository.get(conn, id_)
     if entity is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)

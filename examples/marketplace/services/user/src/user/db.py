@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
 
 from user.events import Event
-
-# Errors that mean "PostgreSQL cannot be reached right now" (down, restarting, refusing, slow to
-# connect): the API answers them with 503 and Retry-After instead of 500 (see app.py).
-UNAVAILABLE: tuple[type[Exception], ...] = (
-    ConnectionError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -50,12 +40,20 @@ class Database:
     """The connection pool; ``transaction()`` is the unit of work."""
 
     def __init__(
-        self, url: str, min_size: int = 2, max_size: int = 10, connect_timeout: float = 5.0
+        self,
+        url: str,
+        min_size: int = 2,
+        max_size: int = 10,
+        connect_timeout: float = 5.0,
+        statement_timeout: float = 5.0,
+        acquire_timeout: float = 2.0,
     ) -> None:
         self.url = url
         self.min_size = min_size
         self.max_size = max_size
         self.connect_timeout = connect_timeout
+        self.statement_timeout = statement_timeout
+        self.acquire_timeout = acquire_timeout
         self._pool: asyncpg.Pool | None = None
         self.after_publish: Callable[[], None] = lambda: None
 
@@ -74,6 +72,10 @@ class Database:
             max_size=self.max_size,
             init=_init_connection,
             timeout=self.connect_timeout,
+            # The server cancels a statement (lock waits included) after the budget; the client
+            # gives up a little later in case the server itself does not answer.
+            server_settings={"statement_timeout": str(int(self.statement_timeout * 1000))},
+            command_timeout=self.statement_timeout + 1,
         )
 
     async def close(self) -> None:
@@ -90,10 +92,14 @@ class Database:
         except Exception:
             return False
 
+    def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A pooled connection, waiting at most ``acquire_timeout`` (then TimeoutError: 503)."""
+        return self.pool.acquire(timeout=self.acquire_timeout)  # type: ignore[return-value,no-any-return]
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A transaction: committed when the block ends, rolled back if it raises."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.acquire() as conn, conn.transaction():
             tx = Tx(conn)
             yield tx
         if tx.published:
@@ -101,5 +107,5 @@ class Database:
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         """Run a read-only query outside a transaction."""
-        async with self.pool.acquire() as conn:
+        async with self.acquire() as conn:
             return list(await conn.fetch(query, *args))

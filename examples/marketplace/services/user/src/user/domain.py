@@ -125,7 +125,7 @@ async def register(body: Registration, request: Request) -> Account:
 @router.post("/login")
 async def login(body: Login, request: Request) -> Token:
     """A token for a known e-mail and its password (401 otherwise)."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         row = await conn.fetchrow(
             "SELECT id, email, password_hash, role FROM accounts WHERE lower(email) = $1",
             normalize(body.email),
@@ -144,7 +144,7 @@ async def login(body: Login, request: Request) -> Token:
 @router.get("/me")
 async def me(principal: CurrentPrincipal, request: Request) -> Account:
     """The caller's account and profile."""
-    async with _db(request).pool.acquire() as conn:
+    async with _db(request).acquire() as conn:
         account = await _account(conn, principal.subject)
     if account is None:
         raise DomainError(status.HTTP_404_NOT_FOUND, "account not found")

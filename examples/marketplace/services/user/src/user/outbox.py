@@ -41,7 +41,7 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish one batch of pending events; returns how many were sent."""
         producer = await self.producer.get()
-        async with self.db.pool.acquire() as conn, conn.transaction():
+        async with self.db.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT seq, topic, key, payload FROM outbox WHERE sent_at IS NULL"
                 " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
@@ -62,7 +62,7 @@ class OutboxRelay:
 
     async def purge(self) -> None:
         """Delete sent events older than the retention."""
-        async with self.db.pool.acquire() as conn:
+        async with self.db.acquire() as conn:
             await conn.execute(
                 "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)",
                 self.settings.outbox_retention_hours,

@@ -10,6 +10,17 @@ CREATE TABLE "payments" (
 );
 CREATE INDEX "payments_created_idx" ON "payments" (created_at, id);
 
+-- Idempotency-Key on POST: the first response to each key, stored in the create's transaction.
+CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    headers JSONB,
+    body JSONB,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+
 -- Transactional outbox: written in the same transaction as the change it announces.
 CREATE TABLE outbox (
     seq BIGSERIAL PRIMARY KEY,

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     route_prefix: str = "/notification"
     log_level: str = "INFO"
     shutdown_timeout: float = Field(10.0, description="seconds to drain on SIGTERM")
+    request_timeout: float = Field(
+        10.0, gt=0, description="seconds a request may take before it is answered with 504"
+    )
+    max_concurrent_requests: int = Field(
+        100, ge=1, description="requests in progress; one more is answered 503 at once"
+    )
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector base URL (port 4318); unset: off"
     )
@@ -55,7 +61,16 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(
         5.0, gt=0, description="seconds to open a connection before answering 503"
     )
+    db_statement_timeout: float = Field(
+        5.0, gt=0, description="seconds a statement (lock waits included) may run: then 503"
+    )
+    db_acquire_timeout: float = Field(
+        2.0, gt=0, description="seconds to wait for a pooled connection: then 503"
+    )
     migrate_on_start: bool = True
+    idempotency_key_hours: int = Field(
+        24, ge=1, description="how long an Idempotency-Key's first response is replayed"
+    )
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_enable_idempotence: bool = Field(
         True, description="idempotent producer; turn off only for brokers without InitProducerId"
@@ -74,6 +89,9 @@ class Settings(BaseSettings):
     kafka_group_id: str = "notification"
     consumer_max_attempts: int = Field(3, ge=1, description="tries before the dead-letter topic")
     consumer_retry_backoff: float = Field(0.5, ge=0, description="first retry delay, doubled")
+    consumer_max_backoff: float = Field(
+        10.0, gt=0, description="longest pause between retries while a dependency is down"
+    )
 
     @model_validator(mode="after")
     def _secret_files(self) -> Settings:

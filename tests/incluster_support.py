@@ -12,7 +12,7 @@ from typing import Any, Literal
 import kubernetes_validate
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace_kit.config import Platform, ServiceSpec, default_platform
 from marketplace_kit.core.foundation import Foundation
@@ -99,6 +99,64 @@ class _ServiceMonitor(BaseModel):
     spec: _ServiceMonitorSpec
 
 
+class _PodMetricsEndpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    port: str
+    path: str
+    interval: str
+
+
+class _PodMonitorSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    selector: dict[str, dict[str, str]]
+    podMetricsEndpoints: list[_PodMetricsEndpoint]
+
+
+class _PodMonitor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    apiVersion: Literal["monitoring.coreos.com/v1"]
+    kind: Literal["PodMonitor"]
+    metadata: dict[str, Any]
+    spec: _PodMonitorSpec
+
+
+class _Rule(BaseModel):
+    """A rule of a PrometheusRule group (prometheus-operator's Rule: record XOR alert)."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: str | None = None
+    alert: str | None = None
+    expr: str
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    for_: str | None = Field(None, alias="for")
+
+
+class _RuleGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    rules: list[_Rule]
+
+
+class _PrometheusRuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    groups: list[_RuleGroup]
+
+
+class _PrometheusRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    apiVersion: Literal["monitoring.coreos.com/v1"]
+    kind: Literal["PrometheusRule"]
+    metadata: dict[str, Any]
+    spec: _PrometheusRuleSpec
+
+
+_MONITORING_MODELS: dict[str, type[BaseModel]] = {
+    "ServiceMonitor": _ServiceMonitor, "PodMonitor": _PodMonitor,
+    "PrometheusRule": _PrometheusRule,
+}
+
+
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v not in (None, {}, [])}
@@ -125,7 +183,10 @@ def validate(obj: dict[str, Any]) -> None:
         dumped = model.model_dump(by_alias=True, exclude_none=True, mode="json")
         assert _prune(dumped) == _prune(obj), f"unknown Istio fields in {obj['kind']}"
     elif api.startswith("monitoring.coreos.com/"):
-        _ServiceMonitor.model_validate(obj)
+        rule = _MONITORING_MODELS[obj["kind"]].model_validate(obj)
+        if isinstance(rule, _PrometheusRule):  # record XOR alert, as the operator requires
+            assert all((r.record is None) != (r.alert is None)
+                       for g in rule.spec.groups for r in g.rules)
     else:
         kubernetes_validate.validate(json.loads(json.dumps(obj)), KUBERNETES_SCHEMA, strict=True)
 

@@ -38,8 +38,11 @@ def test_crds_before_their_custom_resources(planned: tuple[str, ResourceGraph]) 
         if ".istio.io/" in r.type:
             assert depends_on(graph, r, base), r.name
     prometheus = graph.named("kube-prometheus-stack")
-    monitors = graph.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
-    assert len(monitors) == 5 and all(depends_on(graph, m, prometheus) for m in monitors)
+    monitoring = [r for r in graph if r.type.startswith("kubernetes:monitoring.coreos.com/")]
+    kinds = sorted(r.type.rsplit(":", 1)[1] for r in monitoring)
+    # Per service a ServiceMonitor and rules; istiod; the platform's rules; Kafka's PodMonitors.
+    assert kinds == ["PodMonitor"] * 2 + ["PrometheusRule"] * 6 + ["ServiceMonitor"] * 6
+    assert all(depends_on(graph, r, prometheus) for r in monitoring)
 
 
 def test_workloads_after_the_mesh_and_their_secrets(planned: tuple[str, ResourceGraph]) -> None:

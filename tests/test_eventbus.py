@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+import yaml
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
+from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import strimzi_models, versions
 from marketplace_kit.platform.eventbus import (
@@ -142,8 +144,9 @@ def test_acls_are_exactly_what_each_service_needs(three: ResourceGraph) -> None:
 
 
 def test_every_object_validates(three: ResourceGraph) -> None:
-    # Kafka, pools, 2 topics + their 2 dead-letter topics, users, class
-    assert validate_all(three) == 1 + 2 + 4 + 4 + 1
+    # Kafka, pools, 2 topics + their 2 dead-letter topics, users, class, metrics ConfigMap,
+    # PodMonitors (brokers + exporter, operator)
+    assert validate_all(three) == 1 + 2 + 4 + 4 + 1 + 1 + 2
 
 
 def test_each_consumed_topic_has_a_dead_letter_topic(three: ResourceGraph) -> None:
@@ -171,3 +174,23 @@ def test_models_reject_v1beta2_shapes() -> None:
             "spec": {"kafka": {"version": "3.9.0", "listeners": [
                 {"name": "tls", "port": 9093, "type": "internal", "tls": True}]}},
         })
+
+
+def test_broker_metrics_and_kafka_exporter_are_scraped(three: ResourceGraph) -> None:
+    kafka = three.named("kafka")
+    spec = kafka.inputs["spec"]
+    config = three.named("kafka-metrics")
+    ref = spec["kafka"]["metricsConfig"]["valueFrom"]["configMapKeyRef"]
+    assert ref == {"name": config.inputs["metadata"]["name"], "key": kafka_metrics.CONFIG_KEY}
+    assert config.urn in kafka.dependencies
+    jmx = yaml.safe_load(config.inputs["data"][kafka_metrics.CONFIG_KEY])
+    assert {r["name"] for r in jmx["rules"]} == kafka_metrics.exported_names()
+    assert all("$" not in r["name"] for r in jmx["rules"])  # every exported name is literal
+    assert spec["kafkaExporter"]["groupRegex"] == ".*"
+    monitors = {r.name: r for r in three.of_type(
+        "kubernetes:monitoring.coreos.com/v1:PodMonitor")}
+    brokers = monitors["pod-monitor-kafka-resources"].inputs
+    assert brokers["spec"]["selector"] == {"matchLabels": {"strimzi.io/kind": "Kafka"}}
+    assert brokers["spec"]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
+    operator = monitors["pod-monitor-strimzi-cluster-operator"].inputs
+    assert operator["metadata"]["namespace"] == "strimzi"

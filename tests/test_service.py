@@ -8,6 +8,7 @@ import pulumi
 import pytest
 from incluster_support import depends_on, fake_foundation, plan, validate_all
 
+from marketplace_kit.blueprints.settings import workload
 from marketplace_kit.config import ServiceSpec
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.service import (
@@ -121,10 +122,43 @@ def test_monitoring_and_dashboard(order: ResourceGraph) -> None:
     dashboard = order.named("order-dashboard").inputs
     assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
     panels = json.loads(dashboard["data"]["order.json"])["panels"]
+    rows = [p["title"] for p in panels if p["type"] == "row"]
+    assert rows == ["Golden signals", "Event flow"]
     titles = " | ".join(p["title"] for p in panels).lower()
-    for word in ("request rate", "p50", "p99", "error rate", "consumer lag"):
+    for word in ("traffic", "errors", "latency", "saturation", "published", "consumed",
+                 "dead-letter", "outbox backlog", "consumer lag"):
         assert word in titles
+    legends = {t["legendFormat"] for p in panels for t in p.get("targets", [])}
+    assert {"p50", "p99"} <= legends
     assert 'consumergroup="order"' in panels[-1]["targets"][0]["expr"]
+
+
+def test_alerting_rules_follow_the_slo() -> None:
+    spec = ServiceSpec.model_validate({
+        "name": "order", "publishes": ["order-events"], "consumes": ["payment-events"],
+        "slo": {"availability": 99.9, "latency_ms": 250, "latency_target": 95},
+    })
+    graph = _graph(workload(spec))  # type: ignore[arg-type]  # the blueprint's mapping
+    rules = graph.named("order-rules")
+    assert rules.type == "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+    assert depends_on(graph, rules, graph.named("kube-prometheus-stack"))
+    groups = rules.inputs["spec"]["groups"]
+    alerts = {r["alert"]: r for g in groups for r in g["rules"] if "alert" in r}
+    assert set(alerts) == {
+        "ServiceAvailabilityFastBurn", "ServiceAvailabilitySlowBurn", "ServiceLatencyFastBurn",
+        "ServiceLatencySlowBurn", "OutboxBacklogStale", "DeadLetterTopicNotEmpty",
+        "ConsumerLagHigh",
+    }
+    assert "(14.4 * 0.001)" in alerts["ServiceAvailabilityFastBurn"]["expr"]
+    assert "(14.4 * 0.05)" in alerts["ServiceLatencyFastBurn"]["expr"]
+    records = [r["expr"] for g in groups for r in g["rules"] if "record" in r]
+    assert any('le="0.25"' in expr for expr in records)
+    assert 'topic=~"payment-events\\\\.dlq"' in alerts["DeadLetterTopicNotEmpty"]["expr"]
+    # No datastore: no outbox alert; nothing consumed: no lag or dead-letter alerts.
+    edge = _graph(ServiceSpec(name="edge", datastore="none", publishes=["edge-events"]))
+    names = {r.get("alert") for g in edge.named("edge-rules").inputs["spec"]["groups"]
+             for r in g["rules"]}
+    assert not names & {"OutboxBacklogStale", "DeadLetterTopicNotEmpty", "ConsumerLagHigh"}
 
 
 def test_workload_waits_for_the_mesh(order: ResourceGraph) -> None:
@@ -138,4 +172,4 @@ def test_image_choice() -> None:
 
 
 def test_objects_validate(order: ResourceGraph) -> None:
-    assert validate_all(order) == 7  # SA, Deployment, Service, HPA, PDB, monitor, dashboard
+    assert validate_all(order) == 8  # SA, Deployment, Service, HPA, PDB, monitor, dashboard, rules

@@ -26,6 +26,8 @@ from marketplace_kit.blueprints.presets import PRESETS
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
+from marketplace_kit.monitoring import signals
+from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import versions
 from marketplace_kit.validation import aws, kube, yaml_load
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
@@ -323,6 +325,31 @@ class Resources(_Model):
         return self
 
 
+_OBJECTIVES = Objectives()
+
+
+class Slo(_Model):
+    """``slo:`` of service.yaml: the objectives its alerts guard (30-day error budget)."""
+
+    availability: float = Field(_OBJECTIVES.availability, ge=90, lt=100)  # % non-5xx
+    latency_ms: int = _OBJECTIVES.latency_ms  # "fast" means under this (a bucket bound)
+    latency_target: float = Field(_OBJECTIVES.latency_target, ge=50, lt=100)  # % fast
+    outbox_delay_seconds: int = Field(_OBJECTIVES.outbox_delay_seconds, ge=10)
+    consumer_lag: int = Field(_OBJECTIVES.consumer_lag, ge=1)
+
+    @field_validator("latency_ms")
+    @classmethod
+    def _bucket(cls, value: int) -> int:
+        if signals.latency_bucket(value) is None:
+            bounds = ", ".join(str(round(b * 1000)) for b in signals.LATENCY_BUCKETS)
+            raise ValueError(f"use a latency histogram bucket bound in ms: {bounds}")
+        return value
+
+    def objectives(self) -> Objectives:
+        """The same values as the monitoring rules take them."""
+        return Objectives(**self.model_dump())
+
+
 class ServiceSpec(_Model):
     """``service.yaml``: what the platform needs to know about one service."""
 
@@ -340,6 +367,7 @@ class ServiceSpec(_Model):
     # the routes the gateway lets through without a token (every other route needs one).
     issues_tokens: bool = False
     public_routes: list[str] = Field(default_factory=list)
+    slo: Slo = Slo()
 
     @field_validator("public_routes")
     @classmethod

@@ -4,7 +4,7 @@ Edges (nothing else is serialized):
 - Istio base (CRDs) -> Gateway, VirtualServices, DestinationRules, EnvoyFilter,
   PeerAuthentication, Telemetry; istiod -> gateway release and every pod with a sidecar.
 - Strimzi CRDs -> operator release -> Kafka, node pools, topics, users.
-- kube-prometheus-stack (ServiceMonitor CRD) -> ServiceMonitors.
+- kube-prometheus-stack (monitoring CRDs) -> ServiceMonitors, PodMonitors, PrometheusRules.
 - the workload namespace -> everything namespaced in it; DB bootstrap Job and Kafka users ->
   the Deployments that read their Secrets.
 Observability, the mesh, the event bus and the data stores otherwise install in parallel.
@@ -25,9 +25,10 @@ from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, OpenRoute, Route
-from marketplace_kit.platform.mesh import AWS_NLB, ServiceMesh, ServiceMeshArgs
+from marketplace_kit.platform.mesh import AWS_NLB, SYSTEM_NAMESPACE, ServiceMesh, ServiceMeshArgs
 from marketplace_kit.platform.metrics_server import MetricsServer, MetricsServerArgs
-from marketplace_kit.platform.observability import Observability, ObservabilityArgs
+from marketplace_kit.platform.monitoring import PlatformMonitoring, PlatformMonitoringArgs
+from marketplace_kit.platform.observability import NAMESPACE, Observability, ObservabilityArgs
 from marketplace_kit.platform.service import (
     KafkaAccess,
     MarketplaceService,
@@ -68,6 +69,10 @@ class InCluster:
     @property
     def datastores(self) -> Datastores:
         return self._get("datastores", Datastores)
+
+    @property
+    def monitoring(self) -> PlatformMonitoring:
+        return self._get("monitoring", PlatformMonitoring)
 
 
 @dataclass
@@ -156,6 +161,7 @@ def _eventbus(ctx: Context) -> EventBus:
                      for s in platform.services if s.publishes or s.consumes],
             encrypted_ebs=ctx.foundation.target == "aws",
             depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
+            monitoring_depends_on=ctx.built.observability.monitoring_ready,
         ),
         opts=ctx.opts,
     )
@@ -187,6 +193,20 @@ def _metrics_server(ctx: Context) -> MetricsServer:
     return MetricsServer("metrics-server", args, opts=ctx.opts)
 
 
+def _monitoring(ctx: Context) -> PlatformMonitoring:
+    observability, mesh = ctx.built.observability, ctx.built.mesh
+    eventbus = ctx.built.addons.get("eventbus")
+    return PlatformMonitoring(
+        "platform-monitoring",
+        PlatformMonitoringArgs(
+            namespace=NAMESPACE, mesh_namespace=SYSTEM_NAMESPACE,
+            kafka_brokers=ctx.platform.config.eventbus.brokers if eventbus else 0,
+            depends_on=[*observability.monitoring_ready, *mesh.ready],
+        ),
+        opts=ctx.opts,
+    )
+
+
 # The in-cluster add-ons of every blueprint, each with how the blueprint maps its config to the
 # add-on's Args (config -> Args stays in blueprints/). Registration follows each add-on's declared
 # ``after``; an add-on whose ``targets`` exclude the platform's target is left out.
@@ -197,6 +217,7 @@ IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
     "eventbus": _eventbus,
     "datastores": _datastores,
     "metrics-server": _metrics_server,
+    "monitoring": _monitoring,
 }
 
 

@@ -52,4 +52,5 @@ def workload(spec: ServiceSpec) -> Workload:
         resources=Requests(cpu=r.cpu, memory=r.memory, cpu_limit=r.cpu_limit,
                            memory_limit=r.memory_limit),
         image=spec.image,
+        slo=spec.slo.objectives(),
     )

@@ -12,9 +12,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.events import dead_letter_topic
+from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import NO_SIDECAR, metadata
@@ -95,6 +97,8 @@ class EventBusArgs:
         storage_class: An existing StorageClass instead; None: the cluster default.
         operator_values: Helm values merged over the operator defaults.
         depends_on: What must exist first (the namespace, the cluster's ``ready``).
+        monitoring_depends_on: The PodMonitor CRD (``Observability.monitoring_ready``): the
+            brokers, the Kafka Exporter and the operator are scraped through PodMonitors.
     """
 
     namespace: str
@@ -107,6 +111,7 @@ class EventBusArgs:
     storage_class: str | None = None
     operator_values: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class EventBus(pulumi.ComponentResource):
@@ -137,6 +142,13 @@ class EventBus(pulumi.ComponentResource):
         cr_opts = pulumi.ResourceOptions(parent=self, depends_on=after_operator)
         cfg = args.config
         cluster, ns = args.cluster_name, args.namespace
+        self.metrics_config = k8s.core.v1.ConfigMap(
+            "kafka-metrics",
+            metadata=metadata(metrics_config_name(cluster), ns, "event-bus"),
+            data={kafka_metrics.CONFIG_KEY: yaml.safe_dump(kafka_metrics.jmx_exporter_config(),
+                                                            sort_keys=False)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
+        )
         self.kafka = k8s.apiextensions.CustomResource(
             "kafka",
             api_version=versions.STRIMZI_API,
@@ -145,8 +157,9 @@ class EventBus(pulumi.ComponentResource):
                 cluster, ns, "event-bus",
                 annotations={"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
             ),
-            spec=kafka_spec(cfg),
-            opts=cr_opts,
+            spec=kafka_spec(cfg, metrics_config_name(cluster)),
+            opts=pulumi.ResourceOptions(parent=self,
+                                        depends_on=[*after_operator, self.metrics_config]),
         )
         self.node_pools = [
             k8s.apiextensions.CustomResource(
@@ -185,6 +198,19 @@ class EventBus(pulumi.ComponentResource):
             )
             for client in args.clients
         }
+        monitor_opts = pulumi.ResourceOptions(
+            parent=self, depends_on=[self.operator, *args.monitoring_depends_on])
+        self.pod_monitors = [
+            k8s.apiextensions.CustomResource(
+                f"pod-monitor-{name}",
+                api_version=versions.PROMETHEUS_OPERATOR_API,
+                kind="PodMonitor",
+                metadata=metadata(name, namespace, "event-bus"),
+                spec=monitor_spec,
+                opts=monitor_opts,
+            )
+            for name, namespace, monitor_spec in pod_monitors(ns, args.operator_namespace)
+        ]
         self.bootstrap_servers = f"{cluster}-kafka-bootstrap.{ns}.svc:{LISTENER_PORT}"
         self.ca_secret = f"{cluster}-cluster-ca-cert"  # Strimzi's cluster CA (key ca.crt)
         self.register_outputs(
@@ -197,8 +223,15 @@ def controller_replicas(cfg: KafkaSettings) -> int:
     return 3 if cfg.brokers >= 3 else 1
 
 
-def kafka_spec(cfg: KafkaSettings) -> dict[str, Any]:
-    """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization."""
+def metrics_config_name(cluster: str) -> str:
+    """The ConfigMap with the brokers' JMX Exporter configuration."""
+    return f"{cluster}-kafka-metrics"
+
+
+def kafka_spec(cfg: KafkaSettings, metrics_config: str) -> dict[str, Any]:
+    """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization; broker
+    metrics through the JMX Exporter (``metrics_config`` ConfigMap) and the Kafka Exporter
+    (topic offsets, consumer-group lag) for every topic and group."""
     replicas, min_isr = cfg.replicas, cfg.min_insync_replicas
     return {
         "kafka": {
@@ -221,6 +254,16 @@ def kafka_spec(cfg: KafkaSettings) -> dict[str, Any]:
                 "min.insync.replicas": min_isr,
                 "auto.create.topics.enable": False,
             },
+            "metricsConfig": {
+                "type": "jmxPrometheusExporter",
+                "valueFrom": {"configMapKeyRef": {"name": metrics_config,
+                                                  "key": kafka_metrics.CONFIG_KEY}},
+            },
+        },
+        "kafkaExporter": {
+            "topicRegex": ".*",
+            "groupRegex": ".*",
+            "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
         },
         "entityOperator": {
             "topicOperator": {},
@@ -228,6 +271,25 @@ def kafka_spec(cfg: KafkaSettings) -> dict[str, Any]:
             "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
         },
     }
+
+
+def pod_monitors(
+    namespace: str, operator_namespace: str
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, namespace, spec) of the PodMonitors: the brokers, controllers and Kafka Exporter
+    (Strimzi labels them ``strimzi.io/kind: Kafka``; metrics on ``tcp-prometheus``) and the
+    cluster operator (reconciliations, certificate expiry; port ``http``)."""
+    return [
+        ("kafka-resources", namespace, {
+            "selector": {"matchLabels": {"strimzi.io/kind": "Kafka"}},
+            "podMetricsEndpoints": [{"port": kafka_metrics.METRICS_PORT_NAME, "path": "/metrics",
+                                     "interval": "30s"}],
+        }),
+        ("strimzi-cluster-operator", operator_namespace, {
+            "selector": {"matchLabels": {"strimzi.io/kind": "cluster-operator"}},
+            "podMetricsEndpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+        }),
+    ]
 
 
 def node_pool_spec(

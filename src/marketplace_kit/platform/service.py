@@ -1,8 +1,9 @@
 """MarketplaceService: one service of the marketplace from its Workload description.
 
-Owns its Deployment, Service, HPA, PDB, ServiceAccount (IRSA role on aws), ServiceMonitor and
-Grafana dashboard. Its route lives in the ApiGateway, its topics and Kafka user in the EventBus
-(topics are shared between services; ACLs sit next to the bus), its database in Datastores.
+Owns its Deployment, Service, HPA, PDB, ServiceAccount (IRSA role on aws), ServiceMonitor,
+PrometheusRule (SLO and event-flow alerts) and Grafana dashboard. Its route lives in the
+ApiGateway, its topics and Kafka user in the EventBus (topics are shared between services; ACLs
+sit next to the bus), its database in Datastores.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import pulumi_kubernetes as k8s
 from marketplace_kit.contract import container as c
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.monitoring.dashboards import render, service_dashboard
+from marketplace_kit.monitoring.rules import ServiceSignals, service_groups
+from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.meta import labels, metadata
 from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
@@ -95,6 +99,7 @@ class Workload:
         replicas: HPA bounds and CPU target.
         resources: Container requests and limits.
         image: Full image reference; empty means ``<image_registry>/<name>:<version>``.
+        slo: Objectives its alerts guard (availability, latency, outbox delay, consumer lag).
     """
 
     name: str
@@ -106,6 +111,7 @@ class Workload:
     replicas: Scaling = Scaling()
     resources: Requests = Requests()
     image: str = ""
+    slo: Objectives = field(default_factory=Objectives)
 
 
 @dataclass
@@ -231,8 +237,17 @@ class MarketplaceService(pulumi.ComponentResource):
             f"{spec.name}-dashboard",
             metadata=metadata(f"{spec.name}-dashboard", ns, "dashboard",
                               extra_labels={"grafana_dashboard": "1"}),
-            data={f"{spec.name}.json": json.dumps(dashboard(spec), indent=2, sort_keys=True)},
+            data={f"{spec.name}.json": json.dumps(dashboard(spec, ns), indent=2, sort_keys=True)},
             opts=child,
+        )
+        self.rules = k8s.apiextensions.CustomResource(
+            f"{spec.name}-rules",
+            api_version=versions.PROMETHEUS_OPERATOR_API,
+            kind="PrometheusRule",
+            metadata=meta,
+            spec={"groups": rule_groups(spec, ns)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on,
+                                                                 *args.monitoring_depends_on]),
         )
         self.register_outputs({"image": image_of(spec, args.image_registry)})
 
@@ -351,33 +366,23 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
     }
 
 
-def dashboard(spec: Workload) -> dict[str, Any]:
-    """A Grafana dashboard: request rate, latency p50/p99, error rate, consumer lag."""
-    sel = f'destination_workload="{spec.name}", reporter="destination"'
-    bucket = f"sum by (le) (rate(istio_request_duration_milliseconds_bucket{{{sel}}}[5m]))"
-    panels = [
-        ("Request rate (req/s)", f"sum(rate(istio_requests_total{{{sel}}}[5m]))"),
-        ("Latency p50 (ms)", f"histogram_quantile(0.5, {bucket})"),
-        ("Latency p99 (ms)", f"histogram_quantile(0.99, {bucket})"),
-        ("Error rate (5xx share)",
-         f'sum(rate(istio_requests_total{{{sel}, response_code=~"5.."}}[5m])) / '
-         f"sum(rate(istio_requests_total{{{sel}}}[5m]))"),
-        ("Consumer lag (messages)",
-         f'sum by (topic) (kafka_consumergroup_lag{{consumergroup="{spec.name}"}})'),
-    ]
-    return {
-        "title": f"{spec.name} service",
-        "uid": f"svc-{spec.name}",
-        "schemaVersion": 39,
-        "tags": ["marketplace", spec.name],
-        "panels": [
-            {
-                "id": i + 1,
-                "type": "timeseries",
-                "title": title,
-                "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i // 2) * 8},
-                "targets": [{"expr": expr, "refId": "A"}],
-            }
-            for i, (title, expr) in enumerate(panels)
-        ],
-    }
+def signals_of(spec: Workload, namespace: str) -> ServiceSignals:
+    """What the service's dashboard and rules need to know about it."""
+    return ServiceSignals(
+        name=spec.name,
+        namespace=namespace,
+        publishes=tuple(spec.publishes),
+        consumes=tuple(spec.consumes),
+        has_outbox=bool(spec.publishes) and spec.datastore != "none",
+        objectives=spec.slo,
+    )
+
+
+def dashboard(spec: Workload, namespace: str) -> dict[str, Any]:
+    """The service's Grafana dashboard: golden signals and event flow."""
+    return render(service_dashboard(signals_of(spec, namespace)))
+
+
+def rule_groups(spec: Workload, namespace: str) -> list[dict[str, Any]]:
+    """The service's PrometheusRule groups: SLO burn rates, outbox, dead letters, lag."""
+    return service_groups(signals_of(spec, namespace))

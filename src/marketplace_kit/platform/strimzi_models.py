@@ -60,12 +60,37 @@ class KafkaAuthorizationSimple(_Strict):
     superUsers: list[str] | None = None
 
 
+class ConfigMapKeySelector(_Strict):
+    name: str
+    key: str
+    optional: bool | None = None
+
+
+class ExternalConfigurationReference(_Strict):
+    configMapKeyRef: ConfigMapKeySelector
+
+
+class JmxPrometheusExporterMetrics(_Strict):
+    type: Literal["jmxPrometheusExporter"]
+    valueFrom: ExternalConfigurationReference
+
+
 class KafkaClusterSpec(_Strict):
     version: Literal[versions.STRIMZI_KAFKA_VERSIONS]  # type: ignore[valid-type]
     metadataVersion: str | None = None
     listeners: Annotated[list[GenericKafkaListener], Field(min_length=1)]
     authorization: KafkaAuthorizationSimple | None = None
     config: dict[str, str | int | bool | float] = {}
+    metricsConfig: JmxPrometheusExporterMetrics | None = None
+
+
+class KafkaExporterSpec(_Strict):
+    topicRegex: str | None = None
+    groupRegex: str | None = None
+    topicExcludeRegex: str | None = None
+    groupExcludeRegex: str | None = None
+    showAllOffsets: bool | None = None
+    template: Template | None = None
 
 
 class EntityOperatorComponent(_Strict):
@@ -82,6 +107,7 @@ class EntityOperatorSpec(_Strict):
 class KafkaSpec(_Strict):
     kafka: KafkaClusterSpec
     entityOperator: EntityOperatorSpec | None = None
+    kafkaExporter: KafkaExporterSpec | None = None
 
 
 # --- KafkaNodePool ----------------------------------------------------------------------

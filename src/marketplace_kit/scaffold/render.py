@@ -14,6 +14,8 @@ import jinja2
 
 from marketplace_kit import __version__
 from marketplace_kit.contract import container
+from marketplace_kit.monitoring import signals
+from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import versions
 from marketplace_kit.scaffold.answers import ANSWERS_FILE, Answers
 from marketplace_kit.scaffold.template import SUFFIX, Template, service_template
@@ -58,6 +60,8 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
         "kit_version": __version__,
         "v": versions,
         "contract": container,  # env names, mounted files, probe paths: shared with the platform
+        "signals": signals,
+        "slo": Objectives(),
         "gh": github_expression,
     }
 

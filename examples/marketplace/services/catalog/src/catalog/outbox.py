@@ -14,13 +14,22 @@ import contextlib
 import logging
 import time
 
+from opentelemetry.trace import Status, StatusCode
+
 from catalog.db import Database
 from catalog.kafka import SharedProducer
-from catalog.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES
+from catalog.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PENDING,
+    PUBLISH_FAILURES,
+)
 from catalog.settings import Settings
+from catalog.tracing import payload_traceparent, start_send
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 300.0
+BACKLOG_EVERY_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -33,6 +42,9 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._last_purge = 0.0
+        self._last_backlog = 0.0
+        self._oldest: tuple[float, float] | None = None  # (age in s, monotonic when measured)
+        OUTBOX_OLDEST_AGE.set_function(self.oldest_age)
 
     def wake(self) -> None:
         """Publish soon (called after a transaction that wrote outbox rows commits)."""
@@ -49,9 +61,23 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            sends = [await producer.send(r["topic"], r["payload"], key=r["key"]) for r in rows]
-            timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
-            await asyncio.wait_for(asyncio.gather(*sends), timeout)
+            # One producer span per event, child of the request that wrote it (the event's
+            # traceparent); its context travels in the record headers to the consumers.
+            spans = [start_send(r["topic"], payload_traceparent(r["payload"])) for r in rows]
+            try:
+                sends = [
+                    await producer.send(r["topic"], r["payload"], key=r["key"], headers=headers)
+                    for r, (_, headers) in zip(rows, spans, strict=True)
+                ]
+                timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
+                await asyncio.wait_for(asyncio.gather(*sends), timeout)
+            except BaseException as exc:
+                for span, _ in spans:
+                    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                    span.end()
+                raise
+            for span, _ in spans:
+                span.end()
             await conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])",
                 [r["seq"] for r in rows],
@@ -59,6 +85,25 @@ class OutboxRelay:
         for row in rows:
             EVENTS_PUBLISHED.labels(row["topic"]).inc()
         return len(rows)
+
+    async def measure_backlog(self) -> None:
+        """Count the unpublished events and the age of the oldest (the alert reads the age)."""
+        async with self.db.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n,"
+                " COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"
+                " FROM outbox WHERE sent_at IS NULL"
+            )
+        OUTBOX_PENDING.set(row["n"])
+        self._oldest = (row["age"], time.monotonic()) if row["n"] else None
+
+    def oldest_age(self) -> float:
+        """Seconds the oldest unpublished event has waited; it keeps growing between
+        measurements, so a stuck relay (or database) still shows as a growing backlog."""
+        if self._oldest is None:
+            return 0.0
+        age, measured = self._oldest
+        return age + time.monotonic() - measured
 
     async def purge(self) -> None:
         """Delete sent events older than the retention."""
@@ -72,6 +117,7 @@ class OutboxRelay:
         """Relay until stopped; back off (up to 10 s) while the broker or database fails."""
         backoff = 0.0
         while not self._stopping:
+            await self._measure()
             try:
                 sent = await self.publish_batch()
                 backoff = 0.0
@@ -88,6 +134,17 @@ class OutboxRelay:
                 log.warning("outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
                 await self.producer.reset()
             await self._sleep(backoff or self.settings.relay_poll_interval)
+
+    async def _measure(self) -> None:
+        if time.monotonic() - self._last_backlog < BACKLOG_EVERY_SECONDS:
+            return
+        self._last_backlog = time.monotonic()
+        try:
+            await self.measure_backlog()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database is away: the age keeps growing from the last value
+            log.warning("cannot measure the outbox backlog", exc_info=True)
 
     async def _sleep(self, seconds: float) -> None:
         # Linger first: under load, commits wake the relay constantly; batching them costs a

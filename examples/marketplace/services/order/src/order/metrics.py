@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Names and buckets come from the platform kit (marketplace_kit.monitoring.signals): its
+# dashboards and alerts query exactly these; the latency SLO in service.yaml is a bucket bound.
 REQUESTS = Histogram(
     "http_request_duration_seconds",
     "HTTP request latency by route template.",
     ["method", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
-EVENTS_PUBLISHED = Counter("events_published_total", "Events published to Kafka.", ["topic"])
+EVENTS_PUBLISHED = Counter("events_published_total", "Events published.", ["topic"])
 PUBLISH_FAILURES = Counter("events_publish_failures_total", "Failed publish attempts.")
 EVENTS_CONSUMED = Counter(
     "events_consumed_total",
     "Consumed events by outcome (processed, duplicate, dead_lettered).",
     ["topic", "outcome"],
+)
+OUTBOX_PENDING = Gauge("outbox_pending_events", "Outbox events not yet published.")
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_pending_age_seconds",
+    "Age of the oldest unpublished outbox event in seconds (0 when none waits).",
 )
 
 

@@ -112,7 +112,7 @@ def test_provided_handles_exist_on_the_built_addons(target: str) -> None:
     plan(lambda: built.append(build_in_cluster(marketplace(blueprint), fake_foundation(target))))
     (layers,) = built
     assert list(layers.addons) == ["observability", "mesh", "gateway", "eventbus", "datastores",
-                                   "metrics-server"]
+                                   "metrics-server", "monitoring"]
     for name, component in layers.addons.items():
         for handle in registry.addons()[name].provides:
             assert hasattr(component, handle), f"{name} declares {handle} but has none"

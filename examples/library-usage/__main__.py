@@ -33,6 +33,8 @@ from marketplace_kit.platform import (
     Observability,
     ObservabilityArgs,
     OpenRoute,
+    PlatformMonitoring,
+    PlatformMonitoringArgs,
     PostgresSettings,
     Route,
     ServiceMesh,
@@ -110,7 +112,15 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         "eventbus",
         EventBusArgs(namespace=APPS, config=KafkaSettings(brokers=3), topics=["order-events"],
                      clients=[KafkaClient("orders", publishes=("order-events",))],
-                     encrypted_ebs=True, depends_on=[mesh.workload_namespace, *cluster.ready]),
+                     encrypted_ebs=True, depends_on=[mesh.workload_namespace, *cluster.ready],
+                     monitoring_depends_on=observability.monitoring_ready),
+        opts=opts,
+    )
+    PlatformMonitoring(
+        "platform-monitoring",
+        PlatformMonitoringArgs(namespace="observability", mesh_namespace="istio-system",
+                               kafka_brokers=3,
+                               depends_on=[*observability.monitoring_ready, *mesh.ready]),
         opts=opts,
     )
     stores = Datastores(

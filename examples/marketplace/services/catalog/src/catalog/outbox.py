@@ -88,7 +88,7 @@ class OutboxRelay:
 
     async def measure_backlog(self) -> None:
         """Count the unpublished events and the age of the oldest (the alert reads the age)."""
-        async with self.db.pool.acquire() as conn:
+        async with self.db.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT count(*) AS n,"
                 " COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age"

@@ -24,7 +24,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from opentelemetry import propagate, trace
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from order.db import Database, Tx
 from order.events import Event
@@ -32,6 +33,7 @@ from order.faults import is_unavailable
 from order.kafka import SharedProducer, new_consumer
 from order.metrics import EVENTS_CONSUMED
 from order.settings import Settings
+from order.tracing import context_from, payload_traceparent, process_attributes
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -95,8 +97,19 @@ class EventConsumer:
                     await consumer.commit({partition: record.offset + 1})
 
     async def process(self, record: ConsumerRecord) -> str | None:
-        """Handle one record; the outcome (processed, duplicate, dead_lettered), or None when
+        """Handle one record in a span that continues the producer's trace (W3C context in
+        the record headers); the outcome (processed, duplicate, dead_lettered), or None when
         stopped while waiting for a dependency (the record is left uncommitted)."""
+        context = context_from(record.headers, payload_traceparent(record.value))
+        with tracer.start_as_current_span(
+            f"process {record.topic}",
+            context=context,
+            kind=SpanKind.CONSUMER,
+            attributes=process_attributes(record.topic, record.partition, record.offset),
+        ):
+            return await self._process(record)
+
+    async def _process(self, record: ConsumerRecord) -> str | None:
         try:
             event = Event.from_bytes(record.value)
         except (ValueError, TypeError) as exc:
@@ -132,22 +145,21 @@ class EventConsumer:
                 return outcome
 
     async def _handle_once(self, event: Event, topic: str) -> str:
-        context = propagate.extract({"traceparent": event.traceparent or ""})
-        with tracer.start_as_current_span(f"consume {topic}", context=context):
-            async with self.db.transaction() as tx:
-                first = await tx.conn.fetchval(
-                    "INSERT INTO processed_events (event_id, topic) VALUES ($1, $2)"
-                    " ON CONFLICT DO NOTHING RETURNING true",
-                    event.id,
-                    topic,
-                )
-                if not first:
-                    return "duplicate"
-                await self.handler(event, tx)
-            return "processed"
+        async with self.db.transaction() as tx:
+            first = await tx.conn.fetchval(
+                "INSERT INTO processed_events (event_id, topic) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING RETURNING true",
+                event.id,
+                topic,
+            )
+            if not first:
+                return "duplicate"
+            await self.handler(event, tx)
+        return "processed"
 
     async def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> str:
         headers = [
+            *(record.headers or ()),  # the trace context, among others
             ("dlq.error", error[:1000].encode()),
             ("dlq.topic", record.topic.encode()),
             ("dlq.partition", str(record.partition).encode()),

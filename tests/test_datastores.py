@@ -104,9 +104,17 @@ def test_bootstrap_job_reads_the_master_secret_at_run_time(dev: ResourceGraph) -
     assert init["image"] == versions.AWS_CLI_IMAGE
     arn = {e["name"]: e.get("value") for e in init["env"]}["MASTER_SECRET_ARN"]
     assert arn.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!")
-    env = {e["name"]: e for e in pod["spec"]["containers"][0]["env"]}
-    assert env["PW_ORDER"]["valueFrom"]["secretKeyRef"] == {"name": "order-db", "key": "password"}
-    assert env["PW_USER_PROFILE"]["valueFrom"]["secretKeyRef"]["name"] == "user-profile-db"
+    (psql,) = pod["spec"]["containers"]
+    assert all("valueFrom" not in e for c in (psql, init) for e in c["env"])  # no secret in env
+    (passwords,) = [v["projected"] for v in pod["spec"]["volumes"] if v["name"] == "passwords"]
+    assert passwords["sources"][0]["secret"] == {
+        "name": "order-db", "items": [{"key": "password", "path": "order"}]}
+    assert {"name": "passwords", "mountPath": "/secrets", "readOnly": True} in psql["volumeMounts"]
+    security = pod["spec"]["securityContext"]
+    assert security["runAsNonRoot"] and security["runAsUser"] >= 10000
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert all(c["resources"]["limits"] and c["securityContext"]["readOnlyRootFilesystem"]
+               for c in (psql, init))
     account = dev.named("db-bootstrap", "kubernetes:core/v1:ServiceAccount").inputs
     assert "eks.amazonaws.com/role-arn" in account["metadata"]["annotations"]
     policy = dev.named("db-bootstrap-read-master-secret").inputs["policy"]
@@ -151,9 +159,12 @@ def test_bootstrap_creates_roles_and_databases_idempotently(
     env = {
         "PATH": f"{postgres.bin_dir}:{os.environ['PATH']}",
         "PGHOST": "127.0.0.1", "PGPORT": str(postgres.port), "PGUSER": "postgres",
-        "PW_ORDER": "first-secret", "PW_USER_PROFILE": "other-secret",
     }
-    script = bootstrap_shell(CLIENTS, sql=str(sql))
+    passwords = tmp_path / "secrets"
+    passwords.mkdir()
+    (passwords / "order").write_text("first-secret")
+    (passwords / "user_profile").write_text("other-secret")
+    script = bootstrap_shell(CLIENTS, sql=str(sql), passwords=str(passwords))
     for _ in range(2):  # a re-run (new service, changed password) must not fail
         done = _sh(script, env)
         assert done.returncode == 0, done.stderr

@@ -40,7 +40,12 @@ ADDON = AddOn(
 MASTER_USER = "platform_admin"
 LOCAL_ADMIN_USER = "postgres"
 BOOTSTRAP = "db-bootstrap"
-POSTGRES_UID = 999  # the postgres user of the official image
+POSTGRES_UID = 999  # the postgres user of the official image (the StatefulSet's data owner)
+JOB_UID = 10001  # the bootstrap Job's containers: a high UID, no write access to anything
+PASSWORDS_DIR = "/secrets"  # the Job's read-only view of the passwords (one file per database)
+ADMIN_PASSWORD_FILE = f"{PASSWORDS_DIR}/postgres-admin"  # local target: the admin's password
+JOB_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"},
+                 "limits": {"cpu": "200m", "memory": "128Mi"}}
 
 # Idempotent: creates the role and database once, (re)sets the role's password every run.
 # Variables: role, db, password (psql -v). The GRANT lets a non-superuser master (RDS, PG16+)
@@ -277,7 +282,9 @@ class Datastores(pulumi.ComponentResource):
                     {"name": "MASTER_SECRET_ARN", "value": secret_arn},
                     {"name": "HOME", "value": "/tmp"},
                 ],
-                "securityContext": _restricted(),
+                "imagePullPolicy": "Always",
+                "securityContext": _restricted(JOB_UID),
+                "resources": JOB_RESOURCES,
                 "volumeMounts": [
                     {"name": "bootstrap", "mountPath": "/bootstrap"},
                     {"name": "tmp", "mountPath": "/tmp"},
@@ -371,8 +378,7 @@ class Datastores(pulumi.ComponentResource):
         admin_env: list[dict[str, Any]] = [
             {"name": "PGUSER", "value": LOCAL_ADMIN_USER},
             {"name": "PGSSLMODE", "value": "disable"},
-            {"name": "PGPASSWORD",
-             "valueFrom": {"secretKeyRef": {"name": "postgres-admin", "key": "password"}}},
+            {"name": "ADMIN_PASSWORD_FILE", "value": ADMIN_PASSWORD_FILE},
         ]
         return f"postgres.{ns}.svc.cluster.local", admin_env, []
 
@@ -426,7 +432,8 @@ class Datastores(pulumi.ComponentResource):
         account = k8s.core.v1.ServiceAccount(
             BOOTSTRAP,
             metadata=metadata(BOOTSTRAP, ns, "datastore", annotations=annotations),
-            automount_service_account_token=f.target == "aws",
+            # IRSA's web-identity token is a projected volume of its own: no API token needed.
+            automount_service_account_token=False,
             opts=self._k8s_opts,
         )
         script = k8s.core.v1.ConfigMap(
@@ -436,12 +443,12 @@ class Datastores(pulumi.ComponentResource):
             opts=self._k8s_opts,
         )
         env = [{"name": "PGHOST", "value": host}, *admin_env]
-        for client in clients:
-            env.append({
-                "name": f"PW_{client.database.upper()}",
-                "valueFrom": {"secretKeyRef": {"name": self.secret_names[client.name],
-                                               "key": "password"}},
-            })
+        passwords = [{"secret": {"name": self.secret_names[c.name],
+                                 "items": [{"key": "password", "path": c.database}]}}
+                     for c in clients]
+        if f.target == "local":
+            passwords.append({"secret": {"name": "postgres-admin", "items": [
+                {"key": "password", "path": ADMIN_PASSWORD_FILE.rsplit("/", 1)[1]}]}})
         depends = [account, script, *args.depends_on]
         if self.instance is not None:
             depends.append(self.instance)
@@ -450,7 +457,7 @@ class Datastores(pulumi.ComponentResource):
         return k8s.batch.v1.Job(
             BOOTSTRAP,
             metadata=metadata(BOOTSTRAP, ns, "datastore"),
-            spec=bootstrap_job_spec(clients, env, init),
+            spec=bootstrap_job_spec(clients, env, init, passwords),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
 
@@ -460,12 +467,20 @@ class Datastores(pulumi.ComponentResource):
 MASTER_PASSWORD_SED = "sed -n 's/.*\"password\" *: *\"\\([^\"]*\\)\".*/\\1/p'"
 
 
-def bootstrap_shell(clients: list[DatabaseClient], sql: str = "/scripts/bootstrap.sql") -> str:
-    """The Job's script: read the master password, then one idempotent psql run per service."""
+def bootstrap_shell(
+    clients: list[DatabaseClient], sql: str = "/scripts/bootstrap.sql",
+    passwords: str = PASSWORDS_DIR,
+) -> str:
+    """The Job's script: read the admin password (a file), then one idempotent psql run per
+    service with its password read from ``passwords/<database>`` (never an env variable)."""
     lines = [
         "set -eu",
         'if [ -n "${MASTER_SECRET_FILE:-}" ]; then',
         f'  PGPASSWORD=$({MASTER_PASSWORD_SED} "$MASTER_SECRET_FILE")',
+        "  export PGPASSWORD",
+        "fi",
+        'if [ -n "${ADMIN_PASSWORD_FILE:-}" ]; then',
+        '  PGPASSWORD=$(cat "$ADMIN_PASSWORD_FILE")',
         "  export PGPASSWORD",
         "fi",
         'until pg_isready -d postgres; do sleep 2; done',
@@ -474,7 +489,7 @@ def bootstrap_shell(clients: list[DatabaseClient], sql: str = "/scripts/bootstra
         db = client.database
         lines.append(
             f'psql -v ON_ERROR_STOP=1 -d postgres -v role={db} -v db={db} '
-            f'-v password="$PW_{db.upper()}" -f {sql}'
+            f'-v password="$(cat {passwords}/{db})" -f {sql}'
         )
     return "\n".join(lines) + "\n"
 
@@ -493,15 +508,22 @@ def _restricted(uid: int = POSTGRES_UID) -> dict[str, Any]:
 
 
 def bootstrap_job_spec(
-    clients: list[DatabaseClient], env: list[dict[str, Any]], init: list[dict[str, Any]]
+    clients: list[DatabaseClient], env: list[dict[str, Any]], init: list[dict[str, Any]],
+    passwords: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The bootstrap Job: no sidecar (it must complete), non-root, read-only root."""
+    """The bootstrap Job: no sidecar (it must complete), restricted pod security (UID 10001),
+    read-only root, no API token, the passwords as read-only files (``passwords``: projected
+    Secret sources, one ``<database>`` file each)."""
     return {
         "backoffLimit": 6,
         "template": {
             "metadata": {"labels": {**labels(BOOTSTRAP, "datastore"), **NO_SIDECAR}},
             "spec": {
                 "serviceAccountName": BOOTSTRAP,
+                "automountServiceAccountToken": False,
+                "securityContext": {"runAsNonRoot": True, "runAsUser": JOB_UID,
+                                    "runAsGroup": JOB_UID, "fsGroup": JOB_UID,
+                                    "seccompProfile": {"type": "RuntimeDefault"}},
                 "restartPolicy": "OnFailure",
                 "initContainers": init,
                 "containers": [
@@ -510,13 +532,12 @@ def bootstrap_job_spec(
                         "image": versions.POSTGRES_IMAGE,
                         "command": ["/bin/sh", "-c", bootstrap_shell(clients)],
                         "env": env,
-                        "securityContext": _restricted(),
-                        "resources": {
-                            "requests": {"cpu": "50m", "memory": "64Mi"},
-                            "limits": {"cpu": "200m", "memory": "128Mi"},
-                        },
+                        "imagePullPolicy": "Always",
+                        "securityContext": _restricted(JOB_UID),
+                        "resources": JOB_RESOURCES,
                         "volumeMounts": [
                             {"name": "scripts", "mountPath": "/scripts", "readOnly": True},
+                            {"name": "passwords", "mountPath": PASSWORDS_DIR, "readOnly": True},
                             {"name": "bootstrap", "mountPath": "/bootstrap", "readOnly": True},
                             {"name": "tmp", "mountPath": "/tmp"},
                         ],
@@ -524,6 +545,8 @@ def bootstrap_job_spec(
                 ],
                 "volumes": [
                     {"name": "scripts", "configMap": {"name": f"{BOOTSTRAP}-sql"}},
+                    {"name": "passwords", "projected": {"sources": passwords,
+                                                        "defaultMode": 0o440}},
                     {"name": "bootstrap", "emptyDir": {"medium": "Memory"}},
                     {"name": "tmp", "emptyDir": {}},
                 ],

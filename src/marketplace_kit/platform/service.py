@@ -177,7 +177,8 @@ class MarketplaceService(pulumi.ComponentResource):
             f"{spec.name}-sa",
             metadata=metadata(spec.name, ns, "service", version=spec.version,
                               annotations=annotations),
-            automount_service_account_token=self.role is not None,
+            # No workload calls the Kubernetes API; IRSA's token is a projected volume of its own.
+            automount_service_account_token=False,
             opts=child,
         )
         self.deployment = k8s.apps.v1.Deployment(
@@ -332,6 +333,7 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
             },
             "spec": {
                 "serviceAccountName": spec.name,
+                "automountServiceAccountToken": False,
                 "securityContext": {"runAsNonRoot": True, "runAsUser": 10001,
                                     "runAsGroup": 10001, "fsGroup": 10001,
                                     "seccompProfile": {"type": "RuntimeDefault"}},
@@ -339,6 +341,7 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
                     {
                         "name": spec.name,
                         "image": image,
+                        "imagePullPolicy": "Always",
                         "ports": [{"name": "http", "containerPort": spec.port}],
                         "env": container_env(args),
                         "readinessProbe": {**probe, "httpGet": {"path": c.READINESS_PATH,

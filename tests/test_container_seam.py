@@ -129,7 +129,8 @@ class Cluster:
     def secret(self, name: str, key: str) -> str:
         """The value of ``key`` in Secret ``name``, made the way its operator makes it."""
         if key == "url":  # Datastores: <service>-db, a database and role per service
-            return self.postgres.create_database(name.removesuffix("-db").replace("-", "_"))
+            database = name.removesuffix("-db").replace("-", "_")
+            return self.postgres.create_database(f"seam_{database}")  # unique in the session
         if key == "password":  # Strimzi's User Operator: a Secret named after the KafkaUser
             self.users[name] = self.users.get(name) or self.broker.create_user(name)
             return self.users[name]

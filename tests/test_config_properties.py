@@ -5,6 +5,12 @@ Most strategies are invalid by construction (unknown keys, wrong types, bad CIDR
 service rules, non-mappings); the arbitrary ones (garbage bytes, YAML-ish structures) keep only
 the inputs the loader refuses, and every example runs both ``plan --config F`` and
 ``render --config F --out D``.
+
+The hostile-input properties (issue 13) add what Kubernetes, AWS or Kafka would refuse later
+(unknown regions, versions and instance types, out-of-bounds numbers, CIDRs covering the
+internet, bad quantities and topic names, stdlib-shadowing names, colliding services, deep or
+duplicate-key YAML), and drive ``new-service`` with generated arguments: it refuses in one line
+with nothing written, or what it writes is accepted by the loader ``plan`` uses.
 """
 
 from __future__ import annotations
@@ -13,18 +19,23 @@ import contextlib
 import io
 import sys
 import tempfile
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, get_args, get_origin
 from unittest import mock
 
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from marketplace_kit.cli.app import main
 from marketplace_kit.config import SERVICE_NAME, PlatformConfig, ServiceSpec, load_platform
 from marketplace_kit.errors import ConfigError
+from marketplace_kit.estimate.data import priced_items
+from marketplace_kit.platform.versions import KUBERNETES_SUPPORTED
+from marketplace_kit.validation.aws import AWS_REGIONS
+from marketplace_kit.validation.kube import DNS_SUBDOMAIN, quantity
 
 SETTINGS = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -303,3 +314,146 @@ def test_a_valid_config_is_not_refused() -> None:
     tmp, config = service_case([dump(VALID_SERVICE)])
     with tmp:
         assert not _refused(config)
+
+
+# --- hostile input (issue 13): what Kubernetes, AWS or Kafka would refuse later -----------------
+
+HOSTILE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BOUNDED = [(("eventbus", "retention_hours"), 87_600), (("eventbus", "broker_storage_gib"), 16_384),
+           (("observability", "metrics_retention_days"), 365),
+           (("cluster", "on_demand", "max"), 450), (("gateway", "rate_limit_per_second"), 100_000),
+           (("eventbus", "brokers"), 9)]
+PRICED = priced_items("ec2_instance_hour")
+
+hostile_platforms = st.one_of(
+    st.sampled_from(BOUNDED).flatmap(
+        lambda b: st.integers(b[1] + 1, 10**30).map(lambda v: _set(VALID_PLATFORM, b[0], v))),
+    st.from_regex(r"[a-z]{2}-[a-z]{3,9}-[0-9]", fullmatch=True).filter(
+        lambda r: r not in AWS_REGIONS).map(lambda r: {**VALID_PLATFORM, "region": r}),
+    st.text(max_size=8).filter(lambda v: v not in KUBERNETES_SUPPORTED).map(
+        lambda v: _set(VALID_PLATFORM, ("cluster", "kubernetes_version"), v)),
+    st.text(min_size=1, max_size=12).filter(lambda t: t not in PRICED).map(
+        lambda t: _set(VALID_PLATFORM, ("cluster", "on_demand", "instance_types"), [t])),
+    # Public CIDRs that together cover more than a /8: one wide network, or several /8s.
+    st.tuples(ipv4, st.integers(1, 7)).map(
+        lambda t: [str(IPv4Network(f"{t[0]}/{t[1]}", strict=False))]).map(
+        lambda cidrs: _set(VALID_PLATFORM, ("cluster", "public_access_cidrs"), cidrs)),
+    st.lists(st.integers(1, 223), min_size=2, max_size=5, unique=True).map(
+        lambda firsts: _set(VALID_PLATFORM, ("cluster", "public_access_cidrs"),
+                            [f"{a}.0.0.0/8" for a in firsts])),
+).map(dump)
+hostile_platform_text = st.one_of(
+    st.integers(33, 2000).map(lambda n: f"name: shop\nx: {'[' * n}{']' * n}\n".encode()),
+    st.integers(33, 400).map(lambda n: ("name: shop\nx: " + "{a: " * n + "1" + "}" * n).encode()),
+    st.sampled_from(["name", "region", "blueprint", "services_dir"]).map(
+        lambda k: f"name: shop\n{k}: a\n{k}: b\n".encode()),
+)
+
+
+@HOSTILE
+@given(hostile_platforms | hostile_platform_text)
+def test_hostile_marketplace_yaml_is_one_line_exit_2(content: bytes) -> None:
+    tmp, config = platform_case(content)
+    with tmp:
+        assert _refused(config)
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+def _not_a_quantity(text: str) -> bool:
+    try:
+        quantity(text)
+    except ValueError:
+        return True
+    return False
+
+
+STDLIB_NAMES = sorted(n.replace("_", "-") for n in sys.stdlib_module_names
+                      if SERVICE_NAME.match(n.replace("_", "-")))
+hostile_services = st.one_of(
+    st.tuples(st.sampled_from(["cpu", "memory", "cpu_limit", "memory_limit"]),
+              st.text(max_size=8).filter(_not_a_quantity)
+              | st.sampled_from(["-1", "-5Gi", "1e99", "lots", "0", "1000"])).map(
+        lambda kv: {**VALID_SERVICE, "resources": {kv[0]: kv[1]}}),
+    st.integers(2, 96).map(lambda n: {**VALID_SERVICE, "resources": {
+        "cpu": str(n), "cpu_limit": str(n - 1)}}),
+    st.integers(2, 512).map(lambda n: {**VALID_SERVICE, "resources": {
+        "memory": f"{n}Gi", "memory_limit": f"{n - 1}Gi"}}),
+    st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True).filter(
+        lambda t: not DNS_SUBDOMAIN.match(t)).map(lambda t: {**VALID_SERVICE, "publishes": [t]}),
+    st.sampled_from(STDLIB_NAMES).map(lambda n: {"name": n}),
+    st.integers(101, 10**12).map(lambda n: {**VALID_SERVICE, "replicas": {"max": n}}),
+)
+# A second service that collides with VALID_SERVICE (port 8000, route /orders).
+colliding_services = st.one_of(
+    st.just({"name": "billing"}),  # the same default port
+    st.from_regex(r"/orders[a-z0-9/_-]{0,8}", fullmatch=True).map(
+        lambda p: {"name": "billing", "port": 8001, "path": p}),
+)
+
+
+@HOSTILE
+@given(hostile_services)
+def test_hostile_service_yaml_is_one_line_exit_2(document: Any) -> None:
+    tmp, config = service_case([dump(document)])
+    with tmp:
+        assert _refused(config)
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(colliding_services)
+def test_colliding_services_are_one_line_exit_2(document: Any) -> None:
+    tmp, config = service_case([dump(VALID_SERVICE), dump(document)])
+    with tmp:
+        assert _refused(config)
+        assert_refused_everywhere(Path(tmp.name), config)
+
+
+# --- new-service with hostile input: refused in one line with nothing written, or generated and
+# then accepted by the loader `plan` uses (the same rules on both sides) ---------------------------
+
+texts = st.text(max_size=12)
+service_names = texts | st.sampled_from(STDLIB_NAMES) | st.from_regex(SERVICE_NAME)
+topic_names = texts | st.from_regex(r"[a-z0-9.-]{1,12}", fullmatch=True)
+
+
+@st.composite
+def new_service_args(draw: st.DrawFn) -> list[str]:
+    args = ["new-service", draw(service_names), "--datastore",
+            draw(st.sampled_from(["none", "postgres"]) | texts)]
+    for flag, values in (("--publishes", topic_names), ("--consumes", topic_names),
+                         ("--field", texts | st.from_regex(r"[a-z_]{1,8}:[a-z]{1,8}\??",
+                                                           fullmatch=True)),
+                         ("--port", st.integers(-5, 70_000).map(str) | texts),
+                         ("--path", texts | st.from_regex(r"/[a-z0-9/_-]{0,10}", fullmatch=True)),
+                         ("--owner", texts), ("--entity", texts)):
+        for value in draw(st.lists(values, max_size=1 if flag not in (
+                "--publishes", "--field") else 2)):
+            args += [flag, value]
+    return args
+
+
+@HOSTILE
+@given(new_service_args())
+def test_new_service_with_hostile_input(args: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="mk-prop-") as name:
+        root = Path(name)
+        (root / "marketplace.yaml").write_text("name: shop\n")
+        base = root / "services" / "base"
+        base.mkdir(parents=True)
+        (base / "service.yaml").write_text("name: base\nport: 8000\npath: /base\n"
+                                           "publishes: [base-events]\n")
+        before = _snapshot(root)
+        code, _, stderr = run_cli([*args, "--dir", str(root / "services")], root)
+        assert "Traceback" not in stderr
+        event(f"exit {code}")
+        if code == 0:
+            try:  # what new-service writes, plan accepts (once its topics have publishers)
+                load_platform(root / "marketplace.yaml")
+            except ConfigError as exc:
+                assert "no service publishes" in str(exc), (args, exc)
+                assert "yet: plan refuses" in stderr
+            return
+        lines = stderr.splitlines()
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (args, stderr)
+        assert _snapshot(root) == before

@@ -7,10 +7,12 @@ files, cookiecutter/copier style).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import jinja2
+import yaml
 
 from marketplace_kit import __version__
 from marketplace_kit.contract import container
@@ -66,8 +68,20 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
     }
 
 
+def yaml_scalar(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as that string: plain when YAML already reads
+    it so (``order-events``), quoted when it would not (``0``, ``yes``, ``null``)."""
+    try:
+        plain = yaml.safe_load(f"k: {value}\n")
+    except yaml.YAMLError:
+        plain = None
+    if isinstance(plain, dict) and plain.get("k") == value:
+        return value
+    return json.dumps(value)
+
+
 def _environment(template: Template) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template.root)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -75,6 +89,8 @@ def _environment(template: Template) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["yaml"] = yaml_scalar
+    return env
 
 
 def render_files(answers: Answers, template: Template | None = None) -> dict[str, str]:

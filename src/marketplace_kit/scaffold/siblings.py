@@ -48,4 +48,9 @@ def fit_among_siblings(
     check_placement([*siblings, (answers.spec(), dest / SERVICE_FILE)])
     if moved:
         note(moved)
+    published = {t for spec, _ in siblings for t in spec.publishes} | set(answers.publishes)
+    for topic in answers.consumes:
+        if topic not in published:
+            note(f"no service in {dest.parent} publishes {topic!r} yet: plan refuses the "
+                 "platform until one does")
     return answers

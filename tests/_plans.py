@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from marketplace_kit.blueprints.deploy_inputs import PLAN_INPUTS
 from marketplace_kit.config import Platform, default_platform, parse_platform
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.plan import ResourceGraph, plan_program
@@ -25,7 +26,7 @@ def plan_foundation(platform: Platform) -> FoundationPlan:
 
     found: list[Foundation] = []
     graph = plan_program(
-        lambda: found.append(build_foundation(platform)),
+        lambda: found.append(build_foundation(platform, PLAN_INPUTS)),
         project=platform.config.name,
         stack=platform.config.blueprint,
         region=platform.config.region,

@@ -7,6 +7,7 @@ import json
 import pytest
 from _plans import FoundationPlan, foundation, plan_foundation, platform_from
 
+from marketplace_kit.blueprints.deploy_inputs import PLAN_DEPLOYER_CIDR, PLAN_INPUTS, DeployInputs
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.plan import ResourceGraph, plan_program
 from marketplace_kit.plan.fakes import fake_arn, fake_id
@@ -18,6 +19,7 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ADDON = "aws:eks/addon:Addon"
 SUBNET = "aws:ec2/subnet:Subnet"
 PROVIDER = "pulumi:providers:kubernetes"
+PLANNER = "arn:aws:iam::123456789012:user/planner"  # the caller under the plan's fakes
 
 
 @pytest.fixture(scope="module")
@@ -73,39 +75,101 @@ def test_secrets_envelope_encryption_with_a_rotating_key(graph: ResourceGraph) -
     assert key.urn in graph.of_type(EKS)[0].dependencies
 
 
-def test_endpoint_private_only_by_default(graph: ResourceGraph) -> None:
+def test_endpoint_public_only_to_the_deployer_by_default(graph: ResourceGraph) -> None:
+    """Reachable from the laptop or CI runner that runs `up`, not from the whole internet."""
     vpc_config = _eks(graph)["vpcConfig"]
     assert vpc_config["endpointPrivateAccess"] is True
+    assert vpc_config["endpointPublicAccess"] is True
+    assert vpc_config["publicAccessCidrs"] == [PLAN_DEPLOYER_CIDR]
+
+
+def test_endpoint_deployer_plus_listed_cidrs_or_private_only() -> None:
+    platform = platform_from({"cluster": {"public_access_cidrs": ["203.0.113.0/24"]}})
+    vpc_config = _eks(plan_foundation(platform).graph)["vpcConfig"]
+    assert vpc_config["endpointPublicAccess"] is True
+    assert vpc_config["publicAccessCidrs"] == ["203.0.113.0/24", PLAN_DEPLOYER_CIDR]
+    cidrs = platform_from({"cluster": {"endpoint_access": "cidrs",
+                                       "public_access_cidrs": ["203.0.113.0/24"]}})
+    assert _eks(plan_foundation(cidrs).graph)["vpcConfig"]["publicAccessCidrs"] == [
+        "203.0.113.0/24"
+    ]
+    private = platform_from({"cluster": {"endpoint_access": "private"}})
+    vpc_config = _eks(plan_foundation(private).graph)["vpcConfig"]
     assert vpc_config["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in vpc_config
 
 
-def test_public_endpoint_restricted_to_given_cidrs() -> None:
-    platform = platform_from({"cluster": {"public_access_cidrs": ["203.0.113.0/24"]}})
-    vpc_config = _eks(plan_foundation(platform).graph)["vpcConfig"]
-    assert vpc_config["endpointPublicAccess"] is True
-    assert vpc_config["publicAccessCidrs"] == ["203.0.113.0/24"]
+def test_deployer_endpoint_without_a_known_address_is_refused() -> None:
+    """Public with no CIDR would be AWS's default 0.0.0.0/0: never register that."""
+    from marketplace_kit.blueprints.base import build_foundation
+
+    platform = platform_from({})
+    with pytest.raises(ConfigError, match="deployer's address is unknown"):
+        plan_program(lambda: build_foundation(platform, DeployInputs()))
 
 
-def test_control_plane_logging_into_a_log_group_with_retention(graph: ResourceGraph) -> None:
-    assert _eks(graph)["enabledClusterLogTypes"] == list(LOG_TYPES)
-    assert len(LOG_TYPES) == 5
-    (logs,) = graph.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert logs.inputs["name"] == "/aws/eks/marketplace-dev/cluster"
-    assert logs.inputs["retentionInDays"] > 0
-    assert logs.urn in graph.of_type(EKS)[0].dependencies
+def test_cluster_name_is_unique_per_stack() -> None:
+    from marketplace_kit.blueprints.base import build_foundation, resource_prefix
+
+    platform = platform_from({})
+    staging = plan_program(lambda: build_foundation(platform, PLAN_INPUTS), stack="staging",
+                           project="marketplace")
+    assert _eks(staging)["name"] == "marketplace-staging"
+    assert resource_prefix("shop", "Team_A.prod") == "shop-team-a-prod"
+    long = resource_prefix("a" * 39, "b" * 30)
+    assert len(long) <= 40 and long != resource_prefix("a" * 39, "b" * 31)
+
+
+def test_control_plane_logs_default_and_log_group_left_to_eks(graph: ResourceGraph) -> None:
+    """A log group created here is re-created by EKS after a destroy: the next up would fail."""
+    assert _eks(graph)["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    assert not graph.of_type("aws:cloudwatch/logGroup:LogGroup")
+    every = platform_from({"cluster": {"log_types": list(LOG_TYPES)}})
+    assert _eks(plan_foundation(every).graph)["enabledClusterLogTypes"] == list(LOG_TYPES)
+
+
+def _entries(graph: ResourceGraph) -> list[str]:
+    return [e.inputs["principalArn"] for e in graph.of_type("aws:eks/accessEntry:AccessEntry")]
 
 
 def test_api_authentication_and_admin_access_entries() -> None:
     admin = "arn:aws:iam::123456789012:role/platform-admins"
     graph = plan_foundation(platform_from({"cluster": {"admin_principal_arns": [admin]}})).graph
-    assert _eks(graph)["accessConfig"]["authenticationMode"] == "API"
-    (entry,) = graph.of_type("aws:eks/accessEntry:AccessEntry")
-    (association,) = graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-    assert entry.inputs["principalArn"] == association.inputs["principalArn"] == admin
+    access = _eks(graph)["accessConfig"]
+    assert access["authenticationMode"] == "API"
+    # The creator is an explicit entry (as in the Terraform EKS module), not EKS's bootstrap one.
+    assert access["bootstrapClusterCreatorAdminPermissions"] is False
+    assert sorted(_entries(graph)) == sorted([admin, PLANNER])
+    entry = next(e for e in graph.of_type("aws:eks/accessEntry:AccessEntry")
+                 if e.inputs["principalArn"] == admin)
+    association = next(
+        a for a in graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if a.inputs["principalArn"] == admin
+    )
     assert association.inputs["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
     assert association.inputs["accessScope"] == {"type": "cluster"}
     assert entry.urn in association.dependencies
+
+
+def test_deployer_listed_as_admin_gets_one_entry_not_a_409() -> None:
+    graph = plan_foundation(
+        platform_from({"cluster": {"admin_principal_arns": [PLANNER, PLANNER]}})
+    ).graph
+    assert _entries(graph) == [PLANNER]
+
+
+def test_assumed_role_session_maps_to_its_role() -> None:
+    from marketplace_kit.platform.cluster import iam_principal
+
+    session = "arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42"
+    assert iam_principal(session) == "arn:aws:iam::123456789012:role/Deployer"
+    assert iam_principal(PLANNER) == PLANNER
+
+
+def test_kubernetes_calls_wait_for_the_deployers_access(dev: FoundationPlan) -> None:
+    (provider,) = dev.graph.of_type(PROVIDER)
+    associations = dev.graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert associations and {a.urn for a in associations} <= set(provider.dependencies)
 
 
 def test_oidc_provider_from_the_cluster_issuer(graph: ResourceGraph) -> None:
@@ -190,11 +254,27 @@ def test_foundation_contract(dev: FoundationPlan) -> None:
     assert {"marketplace-on-demand", "marketplace-spot", "marketplace-coredns"} <= ready
 
 
-def test_nodes_use_imdsv2_and_encrypted_volumes(graph: ResourceGraph) -> None:
+def test_nodes_use_imdsv2_hop_limit_1_and_encrypted_volumes(graph: ResourceGraph) -> None:
     (template,) = graph.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    # 1: pods (one hop further) cannot reach the node role's credentials
+    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     ebs = template.inputs["blockDeviceMappings"][0]["ebs"]
     assert ebs["encrypted"] == "true" and ebs["volumeType"] == "gp3"
+    assert ebs["volumeSize"] == 50
+
+
+def test_node_group_disk_size_from_config() -> None:
+    platform = platform_from({"cluster": {"on_demand": {"disk_gib": 80}}})
+    graph = plan_foundation(platform).graph
+    templates = {t.urn: t for t in graph.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    sizes = {}
+    for group in graph.of_type(NODE_GROUP):
+        (template,) = [templates[d] for d in group.dependencies if d in templates]
+        sizes[group.inputs["nodeGroupName"]] = (
+            template.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+        )
+    assert sizes == {"on-demand": 80, "spot": 50}
 
 
 def test_children_parented_to_their_components(graph: ResourceGraph) -> None:
@@ -221,6 +301,8 @@ def test_local_cluster_is_only_a_provider() -> None:
         ({"node_groups": [NodeGroupArgs("a", min_size=3, desired_size=1)]}, "min <= desired"),
         ({"addon_versions": {"vpc-cni": "v1"}}, "no version for add-ons"),
         ({"private_subnet_ids": []}, "no private subnets"),
+        ({"node_groups": [NodeGroupArgs("a", disk_gib=5)]}, "disk_gib 5"),
+        ({"log_types": ["api", "kubelet"]}, "unknown log types"),
     ],
 )
 def test_bad_cluster_args_fail_with_one_line(change: dict, problem: str) -> None:

@@ -30,7 +30,7 @@ CLIENTS = [DatabaseClient("order", "postgres"), DatabaseClient("user-profile", "
 
 
 def _graph(target: str = "aws", production: bool = False,
-           clients: list[DatabaseClient] = CLIENTS) -> ResourceGraph:
+           clients: list[DatabaseClient] = CLIENTS, lift: bool = False) -> ResourceGraph:
     def body() -> None:
         foundation = fake_foundation(target)  # type: ignore[arg-type]
         Datastores(
@@ -38,7 +38,7 @@ def _graph(target: str = "aws", production: bool = False,
             DatastoresArgs(
                 foundation=foundation, namespace="shop", clients=clients,
                 postgres=PostgresSettings(multi_az=production), production=production,
-                performance_insights=production,
+                performance_insights=production, lift_deletion_protection=lift,
             ),
             pulumi.ResourceOptions(providers=[foundation.provider]),
         )
@@ -54,7 +54,10 @@ def dev() -> ResourceGraph:
 def test_rds_is_private_encrypted_and_keeps_no_password(dev: ResourceGraph) -> None:
     (rds,) = dev.of_type("aws:rds/instance:Instance")
     inputs = rds.inputs
-    assert inputs["engine"] == "postgres" and inputs["engineVersion"] == versions.POSTGRES
+    # the major only: AWS's automatic minor upgrades must not make the next up a downgrade
+    assert inputs["engine"] == "postgres" and inputs["engineVersion"] == "17"
+    assert inputs["autoMinorVersionUpgrade"] is True
+    assert versions.POSTGRES.startswith(inputs["engineVersion"] + ".")
     assert inputs["storageEncrypted"] is True
     assert inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/datastores-key"
     assert inputs["publiclyAccessible"] is False
@@ -70,9 +73,28 @@ def test_rds_is_private_encrypted_and_keeps_no_password(dev: ResourceGraph) -> N
 
 
 def test_production_protects_the_database() -> None:
-    (rds,) = _graph(production=True).of_type("aws:rds/instance:Instance")
+    graph = _graph(production=True, clients=[*CLIENTS, DatabaseClient("c", "documentdb")])
+    (rds,) = graph.of_type("aws:rds/instance:Instance")
     assert rds.inputs["deletionProtection"] is True and rds.inputs["skipFinalSnapshot"] is False
     assert rds.inputs["multiAz"] is True and rds.inputs["performanceInsightsEnabled"] is True
+    # a final snapshot name of its own per deployment: destroy, up, destroy does not collide
+    suffixes = {r.name: r for r in graph.of_type("random:index/randomId:RandomId")}
+    assert set(suffixes) == {"postgres-final-snapshot-suffix", "documentdb-final-snapshot-suffix"}
+    assert rds.inputs["finalSnapshotIdentifier"].startswith("marketplace-postgres-final-")
+    assert rds.inputs["finalSnapshotIdentifier"] != "marketplace-postgres-final-"
+    assert suffixes["postgres-final-snapshot-suffix"].urn in rds.dependencies
+    (docdb,) = graph.of_type("aws:docdb/cluster:Cluster")
+    assert docdb.inputs["deletionProtection"] is True
+    assert docdb.inputs["finalSnapshotIdentifier"].startswith("marketplace-documentdb-final-")
+
+
+def test_deletion_protection_lifted_only_when_asked() -> None:
+    graph = _graph(production=True, lift=True,
+                   clients=[*CLIENTS, DatabaseClient("c", "documentdb")])
+    (rds,) = graph.of_type("aws:rds/instance:Instance")
+    (docdb,) = graph.of_type("aws:docdb/cluster:Cluster")
+    assert rds.inputs["deletionProtection"] is False and docdb.inputs["deletionProtection"] is False
+    assert rds.inputs["skipFinalSnapshot"] is False  # the final snapshot is still taken
 
 
 def test_documentdb_only_when_asked(dev: ResourceGraph) -> None:

@@ -27,13 +27,13 @@ CLIENTS = [
 TOPICS = ["order-events", "payment-events", "order-events"]
 
 
-def _graph(brokers: int = 3, encrypted: bool = True) -> ResourceGraph:
+def _graph(brokers: int = 3, encrypted: bool = True, zone_aware: bool = True) -> ResourceGraph:
     def body() -> None:
         provider = fake_foundation("local").provider
         EventBus(
             "eventbus",
             EventBusArgs(namespace="shop", config=KafkaSettings(brokers=brokers), topics=TOPICS,
-                         clients=CLIENTS, encrypted_ebs=encrypted),
+                         clients=CLIENTS, encrypted_ebs=encrypted, zone_aware=zone_aware),
             pulumi.ResourceOptions(providers=[provider]),
         )
 
@@ -62,6 +62,53 @@ def test_custom_resources_wait_for_the_operator(three: ResourceGraph) -> None:
         found = three.of_type(f"kubernetes:kafka.strimzi.io/v1:{type_}")
         assert found
         assert all(depends_on(three, r, operator) for r in found), type_
+
+
+def test_topics_and_users_go_before_the_kafka_cluster_on_destroy(three: ResourceGraph) -> None:
+    """Their finalizers need the Topic/User Operators, which the Kafka resource runs."""
+    kafka = three.named("kafka")
+    pools = three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaNodePool")
+    for type_ in ("KafkaTopic", "KafkaUser"):
+        for resource in three.of_type(f"kubernetes:kafka.strimzi.io/v1:{type_}"):
+            assert kafka.urn in resource.dependencies, resource.name
+            assert {p.urn for p in pools} <= set(resource.dependencies)
+
+
+def test_crds_wait_for_the_cluster_to_be_ready() -> None:
+    def body() -> None:
+        foundation = fake_foundation("local")
+        ready = pulumi.CustomResource("test:index:Ready", "node-groups")
+        EventBus("eventbus", EventBusArgs(namespace="shop", config=KafkaSettings(), topics=[],
+                                          clients=[], depends_on=[ready]),
+                 pulumi.ResourceOptions(providers=[foundation.provider]))
+
+    graph = plan(body)
+    assert graph.named("node-groups").urn in graph.named("strimzi-crds").dependencies
+
+
+def test_broker_volumes_go_with_the_pools_and_brokers_spread_over_zones_off_spot(
+    three: ResourceGraph,
+) -> None:
+    pools = {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in
+             three.of_type("kubernetes:kafka.strimzi.io/v1:KafkaNodePool")}
+    for role, spec in pools.items():
+        assert spec["storage"]["volumes"][0]["deleteClaim"] is True, role
+        pod = spec["template"]["pod"]
+        (term,) = pod["affinity"]["nodeAffinity"][
+            "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        assert term["matchExpressions"] == [
+            {"key": "marketplace-kit/capacity", "operator": "NotIn", "values": ["spot"]}
+        ]
+        (spread,) = pod["topologySpreadConstraints"]
+        assert spread["topologyKey"] == "topology.kubernetes.io/zone"
+        assert spread["labelSelector"]["matchLabels"]["strimzi.io/pool-name"] == role
+    assert three.named("kafka-encrypted-gp3").inputs["reclaimPolicy"] == "Delete"
+    rack = three.named("kafka").inputs["spec"]["kafka"]["rack"]
+    assert rack == {"topologyKey": "topology.kubernetes.io/zone"}
+    local = _graph(1, encrypted=False, zone_aware=False)
+    assert "rack" not in local.named("kafka").inputs["spec"]["kafka"]
+    broker = local.named("kafka-pool-broker").inputs["spec"]["template"]["pod"]
+    assert "topologySpreadConstraints" not in broker and "affinity" in broker
 
 
 def test_kafka_is_kraft_with_node_pools(three: ResourceGraph) -> None:

@@ -94,4 +94,13 @@ def test_gateway_is_a_network_load_balancer_on_aws_only() -> None:
         return dict(gateway.inputs["values"]["service"]["annotations"])
 
     assert annotations("dev")["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+    scheme = annotations("dev")["service.beta.kubernetes.io/aws-load-balancer-scheme"]
+    assert scheme == "internet-facing"  # stated, not a controller's default
     assert annotations("local") == {}
+
+
+def test_gateway_publishes_http_and_https_but_not_the_status_port() -> None:
+    values = _mesh().named("istio-ingressgateway").inputs["values"]
+    ports = {p["name"]: p["port"] for p in values["service"]["ports"]}
+    assert ports == {"http2": 80, "https": 443}
+    assert 15021 not in {p["port"] for p in values["service"]["ports"]}

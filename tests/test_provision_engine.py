@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from fake_pulumi.harness import FakePulumi, install
+from fake_pulumi.harness import DEPLOYER_CIDR, FakePulumi, install
 from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
 
 from marketplace_kit.platform.versions import PULUMI_PLUGINS
@@ -44,8 +44,12 @@ def test_up_uses_local_backend_generated_passphrase_region_and_pinned_plugins(
     assert {c["env"]["PULUMI_CONFIG_PASSPHRASE_FILE"] for c in calls} == {str(passphrase)}
     commands = fake.commands()
     assert ["stack", "init", "dev", "--secrets-provider", "passphrase"] in commands
-    region = ["config", "set-all", "--stack", "dev", "--plaintext", "aws:region=eu-west-1"]
-    assert region in commands
+    (config_call,) = [c for c in commands if c[:2] == ["config", "set-all"]]
+    assert config_call[:3] == ["config", "set-all", "--stack"] and config_call[3] == "dev"
+    plaintext = {config_call[i + 1] for i, a in enumerate(config_call) if a == "--plaintext"}
+    # the region, and what this run found: the deployer's address for the API endpoint
+    assert plaintext == {"aws:region=eu-west-1", f"marketplace-kit:deployerCidr={DEPLOYER_CIDR}",
+                         "marketplace-kit:liftDeletionProtection=false"}
     installs = [c for c in commands if c[:2] == ["plugin", "install"]]
     assert installs == [
         ["plugin", "install", "resource", name, version]

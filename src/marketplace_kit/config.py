@@ -104,6 +104,7 @@ class NodeGroupConfig(_Model):
         if len(set(types)) != len(types):
             raise ValueError("an instance type is listed twice; fix: list each once")
         return types
+    disk_gib: int = Field(50, ge=20, le=16384, description="root volume of each node (gp3, GiB)")
 
     @model_validator(mode="after")
     def _ordered(self) -> NodeGroupConfig:
@@ -113,17 +114,36 @@ class NodeGroupConfig(_Model):
         return self
 
 
+LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# What the Terraform EKS module enables by default: who did what, and who authenticated.
+DEFAULT_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator")
+
+
 class ClusterConfig(_Model):
     """EKS (or, for target local, the kubeconfig context to use)."""
 
     kubernetes_version: str = versions.KUBERNETES
     on_demand: NodeGroupConfig = NodeGroupConfig()
     spot: NodeGroupConfig | None = None
+    endpoint_access: Literal["deployer", "cidrs", "private"] = Field(
+        "deployer",
+        description="who reaches the API: deployer (public, limited to public_access_cidrs plus "
+        "the address `up` runs from, found at up time), cidrs (public, public_access_cidrs "
+        "only) or private (from inside the VPC only: VPN, bastion, a runner in the VPC)",
+    )
     public_access_cidrs: list[IPv4Network] = Field(
         default_factory=list,
-        description="CIDRs allowed to reach the public API endpoint; empty means private only",
+        description="CIDRs allowed to reach the public API endpoint (office, VPN, CI egress)",
     )
     admin_principal_arns: list[str] = Field(default_factory=list)
+    log_types: list[LogType] = Field(
+        default_factory=lambda: list(DEFAULT_LOG_TYPES),
+        description="control-plane logs sent to CloudWatch",
+    )
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+        2922, 3288, 3653,
+    ] = 30
     kubeconfig_context: str | None = None
     extended_support: bool = Field(
         False,
@@ -146,6 +166,14 @@ class ClusterConfig(_Model):
         if any(c.prefixlen == 0 for c in cidrs):
             raise ValueError("0.0.0.0/0 opens the API to the internet; list your office/VPN CIDRs")
         return check_public_cidrs(cidrs)
+
+    @model_validator(mode="after")
+    def _cidrs_given(self) -> ClusterConfig:
+        if self.endpoint_access == "cidrs" and not self.public_access_cidrs:
+            raise ValueError(
+                "endpoint_access: cidrs needs public_access_cidrs (or use deployer or private)"
+            )
+        return self
 
 
 class MeshConfig(_Model):

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 SCRIPT = Path(__file__).with_name("fake_pulumi.py")
+AWS_SCRIPT = Path(__file__).with_name("fake_aws.py")
+DEPLOYER_CIDR = "203.0.113.7/32"  # what `up` records as this machine's address in the tests
 
 
 @dataclass
@@ -22,6 +24,13 @@ class FakePulumi:
     log: Path
     program: Path
     home: Path
+    aws_log: Path
+
+    def aws_calls(self) -> list[list[str]]:
+        """Every `aws` invocation's argv (in order)."""
+        if not self.aws_log.exists():
+            return []
+        return [json.loads(line)["argv"] for line in self.aws_log.read_text().splitlines()]
 
     def calls(self) -> list[dict[str, Any]]:
         """Every invocation: argv, cwd, env (in order)."""
@@ -56,9 +65,17 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
     wrapper = bin_dir / "pulumi"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{SCRIPT}" "$@"\n')
     wrapper.chmod(0o755)
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{AWS_SCRIPT}" "$@"\n')
+    aws.chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
-    fake = FakePulumi(bin_dir, tmp_path / "pulumi-calls.jsonl", tmp_path / "program.json", home)
+    fake = FakePulumi(bin_dir, tmp_path / "pulumi-calls.jsonl", tmp_path / "program.json", home,
+                      tmp_path / "aws-calls.jsonl")
+    monkeypatch.setenv("FAKE_AWS_LOG", str(fake.aws_log))
+    monkeypatch.setenv("FAKE_AWS_STATE", str(tmp_path / "aws-state"))
+    monkeypatch.setenv("MARKETPLACE_KIT_DEPLOYER_CIDR", DEPLOYER_CIDR)
+    monkeypatch.setenv("MARKETPLACE_KIT_API_WAIT_SECONDS", "0")
     fake.set_program([])
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("HOME", str(home))
@@ -69,6 +86,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
     for var in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
                 "PULUMI_ACCESS_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-                "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "KUBECONFIG"):
+                "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "KUBECONFIG", "FAKE_AWS_FAIL",
+                "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER", "MARKETPLACE_KIT_CHECK_IP_URL"):
         monkeypatch.delenv(var, raising=False)
     return fake

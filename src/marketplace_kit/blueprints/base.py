@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
-from marketplace_kit.config import Platform, PlatformConfig
+import hashlib
+import re
+
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.config import ClusterConfig, Platform, PlatformConfig
 from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
 
-
-def cluster_name(config: PlatformConfig) -> str:
-    """The EKS cluster name: the platform name and its blueprint (one cluster per stack)."""
-    return f"{config.name}-{config.blueprint}"
+MAX_PREFIX = 40  # leaves room for suffixes within RDS's 63 and EKS's 100 characters
 
 
-def build_foundation(platform: Platform) -> Foundation:
+def resource_prefix(platform_name: str, stack: str) -> str:
+    """``<platform>-<stack>``, usable in EKS, RDS and DocumentDB names (one per stack).
+
+    Lowercase letters, digits and single hyphens; shortened with a hash past ``MAX_PREFIX``.
+    """
+    text = re.sub(r"[^a-z0-9]+", "-", f"{platform_name}-{stack}".lower()).strip("-")
+    if len(text) <= MAX_PREFIX:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{text[: MAX_PREFIX - 7].rstrip('-')}-{digest}"
+
+
+def cluster_name(config: PlatformConfig, stack: str) -> str:
+    """The EKS cluster name: the platform name and its stack (a second stack gets its own)."""
+    return resource_prefix(config.name, stack)
+
+
+def public_access_cidrs(cluster: ClusterConfig, inputs: DeployInputs) -> list[str]:
+    """Who may reach the public API endpoint; empty means private only."""
+    if cluster.endpoint_access == "private":
+        return []
+    cidrs = [str(c) for c in cluster.public_access_cidrs]
+    if cluster.endpoint_access == "deployer":
+        if not inputs.deployer_cidr:
+            raise ConfigError(
+                "cluster.endpoint_access is deployer but the deployer's address is unknown; fix: "
+                "deploy with `marketplace-kit up` (it finds the address), or set "
+                "endpoint_access: cidrs with public_access_cidrs"
+            )
+        cidrs.append(inputs.deployer_cidr)
+    return list(dict.fromkeys(cidrs))
+
+
+def build_foundation(platform: Platform, inputs: DeployInputs | None = None) -> Foundation:
     """Register the network and cluster of a platform; return what the layers above need."""
     config = platform.config
     if config.target == "local":
         return _local(config)
-    return _aws(config)
+    return _aws(config, inputs or DeployInputs())
 
 
 def _local(config: PlatformConfig) -> Foundation:
@@ -29,11 +64,13 @@ def _local(config: PlatformConfig) -> Foundation:
     )
 
 
-def _aws(config: PlatformConfig) -> Foundation:
+def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
+    import pulumi
+
     from marketplace_kit.platform.cluster import Cluster, ClusterArgs, NodeGroupArgs
     from marketplace_kit.platform.network import Network, NetworkArgs
 
-    name = cluster_name(config)
+    name = cluster_name(config, pulumi.get_stack())
     tags = {"marketplace-kit/platform": config.name, "marketplace-kit/blueprint": config.blueprint}
     network = Network(
         config.name,
@@ -54,6 +91,7 @@ def _aws(config: PlatformConfig) -> Foundation:
             min_size=group.min,
             desired_size=group.desired,
             max_size=group.max,
+            disk_gib=group.disk_gib,
         )
         for group_name, group in sized
         if group is not None
@@ -66,8 +104,9 @@ def _aws(config: PlatformConfig) -> Foundation:
             private_subnet_ids=network.private_subnet_ids,
             kubernetes_version=config.cluster.kubernetes_version,
             node_groups=groups,
-            public_access_cidrs=[str(c) for c in config.cluster.public_access_cidrs],
+            public_access_cidrs=public_access_cidrs(config.cluster, inputs),
             admin_principal_arns=list(config.cluster.admin_principal_arns),
+            log_types=list(config.cluster.log_types),
             support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",
             addon_versions=dict(
                 versions.EKS_ADDONS_BY_KUBERNETES[config.cluster.kubernetes_version]),

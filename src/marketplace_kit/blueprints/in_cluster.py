@@ -19,6 +19,8 @@ from typing import TypeVar
 import pulumi
 
 from marketplace_kit.blueprints import settings, tokens
+from marketplace_kit.blueprints.base import resource_prefix
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import registry
@@ -82,6 +84,7 @@ class Context:
     platform: Platform
     foundation: Foundation
     built: InCluster
+    inputs: DeployInputs = field(default_factory=DeployInputs)
     _keys: list[TokenSigningKeys | None] = field(default_factory=list)
 
     def signing_keys(self) -> TokenSigningKeys | None:
@@ -160,6 +163,7 @@ def _eventbus(ctx: Context) -> EventBus:
             clients=[KafkaClient(s.name, tuple(s.publishes), tuple(s.consumes))
                      for s in platform.services if s.publishes or s.consumes],
             encrypted_ebs=ctx.foundation.target == "aws",
+            zone_aware=ctx.foundation.target == "aws",
             depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
             monitoring_depends_on=ctx.built.observability.monitoring_ready,
         ),
@@ -178,8 +182,9 @@ def _datastores(ctx: Context) -> Datastores:
                      if s.datastore != "none"],
             postgres=settings.postgres(config.datastores.postgres),
             documentdb=settings.documentdb(config.datastores.documentdb),
-            name=config.name,
+            name=resource_prefix(config.name, pulumi.get_stack()),
             production=ctx.production,
+            lift_deletion_protection=ctx.inputs.lift_deletion_protection,
             performance_insights=ctx.production,
             depends_on=[ctx.built.mesh.workload_namespace],
         ),
@@ -221,11 +226,13 @@ IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
 }
 
 
-def build_in_cluster(platform: Platform, foundation: Foundation) -> InCluster:
+def build_in_cluster(
+    platform: Platform, foundation: Foundation, inputs: DeployInputs | None = None
+) -> InCluster:
     """Register the blueprint's in-cluster add-ons, in their declared order, then every service."""
     config, specs = platform.config, platform.services
     built = InCluster()
-    ctx = Context(platform, foundation, built)
+    ctx = Context(platform, foundation, built, inputs or DeployInputs())
     included = [n for n in IN_CLUSTER if foundation.target in registry.addons()[n].targets]
     for name in registry.ordered(included):
         built.addons[name] = IN_CLUSTER[name](ctx)

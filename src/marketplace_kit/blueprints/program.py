@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from marketplace_kit.blueprints.deploy_inputs import PLAN_INPUTS, DeployInputs
 from marketplace_kit.config import Platform
 from marketplace_kit.plan.graph import ResourceGraph
 
 
-def platform_program(platform: Platform) -> Callable[[], None]:
+def platform_program(
+    platform: Platform, inputs: DeployInputs | None = None
+) -> Callable[[], None]:
     """The Pulumi program for a platform, per its blueprint."""
     from marketplace_kit.blueprints.compose import build_platform
 
     def program() -> None:
-        build_platform(platform)
+        build_platform(platform, inputs)
 
     return program
 
 
 def plan_platform(platform: Platform) -> ResourceGraph:
-    """Plan a platform offline."""
+    """Plan a platform offline (the deployer's address shown as ``PLAN_DEPLOYER_CIDR``)."""
     from marketplace_kit.plan import plan_program
 
     return plan_program(
-        platform_program(platform),
+        platform_program(platform, PLAN_INPUTS),
         project=platform.config.name,
         stack=platform.config.blueprint,
         region=platform.config.region,

@@ -54,12 +54,12 @@ def _warn(message: str) -> None:
 
 
 def _confirm(text: str) -> bool:
-    import click
-
+    """Ask on stderr; no (or end of input, Ctrl-C) declines. No `import click`: typer >= 0.29
+    vendors it and no longer depends on it, so a plain install has no click to import."""
     typer.echo(text, err=True)
     try:
         return typer.confirm("Proceed?", default=False, err=True)
-    except click.exceptions.Abort:
+    except typer.Abort:
         return False
 
 

@@ -110,6 +110,7 @@ TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     },
     # A generated signing key (secret outputs): tests assert it never shows either.
     "tls:index/privateKey:PrivateKey": _tls_private_key,
+    "random:index/randomId:RandomId": lambda name, h, region: {"hex": h[:8]},
 }
 
 
@@ -145,6 +146,9 @@ def call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
             "userId": "AIDAPLANNER",
             "id": FAKE_ACCOUNT,
         }
+    if token == "aws:iam/getSessionContext:getSessionContext":
+        arn = str(args.get("arn", ""))
+        return {"arn": arn, "issuerArn": arn, "id": arn}  # the planner is an IAM user
     if token in ("aws:index/getRegion:getRegion",):
         return {"name": region, "region": region, "id": region}
     if token == "aws:index/getPartition:getPartition":

@@ -5,13 +5,18 @@ before any Kubernetes object is created (``ready``).
 
 EKS order of creation (explicit, nothing serialised that could run in parallel)::
 
-    IAM role, KMS key, log group ─► cluster ─► OIDC provider ─► ebs-csi IRSA role ─┐
-                                      ├─► vpc-cni, kube-proxy ─► node groups ─► coredns, ebs-csi
-                                      └─► access entries, Kubernetes provider ──► gp3 StorageClass
+    IAM role, KMS key ─► cluster ─► OIDC provider ─► ebs-csi IRSA role ──────────────┐
+                           ├─► vpc-cni, kube-proxy ─► node groups ─► coredns, ebs-csi
+                           └─► admin access entries ─► Kubernetes provider ─► gp3 StorageClass
+
+The control-plane log group is left to EKS (``/aws/eks/<name>/cluster``): a group created here
+is re-created by EKS from late log deliveries after a destroy, and the next ``up`` then fails
+on "already exists". ``marketplace-kit up`` sets its retention once EKS has made it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +36,7 @@ from marketplace_kit.platform.iam import (
     managed_policy,
     service_trust_policy,
 )
-from marketplace_kit.platform.meta import labels
+from marketplace_kit.platform.meta import CAPACITY_LABEL, labels
 
 ADDONS = (
     AddOn(
@@ -42,8 +47,7 @@ ADDONS = (
         provides=("provider", "ready", "oidc_provider_arn", "oidc_issuer_url",
                   "node_security_group_id"),
         after=("network",), targets=("aws",),
-        priced=("aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:kms/key:Key",
-                "aws:cloudwatch/logGroup:LogGroup"),
+        priced=("aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:kms/key:Key"),
     ),
     AddOn(
         name="local-cluster", component="LocalCluster",
@@ -53,6 +57,8 @@ ADDONS = (
 )
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# What the Terraform EKS module enables by default: who did what, and who authenticated.
+DEFAULT_LOG_TYPES = ("api", "audit", "authenticator")
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 # Add-ons the nodes need to become Ready (the cluster is created without self-managed ones).
 BEFORE_NODES = ("vpc-cni", "kube-proxy")
@@ -97,8 +103,10 @@ class ClusterArgs:
     """An EKS cluster in the private subnets of a VPC.
 
     The API endpoint is private; it is also public, restricted to ``public_access_cidrs``,
-    only when that list is not empty. ``admin_principal_arns`` get cluster-admin access entries
-    (the identity that creates the cluster is admin too).
+    only when that list is not empty. ``admin_principal_arns`` get cluster-admin access entries;
+    so does the identity running the deployment when ``creator_admin`` (added as an explicit
+    access entry, as the Terraform EKS module does: EKS's own bootstrap entry for the creator
+    would make a second CreateAccessEntry for the same principal fail with 409).
 
     Attributes:
         vpc_id: VPC of the cluster (``Network.vpc_id``).
@@ -108,7 +116,8 @@ class ClusterArgs:
         node_groups: Managed node groups.
         public_access_cidrs: CIDRs allowed to reach the public API endpoint; empty: private only.
         admin_principal_arns: IAM principals given cluster-admin access entries.
-        log_retention_days: Retention of the control plane log group.
+        creator_admin: Give the identity running the deployment a cluster-admin access entry.
+        log_types: Control-plane logs sent to CloudWatch (EKS creates and owns the log group).
         addon_versions: EKS managed add-on name -> version (default: ``versions.EKS_ADDONS``).
         ami_type: Node AMI type (default: Amazon Linux 2023).
         default_storage_class: Create an encrypted gp3 StorageClass and make it the default.
@@ -124,7 +133,8 @@ class ClusterArgs:
     node_groups: Sequence[NodeGroupArgs] = (NodeGroupArgs("on-demand"),)
     public_access_cidrs: Sequence[str] = ()
     admin_principal_arns: Sequence[str] = ()
-    log_retention_days: int = 90
+    creator_admin: bool = True
+    log_types: Sequence[str] = DEFAULT_LOG_TYPES
     addon_versions: Mapping[str, str] = field(default_factory=lambda: dict(versions.EKS_ADDONS))
     ami_type: str = versions.EKS_AMI_TYPE
     default_storage_class: bool = True
@@ -149,6 +159,17 @@ class ClusterArgs:
                 raise ConfigError(
                     "cluster: public_access_cidrs: 0.0.0.0/0 opens the API to the internet; "
                     "fix: list your office/VPN CIDRs"
+                )
+        unknown = sorted(set(self.log_types) - set(LOG_TYPES))
+        if unknown:
+            raise ConfigError(
+                f"cluster: unknown log types {unknown}; fix: use some of {list(LOG_TYPES)}"
+            )
+        for group in self.node_groups:
+            if not 20 <= group.disk_gib <= 16384:
+                raise ConfigError(
+                    f"cluster: node group {group.name}: disk_gib {group.disk_gib} is outside "
+                    "20..16384; fix: give a size in GiB in that range"
                 )
         missing = sorted(set(BEFORE_NODES + AFTER_NODES) - set(self.addon_versions))
         if missing:
@@ -183,6 +204,35 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> s
         },
         sort_keys=True,
     )
+
+
+def access_suffix(principal: str) -> str:
+    """A stable logical-name suffix per principal (list order changes nothing)."""
+    return hashlib.sha256(principal.encode()).hexdigest()[:8]
+
+
+def iam_principal(arn: str) -> str:
+    """The IAM principal behind an ARN: an assumed-role session maps to its role.
+
+    ``arn:aws:sts::1:assumed-role/Admin/alice`` -> ``arn:aws:iam::1:role/Admin`` (what
+    ``aws.iam.get_session_context`` returns as ``issuer_arn``, without role paths).
+    """
+    head, _, resource = arn.partition(":assumed-role/")
+    if not resource:
+        return arn
+    partition_account = head.split(":")
+    role = resource.split("/")[0]
+    return f"arn:{partition_account[1]}:iam::{partition_account[4]}:role/{role}"
+
+
+def admin_principals(args: ClusterArgs, invoke: pulumi.InvokeOptions) -> list[str]:
+    """The cluster admins, each once: the listed ARNs and, with ``creator_admin``, the caller."""
+    principals = list(args.admin_principal_arns)
+    if args.creator_admin:
+        caller = aws.get_caller_identity(opts=invoke).arn
+        issuer = aws.iam.get_session_context(arn=caller, opts=invoke).issuer_arn
+        principals.append(issuer or iam_principal(caller))
+    return list(dict.fromkeys(principals))
 
 
 def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
@@ -239,14 +289,6 @@ class Cluster(pulumi.ComponentResource):
             opts=child(),
         )
         self.kms_key_arn = key.arn
-        # EKS would create this group itself, without retention: create it first, with one.
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-control-plane",
-            name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=args.log_retention_days,
-            tags=tags,
-            opts=child(),
-        )
         public = bool(args.public_access_cidrs)
         self.eks = aws.eks.Cluster(
             f"{name}-eks",
@@ -263,10 +305,10 @@ class Cluster(pulumi.ComponentResource):
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
                 resources=["secrets"],
             ),
-            enabled_cluster_log_types=list(LOG_TYPES),
+            enabled_cluster_log_types=list(args.log_types),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=True,
+                bootstrap_cluster_creator_admin_permissions=False,
             ),
             # vpc-cni, kube-proxy and coredns come as managed add-ons below, at pinned versions.
             bootstrap_self_managed_addons=False,
@@ -274,7 +316,7 @@ class Cluster(pulumi.ComponentResource):
             # billing extended support ($0.60 instead of $0.10 per hour).
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             tags=tags,
-            opts=child(*role_policies, logs),
+            opts=child(*role_policies),
         )
         self.cluster_name = self.eks.name
         self.endpoint = self.eks.endpoint
@@ -304,7 +346,10 @@ class Cluster(pulumi.ComponentResource):
         node_policies = attach_policies(
             f"{name}-nodes", nodes_role, [managed_policy(partition, p) for p in NODE_POLICIES], self
         )
-        template = self._launch_template(name, tags)
+        templates = {
+            size: self._launch_template(name, size, tags)
+            for size in sorted({g.disk_gib for g in args.node_groups})
+        }
         self.node_groups = [
             aws.eks.NodeGroup(
                 f"{name}-{group.name}",
@@ -317,7 +362,8 @@ class Cluster(pulumi.ComponentResource):
                 ami_type=args.ami_type,
                 version=args.kubernetes_version,
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                    id=template.id, version=template.latest_version.apply(str)
+                    id=templates[group.disk_gib].id,
+                    version=templates[group.disk_gib].latest_version.apply(str),
                 ),
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                     min_size=group.min_size,
@@ -326,7 +372,7 @@ class Cluster(pulumi.ComponentResource):
                 ),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
                 labels={
-                    "marketplace-kit/capacity": group.capacity_type.lower().replace("_", "-"),
+                    CAPACITY_LABEL: group.capacity_type.lower().replace("_", "-"),
                     **group.labels,
                 },
                 tags=tags,
@@ -351,30 +397,34 @@ class Cluster(pulumi.ComponentResource):
             name, "aws-ebs-csi-driver", args, ebs_role.arn, child(*self.node_groups, *ebs_policies)
         )
 
-        for i, principal in enumerate(args.admin_principal_arns):
+        self.access: list[pulumi.Resource] = []
+        for principal in admin_principals(args, invoke):
+            suffix = access_suffix(principal)
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{i}",
+                f"{name}-admin-{suffix}",
                 cluster_name=self.eks.name,
                 principal_arn=principal,
                 type="STANDARD",
                 tags=tags,
                 opts=child(),
             )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
+            association = aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{suffix}",
                 cluster_name=self.eks.name,
                 principal_arn=principal,
                 policy_arn=ADMIN_POLICY,
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=child(entry),
             )
+            self.access += [entry, association]
 
         ca = self.eks.certificate_authority.apply(lambda c: c.data or "")
         self.kubeconfig = pulumi.Output.all(self.eks.name, self.eks.endpoint, ca).apply(
             lambda v: kubeconfig(v[0], v[1], v[2], region)
         )
+        # Every Kubernetes call goes through this provider: it waits for the deployer's access.
         self.provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child(self.eks)
+            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child(self.eks, *self.access)
         )
         self.ready = [*self.node_groups, self.addons["coredns"], self.addons["aws-ebs-csi-driver"]]
         if args.default_storage_class:
@@ -411,21 +461,27 @@ class Cluster(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _launch_template(self, name: str, tags: Mapping[str, str]) -> aws.ec2.LaunchTemplate:
-        """Nodes: encrypted gp3 root volume, IMDSv2 only (hop limit 2 for pods behind the CNI)."""
+    def _launch_template(
+        self, name: str, disk_gib: int, tags: Mapping[str, str]
+    ) -> aws.ec2.LaunchTemplate:
+        """Nodes: encrypted gp3 root volume of ``disk_gib``, IMDSv2 only with hop limit 1.
+
+        Hop limit 1 keeps pods (one network hop further) away from the node role's credentials,
+        the Terraform EKS module's v21 default; pods get AWS access through IRSA.
+        """
         return aws.ec2.LaunchTemplate(
-            f"{name}-nodes",
+            f"{name}-nodes-{disk_gib}gib",
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=50, volume_type="gp3", encrypted="true",
+                        volume_size=disk_gib, volume_type="gp3", encrypted="true",
                         delete_on_termination="true",
                     ),
                 )
             ],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
             ),
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(

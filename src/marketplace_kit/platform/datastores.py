@@ -120,7 +120,9 @@ class DatastoresArgs:
         postgres: The shared PostgreSQL.
         documentdb: DocumentDB, created only when a client asks for it.
         name: Prefix of the AWS resource names.
-        production: Deletion protection and final snapshots.
+        production: Deletion protection and final snapshots (named uniquely per deployment).
+        lift_deletion_protection: Turn deletion protection off (only after the user confirmed
+            a destroy: ``marketplace-kit destroy`` sets it for the run before the destroy).
         performance_insights: RDS Performance Insights.
         depends_on: What must exist first (the namespace).
     """
@@ -132,6 +134,7 @@ class DatastoresArgs:
     documentdb: DocumentDbSettings = field(default_factory=DocumentDbSettings)
     name: str = "marketplace"
     production: bool = False
+    lift_deletion_protection: bool = False
     performance_insights: bool = False
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -171,6 +174,20 @@ class Datastores(pulumi.ComponentResource):
 
     # --- aws ----------------------------------------------------------------------------
 
+    @property
+    def _protected(self) -> bool:
+        return self._args.production and not self._args.lift_deletion_protection
+
+    def _final_snapshot(self, engine: str) -> pulumi.Output[str] | None:
+        """A final snapshot name unique per deployment (a second destroy+up+destroy works)."""
+        if not self._args.production:
+            return None
+        suffix = random.RandomId(
+            f"{engine}-final-snapshot-suffix", byte_length=4,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return pulumi.Output.concat(f"{self._args.name}-{engine}-final-", suffix.hex)
+
     def _security_group(self, name: str, port: int) -> aws.ec2.SecurityGroup:
         """A group that admits ``port`` from the cluster's nodes only."""
         f = self._args.foundation
@@ -208,7 +225,7 @@ class Datastores(pulumi.ComponentResource):
             "postgres",
             identifier=f"{args.name}-postgres",
             engine="postgres",
-            engine_version=versions.POSTGRES,
+            engine_version=versions.POSTGRES_MAJOR,
             instance_class=cfg.instance_class,
             allocated_storage=cfg.storage_gib,
             storage_type="gp3",
@@ -222,9 +239,9 @@ class Datastores(pulumi.ComponentResource):
             multi_az=cfg.multi_az,
             backup_retention_period=cfg.backup_retention_days,
             copy_tags_to_snapshot=True,
-            deletion_protection=args.production,
+            deletion_protection=self._protected,
             skip_final_snapshot=not args.production,
-            final_snapshot_identifier=f"{args.name}-postgres-final" if args.production else None,
+            final_snapshot_identifier=self._final_snapshot("postgres"),
             performance_insights_enabled=args.performance_insights,
             performance_insights_kms_key_id=self.kms_key.arn if args.performance_insights
             else None,
@@ -314,10 +331,9 @@ class Datastores(pulumi.ComponentResource):
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[group.id],
             backup_retention_period=args.postgres.backup_retention_days,
-            deletion_protection=args.production,
+            deletion_protection=self._protected,
             skip_final_snapshot=not args.production,
-            final_snapshot_identifier=f"{args.name}-documentdb-final" if args.production
-            else None,
+            final_snapshot_identifier=self._final_snapshot("documentdb"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         for i in range(cfg.instances):

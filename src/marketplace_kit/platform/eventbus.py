@@ -1,5 +1,10 @@
 """EventBus: Strimzi (operator + CRDs), a KRaft Kafka with node pools, topics, users with ACLs.
 
+Teardown: topics and users depend on the Kafka resource, so ``destroy`` deletes them first, while
+the Topic and User Operators (run by the Kafka resource's entity operator) still remove their
+finalizers. Volumes: ``deleteClaim: true`` and a ``Delete`` reclaim policy, so deleting the node
+pools deletes the brokers' claims and EBS volumes (nothing keeps billing after a destroy).
+
 CRD ownership: Helm installs a chart's ``crds/`` only on first install and never upgrades them,
 so the operator release skips them and the EventBus applies the CRD file of the pinned Strimzi
 release itself (``versions.STRIMZI_CRDS_URL``): moving the pin upgrades the CRDs with it.
@@ -19,7 +24,7 @@ from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.helm import helm_release
-from marketplace_kit.platform.meta import NO_SIDECAR, metadata
+from marketplace_kit.platform.meta import CAPACITY_LABEL, NO_SIDECAR, ZONE_LABEL, metadata
 
 ADDON = AddOn(
     name="eventbus", component="EventBus",
@@ -95,6 +100,8 @@ class EventBusArgs:
         operator_namespace: Namespace of the Strimzi operator.
         encrypted_ebs: aws: an encrypted gp3 StorageClass for the brokers' volumes.
         storage_class: An existing StorageClass instead; None: the cluster default.
+        zone_aware: aws: brokers spread over the zones and told their zone (rack), so a
+            topic's replicas land in different AZs.
         operator_values: Helm values merged over the operator defaults.
         depends_on: What must exist first (the namespace, the cluster's ``ready``).
         monitoring_depends_on: The PodMonitor CRD (``Observability.monitoring_ready``): the
@@ -109,6 +116,7 @@ class EventBusArgs:
     operator_namespace: str = "strimzi"
     encrypted_ebs: bool = False  # aws: an encrypted gp3 StorageClass for the brokers' volumes
     storage_class: str | None = None
+    zone_aware: bool = False
     operator_values: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
@@ -124,7 +132,8 @@ class EventBus(pulumi.ComponentResource):
         self.crds = k8s.yaml.v2.ConfigFile(
             "strimzi-crds",
             file=versions.STRIMZI_CRDS_URL,
-            opts=pulumi.ResourceOptions(parent=self),
+            # The first Kubernetes call of the platform: it waits for the cluster to be ready.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         )
         self.operator = helm_release(
             "strimzi-kafka-operator", versions.STRIMZI_OPERATOR,
@@ -157,7 +166,7 @@ class EventBus(pulumi.ComponentResource):
                 cluster, ns, "event-bus",
                 annotations={"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
             ),
-            spec=kafka_spec(cfg, metrics_config_name(cluster)),
+            spec=kafka_spec(cfg, metrics_config_name(cluster), args.zone_aware),
             opts=pulumi.ResourceOptions(parent=self,
                                         depends_on=[*after_operator, self.metrics_config]),
         )
@@ -168,12 +177,17 @@ class EventBus(pulumi.ComponentResource):
                 kind="KafkaNodePool",
                 metadata=metadata(role, ns, "event-bus",
                                   extra_labels={"strimzi.io/cluster": cluster}),
-                spec=node_pool_spec(role, replicas, cfg.broker_storage_gib, storage_class),
+                spec=node_pool_spec(role, replicas, cfg.broker_storage_gib, storage_class,
+                                    cluster=cluster, zone_aware=args.zone_aware),
                 opts=cr_opts,
             )
             for role, replicas in (("controller", controller_replicas(cfg)),
                                    ("broker", cfg.brokers))
         ]
+        # Topics and users are deleted before the cluster whose operators finalize them.
+        after_kafka = pulumi.ResourceOptions(
+            parent=self, depends_on=[*after_operator, self.kafka, *self.node_pools]
+        )
         self.topics = {
             topic: k8s.apiextensions.CustomResource(
                 f"topic-{topic}",
@@ -182,7 +196,7 @@ class EventBus(pulumi.ComponentResource):
                 metadata=metadata(topic, ns, "event-stream",
                                   extra_labels={"strimzi.io/cluster": cluster}),
                 spec=topic_spec(cfg),
-                opts=cr_opts,
+                opts=after_kafka,
             )
             for topic in sorted({*args.topics, *dead_letters(args.clients)})
         }
@@ -194,7 +208,7 @@ class EventBus(pulumi.ComponentResource):
                 metadata=metadata(client.name, ns, "event-client",
                                   extra_labels={"strimzi.io/cluster": cluster}),
                 spec=user_spec(client),
-                opts=cr_opts,
+                opts=after_kafka,
             )
             for client in args.clients
         }
@@ -228,13 +242,18 @@ def metrics_config_name(cluster: str) -> str:
     return f"{cluster}-kafka-metrics"
 
 
-def kafka_spec(cfg: KafkaSettings, metrics_config: str) -> dict[str, Any]:
+def kafka_spec(cfg: KafkaSettings, metrics_config: str, zone_aware: bool = False) -> dict[str, Any]:
     """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization; broker
     metrics through the JMX Exporter (``metrics_config`` ConfigMap) and the Kafka Exporter
-    (topic offsets, consumer-group lag) for every topic and group."""
+    (topic offsets, consumer-group lag) for every topic and group.
+
+    ``zone_aware``: each broker's rack is its node's zone, so replicas go to different AZs.
+    """
     replicas, min_isr = cfg.replicas, cfg.min_insync_replicas
+    rack = {"rack": {"topologyKey": ZONE_LABEL}} if zone_aware else {}
     return {
         "kafka": {
+            **rack,
             "version": versions.KAFKA,
             "listeners": [
                 {
@@ -293,23 +312,50 @@ def pod_monitors(
 
 
 def node_pool_spec(
-    role: str, replicas: int, size_gib: int, storage_class: str | None
+    role: str,
+    replicas: int,
+    size_gib: int,
+    storage_class: str | None,
+    *,
+    cluster: str = "events",
+    zone_aware: bool = False,
 ) -> dict[str, Any]:
-    """A node pool of one role with a persistent claim (kept when the pool is deleted)."""
+    """A node pool of one role: a claim deleted with the pool, pods off spot nodes.
+
+    ``zone_aware``: the pool's pods spread evenly over the zones (at most one more per zone).
+    """
     volume: dict[str, Any] = {
         "id": 0,
         "type": "persistent-claim",
         "size": f"{size_gib if role == 'broker' else 10}Gi",
-        "deleteClaim": False,
+        "deleteClaim": True,
         "kraftMetadata": "shared",
     }
     if storage_class:
         volume["class"] = storage_class
+    off_spot = {"matchExpressions": [
+        {"key": CAPACITY_LABEL, "operator": "NotIn", "values": ["spot"]}
+    ]}
+    pod: dict[str, Any] = {
+        "metadata": {"labels": dict(NO_SIDECAR)},
+        "affinity": {"nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [off_spot]}
+        }},
+    }
+    if zone_aware:
+        pod["topologySpreadConstraints"] = [{
+            "maxSkew": 1,
+            "topologyKey": ZONE_LABEL,
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {
+                "strimzi.io/cluster": cluster, "strimzi.io/pool-name": role,
+            }},
+        }]
     return {
         "replicas": replicas,
         "roles": [role],
         "storage": {"type": "jbod", "volumes": [volume]},
-        "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
+        "template": {"pod": pod},
     }
 
 
@@ -362,13 +408,14 @@ def user_spec(client: KafkaClient) -> dict[str, Any]:
 
 
 def encrypted_gp3(name: str, parent: pulumi.Resource) -> k8s.storage.v1.StorageClass:
-    """An EBS gp3 StorageClass with encryption at rest (EBS CSI driver), volumes kept on delete."""
+    """An EBS gp3 StorageClass with encryption at rest (EBS CSI driver), volumes deleted with
+    their claims (``deleteClaim: true`` on the pools: a destroy leaves no volume billing)."""
     return k8s.storage.v1.StorageClass(
         name,
         metadata=metadata(name, None, "storage"),
         provisioner="ebs.csi.aws.com",
         parameters={"type": "gp3", "encrypted": "true"},
-        reclaim_policy="Retain",
+        reclaim_policy="Delete",
         volume_binding_mode="WaitForFirstConsumer",
         allow_volume_expansion=True,
         opts=pulumi.ResourceOptions(parent=parent),

@@ -32,11 +32,19 @@ TRACING_PROVIDER = "otel"
 
 
 # On EKS: a Network Load Balancer (the in-tree controller's default is a Classic ELB) spread
-# across every AZ; it is the platform's only public entry point.
+# across every AZ; it is the platform's only public entry point, so its scheme is stated rather
+# than left to a controller's default (the AWS Load Balancer Controller defaults to internal).
 AWS_NLB: dict[str, str] = {
     "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
     "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
 }
+# The gateway Service's ports: HTTP and HTTPS only. The chart's default list also publishes the
+# status port 15021 (Envoy health and stats) on the load balancer.
+GATEWAY_PORTS: list[dict[str, Any]] = [
+    {"name": "http2", "port": 80, "protocol": "TCP", "targetPort": 80},
+    {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443},
+]
 
 
 @dataclass
@@ -101,7 +109,10 @@ class ServiceMesh(pulumi.ComponentResource):
                 "replicaCount": replicas,
                 "autoscaling": {"minReplicas": replicas, "maxReplicas": max(5, replicas)},
                 "labels": labels("ingress-gateway", "gateway"),
-                "service": {"annotations": dict(args.load_balancer_annotations)},
+                "service": {
+                    "annotations": dict(args.load_balancer_annotations),
+                    "ports": [dict(p) for p in GATEWAY_PORTS],
+                },
             },
             values=args.gateway_values,
             create_namespace=False,

@@ -8,6 +8,9 @@ PART_OF = "marketplace"
 MANAGED_BY = "marketplace-kit"
 # Pods that must not get an Istio sidecar (Jobs that must complete, brokers with their own TLS).
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
+# Node label of the EKS node groups: on-demand or spot (stateful pods stay off spot).
+CAPACITY_LABEL = "marketplace-kit/capacity"
+ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
 def labels(name: str, component: str, version: str | None = None) -> dict[str, str]:

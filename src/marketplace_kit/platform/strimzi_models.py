@@ -34,6 +34,9 @@ class PodMetadata(_Strict):
 
 class PodTemplate(_Strict):
     metadata: PodMetadata | None = None
+    # Kubernetes core types, passed through by Strimzi as they are
+    affinity: dict[str, Any] | None = None
+    topologySpreadConstraints: list[dict[str, Any]] | None = None
 
 
 class Template(_Strict):
@@ -75,7 +78,12 @@ class JmxPrometheusExporterMetrics(_Strict):
     valueFrom: ExternalConfigurationReference
 
 
+class Rack(_Strict):
+    topologyKey: Annotated[str, Field(min_length=1)]
+
+
 class KafkaClusterSpec(_Strict):
+    rack: Rack | None = None
     version: Literal[versions.STRIMZI_KAFKA_VERSIONS]  # type: ignore[valid-type]
     metadataVersion: str | None = None
     listeners: Annotated[list[GenericKafkaListener], Field(min_length=1)]

@@ -187,6 +187,9 @@ OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s"
 # PostgreSQL 17.5: the RDS engine version and, for target local, the official image
 # (https://www.postgresql.org/docs/release/17.5/; RDS: "PostgreSQL 17.5" in the RDS release notes).
 POSTGRES = "17.5"
+# RDS gets the major only: with auto minor upgrades on, AWS moves 17.5 to 17.x and a pinned
+# minor would make the next `up` try to downgrade (the provider's documented advice).
+POSTGRES_MAJOR = POSTGRES.split(".")[0]
 POSTGRES_IMAGE = f"docker.io/library/postgres:{POSTGRES}"
 # The AWS CLI v2 image the RDS bootstrap Job uses to read the master secret
 # (https://gallery.ecr.aws/aws-cli/aws-cli; tag not verified from this machine).

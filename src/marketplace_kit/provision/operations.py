@@ -12,8 +12,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform
 from marketplace_kit.provision import delete_guard
+from marketplace_kit.provision.api_check import (
+    cluster_api,
+    set_log_retention,
+    wait_for_api,
+    wait_seconds_from_env,
+)
+from marketplace_kit.provision.deployer import deployer_cidr, needs_deployer_address
 from marketplace_kit.provision.failures import translated
 from marketplace_kit.provision.progress import (
     Progress,
@@ -21,9 +29,11 @@ from marketplace_kit.provision.progress import (
     normalize_changes,
     resource_name,
 )
+from marketplace_kit.provision.pulumi_binary import find_cli
 from marketplace_kit.provision.settings import StackSettings
+from marketplace_kit.provision.stages import foundation_targets, touched
 from marketplace_kit.provision.teardown import blockers, state_resources
-from marketplace_kit.provision.workspace import open_stack
+from marketplace_kit.provision.workspace import open_stack, require_aws_credentials
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
@@ -107,14 +117,23 @@ def _engine(
         return call(progress), progress
 
 
-def _open(session: Session, *, create: bool, engine: bool = True) -> auto.Stack:
+def _open(
+    session: Session, *, create: bool, engine: bool = True, inputs: DeployInputs | None = None
+) -> auto.Stack:
     from marketplace_kit.blueprints.program import platform_program
 
-    program = (session.program or platform_program(session.platform)) if engine else None
+    program = (session.program or platform_program(session.platform, inputs)) if engine else None
+    record = inputs.to_config() if inputs is not None else None
     with translated(session.settings, session.command):
         return open_stack(
-            session.platform, session.settings, create=create, program=program, warn=session.warn
+            session.platform, session.settings, create=create, program=program,
+            warn=session.warn, record=record,
         )
+
+
+def deploy_inputs(platform: Platform) -> DeployInputs:
+    """What this run adds to the program: the deployer's public address when the API needs it."""
+    return DeployInputs(deployer_cidr=deployer_cidr() if needs_deployer_address(platform) else None)
 
 
 def _where(settings: StackSettings) -> str:
@@ -161,9 +180,19 @@ def _outputs(raw: Mapping[str, Any]) -> dict[str, tuple[Any, bool]]:
 
 
 def up(session: Session) -> Outcome:
-    """Preview, confirm (unless --yes), then create or update the platform."""
+    """Preview, confirm (unless --yes), then create or update the platform.
+
+    On AWS in stages: the network and cluster first (when the preview changes them), a check
+    that this machine can use the cluster's API, then everything (the in-cluster layers).
+    """
     started = time.monotonic()
-    stack = _open(session, create=True)
+    with translated(session.settings, session.command):
+        find_cli()  # what is missing on this machine first, before looking outwards
+        if session.program is None:
+            require_aws_credentials(session.platform)
+    platform_run = session.program is None  # not e.g. the state backend's bootstrap program
+    inputs = deploy_inputs(session.platform) if platform_run else None
+    stack = _open(session, create=True, inputs=inputs)
     planned, plan_progress = _engine(
         session, "preview", None, lambda p: stack.preview(on_event=p.on_event)
     )
@@ -180,16 +209,56 @@ def up(session: Session) -> Outcome:
         + estimate
     ):
         return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
-    total = count_changes(changes)
-    done, _ = _engine(session, "up", total, lambda p: stack.up(on_event=p.on_event))
+    phases: list[Phase] = []
+    if platform_run and inputs is not None and session.platform.config.target == "aws":
+        phases += _foundation_stage(session, stack, inputs, plan_progress.planned)
+        _check_cluster_api(session, stack)
+    total = count_changes(changes) - sum(count_changes(p.changes) for p in phases)
+    done, _ = _engine(session, "up", max(total, 0), lambda p: stack.up(on_event=p.on_event))
+    phases.append(Phase("up", normalize_changes(done.summary.resource_changes)))
     return Outcome(
         "up",
         settings,
         "succeeded",
         time.monotonic() - started,
-        normalize_changes(done.summary.resource_changes),
+        _merge(p.changes for p in phases),
         _outputs(done.outputs),
+        phases=phases,
     )
+
+
+def _foundation_stage(
+    session: Session, stack: auto.Stack, inputs: DeployInputs, planned: Mapping[str, list[str]]
+) -> list[Phase]:
+    """Stage one: a targeted up of the network and cluster, when the preview changes them."""
+    from marketplace_kit.blueprints.program import platform_program
+    from marketplace_kit.plan import plan_program
+
+    settings, config = session.settings, session.platform.config
+    graph = plan_program(platform_program(session.platform, inputs), project=settings.project,
+                         stack=settings.stack, region=config.region)
+    targets = foundation_targets(graph)
+    changing = touched(planned, targets)
+    if not changing:
+        return []
+    result, _ = _engine(
+        session, "up (network and cluster)", len(set(changing)),
+        lambda p: stack.up(target=targets, on_event=p.on_event),
+    )
+    return [Phase("foundation", normalize_changes(result.summary.resource_changes), targets)]
+
+
+def _check_cluster_api(session: Session, stack: auto.Stack) -> None:
+    """Between the stages: this machine can call the API (else one line and the fix)."""
+    config = session.platform.config
+    with translated(session.settings, session.command):
+        api = cluster_api(state_resources(stack.export_stack().deployment), config.region)
+    if api is None:
+        return
+    wait_for_api(api, config.cluster.endpoint_access, wait_seconds=wait_seconds_from_env())
+    problem = set_log_retention(api, config.cluster.log_retention_days)
+    if problem:
+        session.warn(f"{problem} (the next up tries again)")
 
 
 def dependents(resources: list[Mapping[str, Any]], roots: Iterable[str]) -> list[str]:

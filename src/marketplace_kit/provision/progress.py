@@ -2,6 +2,17 @@
 
 ``Progress`` is pure state fed by the Automation API's ``on_event`` callback (it may be called
 from the event-stream thread, so it locks); ``render`` draws it for a rich ``Live`` display.
+
+What the engine sends (pulumi/pulumi ``sdk/go/common/apitype/events.go`` and
+``pkg/engine/update.go``, ``pkg/backend/display/display.go``, read at v3.259.0):
+- a replacement is three steps on one URN: ``create-replacement``, ``replace`` (the one the
+  summary counts), ``delete-replaced`` (``delete-replaced`` first with deleteBeforeReplace);
+- a refresh step's pre-event says ``refresh`` and its outputs event the result (``same``,
+  ``update``, ``delete``);
+- the event log carries the default providers' steps (``pulumi:providers:aws::default_7_51_1``)
+  which the summary does not count (the engine marks them internal);
+- diagnostics come with a severity (``info``, ``info#err`` for the program's stderr, ``warning``,
+  ``error``); policy violations come as ``policyEvent`` with an enforcement level.
 """
 
 from __future__ import annotations
@@ -18,6 +29,13 @@ if TYPE_CHECKING:
 
 # Operations that leave a resource as it was: not counted as work.
 IDLE_OPS = frozenset({"same", "read", "discard"})
+# Steps of a replacement that the summary does not count (the ``replace`` step is counted).
+REPLACEMENT_PARTS = frozenset({
+    "create-replacement", "delete-replaced", "read-replacement", "discard-replaced",
+    "import-replacement", "remove-pending-replace",
+})
+STARTS_REPLACEMENT = frozenset({"create-replacement", "read-replacement", "import-replacement"})
+SHOWN_MESSAGES = 5
 VERBS = {
     "create": "creating",
     "update": "updating",
@@ -66,6 +84,23 @@ class Failure:
         return resource_name(self.urn)
 
 
+def is_default_provider(urn: str) -> bool:
+    """A provider the engine made for resources without an explicit one (not counted)."""
+    return resource_type(urn).startswith("pulumi:providers:") and resource_name(urn).startswith(
+        "default"
+    )
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    """A policy pack's finding on a resource."""
+
+    policy: str
+    level: str  # advisory/warning, mandatory, remediate, disabled/none
+    urn: str
+    message: str
+
+
 @dataclass
 class Progress:
     """What the engine has done so far in one operation."""
@@ -81,6 +116,9 @@ class Progress:
     errors: list[str] = field(default_factory=list)  # error diagnostics without a resource
     changes: dict[str, int] = field(default_factory=dict)  # the engine's summary
     planned: dict[str, list[str]] = field(default_factory=dict)  # op -> urns, in event order
+    warnings: list[str] = field(default_factory=list)  # warning diagnostics
+    stderr: list[str] = field(default_factory=list)  # what the program wrote to stderr
+    policy: list[PolicyViolation] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -98,20 +136,53 @@ class Progress:
     def _apply(self, event: EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
-            if meta.op.value not in IDLE_OPS and meta.urn not in self.done:
-                self.in_flight.setdefault(meta.urn, (meta.op.value, meta.type, self.clock()))
-                self.planned.setdefault(meta.op.value, []).append(meta.urn)
+            op = str(meta.op.value)
+            if op in IDLE_OPS or is_default_provider(meta.urn):
+                return
+            if op not in REPLACEMENT_PARTS:
+                self.planned.setdefault(op, []).append(meta.urn)
+            since = self.in_flight.get(meta.urn, (op, meta.type, self.clock()))[2]
+            self.in_flight[meta.urn] = (op, meta.type, since)
         elif event.res_outputs_event is not None:
             meta = event.res_outputs_event.metadata
-            if meta.op.value not in IDLE_OPS:
-                self.in_flight.pop(meta.urn, None)
-                self.done.add(meta.urn)
+            self._finished(str(meta.op.value), meta.urn)
         elif event.res_op_failed_event is not None:
             self.in_flight.pop(event.res_op_failed_event.metadata.urn, None)
-        elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
-            self._record_error(event.diagnostic_event.urn, event.diagnostic_event.message)
+        elif event.diagnostic_event is not None:
+            self._diagnostic(event.diagnostic_event.severity, event.diagnostic_event.urn,
+                             event.diagnostic_event.message)
+        elif event.policy_event is not None:
+            found = event.policy_event
+            self.policy.append(PolicyViolation(
+                found.policy_name, found.enforcement_level, found.resource_urn or "",
+                " ".join(found.message.split()),
+            ))
         elif event.summary_event is not None:
             self.changes = normalize_changes(event.summary_event.resource_changes)
+
+    def _finished(self, op: str, urn: str) -> None:
+        if op in STARTS_REPLACEMENT:  # the replacement exists; the ``replace`` step follows
+            return
+        flying = self.in_flight.get(urn)
+        if op in REPLACEMENT_PARTS:  # deleting the replaced one: not a step of its own
+            if flying is not None and flying[0] == op:
+                self.in_flight.pop(urn)
+            return
+        # A refresh step ends with its result op (``same`` too): done when it was in flight.
+        if flying is not None or (op not in IDLE_OPS and not is_default_provider(urn)):
+            self.in_flight.pop(urn, None)
+            self.done.add(urn)
+
+    def _diagnostic(self, severity: str, urn: str | None, message: str) -> None:
+        text = " ".join(message.split())
+        if not text:
+            return
+        if severity == "error":
+            self._record_error(urn, message)
+        elif severity == "warning":
+            self.warnings.append(f"{resource_name(urn)}: {text}" if urn else text)
+        elif severity == "info#err":
+            self.stderr.append(text)
 
     def _record_error(self, urn: str | None, message: str) -> None:
         text = " ".join(message.split())
@@ -121,6 +192,18 @@ class Progress:
                 self.failures.append(Failure(urn=urn, type=kind, message=text))
             return
         self.errors.append(text)
+
+    def messages(self) -> list[str]:
+        """Warnings, policy findings and the program's stderr, one line each, for the user."""
+        with self._lock:
+            lines = [f"warning: {w}" for w in self.warnings]
+            lines += [
+                f"policy {v.policy} ({v.level}) on {resource_name(v.urn) or 'the stack'}: "
+                f"{v.message}"
+                for v in self.policy
+            ]
+            lines += [f"program stderr: {line}" for line in self.stderr]
+            return lines
 
     def snapshot(self) -> tuple[int, list[tuple[str, str, str, float]], list[Failure]]:
         """(done count, in-flight (verb, type, name, seconds) oldest first, failures)."""
@@ -165,4 +248,8 @@ def render(progress: Progress, title: str) -> RenderableType:
     if len(flight) > SHOWN_IN_FLIGHT:
         lines.append(Text(f"  … and {len(flight) - SHOWN_IN_FLIGHT} more", style="dim"))
     lines += [Text(f"  failed {f.name} ({f.type}): {f.message}", style="red") for f in failures]
+    messages = progress.messages()
+    lines += [Text(f"  {m}", style="yellow") for m in messages[:SHOWN_MESSAGES]]
+    if len(messages) > SHOWN_MESSAGES:
+        lines.append(Text(f"  … and {len(messages) - SHOWN_MESSAGES} more messages", style="dim"))
     return Group(*lines)

@@ -18,6 +18,10 @@ PAST = {
     "import": "imported",
 }
 FUTURE = {"same": "unchanged"}
+PHASE_NOTES = {
+    "foundation": "first the network and cluster, then a check of the cluster's API",
+    "release": "first what holds load balancers, volumes or Kafka (and what depended on it)",
+}
 
 
 def describe_counts(changes: dict[str, int], *, done: bool) -> str:
@@ -63,10 +67,8 @@ def summary_lines(outcome: Outcome, show_secrets: bool = False) -> list[str]:
         f"✓ {outcome.command} of {where} in {took}: {describe_counts(outcome.changes, done=True)}"
     ]
     for phase in outcome.phases[:-1]:
-        lines.append(
-            f"  first released {len(phase.targets)} resource(s) holding load balancers, "
-            "volumes or Kafka (and what depended on them), then destroyed the rest"
-        )
+        lines.append(f"  {PHASE_NOTES.get(phase.name, phase.name)}: "
+                     f"{describe_counts(phase.changes, done=True)}")
     if outcome.outputs:
         lines.append("outputs (marketplace-kit outputs --show-secrets shows secrets):")
         lines += [

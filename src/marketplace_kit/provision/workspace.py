@@ -49,11 +49,12 @@ def open_stack(
     create: bool,
     program: Callable[[], None] | None,
     warn: Callable[[str], None],
+    record: dict[str, str] | None = None,
 ) -> auto.Stack:
     """The stack, selected (or created when ``create``); ready for an engine run with ``program``.
 
-    Ready means: the stack config set and the pinned provider plugins installed. Every engine
-    operation (destroy and refresh too) runs the inline program, the Automation API's usual path.
+    Ready means: the stack config set (with ``record``: what this run found, such as the
+    deployer's address) and the pinned provider plugins installed.
     """
     from pulumi import automation as auto
     from semver import VersionInfo
@@ -87,7 +88,7 @@ def open_stack(
                 "(or pass the --stack/--backend it was deployed with)"
             ) from None
     if engine:
-        config = stack_config(platform)
+        config = stack_config(platform) | (record or {})
         if config:
             stack.set_all_config({key: auto.ConfigValue(value=v) for key, v in config.items()})
         for name, version in required_plugins(platform.config.target).items():

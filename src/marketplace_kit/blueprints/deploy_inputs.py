@@ -1,0 +1,42 @@
+"""What only a deployment run knows (not ``marketplace.yaml``): passed to the program by ``up``.
+
+``up`` finds the address it runs from (for ``cluster.endpoint_access: deployer``) and records
+these in the stack's config (``marketplace-kit:*``) so that later runs (refresh, destroy, another
+machine) register the same program; ``plan`` uses ``PLAN_INPUTS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONFIG_NAMESPACE = "marketplace-kit"
+DEPLOYER_CIDR_KEY = f"{CONFIG_NAMESPACE}:deployerCidr"
+LIFT_PROTECTION_KEY = f"{CONFIG_NAMESPACE}:liftDeletionProtection"
+# What the offline plan shows where `up` puts the deployer's address (TEST-NET-2, RFC 5737).
+PLAN_DEPLOYER_CIDR = "198.51.100.10/32"
+
+
+@dataclass(frozen=True)
+class DeployInputs:
+    """Inputs of one engine run beyond the platform config."""
+
+    deployer_cidr: str | None = None  # the public address `up` runs from, as a /32
+    lift_deletion_protection: bool = False  # the user confirmed a destroy of protected stores
+
+    def to_config(self) -> dict[str, str]:
+        """The stack config entries that record these inputs."""
+        config = {LIFT_PROTECTION_KEY: "true" if self.lift_deletion_protection else "false"}
+        if self.deployer_cidr:
+            config[DEPLOYER_CIDR_KEY] = self.deployer_cidr
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, str]) -> DeployInputs:
+        """The inputs recorded in a stack's config."""
+        return cls(
+            deployer_cidr=config.get(DEPLOYER_CIDR_KEY) or None,
+            lift_deletion_protection=config.get(LIFT_PROTECTION_KEY) == "true",
+        )
+
+
+PLAN_INPUTS = DeployInputs(deployer_cidr=PLAN_DEPLOYER_CIDR)

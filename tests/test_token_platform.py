@@ -26,7 +26,12 @@ from marketplace_kit.errors import ConfigError
 from marketplace_kit.plan.fakes import new_resource
 from marketplace_kit.signing import new_kid
 from marketplace_kit.signing.keys import public_jwk
-from marketplace_kit.signing.rotation import MARGIN, rotated, set_signing_keys
+from marketplace_kit.signing.rotation import (
+    ACTIVATION_DELAY,
+    MARGIN,
+    rotated,
+    set_signing_keys,
+)
 
 REFERENCE = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "marketplace.yaml"
 ISSUER = "http://user.marketplace.svc.cluster.local:8001/user"
@@ -59,7 +64,7 @@ def test_only_the_issuer_holds_the_signing_key() -> None:
         if name == "user":
             assert "user-signing-keys" in secrets
             assert env[c.AUTH_SIGNING_KEYS_DIR] == c.SIGNING_KEYS_MOUNT
-            assert env[c.AUTH_SIGNING_KID] == "initial" and c.AUTH_JWKS_URL not in env
+            assert c.AUTH_SIGNING_KID not in env and c.AUTH_JWKS_URL not in env
             (mount,) = [m for m in container(deployments[name])["volumeMounts"]
                         if m["mountPath"] == c.SIGNING_KEYS_MOUNT]
             assert mount["readOnly"] is True
@@ -119,13 +124,14 @@ def test_one_service_issues_tokens() -> None:
 def test_rotation_keeps_keys_until_no_token_can_carry_them() -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     ttl = 3600
-    assert rotated(["initial"], ttl, now) == ["initial", new_kid(now)]
+    coming = new_kid(now + ACTIVATION_DELAY)  # published now, signs 15 minutes later
+    assert rotated(["initial"], ttl, now) == ["initial", coming]
     recent = new_kid(now - timedelta(minutes=5))
     older = new_kid(now - timedelta(seconds=ttl) - MARGIN - timedelta(minutes=1))
-    # initial's successor is old enough: initial goes; the previous key always stays.
-    assert rotated(["initial", older, recent], ttl, now) == [older, recent, new_kid(now)]
-    # recent is too young: the key before it may still have unexpired tokens.
-    assert rotated([older, recent], ttl, now) == [older, recent, new_kid(now)]
+    # initial's successor has signed long enough: initial goes; the newest two always stay.
+    assert rotated(["initial", older, recent], ttl, now) == [older, recent, coming]
+    # recent signs since 5 minutes: tokens of the key before it may still be valid.
+    assert rotated(["a", recent, "b"], ttl, now) == ["a", recent, "b", coming]
 
 
 def test_set_signing_keys_keeps_the_rest_of_the_file() -> None:

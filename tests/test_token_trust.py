@@ -2,11 +2,12 @@
 
 The reference user service (the issuer: its signing key in a key directory, as the platform
 mounts it) and a freshly generated service (a verifier: only the issuer's JWKS URL) run as
-uvicorn processes with exactly the environment names of the container contract. A token from
-the user service's login is accepted by both; forged tokens (another key, expired, wrong aud or
-iss, unknown kid, ``alg: none``, HS256 keyed with the issuer's public key) are refused with 401.
-Rotation: a new key signs, tokens of the old key keep verifying while it is published, and stop
-once it is dropped.
+uvicorn processes with the AUTH_* environment the platform renders for them
+(``platform.tokens.token_env``; the mount path replaced by a local directory). A token from the
+user service's login is accepted by both; forged tokens (another key, expired, wrong aud or iss,
+unknown kid, ``alg: none``, HS256 keyed with the issuer's public key) are refused with 401.
+Rotation, without a restart: a new key is published first and signs from its activation time,
+tokens of the old key keep verifying while it is published, and stop once it is dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,8 @@ from service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.contract import container as c
 from marketplace_kit.devenv import Broker, Postgres
-from marketplace_kit.signing import generate_private_pem, write_key_dir
+from marketplace_kit.platform.tokens import TokenAccess, token_env
+from marketplace_kit.signing import generate_private_pem, new_kid, write_key_dir
 
 pytestmark = pytest.mark.slow
 USER = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "services" / "user"
@@ -51,11 +54,6 @@ class Issuer:
     @property
     def url(self) -> str:
         return f"{self.process.base_url}/user"
-
-    def restart(self, kid: str) -> None:
-        self.process.stop()
-        self.process.env[c.AUTH_SIGNING_KID] = kid
-        self.process.start()
 
     def key(self, kid: str) -> Any:
         pem = (self.keys / f"{kid}.pem").read_bytes()
@@ -86,12 +84,15 @@ def issuer(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres,
     keys = write_key_dir(work / "keys", {"k1": generate_private_pem()})
     process = ServiceProcess(source, {})
     url = f"{process.base_url}/user"
+    rendered = rendered_env(TokenAccess(url, AUDIENCE, keys_secret="user-signing-keys"))
+    assert rendered[c.AUTH_SIGNING_KEYS_DIR] == c.SIGNING_KEYS_MOUNT
     process.env.update({
+        **rendered,
+        c.AUTH_SIGNING_KEYS_DIR: str(keys),  # where the Secret would be mounted
+        "AUTH_SIGNING_KEYS_RELOAD_SECONDS": "0.2",
         "DATABASE_URL": postgres.create_database(f"trust_user_{uuid.uuid4().hex[:6]}"),
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "KAFKA_ENABLE_IDEMPOTENCE": "false",
-        c.AUTH_SIGNING_KEYS_DIR: str(keys), c.AUTH_SIGNING_KID: "k1",
-        c.AUTH_JWT_ISSUER: url, c.AUTH_JWT_AUDIENCE: AUDIENCE,
     })
     process.start()
     try:
@@ -104,10 +105,11 @@ def issuer(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres,
 def verifier(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres,
              issuer: Issuer) -> Iterator[ServiceProcess]:
     source = generate(tmp_path_factory.mktemp("verifier"), "reviews", fields=["text:str"])
+    rendered = rendered_env(TokenAccess(issuer.url, AUDIENCE,
+                                        jwks_url=issuer.url + c.JWKS_PATH))
     process = ServiceProcess(source, {
+        **rendered,
         "DATABASE_URL": postgres.create_database(f"trust_reviews_{uuid.uuid4().hex[:6]}"),
-        c.AUTH_JWKS_URL: issuer.url + c.JWKS_PATH,
-        c.AUTH_JWT_ISSUER: issuer.url, c.AUTH_JWT_AUDIENCE: AUDIENCE,
         "AUTH_JWKS_CACHE_SECONDS": "2", "AUTH_JWKS_COOLDOWN_SECONDS": "0",
     })
     process.start()
@@ -115,6 +117,11 @@ def verifier(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres,
         yield process
     finally:
         process.stop()
+
+
+def rendered_env(access: TokenAccess) -> dict[str, str]:
+    """The AUTH_* variables the platform renders into a Deployment for ``access``."""
+    return {e["name"]: str(e["value"]) for e in token_env(access)}
 
 
 def status(process: ServiceProcess, token: str) -> int:
@@ -176,22 +183,32 @@ def test_a_login_token_is_accepted_and_forged_ones_are_refused(
     assert refused == {name: (401, 401) for name in refused}
 
 
-def test_rotation_keeps_old_tokens_until_their_key_is_dropped(
+def test_rotation_publishes_first_and_keeps_old_tokens_until_their_key_is_dropped(
     issuer: Issuer, verifier: ServiceProcess
 ) -> None:
     old = issuer.login()
     assert status(verifier, old) == 403
-    write_key_dir(issuer.keys, {"k2": generate_private_pem()})
-    issuer.restart("k2")
+    start = datetime.now(UTC) + timedelta(seconds=4)
+    kid = new_kid(start)  # what rotate-signing-key makes, 4 s ahead instead of 15 minutes
+    write_key_dir(issuer.keys, {kid: generate_private_pem()})
+
+    def published() -> bool:
+        keys = httpx.get(issuer.url + c.JWKS_PATH, timeout=10).json()["keys"]
+        return kid in [k["kid"] for k in keys]
+
+    wait_until(published, 10, "the issuer to publish the new key (no restart)")
+    if datetime.now(UTC) < start - timedelta(seconds=1):
+        assert jwt.get_unverified_header(issuer.login())["kid"] == "k1"  # not signing yet
+    time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 1)
     new = issuer.login()
-    assert jwt.get_unverified_header(new)["kid"] == "k2"
-    # The verifier has never seen k2: it fetches the JWK Set again and accepts both.
+    assert jwt.get_unverified_header(new)["kid"] == kid
+    # The verifier has never seen the new kid: it fetches the JWK Set again and accepts both.
     assert (status(verifier, new), status(verifier, old)) == (403, 403)
     assert (me(issuer, new), me(issuer, old)) == (200, 200)
 
     (issuer.keys / "k1.pem").unlink()  # k1's tokens have expired: the key goes
-    issuer.restart("k2")
-    assert me(issuer, old) == 401 and me(issuer, new) == 200
+    wait_until(lambda: me(issuer, old) == 401, 10, "the issuer to drop k1")
+    assert me(issuer, new) == 200
     # Once its cached JWK Set (2 s here) is stale, the verifier refuses k1's tokens too.
     wait_until(lambda: status(verifier, old) == 401, 15, "the verifier to drop k1")
     assert status(verifier, new) == 403

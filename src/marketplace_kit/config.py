@@ -243,9 +243,9 @@ class ObservabilityConfig(_Model):
 class TokensConfig(_Model):
     """The platform's tokens, issued by the service with ``issues_tokens`` in its service.yaml."""
 
-    # Key ids of the issuer's ES256 keys, oldest first: the last one signs, the earlier ones are
-    # still published (their tokens verify until they expire). `marketplace-kit
-    # rotate-signing-key` appends a new one and drops those no token can need any more.
+    # Key ids of the issuer's ES256 keys, oldest first: all are published, the newest already
+    # active signs (an id like 20261128T093000Z names when it starts). `marketplace-kit
+    # rotate-signing-key` appends one and drops those no unexpired token can carry.
     signing_keys: list[str] = Field(default_factory=lambda: ["initial"], min_length=1)
     ttl_seconds: int = Field(3600, ge=60, le=86400)
 

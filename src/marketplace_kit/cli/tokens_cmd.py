@@ -8,9 +8,10 @@ from marketplace_kit.cli.common import ConfigOption
 
 
 def rotate_signing_key(config: ConfigOption = None) -> None:
-    """Add a new signing key id to marketplace.yaml (tokens.signing_keys) and drop the keys no
-    unexpired token can carry; `marketplace-kit up` then creates the key, publishes it and
-    restarts the issuing service with it. Tokens signed by the previous key keep verifying."""
+    """Add a signing key to marketplace.yaml (tokens.signing_keys) that starts signing in 15
+    minutes, and drop the keys no unexpired token can carry. Run `marketplace-kit up` within
+    those minutes: it creates the key and publishes it (the issuer picks it up without a
+    restart). Tokens signed by the previous key keep verifying until they expire."""
     from datetime import UTC, datetime
     from pathlib import Path
 
@@ -24,9 +25,9 @@ def rotate_signing_key(config: ConfigOption = None) -> None:
                        "--config marketplace.yaml")
     old, new = rotate(file, datetime.now(UTC))
     dropped = [k for k in old if k not in new]
-    typer.echo(f"{file}: signing key {new[-1]} added; keys now {', '.join(new)}"
-               + (f" (dropped {', '.join(dropped)})" if dropped else ""))
-    typer.echo("next: marketplace-kit up (creates the key, publishes it, restarts the issuer)")
+    typer.echo(f"{file}: signing key {new[-1]} added (signs from {new[-1]}); keys now "
+               f"{', '.join(new)}" + (f" (dropped {', '.join(dropped)})" if dropped else ""))
+    typer.echo("next: marketplace-kit up, before the new key starts signing")
 
 
 def register(app: typer.Typer) -> None:

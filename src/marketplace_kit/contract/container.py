@@ -111,8 +111,10 @@ KAFKA_MECHANISM = "SCRAM-SHA-512"
 # Plain names (str): platform/tokens.py and the template's auth settings use them directly.
 # Where the issuer's private keys are mounted: one ``<kid>.pem`` (PKCS#8, ES256) per key.
 AUTH_SIGNING_KEYS_DIR = "AUTH_SIGNING_KEYS_DIR"
-# The key id that signs new tokens (the others only stay published until their tokens expire).
+# Pins the key id that signs (default: the newest key already active; a key id of the form
+# KID_FORMAT names when it starts signing). The others stay published until their tokens expire.
 AUTH_SIGNING_KID = "AUTH_SIGNING_KID"
+KID_FORMAT = "%Y%m%dT%H%M%SZ"
 # The issuer's JWK Set, fetched by every other service.
 AUTH_JWKS_URL = "AUTH_JWKS_URL"
 # The ``iss`` and ``aud`` every token carries and every service checks.

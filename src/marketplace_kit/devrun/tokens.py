@@ -44,6 +44,5 @@ def run_tokens(services: list[LocalService], ports: dict[str, int], state: Path)
         s.name: {c.AUTH_JWT_ISSUER: url, c.AUTH_JWKS_URL: url + c.JWKS_PATH}
         for s in services if s is not issuer
     }
-    env[issuer.name] = {c.AUTH_JWT_ISSUER: url, c.AUTH_SIGNING_KEYS_DIR: str(keys_dir),
-                        c.AUTH_SIGNING_KID: kid}
+    env[issuer.name] = {c.AUTH_JWT_ISSUER: url, c.AUTH_SIGNING_KEYS_DIR: str(keys_dir)}
     return RunTokens(env, url, keys_dir)

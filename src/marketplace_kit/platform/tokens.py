@@ -3,8 +3,9 @@
 One ``tls.PrivateKey`` (P-256) per key id; the Secret ``<service>-signing-keys`` holds them as
 ``<kid>.pem`` files. Private keys are secret outputs: the plan shows them masked and Pulumi
 keeps them encrypted in its state. The public halves become the JWK Set the gateway verifies
-with. The last key id signs; the earlier ones stay published until the tokens they signed have
-expired (``marketplace-kit rotate-signing-key`` drops them).
+with. The issuer publishes every key and signs with the newest one already active (a key id
+like ``20261128T093000Z`` names when it starts signing): a rotated Secret needs no restart, and
+``marketplace-kit rotate-signing-key`` drops keys once the tokens they signed have expired.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class TokenAccess:
         audience: The ``aud`` of the platform's tokens.
         jwks_url: A verifier's: where the issuer's JWK Set is.
         keys_secret: The issuer's: the Secret holding its private keys.
-        signing_kid: The issuer's: the key id that signs new tokens.
         ttl_seconds: The issuer's: token lifetime.
     """
 
@@ -49,7 +49,6 @@ class TokenAccess:
     audience: str
     jwks_url: str | None = None
     keys_secret: str | None = None
-    signing_kid: str | None = None
     ttl_seconds: int = 3600
 
 
@@ -59,7 +58,6 @@ def token_env(access: TokenAccess) -> list[dict[str, Any]]:
            {"name": c.AUTH_JWT_AUDIENCE, "value": access.audience}]
     if access.keys_secret is not None:
         env += [{"name": c.AUTH_SIGNING_KEYS_DIR, "value": c.SIGNING_KEYS_MOUNT},
-                {"name": c.AUTH_SIGNING_KID, "value": str(access.signing_kid)},
                 {"name": c.AUTH_TOKEN_TTL_SECONDS, "value": str(access.ttl_seconds)}]
     elif access.jwks_url is not None:
         env.append({"name": c.AUTH_JWKS_URL, "value": access.jwks_url})
@@ -84,7 +82,7 @@ class TokenSigningKeysArgs:
     Attributes:
         service: The issuing service (the Secret is ``<service>-signing-keys``).
         namespace: The workload namespace.
-        kids: Key ids, oldest first; the last one signs.
+        kids: Key ids, oldest first; each is published, the newest active one signs.
         depends_on: What must exist first (the workload namespace).
     """
 
@@ -109,7 +107,6 @@ class TokenSigningKeys(pulumi.ComponentResource):
                                 opts=child)
             for kid in args.kids
         }
-        self.signing_kid = args.kids[-1]
         self.secret_name = f"{args.service}{SECRET_SUFFIX}"
         self.secret = k8s.core.v1.Secret(
             "signing-keys",
@@ -123,7 +120,7 @@ class TokenSigningKeys(pulumi.ComponentResource):
         self.jwks: pulumi.Output[str] = pulumi.Output.all(*publics).apply(
             lambda pems: _jwks(dict(zip(kids, pems, strict=True)))
         )
-        self.register_outputs({"secret": self.secret_name, "signing_kid": self.signing_kid})
+        self.register_outputs({"secret": self.secret_name, "kids": list(self.keys)})
 
 
 def _jwks(keys: dict[str, str]) -> str:

@@ -14,17 +14,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from marketplace_kit.contract.container import KID_FORMAT
+
 ALGORITHM = "ES256"
-KID_FORMAT = "%Y%m%dT%H%M%SZ"  # sorts by creation time: the issuer signs with the last one
 
 
-def new_kid(now: datetime | None = None) -> str:
-    """A key id naming its creation time (UTC), e.g. ``20261128T082200Z``."""
-    return (now or datetime.now(UTC)).strftime(KID_FORMAT)
+def new_kid(when: datetime | None = None) -> str:
+    """A key id naming when the key starts signing (UTC), e.g. ``20261128T082200Z``; the issuer
+    publishes a key at once but signs with it only from then on."""
+    return (when or datetime.now(UTC)).strftime(KID_FORMAT)
 
 
 def kid_time(kid: str) -> datetime | None:
-    """When a key named by ``new_kid`` was created (None for other names)."""
+    """When a key named by ``new_kid`` starts signing (None for other names: from the start)."""
     try:
         return datetime.strptime(kid, KID_FORMAT).replace(tzinfo=UTC)
     except ValueError:

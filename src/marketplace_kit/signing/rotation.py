@@ -1,11 +1,11 @@
 """Key rotation for the platform's tokens: the key-id list in ``marketplace.yaml``.
 
-``tokens.signing_keys`` lists the issuer's key ids, oldest first; the last one signs. Rotating
-appends a new key id (named by its creation time) and drops an old key once no unexpired token
-can carry it: key ``i`` signed until key ``i+1`` was rolled out, so it goes when key ``i+1`` is
-older than the token lifetime plus a margin (the signing key and the one before it always stay).
-``marketplace-kit up`` then creates the new key in the Secret, publishes it in the gateway's
-JWK Set and restarts the issuer with it.
+``tokens.signing_keys`` lists the issuer's key ids, oldest first. A key id made here names when
+the key starts signing: rotating appends a key that activates ``ACTIVATION_DELAY`` from now, so
+``marketplace-kit up`` can put it in the Secret and the gateway's JWK Set and every verifier can
+fetch it before the first token carries it (the issuer re-reads its keys without a restart).
+An old key goes once its successor has been signing for longer than the token lifetime (plus
+a margin); the newest two keys always stay.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import yaml
+
 from marketplace_kit.config import parse_platform, read_yaml
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.signing.keys import kid_time, new_kid
 
+# Secret volume sync (~1-2 min) + the issuer's key reload (30 s) + verifiers' JWKS cache (5 min).
+ACTIVATION_DELAY = timedelta(minutes=15)
 MARGIN = timedelta(minutes=10)  # rollout time and clock skew
 _BLOCK = re.compile(r"^tokens:[ \t]*(#.*)?$", re.M)
 _KIDS = re.compile(
@@ -26,9 +30,11 @@ _KIDS = re.compile(
 )
 
 
-def rotated(kids: list[str], ttl_seconds: int, now: datetime) -> list[str]:
-    """``kids`` plus a new key id, without the keys no unexpired token can carry."""
-    kid = new_kid(now)
+def rotated(kids: list[str], ttl_seconds: int, now: datetime,
+            delay: timedelta = ACTIVATION_DELAY) -> list[str]:
+    """``kids`` plus a key activating at ``now + delay``, without the keys no unexpired token
+    can carry."""
+    kid = new_kid(now + delay)
     if kid in kids:
         raise ConfigError(f"key id {kid} exists already; fix: rotate again in a second")
     expiry = timedelta(seconds=ttl_seconds) + MARGIN
@@ -64,13 +70,11 @@ def set_signing_keys(text: str, kids: list[str]) -> str:
 def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:
     """Rotate the signing key of the platform in ``file``; returns (old, new) key ids.
 
-    The file is checked to still validate, and replaced atomically."""
+    The new text is checked to validate before it atomically replaces the file."""
     config = parse_platform(read_yaml(file), file)
     old = list(config.tokens.signing_keys)
     new = rotated(old, config.tokens.ttl_seconds, now)
     text = set_signing_keys(file.read_text(encoding="utf-8"), new)
-    import yaml
-
     written = parse_platform(yaml.safe_load(text), file)
     if written.tokens.signing_keys != new:  # pragma: no cover - a bug in set_signing_keys
         raise ConfigError(f"{file}: could not set tokens.signing_keys; fix: edit it by hand")

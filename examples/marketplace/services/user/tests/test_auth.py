@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from fastapi import Depends, FastAPI
 from tests.conftest import TEST_JWKS, TEST_KEY, TEST_KID, mint
 from user.app import create_app
 from user.auth import (
+    KID_TIME,
     AuthError,
     Authority,
     CurrentPrincipal,
@@ -105,27 +107,36 @@ def _key_file(directory: Path, kid: str) -> None:
     (directory / f"{kid}.pem").write_bytes(pem)
 
 
-async def test_the_issuer_signs_with_its_current_key_and_publishes_only_public_keys(
+async def test_the_issuer_publishes_a_new_key_first_and_signs_with_it_once_active(
     tmp_path: Path,
 ) -> None:
-    _key_file(tmp_path, "2026-01")
-    s = settings(auth_signing_keys_dir=tmp_path)
-    first = Authority(s)
-    old_token = first.issue("user-1", ["buyer"])
-    _key_file(tmp_path, "2026-02")  # rotation: a new key; the old one stays published
-    rotated = Authority(s)
-    assert rotated.signing is not None and rotated.signing.current == "2026-02"
-    new_token = rotated.issue("user-1", ["buyer"], ttl_seconds=60)
-    assert jwt.get_unverified_header(new_token)["kid"] == "2026-02"
+    _key_file(tmp_path, "initial")
+    s = settings(auth_signing_keys_dir=tmp_path, auth_signing_keys_reload_seconds=0)
+    issuer = Authority(s)
+    old_token = issuer.issue("user-1", ["buyer"])
+    now = datetime.now(UTC)
+    later = (now + timedelta(hours=1)).strftime(KID_TIME)
+    _key_file(tmp_path, later)  # rotation: a key that starts signing in an hour
+    keys = issuer.signing_keys()
+    assert keys is not None and sorted(keys.keys) == sorted(["initial", later])
+    assert keys.current(now) == "initial"  # published, not signing yet
+    assert keys.current(now + timedelta(hours=2)) == later
+    assert jwt.get_unverified_header(issuer.issue("user-1", []))["kid"] == "initial"
+    earlier = (now - timedelta(seconds=1)).strftime(KID_TIME)
+    _key_file(tmp_path, earlier)  # a key active already: it signs, the old token still verifies
+    new_token = issuer.issue("user-1", ["buyer"], ttl_seconds=60)
+    assert jwt.get_unverified_header(new_token)["kid"] == earlier
     for token in (old_token, new_token):
-        assert (await rotated.verify(token)).subject == "user-1"
-    published = rotated.signing.jwks()["keys"]
-    assert [k["kid"] for k in published] == ["2026-01", "2026-02"]
+        assert (await issuer.verify(token)).subject == "user-1"
+    published = issuer.signing_keys().jwks()["keys"]  # type: ignore[union-attr]
+    assert [k["kid"] for k in published] == sorted([earlier, later, "initial"])
     assert all("d" not in k and k["alg"] == "ES256" for k in published)
-    pinned = SigningKeys.load(tmp_path, "2026-01")
-    assert pinned.current == "2026-01"
+    assert SigningKeys.load(tmp_path, "initial").current() == "initial"  # AUTH_SIGNING_KID
     claims = jwt.decode(new_token, options={"verify_signature": False})
     assert claims["aud"] == s.auth_jwt_audience and claims["exp"] - claims["iat"] == 60
+    (tmp_path / "initial.pem").unlink()  # its tokens have expired: the key goes
+    with pytest.raises(AuthError):
+        await issuer.verify(old_token)
 
 
 async def test_the_issuer_serves_its_jwks_and_discovery(signing_keys_dir: Path) -> None:

@@ -2,14 +2,18 @@
 
 Trust model: one service of the platform issues tokens (the template option ``issues_tokens``,
 the user service in the reference marketplace). It signs them with ES256 private keys only it
-holds (``AUTH_SIGNING_KEYS_DIR``: one PEM file per key id, ``<kid>.pem``; ``AUTH_SIGNING_KID``
-names the one that signs, default the last in sort order) and publishes the public keys (JWKS)
-at ``<route>/.well-known/jwks.json`` with an OpenID-style discovery document. Every other
-service holds no key: it verifies a token against the issuer's JWKS (``AUTH_JWKS_URL``; PyJWT's
-``PyJWKClient``: cached, fetched again on an unknown ``kid`` at most every
-``AUTH_JWKS_COOLDOWN_SECONDS``) and checks the signature (ES256 only: ``alg: none`` and HS256
-tokens are refused), ``iss``, ``aud``, ``exp``, ``iat`` and ``sub``. Rotation: a new key file is
-added and named by ``AUTH_SIGNING_KID``; the old one stays published until its tokens expired.
+holds (``AUTH_SIGNING_KEYS_DIR``: one PEM file per key id, ``<kid>.pem``) and publishes the
+public keys (JWKS) at ``<route>/.well-known/jwks.json`` with an OpenID-style discovery
+document. Every other service holds no key: it verifies a token against the issuer's JWKS
+(``AUTH_JWKS_URL``; PyJWT's ``PyJWKClient``: cached, fetched again on an unknown ``kid`` at
+most every ``AUTH_JWKS_COOLDOWN_SECONDS``) and checks the signature (ES256 only: ``alg: none``
+and HS256 tokens are refused), ``iss``, ``aud``, ``exp``, ``iat`` and ``sub``.
+
+Rotation without a restart: a key id of the form ``20261128T093000Z`` names when the key starts
+signing. The issuer re-reads its key directory when its files change and publishes every key at
+once, but signs with the newest key already active (``AUTH_SIGNING_KID`` pins one instead), so
+verifiers hold a key before any token carries it; the old key stays published until its tokens
+have expired.
 
 Passwords are hashed with Argon2id (argon2-cffi, random salt per hash).
 

@@ -2,14 +2,18 @@
 
 Trust model: one service of the platform issues tokens (the template option ``issues_tokens``,
 the user service in the reference marketplace). It signs them with ES256 private keys only it
-holds (``AUTH_SIGNING_KEYS_DIR``: one PEM file per key id, ``<kid>.pem``; ``AUTH_SIGNING_KID``
-names the one that signs, default the last in sort order) and publishes the public keys (JWKS)
-at ``<route>/.well-known/jwks.json`` with an OpenID-style discovery document. Every other
-service holds no key: it verifies a token against the issuer's JWKS (``AUTH_JWKS_URL``; PyJWT's
-``PyJWKClient``: cached, fetched again on an unknown ``kid`` at most every
-``AUTH_JWKS_COOLDOWN_SECONDS``) and checks the signature (ES256 only: ``alg: none`` and HS256
-tokens are refused), ``iss``, ``aud``, ``exp``, ``iat`` and ``sub``. Rotation: a new key file is
-added and named by ``AUTH_SIGNING_KID``; the old one stays published until its tokens expired.
+holds (``AUTH_SIGNING_KEYS_DIR``: one PEM file per key id, ``<kid>.pem``) and publishes the
+public keys (JWKS) at ``<route>/.well-known/jwks.json`` with an OpenID-style discovery
+document. Every other service holds no key: it verifies a token against the issuer's JWKS
+(``AUTH_JWKS_URL``; PyJWT's ``PyJWKClient``: cached, fetched again on an unknown ``kid`` at
+most every ``AUTH_JWKS_COOLDOWN_SECONDS``) and checks the signature (ES256 only: ``alg: none``
+and HS256 tokens are refused), ``iss``, ``aud``, ``exp``, ``iat`` and ``sub``.
+
+Rotation without a restart: a key id of the form ``20261128T093000Z`` names when the key starts
+signing. The issuer re-reads its key directory when its files change and publishes every key at
+once, but signs with the newest key already active (``AUTH_SIGNING_KID`` pins one instead), so
+verifiers hold a key before any token carries it; the old key stays published until its tokens
+have expired.
 
 Passwords are hashed with Argon2id (argon2-cffi, random salt per hash).
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +43,7 @@ from pydantic import BaseModel
 from user.settings import Settings
 
 ALGORITHM = "ES256"
+KID_TIME = "%Y%m%dT%H%M%SZ"  # a key id naming when the key starts signing (UTC)
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 _bearer = HTTPBearer(auto_error=False, description="a token issued by the user service")
 _hasher = PasswordHasher()
@@ -64,23 +70,46 @@ class AuthUnavailable(Exception):
     """The keys to verify a token cannot be had right now (the JWKS endpoint does not answer)."""
 
 
-class SigningKeys:
-    """The issuer's ES256 private keys by key id, and the one that signs new tokens."""
+def activation(kid: str) -> datetime | None:
+    """When a key starts signing: a key id of the form ``KID_TIME`` names it; other key ids
+    are active from the start (and rank below every dated one)."""
+    try:
+        return datetime.strptime(kid, KID_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
-    def __init__(self, keys: dict[str, Any], current: str) -> None:
-        if current not in keys:
-            raise ValueError(f"signing key {current!r} is not among {sorted(keys)}")
-        self.keys, self.current = keys, current
+
+class SigningKeys:
+    """The issuer's ES256 private keys by key id. Every one is published; the one that signs
+    is ``AUTH_SIGNING_KID`` if set, else the newest already active (publish first, sign later:
+    verifiers have the key before any token carries it)."""
+
+    def __init__(self, keys: dict[str, Any], pinned: str | None = None) -> None:
+        if not keys:
+            raise ValueError("no signing key")
+        if pinned is not None and pinned not in keys:
+            raise ValueError(f"signing key {pinned!r} is not among {sorted(keys)}")
+        self.keys, self.pinned = keys, pinned
 
     @classmethod
-    def load(cls, directory: Path, current: str | None = None) -> SigningKeys:
-        """Every ``<kid>.pem`` in ``directory``; ``current`` (default: the last kid) signs."""
-        files = sorted(directory.glob("*.pem"))
-        if not files:
-            raise ValueError(f"no <kid>.pem signing key in {directory}")
+    def load(cls, directory: Path, pinned: str | None = None) -> SigningKeys:
+        """Every ``<kid>.pem`` in ``directory``."""
         algorithm = ECAlgorithm(ECAlgorithm.SHA256)
-        keys = {f.stem: algorithm.prepare_key(f.read_bytes()) for f in files}
-        return cls(keys, current or files[-1].stem)
+        keys = {f.stem: algorithm.prepare_key(f.read_bytes())
+                for f in sorted(directory.glob("*.pem"))}
+        if not keys:
+            raise ValueError(f"no <kid>.pem signing key in {directory}")
+        return cls(keys, pinned)
+
+    def current(self, now: datetime | None = None) -> str:
+        """The key id that signs at ``now``."""
+        if self.pinned is not None:
+            return self.pinned
+        moment = now or datetime.now(UTC)
+        dated = {kid: activation(kid) for kid in self.keys}
+        active = [k for k, t in dated.items() if t is None or t <= moment] or list(self.keys)
+        earliest = datetime.min.replace(tzinfo=UTC)
+        return max(active, key=lambda k: (dated[k] or earliest, k))
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         """The public keys as a JWK Set (what verifiers fetch)."""
@@ -91,6 +120,15 @@ class SigningKeys:
                 for kid, key in sorted(self.keys.items())
             ]
         }
+
+
+def _stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a key file is added, replaced or removed (a Secret volume update)."""
+    found = []
+    for f in sorted(directory.glob("*.pem")):
+        stat = f.stat()
+        found.append((f.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
 
 
 class TokenVerifier:
@@ -164,14 +202,10 @@ class Authority:
         self.settings = settings
         self.verifier: TokenVerifier | None = None
         self.signing: SigningKeys | None = None
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
+        self._next_check = 0.0
         if settings.auth_signing_keys_dir is not None:
-            self.signing = SigningKeys.load(
-                settings.auth_signing_keys_dir, settings.auth_signing_kid
-            )
-            own = jwt.PyJWKSet.from_dict(self.signing.jwks())
-            self.verifier = TokenVerifier(
-                settings.auth_jwt_issuer, settings.auth_jwt_audience, own
-            )
+            self.signing_keys()  # fails at start without a usable key
             return
         if settings.auth_jwks_url is not None:
             client = jwt.PyJWKClient(
@@ -184,6 +218,29 @@ class Authority:
                 settings.auth_jwt_issuer, settings.auth_jwt_audience, client
             )
 
+    def signing_keys(self) -> SigningKeys | None:
+        """The keys in AUTH_SIGNING_KEYS_DIR, read again when its files change (checked at most
+        every AUTH_SIGNING_KEYS_RELOAD_SECONDS): a rotated Secret needs no restart."""
+        s = self.settings
+        directory = s.auth_signing_keys_dir
+        if directory is None or time.monotonic() < self._next_check:
+            return self.signing
+        self._next_check = time.monotonic() + s.auth_signing_keys_reload_seconds
+        try:
+            stamp = _stamp(directory)
+            if stamp == self._stamp and self.signing is not None:
+                return self.signing
+            keys = SigningKeys.load(directory, s.auth_signing_kid)
+        except (OSError, ValueError):
+            if self.signing is None:
+                raise
+            return self.signing  # mid-update (a Secret volume swaps atomically): keep the last
+        own = TokenVerifier(
+            s.auth_jwt_issuer, s.auth_jwt_audience, jwt.PyJWKSet.from_dict(keys.jwks())
+        )
+        self.signing, self.verifier, self._stamp = keys, own, stamp
+        return keys
+
     @property
     def enabled(self) -> bool:
         """Whether tokens are checked (else the entity API is open)."""
@@ -191,6 +248,7 @@ class Authority:
 
     async def verify(self, token: str) -> Principal:
         """The caller a token names (AuthError if untrusted, AuthUnavailable without keys)."""
+        self.signing_keys()
         if self.verifier is None:
             raise AuthUnavailable("authentication is not configured (set AUTH_SIGNING_KEYS_DIR)")
         return await self.verifier.verify(token)
@@ -203,7 +261,8 @@ class Authority:
         ttl_seconds: int | None = None,
     ) -> str:
         """A token for ``subject`` valid for ``ttl_seconds`` (default AUTH_TOKEN_TTL_SECONDS)."""
-        if self.signing is None:
+        signing = self.signing_keys()
+        if signing is None:
             raise AuthUnavailable("authentication is not configured (set AUTH_SIGNING_KEYS_DIR)")
         s = self.settings
         now = int(time.time())
@@ -217,10 +276,8 @@ class Authority:
         }
         if email is not None:
             claims["email"] = email
-        kid = self.signing.current
-        return jwt.encode(
-            claims, self.signing.keys[kid], algorithm=ALGORITHM, headers={"kid": kid}
-        )
+        kid = signing.current()
+        return jwt.encode(claims, signing.keys[kid], algorithm=ALGORITHM, headers={"kid": kid})
 
 
 def authority(request: Request) -> Authority:
@@ -242,7 +299,7 @@ def _issuer_url(request: Request) -> str:
 @well_known.get("/.well-known/jwks.json")
 async def jwks(request: Request) -> dict[str, Any]:
     """The public keys tokens are signed with (JWK Set, RFC 7517)."""
-    signing = authority(request).signing
+    signing = authority(request).signing_keys()
     if signing is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
     return signing.jwks()

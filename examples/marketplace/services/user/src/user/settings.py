@@ -41,7 +41,10 @@ class Settings(BaseSettings):
         None, description="ES256 private keys, one <kid>.pem each; unset: auth off (auth.py)"
     )
     auth_signing_kid: str | None = Field(
-        None, description="the key id that signs new tokens (default: the last in sort order)"
+        None, description="pins the key that signs (default: the newest active key, auth.py)"
+    )
+    auth_signing_keys_reload_seconds: float = Field(
+        30.0, ge=0, description="least seconds between checks of the key directory for changes"
     )
     auth_token_ttl_seconds: int = Field(3600, ge=60)
     auth_jwks_url: str | None = Field(

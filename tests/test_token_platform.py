@@ -65,6 +65,8 @@ def test_only_the_issuer_holds_the_signing_key() -> None:
             assert "user-signing-keys" in secrets
             assert env[c.AUTH_SIGNING_KEYS_DIR] == c.SIGNING_KEYS_MOUNT
             assert c.AUTH_SIGNING_KID not in env and c.AUTH_JWKS_URL not in env
+            (keys,) = [v["secret"] for v in pod["volumes"] if v["name"] == "signing-keys"]
+            assert keys["items"] == [{"key": "initial.pem", "path": "initial.pem"}]
             (mount,) = [m for m in container(deployments[name])["volumeMounts"]
                         if m["mountPath"] == c.SIGNING_KEYS_MOUNT]
             assert mount["readOnly"] is True

@@ -141,7 +141,7 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
             db_secret=stores.secret_names["orders"],
             kafka=KafkaAccess(bus.bootstrap_servers, "orders", bus.ca_secret),
             otlp_host=observability.otlp_host,
-            tokens=TokenAccess(issuer, name, keys_secret=keys.secret_name),
+            tokens=TokenAccess(issuer, name, keys_secret=keys.secret_name, kids=tuple(keys.keys)),
             depends_on=[*mesh.ready, *stores.ready, user, keys.secret],
             monitoring_depends_on=observability.monitoring_ready,
         ),

@@ -52,6 +52,6 @@ def token_access(
     ns = platform.config.name
     url = issuer_url(issuer, ns)
     if spec.name == issuer.name:
-        return TokenAccess(url, ns, keys_secret=keys.secret_name,
+        return TokenAccess(url, ns, keys_secret=keys.secret_name, kids=tuple(keys.keys),
                            ttl_seconds=platform.config.tokens.ttl_seconds)
     return TokenAccess(url, ns, jwks_url=url + JWKS_PATH)

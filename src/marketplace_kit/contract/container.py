@@ -130,7 +130,7 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 AUTH_ENV = (
     Env(AUTH_SIGNING_KEYS_DIR, "directory of the issuer's <kid>.pem signing keys (mounted)",
         "path"),
-    Env(AUTH_SIGNING_KID, "the key id that signs new tokens"),
+    Env(AUTH_SIGNING_KID, "pins the key id that signs (default: the newest active key)"),
     Env(AUTH_JWKS_URL, "the issuer's JWK Set URL (every other service)", "endpoint"),
     Env(AUTH_JWT_ISSUER, "the iss every token carries"),
     Env(AUTH_JWT_AUDIENCE, "the aud every token carries"),

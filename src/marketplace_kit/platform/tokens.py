@@ -4,8 +4,10 @@ One ``tls.PrivateKey`` (P-256) per key id; the Secret ``<service>-signing-keys``
 ``<kid>.pem`` files. Private keys are secret outputs: the plan shows them masked and Pulumi
 keeps them encrypted in its state. The public halves become the JWK Set the gateway verifies
 with. The issuer publishes every key and signs with the newest one already active (a key id
-like ``20261128T093000Z`` names when it starts signing): a rotated Secret needs no restart, and
-``marketplace-kit rotate-signing-key`` drops keys once the tokens they signed have expired.
+like ``20261128T093000Z`` names when it starts signing), so a new key reaches every verifier
+before the first token carries it, whether the issuer restarts (the Secret's items change with
+the key list) or re-reads its files; ``marketplace-kit rotate-signing-key`` drops keys once the
+tokens they signed have expired.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class TokenAccess:
         audience: The ``aud`` of the platform's tokens.
         jwks_url: A verifier's: where the issuer's JWK Set is.
         keys_secret: The issuer's: the Secret holding its private keys.
+        kids: The issuer's: the key ids in that Secret (each mounted as ``<kid>.pem``).
         ttl_seconds: The issuer's: token lifetime.
     """
 
@@ -49,6 +52,7 @@ class TokenAccess:
     audience: str
     jwks_url: str | None = None
     keys_secret: str | None = None
+    kids: tuple[str, ...] = ()
     ttl_seconds: int = 3600
 
 
@@ -70,8 +74,10 @@ def token_volume(access: TokenAccess) -> tuple[list[dict[str, Any]], list[dict[s
     if access.keys_secret is None:
         return [], []
     mount = {"name": "signing-keys", "mountPath": c.SIGNING_KEYS_MOUNT, "readOnly": True}
+    items = [{"key": f"{kid}.pem", "path": f"{kid}.pem"} for kid in access.kids]
     volume = {"name": "signing-keys",
-              "secret": {"secretName": access.keys_secret, "defaultMode": 0o440}}
+              "secret": {"secretName": access.keys_secret, "defaultMode": 0o440,
+                         **({"items": items} if items else {})}}
     return [mount], [volume]
 
 

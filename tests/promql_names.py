@@ -9,20 +9,23 @@ import promql_parser
 
 def metric_names(expr: str) -> set[str]:
     """Every metric name selected anywhere in ``expr`` (raises ValueError if it does not parse)."""
-    names: set[str] = set()
-    _walk(promql_parser.parse(expr), names)
-    return names
+    return {name for name, _ in selectors(expr)}
 
 
-def _walk(node: Any, names: set[str]) -> None:
+def selectors(expr: str) -> list[tuple[str, frozenset[str]]]:
+    """(metric name, label names it matches on) of every series selector in ``expr``."""
+    found: list[tuple[str, frozenset[str]]] = []
+    _walk(promql_parser.parse(expr), found)
+    return found
+
+
+def _walk(node: Any, names: list[tuple[str, frozenset[str]]]) -> None:
     if isinstance(node, promql_parser.VectorSelector):
-        if node.name:
-            names.add(node.name)
-        for matcher in node.matchers.matchers:
-            if matcher.name == "__name__":
-                names.add(matcher.value)
-        if not node.name and not any(m.name == "__name__" for m in node.matchers.matchers):
+        matchers = node.matchers.matchers
+        name = node.name or next((m.value for m in matchers if m.name == "__name__"), None)
+        if not name:
             raise ValueError("a selector without a metric name")
+        names.append((name, frozenset(m.name for m in matchers if m.name != "__name__")))
     elif isinstance(node, promql_parser.MatrixSelector):
         _walk(node.vector_selector, names)
     elif isinstance(node, promql_parser.BinaryExpr):

@@ -88,7 +88,7 @@ def test_a_symlink_out_of_the_service_is_not_followed(
     (service / "docs").symlink_to(outside, target_is_directory=True)
     use_template(template_v2(tmp_path / "t2", {"docs/index.md.jinja": "# {{ name }}\nnew\n"}))
     before = snapshot(tmp_path)
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert_one_error_line(code, stderr, "outside the service")
     assert snapshot(tmp_path) == before
 
@@ -109,7 +109,7 @@ def test_a_directory_where_a_template_file_goes_changes_nothing(
     (service / "NOTICE" / "mine.txt").write_text("mine\n")
     use_template(template_v2(tmp_path / "t2", V2_EDITS))
     before = snapshot(tmp_path)
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert_one_error_line(code, stderr, str(service / "NOTICE"), "directory")
     assert snapshot(tmp_path) == before
 
@@ -130,7 +130,7 @@ def test_a_full_disk_while_staging_changes_nothing(
     real_write = changeset.write_file
     monkeypatch.setattr(changeset, "write_file", full)
     before = snapshot(tmp_path)
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert_one_error_line(code, stderr, "No space left on device", "nothing was changed")
     assert snapshot(tmp_path) == before
 
@@ -152,7 +152,7 @@ def test_a_failure_during_the_swap_is_undone(
     real_rename = changeset.rename
     monkeypatch.setattr(changeset, "rename", flaky)
     before = snapshot(tmp_path)
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert_one_error_line(code, stderr, "Input/output error")
     assert snapshot(tmp_path) == before
 
@@ -163,7 +163,7 @@ def test_the_update_applies_when_nothing_fails(
     """The control for the cases above: the same template, no obstacle, the update lands."""
     (service / "Dockerfile").chmod(0o700)
     use_template(template_v2(tmp_path / "t2", V2_EDITS))
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert code == 0, stderr
     assert (service / "NOTICE").read_text() == "orders: a new template file\n"
     assert not (service / "mkdocs.yml").exists()
@@ -210,7 +210,7 @@ def test_update_service_on_a_really_full_disk(
     use_template(template_v2(tmp_path / "t2", {**V2_EDITS, "NOTICE.jinja": "x" * 40_000}))
     fill(disk, leave_kib=16)
     before = snapshot(disk)
-    code, _, stderr = run_cli(["update-service", str(service)], tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
     assert_one_error_line(code, stderr, "No space left on device", "nothing was changed")
     assert snapshot(disk) == before
 
@@ -258,3 +258,28 @@ def test_init_on_a_really_full_disk(tmp_path: Path, tiny_fs: Callable[[int], Pat
     code, _, stderr = run_cli(["init", str(disk / "platform")], tmp_path)
     assert_one_error_line(code, stderr, "No space left on device")
     assert snapshot(disk) == before
+
+
+def test_update_all_is_all_or_nothing_across_services(
+    tmp_path: Path, use_template: Callable[[Template], None]
+) -> None:
+    """`--all`: a directory in the way in the second service leaves the first one as it was."""
+    root = tmp_path / "work"
+    (root / "services").mkdir(parents=True)
+    (root / "marketplace.yaml").write_text("name: shop\n")
+    render_service(make_answers(name="billing", port=8001), root / "services" / "billing")
+    render_service(make_answers(name="orders"), root / "services" / "orders")
+    (root / "services" / "orders" / "NOTICE").mkdir()
+    use_template(template_v2(tmp_path / "t2", V2_EDITS))
+    before = snapshot(root)
+    code, _, stderr = run_cli(["update-service", "--all", "--yes", "--config",
+                               str(root / "marketplace.yaml")], root)
+    assert_one_error_line(code, stderr, "orders/NOTICE", "directory")
+    assert snapshot(root) == before
+    (root / "services" / "orders" / "NOTICE").rmdir()
+    code, _, stderr = run_cli(["update-service", "--all", "--yes", "--config",
+                               str(root / "marketplace.yaml")], root)
+    assert code == 0, stderr
+    for name in ("billing", "orders"):
+        assert (root / "services" / name / "NOTICE").read_text() == f"{name}: a new template file\n"
+    assert not list((root / "services").glob(f"{changeset.STAGING_PREFIX}*"))

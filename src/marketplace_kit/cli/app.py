@@ -72,7 +72,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "marketplace-kit"
-        _fail(f"{exc.format_message()} (see: {where} --help)", exc.exit_code)
+        _fail(f"{exc.format_message()}; fix: see {where} --help", exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
     except typer.Abort:

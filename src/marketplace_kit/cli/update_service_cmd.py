@@ -102,16 +102,16 @@ def update_service(
     where you and the template changed the same lines, conflict markers are written and the
     exit status is 1. Files the installed template no longer has are deleted only after a
     confirmation (or --yes). Exit 2 on bad input, with nothing written."""
-    from marketplace_kit.scaffold.update import apply_update, plan_update
+    from marketplace_kit.scaffold.update import apply_updates, plan_update
 
     plans = [plan_update(service) for service in _services(path, all_services, config)]
     if not dry_run:
         _confirm_deletions(plans, yes)
-    for plan in plans:  # every plan is made before anything is written
+    if not dry_run:  # every plan is made first, then applied together, all or nothing
+        apply_updates(plans)
+    for plan in plans:
         if dry_run:
             typer.echo(plan.diff(), nl=False)
-        else:
-            apply_update(plan)
         _report(plan, dry_run)
     conflicts = sum(len(plan.conflicts) for plan in plans)
     if conflicts:

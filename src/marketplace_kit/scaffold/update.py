@@ -10,6 +10,7 @@ added are not the template's business.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -168,14 +169,28 @@ def plan_update(service: Path, template: Template | None = None) -> UpdatePlan:
 def apply_update(plan: UpdatePlan, template: Template | None = None) -> None:
     """Carry out ``plan`` all or nothing: every new content is staged first, then swapped in
     (see ``changeset.py``); a failure at any point leaves the service as it was."""
+    apply_updates([plan], template)
+
+
+def apply_updates(plans: list[UpdatePlan], template: Template | None = None) -> None:
+    """Carry out several plans (``update-service --all``) as one all-or-nothing change under
+    the services' common directory: a failure in the last service leaves the first untouched."""
+    if not plans:
+        return
     template = template or service_template()
-    changes = Changeset(plan.service)
-    for change in plan.changes:
-        target = plan.service / change.path
-        if change.kind == "create" and template.is_team_owned(change.path) and target.exists():
-            continue  # the team wrote it since the plan was made: theirs to keep
-        if change.kind == "delete":
-            changes.delete(change.path)
-        elif change.after is not None:
-            changes.write(change.path, change.after.encode("utf-8"))
-    changes.commit(f"update-service {plan.service}")
+    services = [plan.service.absolute() for plan in plans]
+    root = services[0] if len(services) == 1 else Path(os.path.commonpath(services))
+    changes = Changeset(root)
+    for plan, service in zip(plans, services, strict=True):
+        prefix = service.relative_to(root).as_posix()
+        for change in plan.changes:
+            relative = change.path if prefix == "." else f"{prefix}/{change.path}"
+            target = service / change.path
+            if change.kind == "create" and template.is_team_owned(change.path) and target.exists():
+                continue  # the team wrote it since the plan was made: theirs to keep
+            if change.kind == "delete":
+                changes.delete(relative)
+            elif change.after is not None:
+                changes.write(relative, change.after.encode("utf-8"))
+    where = plans[0].service if len(plans) == 1 else f"{len(plans)} services under {root}"
+    changes.commit(f"update-service {where}")

@@ -34,6 +34,7 @@ NOTES = {  # settings of the platform itself; add-ons declare their sections' no
     "target": "aws, or local (an existing kubeconfig context)",
     "image_registry": "where service images are pushed (e.g. an ECR registry URL)",
     "services_dir": "where `marketplace-kit new-service` puts services",
+    "extra_regions": "AWS regions newer than this kit release, accepted as `region`",
 }
 
 

@@ -395,6 +395,9 @@ class ServiceSpec(_Model):
     # the routes the gateway lets through without a token (every other route needs one).
     issues_tokens: bool = False
     public_routes: list[str] = Field(default_factory=list)
+    # Services this one calls over HTTP inside the mesh: each admits exactly its declared callers
+    # (its AuthorizationPolicy and NetworkPolicy); an undeclared caller is denied.
+    calls: list[str] = Field(default_factory=list)
     slo: Slo = Slo()
 
     @field_validator("public_routes")
@@ -588,6 +591,13 @@ def check_placement(services: list[tuple[ServiceSpec, Path]]) -> None:
                     "a path prefix that is not the start of another's"
                 )
         routes.append((prefix, file))
+    for spec, file in services:
+        for callee in spec.calls:
+            if callee not in names or callee == spec.name:
+                raise ConfigError(
+                    f"{file}: calls: {callee!r} is not another service of the platform; "
+                    f"fix: name one of {sorted(set(names) - {spec.name})} or remove it"
+                )
 
 
 def next_free_port(used: Iterable[int], start: int = 8000) -> int:

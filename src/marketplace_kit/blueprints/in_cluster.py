@@ -22,12 +22,20 @@ from marketplace_kit.blueprints import settings, tokens
 from marketplace_kit.blueprints.base import resource_prefix
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform
+from marketplace_kit.contract.container import DISCOVERY_PATH, JWKS_PATH
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, OpenRoute, Route
-from marketplace_kit.platform.mesh import AWS_NLB, SYSTEM_NAMESPACE, ServiceMesh, ServiceMeshArgs
+from marketplace_kit.platform.mesh import (
+    AWS_NLB,
+    GATEWAY_RELEASE,
+    INGRESS_NAMESPACE,
+    SYSTEM_NAMESPACE,
+    ServiceMesh,
+    ServiceMeshArgs,
+)
 from marketplace_kit.platform.metrics_server import MetricsServer, MetricsServerArgs
 from marketplace_kit.platform.monitoring import PlatformMonitoring, PlatformMonitoringArgs
 from marketplace_kit.platform.observability import NAMESPACE, Observability, ObservabilityArgs
@@ -37,6 +45,7 @@ from marketplace_kit.platform.service import (
     MarketplaceServiceArgs,
 )
 from marketplace_kit.platform.tokens import TokenSigningKeys
+from marketplace_kit.platform.traffic import Peer, Traffic
 
 _C = TypeVar("_C", bound=pulumi.ComponentResource)
 
@@ -240,6 +249,8 @@ def build_in_cluster(
     mesh, observability = built.mesh, built.observability
     ns = config.name
     keys = ctx.signing_keys()
+    flows = traffic_of(platform, eventbus.cluster_name, observability.otlp_host is not None,
+                       "external" if foundation.target == "aws" else "pods", keys is not None)
     for spec in specs:
         user = eventbus.users.get(spec.name)
         kafka = None
@@ -256,6 +267,7 @@ def build_in_cluster(
                 kafka=kafka,
                 otlp_host=observability.otlp_host,
                 tokens=tokens.token_access(platform, spec, keys),
+                traffic=flows[spec.name],
                 depends_on=[*mesh.ready, *datastores.ready, *([user] if user else []),
                             *([keys.secret] if keys and spec.issues_tokens else [])],
                 monitoring_depends_on=observability.monitoring_ready,
@@ -263,3 +275,33 @@ def build_in_cluster(
             opts=ctx.opts,
         )
     return built
+
+
+def traffic_of(
+    platform: Platform, kafka_cluster: str, tracing: bool, database: str, tokens: bool
+) -> dict[str, Traffic]:
+    """Each service's declared traffic: its ``calls:``, and every token verifier calling the
+    issuer's JWKS and discovery paths (what AUTH_JWKS_URL points at)."""
+    specs = {s.name: s for s in platform.services}
+    calls: dict[str, dict[str, tuple[str, ...]]] = {
+        s.name: {c: () for c in s.calls} for s in specs.values()}
+    issuer = platform.token_issuer
+    if issuer is not None and tokens:
+        well_known = (f"{issuer.route_prefix}{JWKS_PATH}", f"{issuer.route_prefix}{DISCOVERY_PATH}")
+        for name in specs:
+            if name != issuer.name and issuer.name not in calls[name]:
+                calls[name][issuer.name] = well_known
+    flows = {}
+    for spec in specs.values():
+        callers = tuple(Peer(c, specs[c].port, paths) for c in sorted(calls)
+                        for callee, paths in calls[c].items() if callee == spec.name)
+        callees = tuple(Peer(c, specs[c].port) for c in sorted(calls[spec.name]))
+        flows[spec.name] = Traffic(
+            route_prefix=spec.route_prefix, callers=callers, callees=callees,
+            gateway_namespace=INGRESS_NAMESPACE, gateway_service_account=GATEWAY_RELEASE,
+            mesh_namespace=SYSTEM_NAMESPACE, monitoring_namespace=NAMESPACE,
+            collector_namespace=NAMESPACE if tracing else None,
+            kafka_cluster=kafka_cluster if spec.publishes or spec.consumes else None,
+            database=database if spec.datastore != "none" else None,
+        )
+    return flows

@@ -225,6 +225,7 @@ class EventBus(pulumi.ComponentResource):
             )
             for name, namespace, monitor_spec in pod_monitors(ns, args.operator_namespace)
         ]
+        self.cluster_name = cluster  # its pods carry strimzi.io/cluster=<cluster>
         self.bootstrap_servers = f"{cluster}-kafka-bootstrap.{ns}.svc:{LISTENER_PORT}"
         self.ca_secret = f"{cluster}-cluster-ca-cert"  # Strimzi's cluster CA (key ca.crt)
         self.register_outputs(

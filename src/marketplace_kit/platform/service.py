@@ -21,14 +21,16 @@ from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.monitoring.dashboards import render, service_dashboard
 from marketplace_kit.monitoring.rules import ServiceSignals, service_groups
 from marketplace_kit.monitoring.slo import Objectives
-from marketplace_kit.platform import iam, versions
+from marketplace_kit.platform import iam, traffic, versions
 from marketplace_kit.platform.meta import labels, metadata
 from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
+from marketplace_kit.platform.traffic import Peer as Peer  # exported with the service
+from marketplace_kit.platform.traffic import Traffic
 
 ADDON = AddOn(
     name="service", component="MarketplaceService",
     exports=("MarketplaceService", "MarketplaceServiceArgs", "KafkaAccess", "Workload",
-             "Scaling", "Requests"),
+             "Scaling", "Requests", "Traffic", "Peer"),
     group="services",
     layer="workload", needs=("target", "oidc_provider_arn", "oidc_issuer_url"),
     after=("mesh", "eventbus", "datastores", "observability"),
@@ -128,6 +130,8 @@ class MarketplaceServiceArgs:
         otlp_host: OTLP collector host; None: no tracing env.
         tokens: The issuer's signing-key Secret, or the JWKS URL to verify tokens with;
             None: no AUTH_* env (auth off).
+        traffic: Who may reach it and what it may reach (an Istio AuthorizationPolicy and a
+            NetworkPolicy, both deny-by-default); None: neither is created.
         depends_on: Pods need istiod's injector and their Secrets (DB bootstrap, Kafka user)
             first.
         monitoring_depends_on: The ServiceMonitor CRD (``Observability.monitoring_ready``).
@@ -141,6 +145,7 @@ class MarketplaceServiceArgs:
     kafka: KafkaAccess | None = None
     otlp_host: str | None = None
     tokens: TokenAccess | None = None
+    traffic: Traffic | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -250,6 +255,22 @@ class MarketplaceService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on,
                                                                  *args.monitoring_depends_on]),
         )
+        self.authorization = self.network_policy = None
+        if args.traffic is not None:
+            self.authorization = k8s.apiextensions.CustomResource(
+                f"{spec.name}-authz",
+                api_version=versions.ISTIO_SECURITY_API,
+                kind="AuthorizationPolicy",
+                metadata=meta,
+                spec=traffic.authorization_policy(spec.name, spec.port, ns, args.traffic),
+                opts=child,
+            )
+            self.network_policy = k8s.networking.v1.NetworkPolicy(
+                f"{spec.name}-netpol",
+                metadata=meta,
+                spec=traffic.network_policy(spec.name, spec.port, args.traffic),
+                opts=child,
+            )
         self.register_outputs({"image": image_of(spec, args.image_registry)})
 
 

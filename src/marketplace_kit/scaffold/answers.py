@@ -22,13 +22,15 @@ from marketplace_kit.validation.names import shadowed_module
 
 ANSWERS_FILE = ".marketplace-kit.yaml"
 
-# --field NAME:TYPE (append "?" to the type for an optional field): python type, SQL column type.
+# --field NAME:TYPE (append "?" to the type for an optional field): the annotation in the
+# generated models (Text, Int64, Float and Numeric are bounded aliases defined there, from these
+# column types), SQL column type.
 FIELD_TYPES: dict[str, tuple[str, str]] = {
-    "str": ("str", "TEXT"),
-    "int": ("int", "BIGINT"),
-    "float": ("float", "DOUBLE PRECISION"),
+    "str": ("Text", "TEXT"),
+    "int": ("Int64", "BIGINT"),
+    "float": ("Float", "DOUBLE PRECISION"),
     "bool": ("bool", "BOOLEAN"),
-    "decimal": ("Decimal", "NUMERIC"),
+    "decimal": ("Numeric", "NUMERIC"),  # keeps the client's scale; the model bounds it
     "datetime": ("AwareDatetime", "TIMESTAMPTZ"),
     "date": ("date", "DATE"),
     "uuid": ("UUID", "UUID"),

@@ -38,22 +38,39 @@ async def test_create_read_update_delete(client: httpx.AsyncClient) -> None:
     assert body["version"] == 1
     location = created.headers["location"]
     assert location == f"{BASE}/{body['id']}"
+    assert created.headers["etag"] == '"1"'  # strong and quoted (RFC 9110)
 
     fetched = await client.get(location)
     assert fetched.status_code == 200
     assert fetched.json() == body
+    assert fetched.headers["etag"] == '"1"'
+    unchanged = await client.get(location, headers={"If-None-Match": '"1"'})
+    assert unchanged.status_code == 304 and unchanged.headers["etag"] == '"1"'
 
-    changed = await client.patch(location, json=OTHER, headers={"If-Match": "1"})
+    changed = await client.patch(location, json=OTHER, headers={"If-Match": '"1"'})
     assert changed.status_code == 200, changed.text
     assert {k: changed.json()[k] for k in OTHER} == as_json(OTHER)
-    assert changed.json()["version"] == 2
+    assert changed.json()["version"] == 2 and changed.headers["etag"] == '"2"'
 
-    stale = await client.patch(location, json=SAMPLE, headers={"If-Match": "1"})
-    assert stale.status_code == 412
+    for stale_tag in ('"1"', 'W/"2"', "3000000000", '"x", "1"'):
+        stale = await client.patch(location, json=SAMPLE, headers={"If-Match": stale_tag})
+        assert stale.status_code == 412, stale_tag
+        assert stale.headers["content-type"] == "application/problem+json"
+    assert (await client.delete(location, headers={"If-Match": '"1"'})).status_code == 412
 
-    assert (await client.delete(location)).status_code == 204
+    assert (await client.delete(location, headers={"If-Match": '"2"'})).status_code == 204
     assert (await client.get(location)).status_code == 404
     assert (await client.delete(location)).status_code == 404
+
+
+async def test_a_patch_that_changes_nothing_changes_nothing(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    location = (await client.post(BASE, json=SAMPLE)).headers["location"]
+    for body in ({}, SAMPLE):
+        same = await client.patch(location, json=body, headers={"If-Match": "*"})
+        assert same.status_code == 200, same.text
+        assert same.json()["version"] == 1 and same.headers["etag"] == '"1"'
 
 
 async def test_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
@@ -107,6 +124,26 @@ async def test_errors_are_problem_details(client: httpx.AsyncClient) -> None:
         assert response.headers["content-type"] == "application/problem+json"
         body = response.json()
         assert body["status"] == status and body["title"] and body["detail"], body
+
+
+async def test_values_the_columns_cannot_hold_are_refused(client: httpx.AsyncClient) -> None:
+    bad: list[tuple[str, object]] = [
+        ("recipient", "a\x00b"),
+        ("recipient", "x" * 10_001),
+        ("subject", "a\x00b"),
+        ("subject", "x" * 10_001),
+        ("event_type", "a\x00b"),
+        ("event_type", "x" * 10_001),
+    ]
+    location = (await client.post(BASE, json=SAMPLE)).headers["location"]
+    for name, value in bad:
+        created = await client.post(BASE, json={**SAMPLE, name: value})
+        assert created.status_code == 422, (name, value, created.text)
+        assert created.headers["content-type"] == "application/problem+json"
+        patched = await client.patch(location, json={name: value})
+        assert patched.status_code == 422, (name, value, patched.text)
+    assert (await client.patch(location, json={"recipient": None})).status_code == 422
+    assert (await client.patch(location, json={"subject": None})).status_code == 422
 
 
 async def test_readiness_reports_every_dependency(client: httpx.AsyncClient) -> None:

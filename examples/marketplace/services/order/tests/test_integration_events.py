@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from order.db import Database
-from order.events import Event
+from order.events import CONTENT_TYPE, Event
 from order.kafka import SharedProducer, client_options
 from order.outbox import OutboxRelay
 from order.settings import Settings
@@ -37,7 +37,8 @@ async def wait_for_event(settings: Settings, subject: str, timeout: float = 30) 
                     event = Event.from_bytes(record.value)
                 except ValueError:
                     continue  # not an event (another test's poison message on a shared topic)
-                if event.subject == subject:
+                if event.subject == subject:  # the CloudEvents Kafka binding, structured mode
+                    assert dict(record.headers)["content-type"] == CONTENT_TYPE.encode()
                     return event
     finally:
         await consumer.stop()

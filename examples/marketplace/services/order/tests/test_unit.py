@@ -39,6 +39,15 @@ def test_event_envelope_round_trips() -> None:
     assert parsed.time.tzinfo is not None
 
 
+def test_records_are_structured_cloudevents() -> None:
+    event = new_event("thing.happened", {"n": 1})
+    header = ("content-type", b"application/cloudevents+json; charset=UTF-8")
+    assert Event.from_record(event.to_bytes(), [header]) == event
+    assert Event.from_record(event.to_bytes(), []) == event  # no header: structured JSON
+    with pytest.raises(ValueError, match="not a structured CloudEvent"):
+        Event.from_record(b"\x00binary", [("content-type", b"application/avro")])
+
+
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     monkeypatch.setenv("PORT", "9999")

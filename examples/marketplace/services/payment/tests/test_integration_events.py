@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from payment.db import Database
-from payment.events import Event
+from payment.events import CONTENT_TYPE, Event
 from payment.kafka import SharedProducer, client_options
 from payment.outbox import OutboxRelay
 from payment.settings import Settings
@@ -37,7 +37,8 @@ async def wait_for_event(settings: Settings, subject: str, timeout: float = 30) 
                     event = Event.from_bytes(record.value)
                 except ValueError:
                     continue  # not an event (another test's poison message on a shared topic)
-                if event.subject == subject:
+                if event.subject == subject:  # the CloudEvents Kafka binding, structured mode
+                    assert dict(record.headers)["content-type"] == CONTENT_TYPE.encode()
                     return event
     finally:
         await consumer.stop()

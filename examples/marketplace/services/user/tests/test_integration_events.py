@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from tests.conftest import integration
 from user.db import Database
-from user.events import Event
+from user.events import CONTENT_TYPE, Event
 from user.kafka import SharedProducer, client_options
 from user.outbox import OutboxRelay
 from user.settings import Settings
@@ -36,7 +36,8 @@ async def wait_for_event(settings: Settings, subject: str, timeout: float = 30) 
                     event = Event.from_bytes(record.value)
                 except ValueError:
                     continue  # not an event (another test's poison message on a shared topic)
-                if event.subject == subject:
+                if event.subject == subject:  # the CloudEvents Kafka binding, structured mode
+                    assert dict(record.headers)["content-type"] == CONTENT_TYPE.encode()
                     return event
     finally:
         await consumer.stop()

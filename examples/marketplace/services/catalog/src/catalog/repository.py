@@ -70,10 +70,13 @@ async def create(tx: Tx, data: CategoryCreate) -> Category:
     return entity
 
 
-async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Category | None:
-    """One category, or None."""
+async def get(
+    conn: asyncpg.Connection | Tx, id_: UUID, lock: bool = False
+) -> Category | None:
+    """One category, or None; ``lock`` holds its row until the transaction ends."""
     db = conn.conn if isinstance(conn, Tx) else conn
-    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", id_)
+    suffix = " FOR UPDATE" if lock else ""
+    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1{suffix}", id_)
     return _entity(row) if row else None
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from notification import domain, idempotency, repository
+from notification import domain, etags, idempotency, repository
 from notification.db import Database, Tx
 from notification.models import (
     Notification,
@@ -21,6 +21,7 @@ from notification.models import (
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 NOT_FOUND = "notification not found"
 PURGE_EVERY_SECONDS = 300.0
+_MISSING = object()
 _last_purge = 0.0
 
 
@@ -58,7 +59,8 @@ async def create_notification(
                 return JSONResponse(first.body, status_code=first.status, headers=headers)
         body = await domain.before_create(tx, body)
         entity = await repository.create(tx, body)
-        headers = {"Location": f"{request.url.path}/{entity.id}", "ETag": str(entity.version)}
+        location = f"{request.url.path}/{entity.id}"
+        headers = {"Location": location, "ETag": etags.etag(entity.version)}
         if idempotency_key is not None:
             stored = idempotency.Stored(201, headers, entity.model_dump(mode="json"))
             await idempotency.save(tx, idempotency_key, stored)
@@ -88,14 +90,21 @@ async def list_notifications(
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
 
 
-@router.get("/{id_}")
-async def get_notification(id_: UUID, request: Request, response: Response) -> Notification:
-    """One notification."""
+@router.get("/{id_}", response_model=Notification)
+async def get_notification(
+    id_: UUID,
+    request: Request,
+    response: Response,
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Notification | Response:
+    """One notification; ``If-None-Match: <its ETag>`` answers 304 without a body."""
     async with _db(request).acquire() as conn:
         entity = await repository.get(conn, id_)
     if entity is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    response.headers["ETag"] = str(entity.version)
+    if etags.if_none_match(if_none_match, entity.version):
+        return Response(status_code=304, headers={"ETag": etags.etag(entity.version)})
+    response.headers["ETag"] = etags.etag(entity.version)
     return entity
 
 
@@ -105,25 +114,41 @@ async def update_notification(
     body: NotificationUpdate,
     request: Request,
     response: Response,
-    if_match: Annotated[int | None, Header()] = None,
+    if_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Notification:
-    """Change some fields; send ``If-Match: <version>`` to refuse a lost update (412)."""
+    """Change the fields sent; ``If-Match: <ETag>`` refuses a lost update (412). A PATCH that
+    changes nothing changes nothing: same version, no event."""
     async with _db(request).transaction() as tx:
-        changes = await domain.before_update(tx, id_, body.changes())
-        entity = await repository.update(tx, id_, changes, if_match)
-        if entity is None:
-            exists = await repository.get(tx, id_) is not None
-            if exists:
-                raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "version changed")
+        current = await repository.get(tx, id_, lock=True)
+        if current is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-    response.headers["ETag"] = str(entity.version)
+        if not etags.if_match(if_match, current.version):
+            raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "the ETag does not match")
+        changes = await domain.before_update(tx, id_, body.changes())
+        changed = {k: v for k, v in changes.items() if getattr(current, k, _MISSING) != v}
+        entity = current
+        if changed:
+            updated = await repository.update(tx, id_, changed, current.version)
+            if updated is None:  # cannot happen under the row lock; refuse rather than guess
+                raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "version changed")
+            entity = updated
+    response.headers["ETag"] = etags.etag(entity.version)
     return entity
 
 
 @router.delete("/{id_}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_notification(id_: UUID, request: Request) -> None:
-    """Delete a notification."""
+async def delete_notification(
+    id_: UUID,
+    request: Request,
+    if_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> None:
+    """Delete a notification; ``If-Match: <ETag>`` refuses deleting a changed one (412)."""
     async with _db(request).transaction() as tx:
+        current = await repository.get(tx, id_, lock=True)
+        if current is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+        if not etags.if_match(if_match, current.version):
+            raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "the ETag does not match")
         await domain.before_delete(tx, id_)
         if await repository.delete(tx, id_) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,7 +20,7 @@ from notification.errors import (
     http_error_response,
     validation_error_response,
 )
-from notification.faults import UNAVAILABLE, unavailable_response
+from notification.faults import UNAVAILABLE, invalid_data_response, unavailable_response
 from notification.metrics import MetricsMiddleware, exposition
 from notification.runtime import Runtime
 from notification.settings import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_response)
     for unavailable in UNAVAILABLE:  # a dependency down, restarting or too slow: 503, not 500
         app.add_exception_handler(unavailable, unavailable_response)
+    app.add_exception_handler(asyncpg.DataError, invalid_data_response)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

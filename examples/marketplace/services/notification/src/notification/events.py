@@ -1,7 +1,10 @@
-"""The event envelope (CloudEvents 1.0 attributes, JSON structured mode)."""
+"""The event envelope: CloudEvents 1.0 in structured mode over the Kafka protocol binding (the
+record value is the whole event as JSON; the record carries ``content-type:
+application/cloudevents+json``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import uuid4
@@ -10,6 +13,11 @@ from opentelemetry import propagate
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SOURCE = "/services/notification"
+# CloudEvents Kafka binding, structured mode: every record this service sends carries it.
+CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
+# What a consumer accepts in ``content-type`` (absent: read as structured JSON too).
+ACCEPTED_CONTENT_TYPES = ("application/cloudevents+json", "application/json")
 TYPE_PREFIX = "marketplace.notification"
 # Topics this service consumes; failures are parked on "<topic>.dlq".
 CONSUMES: tuple[str, ...] = (
@@ -37,6 +45,17 @@ class Event(BaseModel):
     def to_bytes(self) -> bytes:
         """The JSON wire form."""
         return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_record(cls, value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Event:
+        """Parse a Kafka record in structured mode; ValueError for another content type (the
+        binary mode's ``ce_*`` headers included) or a malformed event."""
+        for name, raw in headers:
+            if name.lower() == "content-type":
+                kind = raw.decode("utf-8", "replace").split(";")[0].strip().lower()
+                if kind not in ACCEPTED_CONTENT_TYPES:
+                    raise ValueError(f"content-type {kind!r} is not a structured CloudEvent")
+        return cls.from_bytes(value or b"")
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Event:

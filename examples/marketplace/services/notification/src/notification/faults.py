@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from notification.errors import unavailable
+from notification.errors import problem, unavailable
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRNOS = frozenset(
@@ -91,3 +91,9 @@ async def unavailable_response(request: Request, exc: Exception) -> JSONResponse
         extra={"path": request.url.path, "error": f"{exc.__class__.__name__}: {exc}"[:200]},
     )
     return unavailable()
+
+
+async def invalid_data_response(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a value PostgreSQL refused (class 22: out of range, invalid text, NUL): the
+    models bound every field, so this is the last line, not the first."""
+    return problem(422, f"a value cannot be stored: {exc}".splitlines()[0][:300])

@@ -61,10 +61,13 @@ async def create(tx: Tx, data: NotificationCreate) -> Notification:
     return entity
 
 
-async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Notification | None:
-    """One notification, or None."""
+async def get(
+    conn: asyncpg.Connection | Tx, id_: UUID, lock: bool = False
+) -> Notification | None:
+    """One notification, or None; ``lock`` holds its row until the transaction ends."""
     db = conn.conn if isinstance(conn, Tx) else conn
-    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", id_)
+    suffix = " FOR UPDATE" if lock else ""
+    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1{suffix}", id_)
     return _entity(row) if row else None
 
 

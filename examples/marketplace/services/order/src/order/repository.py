@@ -71,10 +71,13 @@ async def create(tx: Tx, data: OrderCreate) -> Order:
     return entity
 
 
-async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Order | None:
-    """One order, or None."""
+async def get(
+    conn: asyncpg.Connection | Tx, id_: UUID, lock: bool = False
+) -> Order | None:
+    """One order, or None; ``lock`` holds its row until the transaction ends."""
     db = conn.conn if isinstance(conn, Tx) else conn
-    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", id_)
+    suffix = " FOR UPDATE" if lock else ""
+    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1{suffix}", id_)
     return _entity(row) if row else None
 
 

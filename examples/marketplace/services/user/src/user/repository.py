@@ -70,10 +70,13 @@ async def create(tx: Tx, data: ProfileCreate) -> Profile:
     return entity
 
 
-async def get(conn: asyncpg.Connection | Tx, id_: UUID) -> Profile | None:
-    """One profile, or None."""
+async def get(
+    conn: asyncpg.Connection | Tx, id_: UUID, lock: bool = False
+) -> Profile | None:
+    """One profile, or None; ``lock`` holds its row until the transaction ends."""
     db = conn.conn if isinstance(conn, Tx) else conn
-    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", id_)
+    suffix = " FOR UPDATE" if lock else ""
+    row = await db.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1{suffix}", id_)
     return _entity(row) if row else None
 
 

@@ -159,11 +159,7 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> str:
         headers = [
-<<<<<<< HEAD
-            *(record.headers or ()),  # the trace context, among others
-=======
-            *((name, value) for name, value in record.headers if not name.startswith("dlq.")),
->>>>>>> 3a79ff4 (Template contract (issue 15, part): field bounds from the column types (int64, NUMERIC bounded to 20 digits/6 places keeping the client's scale, finite floats, text without NUL, 10 000 chars) -> 422 problem; PostgreSQL data errors 422 as the last line; PATCH models refuse null for required fields and say so in OpenAPI; strong quoted ETags, If-Match / If-None-Match per RFC 9110 (412, 304; unparsable tags match nothing), If-Match on DELETE; a no-op PATCH changes and publishes nothing; CloudEvents Kafka binding in structured mode (content-type on every record, relay, publisher and DLQ; consumers refuse other content types). Reference services regenerated.)
+            *((k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")),  # trace, type
             ("dlq.error", error[:1000].encode()),
             ("dlq.topic", record.topic.encode()),
             ("dlq.partition", str(record.partition).encode()),

@@ -30,6 +30,7 @@ from user.tracing import payload_traceparent, start_send
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 300.0
+CONTENT = [CONTENT_TYPE_HEADER]  # the CloudEvents Kafka binding, structured mode
 BACKLOG_EVERY_SECONDS = 5.0
 
 
@@ -62,13 +63,14 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-<<<<<<< HEAD
             # One producer span per event, child of the request that wrote it (the event's
             # traceparent); its context travels in the record headers to the consumers.
             spans = [start_send(r["topic"], payload_traceparent(r["payload"])) for r in rows]
             try:
                 sends = [
-                    await producer.send(r["topic"], r["payload"], key=r["key"], headers=headers)
+                    await producer.send(
+                        r["topic"], r["payload"], key=r["key"], headers=[*CONTENT, *headers]
+                    )
                     for r, (_, headers) in zip(rows, spans, strict=True)
                 ]
                 timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
@@ -80,16 +82,6 @@ class OutboxRelay:
                 raise
             for span, _ in spans:
                 span.end()
-=======
-            sends = [
-                await producer.send(
-                    r["topic"], r["payload"], key=r["key"], headers=[CONTENT_TYPE_HEADER]
-                )
-                for r in rows
-            ]
-            timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
-            await asyncio.wait_for(asyncio.gather(*sends), timeout)
->>>>>>> 3a79ff4 (Template contract (issue 15, part): field bounds from the column types (int64, NUMERIC bounded to 20 digits/6 places keeping the client's scale, finite floats, text without NUL, 10 000 chars) -> 422 problem; PostgreSQL data errors 422 as the last line; PATCH models refuse null for required fields and say so in OpenAPI; strong quoted ETags, If-Match / If-None-Match per RFC 9110 (412, 304; unparsable tags match nothing), If-Match on DELETE; a no-op PATCH changes and publishes nothing; CloudEvents Kafka binding in structured mode (content-type on every record, relay, publisher and DLQ; consumers refuse other content types). Reference services regenerated.)
             await conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])",
                 [r["seq"] for r in rows],

@@ -172,3 +172,18 @@ def test_rotate_signing_key_refuses_a_file_it_cannot_edit(tmp_path: Path) -> Non
     assert run.stderr.startswith("error: ") and "fix: " in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert platform.read_text() == before
+
+
+def test_only_the_issuer_template_can_sign() -> None:
+    from marketplace_kit.scaffold import make_answers
+    from marketplace_kit.scaffold.render import render_files
+
+    issuer = render_files(make_answers(name="accounts", issues_tokens=True))
+    verifier = render_files(make_answers(name="reviews"))
+    signing = ("def issue(", "SigningKeys", "auth_signing_keys_dir", "jwt.encode")
+    for path in ("src/reviews/auth.py", "src/reviews/settings.py"):
+        assert not [s for s in signing if s in verifier[path]], path
+    assert "def issue(" in issuer["src/accounts/auth.py"]
+    assert "auth_signing_keys_dir" in issuer["src/accounts/settings.py"]
+    assert "issues_tokens: true" in issuer["service.yaml"]
+    assert "issues_tokens" not in verifier["service.yaml"]

@@ -95,3 +95,59 @@ def test_blockers_and_their_dependents_from_state() -> None:
     assert dependents(STATE, ["u:svc", "u:rel"]) == ["u:svc", "u:rel", "u:dns", "u:child"]
     # a provider reference ("urn::id") makes a dependent too
     assert dependents(STATE, ["u:prov"]) == ["u:prov", "u:svc", "u:dns"]
+
+
+RDS = {"type": "aws:rds/instance:Instance", "name": "postgres",
+       "inputs": {"deletionProtection": True, "engine": "postgres"},
+       "inputs_when": {"marketplace-kit:liftDeletionProtection=true":
+                       {"deletionProtection": False}}}
+
+
+@pytest.fixture
+def protected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit: Kit) -> tuple[FakePulumi, Path]:
+    fake = install(tmp_path, monkeypatch)
+    fake.set_program([*RESOURCES[:2], RDS], OUTPUTS)
+    config = new_platform(tmp_path / "shop")
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    return fake, config
+
+
+def test_protected_database_is_not_deleted_without_an_explicit_yes(
+    protected: tuple[FakePulumi, Path], kit: Kit
+) -> None:
+    fake, config = protected
+    run = kit(["destroy", "-c", str(config), "--yes"])
+    assert run.code == 2 and "deletion protection" in run.err and "--lift-deletion-protection" in run.err
+    assert not fake.engine_calls("destroy")  # nothing deleted part-way
+    declined = kit(["destroy", "-c", str(config)], stdin="y\nn\n")
+    assert "postgres have deletion protection: lift it" in declined.err
+    assert declined.code == 2 and not fake.engine_calls("destroy")
+
+
+def test_lifting_protection_after_confirmation_then_destroy_and_remove(
+    protected: tuple[FakePulumi, Path], kit: Kit
+) -> None:
+    fake, config = protected
+    run = kit(["destroy", "-c", str(config), "--yes", "--lift-deletion-protection", "--remove",
+               "--json"])
+    assert run.code == 0, run.err
+    lift = fake.engine_calls("up")[-1]["argv"]
+    targets = [lift[i + 1] for i, a in enumerate(lift) if a == "--target"]
+    assert [t.rsplit("::", 1)[-1] for t in targets] == ["postgres"]  # only the databases
+    assert [p["name"] for p in run.json()["phases"]] == ["unprotect", "destroy"]
+    assert run.json()["changes"] == {"delete": 4}  # vpc, eks, postgres, the stack
+    assert ["stack", "rm", "--yes", "dev"] in fake.commands()  # the SDK removes it after
+    stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks" / "shop"
+    assert not (stacks / "dev.json").exists()  # the emptied stack is gone
+
+
+def test_counts_leave_out_the_engines_default_providers(
+    deployed: tuple[FakePulumi, Path], kit: Kit
+) -> None:
+    """The state holds default_<version> providers; the engine never counts them."""
+    fake, config = deployed
+    stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks" / "shop"
+    state = json.loads((stacks / "dev.json").read_text())["resources"]
+    assert any(r["urn"].endswith("::default_7_51_1") for r in state)
+    run = kit(["destroy", "-c", str(config)], stdin="n\n")
+    assert f"{len(RESOURCES) + 1} resources to delete" in run.err

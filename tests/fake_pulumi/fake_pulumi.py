@@ -15,6 +15,26 @@ Other knobs: FAKE_PULUMI_VERSION (default 3.272.0), FAKE_PULUMI_FAIL (``resource
 that resource during up; ``credentials`` fails the AWS provider), FAKE_PULUMI_DELAY (seconds
 between events), FAKE_PULUMI_STATE (state root for non-file backends). A lock file under
 ``.pulumi/locks/`` makes engine operations fail the way a locked DIY stack does.
+
+Engine semantics it reproduces, read in pulumi/pulumi at v3.259.0 (the newest tag in the mirror;
+the SDK pinned here is 3.272.0): the event schema of ``sdk/go/common/apitype/events.go``; the
+event log receives every engine event, internal ones included (``pkg/backend/display/
+display.go`` startEventLogger runs before the internal filter), so default providers'
+(``default_<version>``) steps are in the log but not in the summary (``pkg/engine/update.go``
+isInternalStep); a replacement is create-replacement, replace, delete-replaced and only
+``replace`` is counted (``Logical()``); a refresh step's outputs event carries its result op
+(update.go: ``s.ResultOp()``); an untargeted create is a skipped create, reported as ``same``
+(``pkg/resource/deploy/step_generator.go``); providers and the root stack are implicitly
+targeted; target globs: ``*`` is ``[^:]*``, ``**`` is ``.*`` (``deploy/deployment.go``
+UrnTargets); ``stack select`` only checks that the stack exists; the secrets manager comes from
+``Pulumi.<stack>.yaml`` and, when that is missing, from the state only with
+PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER (``pkg/cmd/pulumi/stack/secrets.go``), else a new
+passphrase manager (a new salt: "incorrect passphrase"); an empty PULUMI_CONFIG_PASSPHRASE is a
+passphrase (``pkg/secrets/passphrase/manager.go`` uses LookupEnv).
+
+More knobs: FAKE_PULUMI_DIAGNOSTICS (JSON list of {severity, message, name?}),
+FAKE_PULUMI_POLICY (JSON list of {policyName, enforcementLevel, message, name?}), a resource's
+``replace_keys`` (inputs whose change replaces it), ``urn`` items (a real plan's resources).
 """
 
 from __future__ import annotations
@@ -48,6 +68,11 @@ AWS_CREDENTIALS = (
     "Please see https://www.pulumi.com/registry/packages/aws/installation-configuration/ "
     "for more information about providing credentials."
 )
+PROTECTED = (
+    "deleting RDS DB Instance: operation error RDS: DeleteDBInstance, https response error "
+    "StatusCode: 400, api error InvalidParameterCombination: Cannot delete protected DB "
+    "Instance, please disable deletion protection and try again."
+)
 VPC_LIMIT = (
     "creating EC2 VPC: operation error EC2: CreateVpc, https response error StatusCode: 400, "
     "RequestID: 0f5c, api error VpcLimitExceeded: The maximum number of VPCs has been reached."
@@ -66,7 +91,7 @@ class Args:
 
     BOOLEAN = frozenset({
         "--yes", "--skip-preview", "--json", "--show-secrets", "--target-dependents",
-        "--path", "--non-interactive", "--diff",
+        "--path", "--non-interactive", "--diff", "--remove", "--force", "--preserve-config",
     })
 
     def __init__(self, argv: list[str]) -> None:
@@ -132,7 +157,7 @@ def check_lock(stack: str) -> None:
 
 
 def passphrase() -> str | None:
-    if os.environ.get("PULUMI_CONFIG_PASSPHRASE"):
+    if "PULUMI_CONFIG_PASSPHRASE" in os.environ:  # LookupEnv: set but empty is a passphrase
         return os.environ["PULUMI_CONFIG_PASSPHRASE"]
     file = os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
     if file:
@@ -147,22 +172,58 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load(stack: str | None) -> dict[str, Any]:
+def stack_settings_file(stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` next to Pulumi.yaml: the stack's secrets manager settings."""
+    return Path.cwd() / f"Pulumi.{stack}.yaml"
+
+
+def write_stack_settings(stack: str, state: dict[str, Any]) -> None:
+    if state["secrets_provider"] == "passphrase":
+        text = f"encryptionsalt: v1:{state['salt']}\n"
+    else:
+        text = f"secretsprovider: {state['secrets_provider']}\nencryptedkey: ZmFrZQ==\n"
+    stack_settings_file(stack).write_text(text)
+
+
+def secrets_manager(state: dict[str, Any]) -> tuple[str, str | None]:
+    """(provider, salt) the CLI would use: Pulumi.<stack>.yaml, else the state with the
+    fallback variable, else a brand-new passphrase manager (a new salt)."""
+    settings = stack_settings_file(state["stack"])
+    if settings.is_file():
+        text = settings.read_text()
+        for line in text.splitlines():
+            if line.startswith("secretsprovider:"):
+                return line.split(":", 1)[1].strip(), None
+            if line.startswith("encryptionsalt:"):
+                return "passphrase", line.split(":", 2)[2].strip()
+    if os.environ.get("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER", "").lower() in ("1", "true"):
+        write_stack_settings(state["stack"], state)  # the CLI saves what it fell back to
+        return state["secrets_provider"], state.get("salt")
+    return "passphrase", "new-salt"
+
+
+def load(stack: str | None, secrets: bool = True) -> dict[str, Any]:
     if not stack:
         raise Fail("error: no stack selected; please use `pulumi stack select`")
     path = stack_file(stack)
     if not path.is_file():
         raise Fail(f"error: no stack named '{stack}' found")
     state: dict[str, Any] = json.loads(path.read_text())
-    if state["secrets_provider"] == "passphrase":
+    if not secrets:
+        return state
+    provider, salt = secrets_manager(state)
+    if provider == "passphrase":
         given = passphrase()
         if given is None:
             raise Fail(
                 "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or "
                 "PULUMI_CONFIG_PASSPHRASE_FILE environment variables"
             )
-        if digest(given) != state["passphrase_sha256"]:
-            raise Fail("error: incorrect passphrase")
+        if (state["secrets_provider"] != "passphrase" or salt != state.get("salt")
+                or digest(given) != state["passphrase_sha256"]):
+            raise Fail("error: failed to decrypt: incorrect passphrase, please set "
+                       "PULUMI_CONFIG_PASSPHRASE to the correct passphrase or set "
+                       "PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase")
     return state
 
 
@@ -179,8 +240,18 @@ def urn(stack: str, project: str, type_chain: str, name: str) -> str:
     return f"urn:pulumi:{stack}::{project}::{type_chain}::{name}"
 
 
-def desired(stack: str, project: str) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
-    """The resources, outputs and secret output names the program would register."""
+DEFAULT_PROVIDERS = {"aws": "7_51_1", "kubernetes": "4_34_2", "random": "4_21_4",
+                     "tls": "5_3_0"}
+
+
+def desired(
+    stack: str, project: str, config: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """The resources, outputs and secret output names the program would register.
+
+    An item's ``inputs_when`` ({"key=value": {input overrides}}) stands for a program that
+    reads its stack config (the kit's ``marketplace-kit:*`` keys).
+    """
     program_file = os.environ.get("FAKE_PULUMI_PROGRAM")
     spec = json.loads(Path(program_file).read_text()) if program_file else {}
     root = urn(stack, project, STACK_TYPE, f"{project}-{stack}")
@@ -188,21 +259,60 @@ def desired(stack: str, project: str) -> tuple[list[dict[str, Any]], dict[str, A
                   "dependencies": []}]
     chains = {None: STACK_TYPE}
     urns = {None: root}
+    providers: dict[str, str] = {}
     for item in spec.get("resources", []):
-        parent = item.get("parent")
-        chain = f"{chains[parent]}${item['type']}" if parent else item["type"]
-        chains[item["name"]] = chain
-        urns[item["name"]] = urn(stack, project, chain, item["name"])
+        if "urn" in item:  # a real plan's resource: URNs given
+            this, parent_urn = item["urn"], item.get("parent") or root
+            deps = list(item.get("dependencies", []))
+        else:
+            parent = item.get("parent")
+            chain = f"{chains[parent]}${item['type']}" if parent else item["type"]
+            chains[item["name"]] = chain
+            this = urns[item["name"]] = urn(stack, project, chain, item["name"])
+            parent_urn, deps = urns[parent], [urns[d] for d in item.get("dependencies", [])]
+        custom = item.get("custom", True)
+        package = item["type"].split(":")[0]
+        provider = item.get("provider") or ""
+        if custom and not provider and package in DEFAULT_PROVIDERS:
+            if package not in providers:
+                name = f"default_{DEFAULT_PROVIDERS[package]}"
+                providers[package] = urn(stack, project, f"pulumi:providers:{package}", name)
+                resources.append({"urn": providers[package], "type": f"pulumi:providers:{package}",
+                                  "custom": True, "parent": None, "inputs": {}, "outputs": {},
+                                  "dependencies": [], "internal": True})
+            provider = f"{providers[package]}::fake-id"
         resources.append({
-            "urn": urns[item["name"]],
+            "urn": this,
             "type": item["type"],
-            "custom": item.get("custom", True),
-            "parent": urns[parent],
-            "inputs": item.get("inputs", {}),
+            "custom": custom,
+            "parent": parent_urn,
+            "provider": provider,
+            "inputs": {**item.get("inputs", {}), **{
+                k: v for cond, over in item.get("inputs_when", {}).items()
+                if (config or {}).get(cond.split("=", 1)[0]) == cond.split("=", 1)[1]
+                for k, v in over.items()}},
             "outputs": item.get("outputs", item.get("inputs", {})),
-            "dependencies": [urns[d] for d in item.get("dependencies", [])],
+            "dependencies": deps,
+            "replace_keys": item.get("replace_keys", []),
         })
     return resources, spec.get("outputs", {}), spec.get("secret_outputs", [])
+
+
+def target_matcher(patterns: list[str]) -> Any:
+    """The engine's UrnTargets: a literal URN, or a glob (``*`` within a segment, ``**`` any)."""
+    import re
+
+    literal = {p for p in patterns if "*" not in p}
+    globs = [
+        re.compile("^" + ".*".join("[^:]*".join(re.escape(x) for x in seg.split("*"))
+                                   for seg in p.split("**")) + "$")
+        for p in patterns if "*" in p
+    ]
+
+    def contains(urn_: str) -> bool:
+        return not patterns or urn_ in literal or any(g.match(urn_) for g in globs)
+
+    return contains
 
 
 # --- engine events -----------------------------------------------------------------------
@@ -231,15 +341,35 @@ class Events:
     def add(self, **event: Any) -> None:
         self.events.append({"sequence": len(self.events), "timestamp": int(time.time()), **event})
 
-    def step(self, op: str, resource: dict[str, Any], planning: bool, done: bool = True) -> None:
-        meta = {"op": op, "urn": resource["urn"], "type": resource["type"], "provider": ""}
+    def step(self, op: str, resource: dict[str, Any], planning: bool, done: bool = True,
+             result: str | None = None) -> None:
+        """A step's pre-event and (``done``) its outputs event, ``result`` op for refreshes."""
+        meta = {"op": op, "urn": resource["urn"], "type": resource["type"],
+                "provider": resource.get("provider", ""), "old": None, "new": None,
+                "detailedDiff": None}
         self.add(resourcePreEvent={"metadata": meta, "planning": planning})
         if done:
-            self.add(resOutputsEvent={"metadata": meta, "planning": planning})
+            self.add(resOutputsEvent={"metadata": {**meta, "op": result or op},
+                                      "planning": planning})
 
-    def diagnostic(self, urn_: str, message: str) -> None:
-        self.add(diagnosticEvent={"urn": urn_, "prefix": "error: ", "message": message,
-                                  "color": "raw", "severity": "error"})
+    def diagnostic(self, urn_: str, message: str, severity: str = "error") -> None:
+        prefix = {"error": "error: ", "warning": "warning: "}.get(severity, "")
+        self.add(diagnosticEvent={"urn": urn_, "prefix": prefix, "message": message,
+                                  "color": "raw", "severity": severity})
+
+    def extras(self, resources: list[dict[str, Any]]) -> None:
+        """The diagnostics and policy findings FAKE_PULUMI_DIAGNOSTICS/_POLICY ask for."""
+        by_name = {r["urn"].rsplit("::", 1)[-1]: r["urn"] for r in resources}
+        for item in json.loads(os.environ.get("FAKE_PULUMI_DIAGNOSTICS") or "[]"):
+            self.diagnostic(by_name.get(item.get("name", ""), ""), item["message"],
+                            item["severity"])
+        for item in json.loads(os.environ.get("FAKE_PULUMI_POLICY") or "[]"):
+            self.add(policyEvent={
+                "resourceUrn": by_name.get(item.get("name", ""), ""), "message": item["message"],
+                "color": "raw", "policyName": item["policyName"], "policyPackName": "kit",
+                "policyPackVersion": "1", "policyPackVersionTag": "1",
+                "enforcementLevel": item["enforcementLevel"],
+            })
 
     def finish(self, changes: dict[str, int], seconds: int = 1) -> None:
         self.add(summaryEvent={"maybeCorrupt": False, "durationSeconds": seconds,
@@ -304,17 +434,46 @@ def credentials_failure(events: Events, state: dict[str, Any]) -> None:
 
 
 def plan_steps(state: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict, list]:
-    want, outputs, secret = desired(state["stack"], state["project"])
+    want, outputs, secret = desired(state["stack"], state["project"], state["config"])
     have = {r["urn"]: r for r in state["resources"]}
     steps = []
     for resource in want:
         old = have.get(resource["urn"])
-        op = "create" if old is None else ("same" if old["inputs"] == resource["inputs"]
-                                           else "update")
+        if old is None:
+            op = "create"
+        elif old["inputs"] == resource["inputs"]:
+            op = "same"
+        else:
+            changed = {k for k in {*old["inputs"], *resource["inputs"]}
+                       if old["inputs"].get(k) != resource["inputs"].get(k)}
+            op = "replace" if changed & set(resource.get("replace_keys", [])) else "update"
         steps.append((op, resource))
     wanted = {r["urn"] for r in want}
     steps += [("delete", r) for r in reversed(state["resources"]) if r["urn"] not in wanted]
     return steps, outputs, secret
+
+
+def emit(events: Events, op: str, resource: dict[str, Any], planning: bool) -> None:
+    """One logical step as the engine reports it (a replacement is three steps)."""
+    if op == "replace":
+        events.step("create-replacement", resource, planning)
+        events.step("replace", resource, planning)
+        events.step("delete-replaced", resource, planning)
+    else:
+        events.step(op, resource, planning)
+
+
+def counted(steps: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+    """The summary's resourceChanges: internal (default provider) steps are not counted."""
+    return count([op for op, r in steps if not r.get("internal")])
+
+
+def targeted(args: Args, steps: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict]]:
+    """Untargeted steps become ``same`` (a skipped create, or the old state kept)."""
+    contains = target_matcher(args.all("--target"))
+    implicit = (STACK_TYPE, "pulumi:providers:")
+    return [(op if r["type"].startswith(implicit) or contains(r["urn"]) else "same", r)
+            for op, r in steps]
 
 
 def engine_preview(args: Args, state: dict[str, Any]) -> None:
@@ -322,9 +481,11 @@ def engine_preview(args: Args, state: dict[str, Any]) -> None:
     events.add(preludeEvent={"config": state["config"]})
     credentials_failure(events, state)
     steps, _, _ = plan_steps(state)
+    steps = targeted(args, steps)
     for op, resource in steps:
-        events.step(op, resource, planning=True)
-    events.finish(count([op for op, _ in steps]))
+        emit(events, op, resource, planning=True)
+    events.extras([r for _, r in steps])
+    events.finish(counted(steps))
     events.deliver()
     print(f"Previewing update ({state['stack']}):")
 
@@ -334,8 +495,9 @@ def engine_up(args: Args, state: dict[str, Any]) -> None:
     events.add(preludeEvent={"config": state["config"]})
     credentials_failure(events, state)
     steps, outputs, secret = plan_steps(state)
+    steps = targeted(args, steps)
     kind, failing = fail_spec()
-    done: list[str] = []
+    done: list[tuple[str, dict[str, Any]]] = []
     kept = {r["urn"]: r for r in state["resources"]}
     for op, resource in steps:
         if kind == "resource" and resource["urn"].endswith(f"::{failing}"):
@@ -344,24 +506,26 @@ def engine_up(args: Args, state: dict[str, Any]) -> None:
             meta = {"op": op, "urn": resource["urn"], "type": resource["type"], "provider": ""}
             events.add(resOpFailedEvent={"metadata": meta, "status": 1, "steps": 0})
             events.diagnostic(steps[0][1]["urn"], "update failed")
-            changes = count(done)
+            changes = counted(done)
             events.finish(changes)
             events.deliver()
             state["resources"] = list(kept.values())
             record_history(state, "update", "failed", changes)
             save(state)
             raise Fail("error: update failed")
-        events.step(op, resource, planning=False)
-        done.append(op)
+        emit(events, op, resource, planning=False)
+        done.append((op, resource))
         if op == "delete":
             kept.pop(resource["urn"], None)
-        else:
-            kept[resource["urn"]] = resource
-    events.finish(count(done))
+        elif op != "same" or resource["urn"] in kept:  # a skipped create is not saved
+            kept[resource["urn"]] = resource if op != "same" else kept[resource["urn"]]
+    events.extras([r for _, r in steps])
+    events.finish(counted(done))
     events.deliver()
     state["resources"] = list(kept.values())
-    state["outputs"], state["secret_outputs"] = outputs, secret
-    record_history(state, "update", "succeeded", count(done))
+    if not args.all("--target"):
+        state["outputs"], state["secret_outputs"] = outputs, secret
+    record_history(state, "update", "succeeded", counted(done))
     save(state)
     print(f"Updating ({state['stack']}):")
 
@@ -387,9 +551,22 @@ def engine_destroy(args: Args, state: dict[str, Any]) -> None:
                 doomed.add(resource["urn"])
                 grown = True
     order = [r for r in reversed(state["resources"]) if r["urn"] in doomed]
+    deleted: list[tuple[str, dict[str, Any]]] = []
     for resource in order:
+        if resource["inputs"].get("deletionProtection") is True:  # RDS, DocumentDB
+            events.step("delete", resource, planning=False, done=False)
+            events.diagnostic(resource["urn"], PROTECTED)
+            changes = counted(deleted)
+            events.finish(changes)
+            events.deliver()
+            gone = {r["urn"] for _, r in deleted}
+            state["resources"] = [r for r in state["resources"] if r["urn"] not in gone]
+            record_history(state, "destroy", "failed", changes)
+            save(state)
+            raise Fail("error: destroy failed")
         events.step("delete", resource, planning=False)
-    changes = {"delete": len(order)} if order else {}
+        deleted.append(("delete", resource))
+    changes = counted(deleted)
     events.finish(changes)
     events.deliver()
     state["resources"] = [r for r in state["resources"] if r["urn"] not in doomed]
@@ -397,14 +574,21 @@ def engine_destroy(args: Args, state: dict[str, Any]) -> None:
         state["outputs"], state["secret_outputs"] = {}, []
     record_history(state, "destroy", "succeeded", changes)
     save(state)
+    if args.get("--remove") and not state["resources"]:
+        stack_file(state["stack"]).unlink()
     print(f"Destroying ({state['stack']}):")
 
 
 def engine_refresh(args: Args, state: dict[str, Any]) -> None:
+    """Each resource: ``refresh`` pre-event, outputs with the result op (internal ones too)."""
     events = Events(args.get("--event-log"))
+    drifted = set(json.loads(os.environ.get("FAKE_PULUMI_DRIFT") or "[]"))
+    steps = []
     for resource in state["resources"]:
-        events.step("refresh", resource, planning=False)
-    changes = {"same": len(state["resources"])}
+        result = "update" if resource["urn"].rsplit("::", 1)[-1] in drifted else "same"
+        events.step("refresh", resource, planning=False, result=result)
+        steps.append((result, resource))
+    changes = counted(steps)
     events.finish(changes)
     events.deliver()
     record_history(state, "refresh", "succeeded", changes)
@@ -422,23 +606,37 @@ ENGINE = {"preview": engine_preview, "up": engine_up, "destroy": engine_destroy,
 def stack_command(args: Args) -> None:
     sub = args.positional[1] if len(args.positional) > 1 else ""
     stack = args.get("--stack")
-    if sub == "select":
-        load(stack)
+    if sub == "select":  # only that the stack exists: no secrets manager involved
+        load(stack, secrets=False)
     elif sub == "init":
         name = args.positional[2]
         if stack_file(name).exists():
             raise Fail(f"error: stack '{name}' already exists")
         provider = args.get("--secrets-provider") or "passphrase"
+        if provider == "default":  # a DIY backend's default: a passphrase
+            provider = "passphrase"
         given = passphrase()
         if provider == "passphrase" and given is None:
             raise Fail(
                 "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or "
                 "PULUMI_CONFIG_PASSPHRASE_FILE environment variables"
             )
-        save({"project": project_name(), "stack": name, "secrets_provider": provider,
-              "passphrase_sha256": digest(given) if given else None, "config": {},
-              "resources": [], "outputs": {}, "secret_outputs": [], "history": []})
+        state = {"project": project_name(), "stack": name, "secrets_provider": provider,
+                 "passphrase_sha256": digest(given) if given is not None else None,
+                 "salt": digest(name + str(time.time()))[:16], "config": {}, "resources": [],
+                 "outputs": {}, "secret_outputs": [], "history": []}
+        save(state)
+        write_stack_settings(name, state)
         print(f"Created stack '{name}'")
+    elif sub == "rm":  # `stack rm --yes [--force] NAME`: refuses while resources remain
+        name = args.positional[2]
+        state = load(name, secrets=False)
+        if state["resources"] and not args.get("--force"):
+            raise Fail(f"error: '{name}' still has resources; removal rejected")
+        stack_file(name).unlink()
+        if not args.get("--preserve-config"):
+            stack_settings_file(name).unlink(missing_ok=True)
+        print(f"Stack '{name}' has been removed!")
     elif sub == "output":
         state = load(stack)
         shown = args.get("--show-secrets")
@@ -447,13 +645,17 @@ def stack_command(args: Args) -> None:
     elif sub == "history":
         print(json.dumps(load(stack)["history"][: int(args.get("--page-size") or 10)]))
     elif sub == "export":
-        resources = [{k: v for k, v in r.items()} for r in load(stack)["resources"]]
+        resources = [{k: v for k, v in r.items()} for r in load(stack, secrets=False)["resources"]]
         print(json.dumps({"version": 3, "deployment": {"resources": resources}}))
     else:
         raise Fail(f"error: fake pulumi: unsupported `stack {sub}`")
 
 
 def config_command(args: Args) -> None:
+    if args.positional[1:] == [] and args.get("--json"):  # `config --json`: every value
+        state = load(args.get("--stack"))
+        print(json.dumps({k: {"value": v, "secret": False} for k, v in state["config"].items()}))
+        return
     if args.positional[1:2] != ["set-all"]:
         raise Fail("error: fake pulumi: unsupported config command")
     state = load(args.get("--stack"))

@@ -173,6 +173,17 @@ def destroy(
     backend: BackendOption = None,
     yes: YesOption = False,
     as_json: JsonOption = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Also remove the emptied stack (its history too).")
+    ] = False,
+    lift_deletion_protection: Annotated[
+        bool,
+        typer.Option(
+            "--lift-deletion-protection",
+            help="Delete production databases too: turn their deletion protection off first "
+            "(final snapshots are kept). Asked interactively without --yes.",
+        ),
+    ] = False,
 ) -> None:
     """Tear the platform down in one command.
 
@@ -182,6 +193,7 @@ def destroy(
     from marketplace_kit.provision import operations
 
     session = _session("destroy", config, stack, backend, None, yes, as_json)
+    session.remove, session.lift_protection = remove, lift_deletion_protection
     _report(operations.destroy(session), as_json)
 
 

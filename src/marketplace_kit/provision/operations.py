@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform
+from marketplace_kit.errors import KitError
 from marketplace_kit.provision import delete_guard
 from marketplace_kit.provision.api_check import (
     cluster_api,
@@ -32,7 +33,12 @@ from marketplace_kit.provision.progress import (
 from marketplace_kit.provision.pulumi_binary import find_cli
 from marketplace_kit.provision.settings import StackSettings
 from marketplace_kit.provision.stages import foundation_targets, touched
-from marketplace_kit.provision.teardown import blockers, state_resources
+from marketplace_kit.provision.teardown import (
+    blockers,
+    counted_resources,
+    protected_stores,
+    state_resources,
+)
 from marketplace_kit.provision.workspace import open_stack, require_aws_credentials
 
 if TYPE_CHECKING:
@@ -56,6 +62,8 @@ class Session:
     warn: Callable[[str], None]
     confirm: Confirm | None = None  # None: --yes
     allow_delete: bool = False  # up: may delete services, databases, topics, the cluster
+    remove: bool = False  # destroy: remove the emptied stack too
+    lift_protection: bool = False  # destroy: lift databases' deletion protection (confirmed)
     program: Callable[[], None] | None = None  # None: the platform's own program
 
 
@@ -290,22 +298,73 @@ def describe_destroy(settings: StackSettings, count: int, first: list[tuple[str,
     return text
 
 
+def _lift_protection(
+    session: Session, stack: auto.Stack, protected: list[str]
+) -> Phase:
+    """A targeted up of the protected databases with deletion protection off (recorded)."""
+    from marketplace_kit.blueprints.program import platform_program
+
+    with translated(session.settings, "destroy"):
+        recorded = {k: v.value for k, v in stack.get_all_config().items()}
+    inputs = DeployInputs.from_config(recorded)
+    inputs = DeployInputs(deployer_cidr=inputs.deployer_cidr, lift_deletion_protection=True)
+    with translated(session.settings, "destroy"):
+        stack.set_all_config({k: auto_config(v) for k, v in inputs.to_config().items()})
+    program = platform_program(session.platform, inputs)
+    result, _ = _engine(
+        session, "destroy (lifting deletion protection)", len(protected),
+        lambda p: stack.up(target=protected, program=program, on_event=p.on_event),
+    )
+    return Phase("unprotect", normalize_changes(result.summary.resource_changes), protected)
+
+
+def auto_config(value: str) -> Any:
+    """An Automation API ConfigValue (imported here: the SDK loads only for engine runs)."""
+    from pulumi import automation as auto
+
+    return auto.ConfigValue(value=value)
+
+
 def destroy(session: Session) -> Outcome:
-    """Delete what blocks teardown first (load balancers, volumes, Kafka), then everything."""
+    """Delete what blocks teardown first (load balancers, volumes, Kafka), then everything.
+
+    Databases under deletion protection are deleted only when the user confirmed it
+    (``--lift-deletion-protection`` or the second question): a targeted up turns protection
+    off first, and their final snapshots (named per deployment) are kept. ``--remove`` then
+    removes the emptied stack.
+    """
     started = time.monotonic()
     stack = _open(session, create=False)
     settings = session.settings
     with translated(settings, "destroy"):
         resources = state_resources(stack.export_stack().deployment)
-    if not resources:
+    shown = counted_resources(resources)
+    if not shown:
+        if session.remove:
+            _remove_stack(session, stack)
         return Outcome("destroy", settings, "no-changes", time.monotonic() - started)
     first = blockers(resources)
-    if session.confirm and not session.confirm(describe_destroy(settings, len(resources), first)):
+    protected = protected_stores(resources)
+    if session.confirm and not session.confirm(describe_destroy(settings, len(shown), first)):
         return Outcome("destroy", settings, "cancelled", time.monotonic() - started)
     phases: list[Phase] = []
+    if protected:
+        names = ", ".join(resource_name(u) for u in protected)
+        question = (
+            f"{names} have deletion protection: lift it and delete them? Their final snapshots "
+            "are kept (named per deployment)"
+        )
+        if not session.lift_protection and (session.confirm is None
+                                            or not session.confirm(question)):
+            raise KitError(
+                f"{names} have deletion protection (production data); fix: confirm when asked, "
+                "or pass --lift-deletion-protection with --yes (final snapshots are kept)"
+            )
+        phases.append(_lift_protection(session, stack, protected))
     if first:
         targets = [urn for urn, _ in first]
-        released = len(dependents(resources, targets))
+        released = len(counted_resources([r for r in resources
+                                          if r["urn"] in set(dependents(resources, targets))]))
         result, _ = _engine(
             session,
             "destroy (load balancers, volumes, Kafka first)",
@@ -313,13 +372,21 @@ def destroy(session: Session) -> Outcome:
             lambda p: stack.destroy(target=targets, target_dependents=True, on_event=p.on_event),
         )
         phases.append(Phase("release", normalize_changes(result.summary.resource_changes), targets))
-    remaining = len(resources) - sum(p.changes.get("delete", 0) for p in phases)
-    result, _ = _engine(session, "destroy", remaining, lambda p: stack.destroy(on_event=p.on_event))
+    remaining = len(shown) - sum(p.changes.get("delete", 0) for p in phases)
+    result, _ = _engine(
+        session, "destroy", remaining,
+        lambda p: stack.destroy(on_event=p.on_event, remove=session.remove or None),
+    )
     phases.append(Phase("destroy", normalize_changes(result.summary.resource_changes)))
-    changes = _merge(p.changes for p in phases)
+    changes = _merge(p.changes for p in phases if p.name != "unprotect")
     return Outcome(
         "destroy", settings, "succeeded", time.monotonic() - started, changes, phases=phases
     )
+
+
+def _remove_stack(session: Session, stack: auto.Stack) -> None:
+    with translated(session.settings, "destroy"):
+        stack.workspace.remove_stack(session.settings.stack)
 
 
 def refresh(session: Session) -> Outcome:
@@ -327,7 +394,7 @@ def refresh(session: Session) -> Outcome:
     started = time.monotonic()
     stack = _open(session, create=False)
     with translated(session.settings, "refresh"):
-        total = len(state_resources(stack.export_stack().deployment))
+        total = len(counted_resources(state_resources(stack.export_stack().deployment)))
     result, _ = _engine(session, "refresh", total, lambda p: stack.refresh(on_event=p.on_event))
     changes = normalize_changes(result.summary.resource_changes)
     return Outcome("refresh", session.settings, "succeeded", time.monotonic() - started, changes)

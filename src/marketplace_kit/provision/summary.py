@@ -21,6 +21,7 @@ FUTURE = {"same": "unchanged"}
 PHASE_NOTES = {
     "foundation": "first the network and cluster, then a check of the cluster's API",
     "release": "first what holds load balancers, volumes or Kafka (and what depended on it)",
+    "unprotect": "deletion protection lifted (confirmed) on",
 }
 
 

@@ -72,3 +72,30 @@ def state_resources(deployment: Mapping[str, Any] | None) -> list[Mapping[str, A
     """The resources of an exported deployment (``stack export``)."""
     resources = _get(deployment, "resources") or []
     return [r for r in resources if isinstance(r, Mapping) and "urn" in r]
+
+
+# Stores AWS refuses to delete while their deletion protection is on.
+PROTECTABLE = frozenset({"aws:rds/instance:Instance", "aws:docdb/cluster:Cluster"})
+
+
+def protected_stores(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """URNs of the databases whose deletion protection is on (destroy would fail on them)."""
+    return [
+        str(r["urn"]) for r in resources
+        if r.get("type") in PROTECTABLE and any(
+            _get(r, part, "deletionProtection") is True for part in ("inputs", "outputs")
+        )
+    ]
+
+
+def is_default_provider(resource: Mapping[str, Any]) -> bool:
+    """A provider the engine made itself (``default_<version>``): never counted by the engine."""
+    urn = str(resource.get("urn", ""))
+    return str(resource.get("type", "")).startswith("pulumi:providers:") and urn.rsplit(
+        "::", 1
+    )[-1].startswith("default")
+
+
+def counted_resources(resources: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The resources the engine's summaries count (default providers are internal steps)."""
+    return [r for r in resources if not is_default_provider(r)]

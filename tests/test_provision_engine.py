@@ -41,7 +41,10 @@ def test_up_uses_local_backend_generated_passphrase_region_and_pinned_plugins(
     calls = [c for c in fake.calls() if c["argv"] != ["version"]]
     assert calls and all(c["cwd"] == str(kit / "workspace") for c in calls)
     assert {c["env"]["PULUMI_BACKEND_URL"] for c in calls} == {f"file://{kit / 'state'}"}
-    assert {c["env"]["PULUMI_CONFIG_PASSPHRASE_FILE"] for c in calls} == {str(passphrase)}
+    # the passphrase is made only once the backend said there is no such stack
+    assert calls[0]["argv"][1:3] == ["stack", "select"]
+    assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in calls[0]["env"]
+    assert {c["env"]["PULUMI_CONFIG_PASSPHRASE_FILE"] for c in calls[1:]} == {str(passphrase)}
     commands = fake.commands()
     assert ["stack", "init", "dev", "--secrets-provider", "passphrase"] in commands
     (config_call,) = [c for c in commands if c[:2] == ["config", "set-all"]]

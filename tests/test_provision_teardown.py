@@ -117,7 +117,8 @@ def test_protected_database_is_not_deleted_without_an_explicit_yes(
 ) -> None:
     fake, config = protected
     run = kit(["destroy", "-c", str(config), "--yes"])
-    assert run.code == 2 and "deletion protection" in run.err and "--lift-deletion-protection" in run.err
+    assert run.code == 2 and "deletion protection" in run.err
+    assert "--lift-deletion-protection" in run.err
     assert not fake.engine_calls("destroy")  # nothing deleted part-way
     declined = kit(["destroy", "-c", str(config)], stdin="y\nn\n")
     assert "postgres have deletion protection: lift it" in declined.err
@@ -145,7 +146,7 @@ def test_counts_leave_out_the_engines_default_providers(
     deployed: tuple[FakePulumi, Path], kit: Kit
 ) -> None:
     """The state holds default_<version> providers; the engine never counts them."""
-    fake, config = deployed
+    _fake, config = deployed
     stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks" / "shop"
     state = json.loads((stacks / "dev.json").read_text())["resources"]
     assert any(r["urn"].endswith("::default_7_51_1") for r in state)

@@ -89,7 +89,7 @@ def check_state(settings: StackSettings, environ: Mapping[str, str]) -> list[Che
                 )
             )
     if settings.uses_passphrase:
-        if any(environ.get(var) for var in PASSPHRASE_VARS):
+        if any(var in environ for var in PASSPHRASE_VARS):
             checks.append(Check("secrets passphrase", "ok", "from PULUMI_CONFIG_PASSPHRASE*"))
         elif settings.passphrase_file.is_file():
             checks.append(Check("secrets passphrase", "ok", str(settings.passphrase_file)))

@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from marketplace_kit.provision.errors import MissingPrerequisite
 from marketplace_kit.provision.settings import StackSettings
 
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
@@ -37,18 +36,18 @@ def passphrase_env(
 ) -> dict[str, str]:
     """Environment variables that give the Pulumi CLI the stack's passphrase.
 
-    ``may_generate`` is false for commands that only read an existing stack: a passphrase made
-    up for an existing stack would not decrypt it.
+    A passphrase variable that is set, even to "", is the passphrase (the CLI reads it with
+    LookupEnv). ``may_generate`` is true only once the backend said the stack does not exist:
+    a passphrase made up for an existing stack (on S3, another machine's) would not decrypt it.
+    Without a passphrase for an existing stack nothing is set: a KMS stack needs none (the CLI
+    falls back to the state's secrets manager), a passphrase stack fails with the fix.
     """
-    if not settings.uses_passphrase or any(environ.get(var) for var in PASSPHRASE_VARS):
+    if not settings.uses_passphrase or any(var in environ for var in PASSPHRASE_VARS):
         return {}
     path = settings.passphrase_file
     if not path.is_file():
         if not may_generate:
-            raise MissingPrerequisite(
-                f"no passphrase for stack {settings.stack!r}: {path} does not exist; fix: "
-                "export PULUMI_CONFIG_PASSPHRASE with the passphrase the stack was created with"
-            )
+            return {}
         _write_private(path, secrets.token_urlsafe(32) + "\n")
         warn(
             f"generated the passphrase that encrypts this stack's secrets in {path} "

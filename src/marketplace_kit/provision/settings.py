@@ -42,7 +42,10 @@ class StackSettings:
 
     @property
     def uses_passphrase(self) -> bool:
-        """Whether secrets are encrypted with a passphrase."""
+        """Whether secrets are encrypted with a passphrase (``default`` is one, except on a
+        Pulumi Cloud/service backend, where it means the service's own encryption)."""
+        if self.secrets_provider == "default":
+            return urlparse(self.backend_url).scheme not in ("http", "https")
         return self.secrets_provider == "passphrase"
 
 

@@ -11,11 +11,12 @@ from marketplace_kit.provision.aws_credentials import find_credentials
 from marketplace_kit.provision.errors import NoStackError, no_aws_credentials
 from marketplace_kit.provision.pulumi_binary import find_cli
 from marketplace_kit.provision.secrets import passphrase_env
-from marketplace_kit.provision.settings import StackSettings, local_stack_exists, prepare_dirs
+from marketplace_kit.provision.settings import StackSettings, prepare_dirs
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
 
+FALLBACK_VAR = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"
 # Plugins a target does not need (the local target never talks to AWS).
 UNUSED_PLUGINS = {"aws": frozenset(), "local": frozenset({"aws"})}
 
@@ -64,10 +65,10 @@ def open_stack(
     if engine:
         require_aws_credentials(platform)
     prepare_dirs(settings)
-    env = {"PULUMI_BACKEND_URL": settings.backend_url}
-    env |= passphrase_env(
-        settings, may_generate=create and not local_stack_exists(settings), warn=warn
-    )
+    # Pulumi.<stack>.yaml (salt or KMS key) lives in the git-ignored kit directory: from a fresh
+    # checkout the CLI must take the secrets manager from the state, not make a new one.
+    env = {"PULUMI_BACKEND_URL": settings.backend_url, FALLBACK_VAR: "true"}
+    env |= passphrase_env(settings, may_generate=False, warn=warn)
     workspace = auto.LocalWorkspace(
         work_dir=str(settings.work_dir),
         program=program,
@@ -76,12 +77,15 @@ def open_stack(
         project_settings=auto.ProjectSettings(name=settings.project, runtime="python"),
         pulumi_command=auto.PulumiCommand(version=VersionInfo.parse(PULUMI_CLI_MINIMUM)),
     )
-    if create:
-        stack = auto.Stack.create_or_select(settings.stack, workspace)
-    else:
-        try:
-            stack = auto.Stack.select(settings.stack, workspace)
-        except auto.StackNotFoundError:
+    try:
+        stack = auto.Stack.select(settings.stack, workspace)
+    except auto.StackNotFoundError:
+        if create:  # only now is a new passphrase safe: the backend has no such stack
+            workspace.env_vars = {
+                **workspace.env_vars, **passphrase_env(settings, may_generate=True, warn=warn)
+            }
+            stack = auto.Stack.create(settings.stack, workspace)
+        else:
             raise NoStackError(
                 f"no stack {settings.stack!r} of project {settings.project!r} in "
                 f"{settings.backend_url}: nothing is deployed; fix: run `marketplace-kit up` "

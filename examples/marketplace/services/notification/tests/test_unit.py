@@ -121,3 +121,26 @@ def test_cursor_round_trips_and_rejects_garbage() -> None:
     assert decode_cursor(encode_cursor(stamp, id_)) == (stamp, id_)
     with pytest.raises(InvalidCursor):
         decode_cursor("not-a-cursor")
+
+
+def test_trace_context_travels_in_record_headers() -> None:
+    """A producer span's W3C context goes into the record headers; a consumer continues that
+    trace as a child of the producer span (and reads an event's traceparent as a fallback)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from notification.tracing import context_from, payload_traceparent, start_send
+
+    provider = TracerProvider()
+    trace.set_tracer_provider(provider)
+    with provider.get_tracer("test").start_as_current_span("request") as request:
+        span, headers = start_send("order-events")
+    span.end()
+    producer = span.get_span_context()
+    assert producer.trace_id == request.get_span_context().trace_id
+    assert dict(headers)["traceparent"].decode().split("-")[2] == format(producer.span_id, "016x")
+    continued = trace.get_current_span(context_from(headers)).get_span_context()
+    assert (continued.trace_id, continued.span_id) == (producer.trace_id, producer.span_id)
+    event = new_event("thing.happened", {})
+    assert payload_traceparent(event.to_bytes()) == event.traceparent
+    assert payload_traceparent(b"not json") is None

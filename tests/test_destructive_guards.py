@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_support import assert_one_error_line, run_cli, snapshot
 
-SERVICE = "name: {name}\npublishes: [{name}-events]\n"
+SERVICE = "name: {name}\npublishes: [{name}-events]\nport: {port}\n"
 
 
 @pytest.fixture
@@ -23,9 +23,10 @@ def platform(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
     (root / "services").mkdir(parents=True)
     (root / "marketplace.yaml").write_text("name: shop\nblueprint: dev\nservices_dir: services\n")
-    for name in ("orders", "billing"):
+    for port, name in enumerate(("orders", "billing"), start=8001):
         (root / "services" / name).mkdir()
-        (root / "services" / name / "service.yaml").write_text(SERVICE.format(name=name))
+        (root / "services" / name / "service.yaml").write_text(SERVICE.format(name=name,
+                                                                              port=port))
     return root
 
 

@@ -39,7 +39,9 @@ def plan_json(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def test_plan_json_contract(plan_json: list[str]) -> None:
     data = json.loads(plan_json[0])
-    assert set(data) == {"resources", "summary"}
+    assert set(data) == {"resources", "summary", "outputs"}
+    assert data["outputs"]["platform"]["version"] == 1  # the contract service stacks read
+    assert data["outputs"]["kubeconfig"] == "[secret]"
     keys = {"urn", "type", "name", "parent", "dependencies", "provider", "inputs"}
     assert all(set(r) == keys for r in data["resources"])
     urns = [r["urn"] for r in data["resources"]]

@@ -80,6 +80,8 @@ def test_deploy_uses_the_durable_backend_kms_secrets_and_one_run_at_a_time(
     assert set(aws["with"]) == {"role-to-assume", "aws-region"}  # OIDC: no static keys
     assert uses.index(aws["uses"]) < len(steps) - 1  # credentials before the deploy step
     script = steps[-1]["run"]
+    assert 'marketplace-kit deploy-service . --image "$IMAGE"' in script  # its stack only
+    assert "marketplace-kit up" not in script
     assert '--backend "$PULUMI_BACKEND_URL"' in script
     assert '--secrets-provider "$PULUMI_SECRETS_PROVIDER"' in script
     assert 'pip install "$MARKETPLACE_KIT_SOURCE"' in script

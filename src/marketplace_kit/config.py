@@ -282,6 +282,9 @@ class PlatformConfig(_Model):
     observability: ObservabilityConfig = ObservabilityConfig()
     tokens: TokensConfig = TokensConfig()
     services_dir: str = "services"
+    # true: each service (workload, route, its topics, Kafka user) is a stack of its own on the
+    # platform's exported contract (`deploy-service`); false: all in the platform stack.
+    service_stacks: bool = False
 
     @field_validator("name")
     @classmethod

@@ -124,4 +124,5 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
         node_security_group_id=cluster.node_security_group_id,
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer_url=cluster.oidc_issuer_url,
+        kubeconfig=cluster.kubeconfig,
     )

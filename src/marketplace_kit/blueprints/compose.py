@@ -1,15 +1,55 @@
-"""Compose the platform layers for a blueprint: foundation (network + cluster), then in-cluster."""
+"""Compose the platform layers for a blueprint: foundation (network + cluster), then in-cluster,
+and export the platform contract service stacks read."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform
 
+if TYPE_CHECKING:
+    from marketplace_kit.blueprints.in_cluster import InCluster
+    from marketplace_kit.core.foundation import Foundation
+
 
 def build_platform(platform: Platform, inputs: DeployInputs | None = None) -> None:
-    """Register every resource of a platform (inside a Pulumi program)."""
+    """Register every resource of a platform (inside a Pulumi program) and export its contract."""
     from marketplace_kit.blueprints.base import build_foundation
     from marketplace_kit.blueprints.in_cluster import build_in_cluster
+    from marketplace_kit.contract import platform_outputs
 
     foundation = build_foundation(platform, inputs)
-    build_in_cluster(platform, foundation, inputs)
+    built = build_in_cluster(platform, foundation, inputs)
+    platform_outputs.export(contract_values(platform, foundation, built), foundation.kubeconfig)
+
+
+def contract_values(platform: Platform, foundation: Foundation, built: InCluster) -> dict[str, Any]:
+    """The ``PlatformOutputs`` fields of this platform (Outputs where the cloud decides)."""
+    from marketplace_kit.blueprints import settings
+    from marketplace_kit.platform.eventbus import topic_spec
+
+    config = platform.config
+    eventbus, gateway = built.eventbus, built.gateway
+    local = foundation.target == "local"
+    return {
+        "target": foundation.target,
+        "region": config.region,
+        "namespace": config.name,
+        "cluster_name": foundation.cluster_name,
+        "kube_context": (config.cluster.kubeconfig_context or "") if local else "",
+        "oidc_provider_arn": foundation.oidc_provider_arn or "",
+        "oidc_issuer_url": foundation.oidc_issuer_url or "",
+        "kafka_cluster": eventbus.cluster_name,
+        "kafka_bootstrap_servers": eventbus.bootstrap_servers,
+        "kafka_ca_secret": eventbus.ca_secret,
+        "kafka_topic_spec": topic_spec(settings.kafka(config.eventbus)),
+        "otlp_host": built.observability.otlp_host or "",
+        "gateway": gateway.gateway_ref,
+        "gateway_hosts": list(config.gateway.hosts),
+        "image_registry": config.image_registry,
+        "database_secrets": dict(built.datastores.secret_names),
+        "token_access": {name: asdict(access) for name, access in built.token_access.items()
+                         if access is not None},
+    }

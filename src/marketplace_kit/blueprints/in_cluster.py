@@ -44,7 +44,7 @@ from marketplace_kit.platform.service import (
     MarketplaceService,
     MarketplaceServiceArgs,
 )
-from marketplace_kit.platform.tokens import TokenSigningKeys
+from marketplace_kit.platform.tokens import TokenAccess, TokenSigningKeys
 from marketplace_kit.platform.traffic import Peer, Traffic
 
 _C = TypeVar("_C", bound=pulumi.ComponentResource)
@@ -55,6 +55,8 @@ class InCluster:
 
     addons: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
     services: dict[str, MarketplaceService] = field(default_factory=dict)
+    token_access: dict[str, TokenAccess | None] = field(default_factory=dict)
+    traffic: dict[str, Traffic] = field(default_factory=dict)
 
     def _get(self, name: str, kind: type[_C]) -> _C:
         addon = self.addons[name]
@@ -156,6 +158,7 @@ def _gateway(ctx: Context) -> ApiGateway:
             tls_secret=config.gateway.tls_secret,
             rate_limit_per_second=config.gateway.rate_limit_per_second,
             depends_on=[*mesh.crds_ready, mesh.workload_namespace, mesh.ingress_namespace],
+            route_objects=not config.service_stacks,
         ),
         opts=ctx.opts,
     )
@@ -168,9 +171,9 @@ def _eventbus(ctx: Context) -> EventBus:
         EventBusArgs(
             namespace=platform.config.name,
             config=settings.kafka(platform.config.eventbus),
-            topics=platform.topics,
-            clients=[KafkaClient(s.name, tuple(s.publishes), tuple(s.consumes))
-                     for s in platform.services if s.publishes or s.consumes],
+            # With service stacks, each producer's stack owns its topics and its Kafka user.
+            topics=[] if platform.config.service_stacks else platform.topics,
+            clients=[] if platform.config.service_stacks else kafka_clients(platform),
             encrypted_ebs=ctx.foundation.target == "aws",
             zone_aware=ctx.foundation.target == "aws",
             depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
@@ -178,6 +181,12 @@ def _eventbus(ctx: Context) -> EventBus:
         ),
         opts=ctx.opts,
     )
+
+
+def kafka_clients(platform: Platform) -> list[KafkaClient]:
+    """Every service that publishes or consumes, with its topics."""
+    return [KafkaClient(s.name, tuple(s.publishes), tuple(s.consumes))
+            for s in platform.services if s.publishes or s.consumes]
 
 
 def _datastores(ctx: Context) -> Datastores:
@@ -251,7 +260,9 @@ def build_in_cluster(
     keys = ctx.signing_keys()
     flows = traffic_of(platform, eventbus.cluster_name, observability.otlp_host is not None,
                        "external" if foundation.target == "aws" else "pods", keys is not None)
-    for spec in specs:
+    built.token_access = {spec.name: tokens.token_access(platform, spec, keys) for spec in specs}
+    built.traffic = flows
+    for spec in specs if not config.service_stacks else ():
         user = eventbus.users.get(spec.name)
         kafka = None
         if user is not None:
@@ -266,7 +277,7 @@ def build_in_cluster(
                 db_secret=datastores.secret_names.get(spec.name),
                 kafka=kafka,
                 otlp_host=observability.otlp_host,
-                tokens=tokens.token_access(platform, spec, keys),
+                tokens=built.token_access[spec.name],
                 traffic=flows[spec.name],
                 depends_on=[*mesh.crds_ready, *mesh.ready, *datastores.ready,
                             *([user] if user else []),

@@ -55,7 +55,7 @@ def bootstrap(
 
     refuse_file_backend_in_ci(backend)
     settings = replace(resolve_settings(platform, boot.STACK, backend),
-                       project=boot.project(platform))
+                       project=boot.project(platform), workspace="workspace-bootstrap")
     session = operations.Session(
         command="bootstrap",
         platform=platform,

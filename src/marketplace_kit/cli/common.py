@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from marketplace_kit.config import Platform
+    from marketplace_kit.config import Platform, ServiceSpec
 
 ConfigOption = Annotated[
     Path | None,
@@ -31,3 +31,14 @@ def resolve_platform(config: Path | None) -> Platform:
     if local.is_file():
         return load_platform(local)
     return default_platform("dev")
+
+
+def load_service_dir(directory: Path) -> ServiceSpec:
+    """The service.yaml of a service directory, or a one-line KitError."""
+    from marketplace_kit.config import SERVICE_FILE, load_service
+    from marketplace_kit.errors import KitError
+
+    file = directory / SERVICE_FILE
+    if not file.is_file():
+        raise KitError(f"{directory}: no {SERVICE_FILE}; fix: give the directory of a service")
+    return load_service(file)

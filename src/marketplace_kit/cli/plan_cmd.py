@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,18 +21,33 @@ def plan(
     format: Annotated[
         PlanFormat, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = PlanFormat.table,
+    service: Annotated[
+        Path | None,
+        typer.Option("--service", metavar="DIR", file_okay=False,
+                     help="Plan only this service's own stack (its service.yaml), the platform "
+                     "stack it reads mocked from the platform's plan."),
+    ] = None,
 ) -> None:
     """Plan the platform offline (Pulumi SDK mocks): no cloud account, no Pulumi CLI."""
     from marketplace_kit.blueprints.program import plan_platform
 
     platform = resolve_platform(config)
-    graph = plan_platform(platform)
+    if service is not None:
+        from marketplace_kit.blueprints.service_stack import plan_service, service_project
+        from marketplace_kit.cli.common import load_service_dir
+
+        spec = load_service_dir(service)
+        graph = plan_service(platform, spec)
+        title = f"{service_project(platform, spec)} (service stack)"
+    else:
+        graph = plan_platform(platform)
+        title = f"{platform.config.name} ({platform.config.blueprint} blueprint)"
     if format is PlanFormat.json:
         typer.echo(graph.to_json(), nl=False)
         return
     from marketplace_kit.plan.table import print_table
 
-    print_table(graph, title=f"{platform.config.name} ({platform.config.blueprint} blueprint)")
+    print_table(graph, title=title)
     from marketplace_kit.estimate.views import plan_summary
 
     typer.echo(plan_summary(graph, platform.config.region))

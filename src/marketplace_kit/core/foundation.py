@@ -28,6 +28,7 @@ class Foundation:
         node_security_group_id: Security group of the nodes (what may reach the data stores).
         oidc_provider_arn: IAM OIDC provider of the cluster (IRSA trust policies).
         oidc_issuer_url: Its issuer URL.
+        kubeconfig: How other stacks reach the cluster (aws; exported as a secret).
     """
 
     target: Literal["aws", "local"]
@@ -40,3 +41,4 @@ class Foundation:
     node_security_group_id: pulumi.Output[str] | None = None
     oidc_provider_arn: pulumi.Output[str] | None = None
     oidc_issuer_url: pulumi.Output[str] | None = None
+    kubeconfig: pulumi.Output[str] | None = None

@@ -6,12 +6,14 @@ The program is the very function that ``up`` hands to the Automation API: the pl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marketplace_kit.plan import fakes
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.recorder import ResourceMocks, run_under_mocks
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 def plan_program(
@@ -20,18 +22,31 @@ def plan_program(
     project: str = "marketplace",
     stack: str = "plan",
     region: str = "us-east-1",
+    references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ResourceGraph:
-    """Run ``program`` under the SDK mocks and record every resource it registers."""
+    """Run ``program`` under the SDK mocks and record every resource it registers.
+
+    ``references`` maps a stack name (as given to ``pulumi.StackReference``) to its outputs: a
+    program that reads another stack plans against those (e.g. the platform plan's outputs).
+    """
+    known = dict(references or {})
 
     def new_resource(
         type_: str, name: str, inputs: dict[str, Any], import_id: str
     ) -> tuple[str, dict[str, Any]]:
+        if type_ == STACK_REFERENCE:
+            stack_name = str(inputs.get("name") or import_id)
+            if stack_name not in known:
+                raise KeyError(f"plan: no outputs given for the stack reference {stack_name!r}")
+            return stack_name, {"name": stack_name, "outputs": dict(known[stack_name]),
+                                "secretOutputNames": []}
         resource_id, state = fakes.new_resource(type_, name, inputs, region)
         return import_id or resource_id, state
 
     def call(token: str, args: dict[str, Any]) -> dict[str, Any]:
         return fakes.call(token, args, region)
 
-    return ResourceGraph(
-        run_under_mocks(program, ResourceMocks(new_resource, call), project=project, stack=stack)
-    )
+    outputs: dict[str, Any] = {}
+    registered = run_under_mocks(program, ResourceMocks(new_resource, call), project=project,
+                                 stack=stack, outputs=outputs)
+    return ResourceGraph(registered, outputs)

@@ -40,6 +40,7 @@ class ResourceGraph:
     """Resources sorted by URN, with lookups by URN, type, name and parent."""
 
     resources: list[PlannedResource]
+    outputs: dict[str, Any] = field(default_factory=dict)  # stack outputs, secrets masked
     _by_urn: dict[str, PlannedResource] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,8 +92,13 @@ class ResourceGraph:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The plan's JSON contract: ``{"resources": [...], "summary": {...}}``."""
-        return {"resources": [r.to_dict() for r in self.resources], "summary": self.summary()}
+        """The plan's JSON contract: ``{"resources": [...], "summary": {...}}`` and, when the
+        program exports any, ``"outputs": {...}``."""
+        found: dict[str, Any] = {"resources": [r.to_dict() for r in self.resources],
+                                 "summary": self.summary()}
+        if self.outputs:
+            found["outputs"] = self.outputs
+        return found
 
     def to_json(self) -> str:
         """Byte-stable JSON (sorted keys, fixed indentation)."""

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi import Output
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -109,20 +111,38 @@ def _ensure_event_loop() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+async def _resolved(value: Any) -> Any:
+    """A stack output as plain JSON, secrets masked."""
+    output = Output.from_input(value)
+    if await output.is_secret():
+        return SECRET_MASK
+    return _masked(await output.future())
+
+
 def run_under_mocks(
     program: Callable[[], None],
     mocks: sdk_mocks.Mocks,
     *,
     project: str,
     stack: str,
+    outputs: dict[str, Any] | None = None,
 ) -> list[PlannedResource]:
-    """Run ``program`` against the mock engine in an isolated context; return its registrations."""
+    """Run ``program`` against the mock engine in an isolated context; return its registrations.
+
+    ``outputs``, when given, receives the stack outputs the program exported (``pulumi.export``
+    lands on the root Stack the SDK's ``set_mocks`` makes, which never sends them to a monitor).
+    """
     monitor = RecordingMonitor(mocks)
 
     def run() -> None:
         _ensure_event_loop()
         sdk_mocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
         _sync_await(run_pulumi_func(program))
+        root = get_root_resource()
+        if outputs is not None and root is not None:
+            exported = getattr(root, "outputs", {})
+            for name in sorted(exported):
+                outputs[name] = _sync_await(_resolved(exported[name]))
 
     contextvars.Context().run(run)
     return monitor.registrations

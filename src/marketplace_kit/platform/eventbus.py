@@ -151,6 +151,7 @@ class EventBus(pulumi.ComponentResource):
         cr_opts = pulumi.ResourceOptions(parent=self, depends_on=after_operator)
         cfg = args.config
         cluster, ns = args.cluster_name, args.namespace
+        self.cluster_name = cluster
         self.metrics_config = k8s.core.v1.ConfigMap(
             "kafka-metrics",
             metadata=metadata(metrics_config_name(cluster), ns, "event-bus"),
@@ -189,27 +190,11 @@ class EventBus(pulumi.ComponentResource):
             parent=self, depends_on=[*after_operator, self.kafka, *self.node_pools]
         )
         self.topics = {
-            topic: k8s.apiextensions.CustomResource(
-                f"topic-{topic}",
-                api_version=versions.STRIMZI_API,
-                kind="KafkaTopic",
-                metadata=metadata(topic, ns, "event-stream",
-                                  extra_labels={"strimzi.io/cluster": cluster}),
-                spec=topic_spec(cfg),
-                opts=after_kafka,
-            )
+            topic: topic_resource(topic, ns, cluster, topic_spec(cfg), after_kafka)
             for topic in sorted({*args.topics, *dead_letters(args.clients)})
         }
         self.users = {
-            client.name: k8s.apiextensions.CustomResource(
-                f"kafka-user-{client.name}",
-                api_version=versions.STRIMZI_API,
-                kind="KafkaUser",
-                metadata=metadata(client.name, ns, "event-client",
-                                  extra_labels={"strimzi.io/cluster": cluster}),
-                spec=user_spec(client),
-                opts=after_kafka,
-            )
+            client.name: user_resource(client, ns, cluster, after_kafka)
             for client in args.clients
         }
         monitor_opts = pulumi.ResourceOptions(
@@ -231,6 +216,36 @@ class EventBus(pulumi.ComponentResource):
         self.register_outputs(
             {"bootstrap_servers": self.bootstrap_servers, "kafka_version": versions.KAFKA}
         )
+
+
+def topic_resource(
+    topic: str, namespace: str, cluster: str, spec: dict[str, Any], opts: pulumi.ResourceOptions
+) -> k8s.apiextensions.CustomResource:
+    """One event stream (a ``KafkaTopic`` the topic operator reconciles)."""
+    return k8s.apiextensions.CustomResource(
+        f"topic-{topic}",
+        api_version=versions.STRIMZI_API,
+        kind="KafkaTopic",
+        metadata=metadata(topic, namespace, "event-stream",
+                          extra_labels={"strimzi.io/cluster": cluster}),
+        spec=spec,
+        opts=opts,
+    )
+
+
+def user_resource(
+    client: KafkaClient, namespace: str, cluster: str, opts: pulumi.ResourceOptions
+) -> k8s.apiextensions.CustomResource:
+    """One service's ``KafkaUser`` (SCRAM-SHA-512, exactly its ACLs)."""
+    return k8s.apiextensions.CustomResource(
+        f"kafka-user-{client.name}",
+        api_version=versions.STRIMZI_API,
+        kind="KafkaUser",
+        metadata=metadata(client.name, namespace, "event-client",
+                          extra_labels={"strimzi.io/cluster": cluster}),
+        spec=user_spec(client),
+        opts=opts,
+    )
 
 
 def controller_replicas(cfg: KafkaSettings) -> int:

@@ -123,6 +123,8 @@ class ApiGatewayArgs:
         tokens: The token issuer: every route then needs a valid token except each route's
             ``public`` ones. None: no token checks at the edge.
         depends_on: What must exist first (the mesh's CRDs and namespaces).
+        route_objects: False: each service's own stack creates its VirtualService and
+            DestinationRule (``route_resources``); the routes still shape the token policy.
     """
 
     workload_namespace: str
@@ -134,6 +136,7 @@ class ApiGatewayArgs:
     name: str = "marketplace"
     tokens: TokenIssuer | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    route_objects: bool = True
 
 
 class ApiGateway(pulumi.ComponentResource):
@@ -163,24 +166,11 @@ class ApiGateway(pulumi.ComponentResource):
         )
         self.virtual_services: dict[str, k8s.apiextensions.CustomResource] = {}
         self.destination_rules: dict[str, k8s.apiextensions.CustomResource] = {}
-        for route in args.routes:
-            host = f"{route.service}.{args.workload_namespace}.svc.cluster.local"
-            self.virtual_services[route.service] = k8s.apiextensions.CustomResource(
-                f"{route.service}-route",
-                api_version=versions.ISTIO_NETWORKING_API,
-                kind="VirtualService",
-                metadata=metadata(route.service, args.workload_namespace, "route"),
-                spec=virtual_service_spec(route, host, args.hosts, self.gateway_ref, args.policy),
-                opts=child,
-            )
-            self.destination_rules[route.service] = k8s.apiextensions.CustomResource(
-                f"{route.service}-destination",
-                api_version=versions.ISTIO_NETWORKING_API,
-                kind="DestinationRule",
-                metadata=metadata(route.service, args.workload_namespace, "route"),
-                spec=destination_rule_spec(host, args.policy),
-                opts=child,
-            )
+        for route in args.routes if args.route_objects else []:
+            vs, dr = route_resources(route, args.workload_namespace, args.hosts,
+                                     self.gateway_ref, args.policy, child)
+            self.virtual_services[route.service] = vs
+            self.destination_rules[route.service] = dr
         self.request_authentication: k8s.apiextensions.CustomResource | None = None
         self.authorization_policy: k8s.apiextensions.CustomResource | None = None
         if args.tokens is not None:
@@ -201,6 +191,31 @@ class ApiGateway(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"gateway": self.gateway_ref})
+
+
+def route_resources(
+    route: Route, namespace: str, hosts: list[str], gateway_ref: str, policy: RoutePolicy,
+    opts: pulumi.ResourceOptions,
+) -> tuple[k8s.apiextensions.CustomResource, k8s.apiextensions.CustomResource]:
+    """One service's VirtualService (its path prefix on the gateway) and DestinationRule."""
+    host = f"{route.service}.{namespace}.svc.cluster.local"
+    virtual_service = k8s.apiextensions.CustomResource(
+        f"{route.service}-route",
+        api_version=versions.ISTIO_NETWORKING_API,
+        kind="VirtualService",
+        metadata=metadata(route.service, namespace, "route"),
+        spec=virtual_service_spec(route, host, hosts, gateway_ref, policy),
+        opts=opts,
+    )
+    destination_rule = k8s.apiextensions.CustomResource(
+        f"{route.service}-destination",
+        api_version=versions.ISTIO_NETWORKING_API,
+        kind="DestinationRule",
+        metadata=metadata(route.service, namespace, "route"),
+        spec=destination_rule_spec(host, policy),
+        opts=opts,
+    )
+    return virtual_service, destination_rule
 
 
 def gateway_spec(hosts: list[str], tls_secret: str) -> dict[str, Any]:

@@ -23,11 +23,12 @@ class StackSettings:
     backend_url: str
     secrets_provider: str
     kit_dir: Path  # <config dir>/.marketplace-kit: state, passphrase, Pulumi workspace files
+    workspace: str = "workspace"  # one per project: Pulumi.<stack>.yaml holds per-stack salt
 
     @property
     def work_dir(self) -> Path:
         """The Pulumi workspace directory (Pulumi.yaml, Pulumi.<stack>.yaml)."""
-        return self.kit_dir / "workspace"
+        return self.kit_dir / self.workspace
 
     @property
     def passphrase_file(self) -> Path:

@@ -35,6 +35,8 @@ NOTES = {  # settings of the platform itself; add-ons declare their sections' no
     "image_registry": "where service images are pushed (e.g. an ECR registry URL)",
     "services_dir": "where `marketplace-kit new-service` puts services",
     "extra_regions": "AWS regions newer than this kit release, accepted as `region`",
+    "service_stacks": "true: each service is a stack of its own (`marketplace-kit "
+                      "deploy-service`) on the contract the platform exports",
 }
 
 

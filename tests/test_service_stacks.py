@@ -101,11 +101,11 @@ def test_each_reference_service_plans_as_its_own_stack(plans: Any, name: str) ->
     assert topics == {*spec.publishes, *(f"{t}.dlq" for t in spec.consumes)}
     users = graph.of_type(SERVICE_TYPES[7])
     assert len(users) == (1 if spec.publishes or spec.consumes else 0)
-    env = {e["name"]: e for e in deployment.inputs["spec"]["template"]["spec"]["containers"][0]
-           ["env"]}
-    if spec.datastore != "none":
-        assert next(v for v in env.values() if "valueFrom" in v and "secretKeyRef" in
-                    v["valueFrom"] and v["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db")
+    mounted = {v["secret"]["secretName"] for v in
+               deployment.inputs["spec"]["template"]["spec"]["volumes"] if "secret" in v}
+    assert (f"{name}-db" in mounted) == (spec.datastore != "none")  # the platform's database
+    if users:
+        assert {name, "events-cluster-ca-cert"} <= mounted  # its Kafka user, the cluster CA
 
 
 def test_both_shapes_register_the_same_service_objects(plans: Any) -> None:

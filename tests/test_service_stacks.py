@@ -25,7 +25,12 @@ from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 
 __all__ = ["kit"]
 REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "marketplace"
-SERVICE_TYPES = ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
+TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic"
+USER = "kubernetes:kafka.strimzi.io/v1:KafkaUser"
+SERVICE_TYPES = ("kubernetes:apps/v1:Deployment",
+                 "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                 "kubernetes:security.istio.io/v1:AuthorizationPolicy",
+                 "kubernetes:core/v1:Service",
                  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
                  "kubernetes:policy/v1:PodDisruptionBudget",
                  "kubernetes:networking.istio.io/v1:VirtualService",
@@ -59,7 +64,8 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, ResourceG
 
 
 def _objects(graph: ResourceGraph) -> set[tuple[str, str]]:
-    return {(r.type, r.name) for r in graph if r.type in SERVICE_TYPES}
+    return {(r.type, r.name) for r in graph if r.type in SERVICE_TYPES
+            and not r.name.startswith("gateway-")}  # the edge's own token policy stays
 
 
 def test_the_platform_plan_exports_the_contract(plans: Any) -> None:
@@ -96,16 +102,20 @@ def test_each_reference_service_plans_as_its_own_stack(plans: Any, name: str) ->
                 or r.type.endswith(("Kafka", "Release"))]  # nothing of the platform's
     deployment = graph.named(f"{name}-deployment", "kubernetes:apps/v1:Deployment")
     assert deployment.inputs["metadata"]["namespace"] == "marketplace"
-    assert {r.inputs["metadata"]["name"] for r in graph.of_type(SERVICE_TYPES[0])} == {name}
-    topics = {r.inputs["metadata"]["name"] for r in graph.of_type(SERVICE_TYPES[6])}
+    deployments = graph.of_type("kubernetes:apps/v1:Deployment")
+    assert {r.inputs["metadata"]["name"] for r in deployments} == {name}
+    topics = {r.inputs["metadata"]["name"] for r in graph.of_type(TOPIC)}
     assert topics == {*spec.publishes, *(f"{t}.dlq" for t in spec.consumes)}
-    users = graph.of_type(SERVICE_TYPES[7])
+    users = graph.of_type(USER)
     assert len(users) == (1 if spec.publishes or spec.consumes else 0)
     mounted = {v["secret"]["secretName"] for v in
                deployment.inputs["spec"]["template"]["spec"]["volumes"] if "secret" in v}
     assert (f"{name}-db" in mounted) == (spec.datastore != "none")  # the platform's database
     if users:
         assert {name, "events-cluster-ca-cert"} <= mounted  # its Kafka user, the cluster CA
+    policies = {r.type.rsplit(":", 1)[1] for r in graph if r.inputs.get("metadata", {})
+                .get("name") == name and r.type.endswith(("AuthorizationPolicy", "NetworkPolicy"))}
+    assert policies == {"AuthorizationPolicy", "NetworkPolicy"}  # its declared traffic
 
 
 def test_both_shapes_register_the_same_service_objects(plans: Any) -> None:

@@ -52,4 +52,5 @@ def contract_values(platform: Platform, foundation: Foundation, built: InCluster
         "database_secrets": dict(built.datastores.secret_names),
         "token_access": {name: asdict(access) for name, access in built.token_access.items()
                          if access is not None},
+        "traffic": {name: asdict(flow) for name, flow in built.traffic.items()},
     }

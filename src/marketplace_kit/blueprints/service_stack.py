@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,6 +29,7 @@ from marketplace_kit.platform.eventbus import KafkaClient, topic_resource, user_
 from marketplace_kit.platform.gateway import OpenRoute, Route, RoutePolicy, route_resources
 from marketplace_kit.platform.service import KafkaAccess, MarketplaceService, MarketplaceServiceArgs
 from marketplace_kit.platform.tokens import TokenAccess
+from marketplace_kit.platform.traffic import Peer, Traffic
 
 
 def platform_stack_name(platform: Platform) -> str:
@@ -92,11 +94,21 @@ def build_service_stack(
                               contract.kafka_ca_secret) if user is not None else None,
             otlp_host=contract.otlp_host or None,
             tokens=TokenAccess(**access) if access else None,
+            traffic=traffic_from(contract.traffic.get(spec.name)),
             depends_on=[*([user] if user is not None else [])],
         ),
         opts=opts,
     )
     return ServiceStack(service, topics, user, routes)
+
+
+def traffic_from(data: dict[str, Any] | None) -> Traffic | None:
+    """A service's ``Traffic`` back from the contract's plain values."""
+    if data is None:
+        return None
+    peers = {k: tuple(Peer(p["service"], p["port"], tuple(p.get("paths", ()))) for p in data[k])
+             for k in ("callers", "callees")}
+    return Traffic(**{**data, **peers})
 
 
 def service_program(spec: ServiceSpec, platform_stack: str) -> Callable[[], Awaitable[None]]:

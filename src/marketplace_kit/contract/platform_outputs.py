@@ -44,6 +44,8 @@ class PlatformOutputs:
         database_secrets: Service name -> the Secret with its database URL or host (the
             platform creates each database and role: that needs the admin credentials).
         token_access: Service name -> its token settings (``TokenAccess`` fields).
+        traffic: Service name -> who may reach it and what it may reach (``Traffic`` fields:
+            the platform decides it from every service's ``calls:``).
         version: Version of this contract.
     """
 
@@ -64,6 +66,7 @@ class PlatformOutputs:
     image_registry: str = ""
     database_secrets: dict[str, str] = field(default_factory=dict)
     token_access: dict[str, dict[str, Any]] = field(default_factory=dict)
+    traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
     version: int = VERSION
 
     @classmethod

@@ -146,3 +146,22 @@ def test_update_service_all_from_the_wheel_changes_nothing(installed: Installed,
     output = _run([installed.cli, "update-service", "--all"], cwd=shop)
     assert _tree(shop) == before, output
     assert output.count("up to date") == len(list((shop / "services").iterdir())), output
+
+
+def test_up_confirmation_from_the_wheel_needs_no_click(
+    installed: Installed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """typer >= 0.29 vendors click: a plain install has none, and `up`'s question still works."""
+    from fake_pulumi.harness import install
+
+    probe = subprocess.run([installed.venv / "bin/python", "-c", "import click"],
+                           capture_output=True, text=True, env=_clean_env())
+    assert probe.returncode != 0, "the wheel's venv has click: this test would prove nothing"
+    fake = install(tmp_path, monkeypatch)  # the fake `pulumi` first on PATH, fake AWS keys
+    _run([installed.cli, "init", tmp_path / "shop", "--name", "shop"], cwd=tmp_path)
+    result = subprocess.run([installed.cli, "up", "-c", tmp_path / "shop" / "marketplace.yaml"],
+                            input="n\n", cwd=tmp_path, env=_clean_env(), text=True,
+                            capture_output=True, timeout=600)
+    assert result.returncode == 1, result.stderr
+    assert "Proceed?" in result.stderr and "cancelled: nothing was changed" in result.stdout
+    assert fake.engine_calls("preview") and not fake.engine_calls("up")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import time
@@ -62,6 +63,15 @@ def cluster_api(resources: Iterable[Mapping[str, Any]], region: str) -> ClusterA
 
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def require_aws_cli() -> str:
+    """The ``aws`` executable the kubeconfig's exec plugin runs, or the fix (checked before any
+    cloud resource is made: without it every Kubernetes call fails ~20 minutes in)."""
+    path = shutil.which("aws")
+    if path is None:
+        raise MissingPrerequisite(f"no `aws` on PATH; fix: {INSTALL_AWS_CLI}")
+    return path
 
 
 def get_token(api: ClusterApi, run: Runner = subprocess.run) -> str:

@@ -18,6 +18,7 @@ from marketplace_kit.errors import KitError
 from marketplace_kit.provision import delete_guard
 from marketplace_kit.provision.api_check import (
     cluster_api,
+    require_aws_cli,
     set_log_retention,
     wait_for_api,
     wait_seconds_from_env,
@@ -198,6 +199,8 @@ def up(session: Session) -> Outcome:
         find_cli()  # what is missing on this machine first, before looking outwards
         if session.program is None:
             require_aws_credentials(session.platform)
+            if session.platform.config.target == "aws":
+                require_aws_cli()
     platform_run = session.program is None  # not e.g. the state backend's bootstrap program
     inputs = deploy_inputs(session.platform) if platform_run else None
     stack = _open(session, create=True, inputs=inputs)

@@ -18,6 +18,8 @@ FOUNDATION_COMPONENTS = frozenset({
 })
 # Not in stage one: they call the cluster's API (the StorageClass) or configure a client of it.
 IN_CLUSTER_PREFIXES = ("kubernetes:", "pulumi:providers:")
+# Always part of a targeted run (step_generator.go: providers and the root stack).
+IMPLICIT = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
 
 def _type_chain(urn: str) -> list[str]:
@@ -37,6 +39,13 @@ def foundation_targets(graph: ResourceGraph) -> list[str]:
 
 
 def touched(planned: Mapping[str, Iterable[str]], targets: Iterable[str]) -> list[str]:
-    """The targets a preview plans to change (empty: stage one has nothing to do)."""
+    """What stage one changes: the targets the preview plans to change, plus what the engine
+    always includes in a targeted run (the root stack, explicit providers); empty when no
+    target changes (then stage one has nothing to do)."""
     wanted = set(targets)
-    return [urn for urns in planned.values() for urn in urns if urn in wanted]
+    changing = {urn for urns in planned.values() for urn in urns if urn in wanted}
+    if not changing:
+        return []
+    implicit = {urn for urns in planned.values() for urn in urns
+                if _type_chain(urn)[-1:] and _type_chain(urn)[-1].startswith(IMPLICIT)}
+    return sorted(changing | implicit)

@@ -189,6 +189,14 @@ def test_events_written_while_the_broker_is_down_are_delivered_and_processed_onc
         pending = query(orders_db, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")
         assert pending[0]["n"] == WRITES  # held in PostgreSQL while the broker is away
         assert time.monotonic() - stopped >= OUTAGE_SECONDS
+        # What OutboxBacklogStale reads: the backlog and the age of its oldest event (measured
+        # every 5 s, or after the relay's backoff of up to 10 s; the age grows in between).
+        wait_until(lambda: metric(orders, "outbox_pending_events") == WRITES, 25,
+                   "the outbox backlog gauge")
+        age = metric(orders, "outbox_oldest_pending_age_seconds")
+        assert age >= OUTAGE_SECONDS * 0.8
+        time.sleep(1)
+        assert metric(orders, "outbox_oldest_pending_age_seconds") >= age + 0.9
 
     broker_to_stop.start()  # same port, empty (memory storage)
     create_topics(broker_to_stop.bootstrap_servers)
@@ -196,6 +204,8 @@ def test_events_written_while_the_broker_is_down_are_delivered_and_processed_onc
                "every order written during the outage to be shipped")
 
     assert metric(orders, "events_publish_failures_total") > 0  # the relay did meet the outage
+    wait_until(lambda: metric(orders, "outbox_oldest_pending_age_seconds") == 0, 25,
+               "the outbox backlog age to drop to 0")
     assert query(orders_db, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"] == 0
     counts = shipped(shipping_db)
     assert {order: counts[order] for order in [first.json()["id"], *written]} == {

@@ -63,6 +63,9 @@ PLATFORM_CASES = {
         f"{i * 32}.0.0.0/3" for i in range(8)) + "]}\n", "cluster.public_access_cidrs"),
     "duplicate-key": ("region: eu-west-1\nregion: us-east-1\n", "duplicate key 'region'"),
     "deep-yaml": ("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper"),
+    "alias-bomb": ("x0: &x0 [a, a, a, a, a, a, a, a, a]\n" + "".join(
+        f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+        "more than 64 aliases"),
 }
 
 

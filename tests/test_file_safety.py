@@ -80,6 +80,20 @@ def test_a_base_entry_outside_the_service_is_refused(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize(("key", "value"), [("name", "../../evil"), ("entity", "../x"),
+                                            ("name", "/etc")])
+def test_an_answers_file_naming_paths_outside_is_refused(
+    service: Path, tmp_path: Path, key: str, value: str
+) -> None:
+    answers = service / ".marketplace-kit.yaml"
+    data = yaml.safe_load(answers.read_text())
+    answers.write_text(yaml.safe_dump({**data, key: value}))
+    before = snapshot(tmp_path)
+    code, _, stderr = run_cli(["update-service", str(service), "--yes"], tmp_path)
+    assert_one_error_line(code, stderr, str(answers), repr(value))
+    assert snapshot(tmp_path) == before
+
+
 def test_a_symlink_out_of_the_service_is_not_followed(
     service: Path, tmp_path: Path, use_template: Callable[[Template], None]
 ) -> None:

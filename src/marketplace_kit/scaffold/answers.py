@@ -278,7 +278,8 @@ def make_answers(names: dict[str, str] | None = None, **values: Any) -> Answers:
     try:
         return Answers.model_validate(values)
     except ValidationError as exc:
-        raise _one_line(exc, "", names) from None
+        raise _with_fix(_one_line(exc, "", names), "see marketplace-kit new-service --help"
+                        ) from None
 
 
 def answers_from_file(
@@ -292,7 +293,14 @@ def answers_from_file(
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:
-        raise _one_line(exc, f"{path}: ") from None
+        raise _with_fix(_one_line(exc, f"{path}: "),
+                        "restore the answers file from version control") from None
+
+
+def _with_fix(error: KitError, fix: str) -> KitError:
+    """``error`` with a fix appended when its message names none."""
+    message = str(error)
+    return error if "fix:" in message else KitError(f"{message}; fix: {fix}")
 
 
 def cli_options() -> dict[str, dict[str, Any]]:

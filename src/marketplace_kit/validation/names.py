@@ -30,7 +30,8 @@ def check_service_name(name: str) -> str:
     """``name`` if it is a valid service name; else ValueError with the fix."""
     if not SERVICE_NAME.match(name):
         raise ValueError(
-            "use a DNS-1123 label of lowercase letters, digits and '-', starting with a letter"
+            f"{name!r} is not a DNS-1123 label; fix: use lowercase letters, digits and '-', "
+            "starting with a letter, at most 32 characters (e.g. order-history)"
         )
     shadowed = shadowed_module(name)
     if shadowed is not None:

@@ -11,18 +11,22 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node
 
 from marketplace_kit.errors import ConfigError
 
 MAX_BYTES = 1024 * 1024  # a config is a few KiB; a bigger file is a mistake (or hostile)
 MAX_DEPTH = 32  # the deepest config key is 4 levels down
+MAX_ALIASES = 64  # anchors are fine; a "billion laughs" document expands past any memory
 
 
 class StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses duplicate keys and nesting deeper than ``MAX_DEPTH``."""
+    """``yaml.SafeLoader`` that refuses duplicate keys, nesting deeper than ``MAX_DEPTH`` and
+    more than ``MAX_ALIASES`` aliases."""
 
     _depth = 0
+    _aliases = 0
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:
         self._depth += 1
@@ -30,6 +34,11 @@ class StrictLoader(yaml.SafeLoader):
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise ConstructorError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            if self.check_event(AliasEvent):
+                self._aliases += 1
+                if self._aliases > MAX_ALIASES:
+                    mark = self.peek_event().start_mark
+                    raise ConstructorError(None, None, f"more than {MAX_ALIASES} aliases", mark)
             return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
@@ -86,6 +95,7 @@ def parse(text: str, file: Path) -> Any:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         fix = ("keep one of them" if str(problem).startswith("duplicate key")
                else "flatten the document" if "nested deeper" in str(problem)
+               else "write the values out instead of aliases" if "aliases" in str(problem)
                else "correct the YAML syntax")
         raise ConfigError(f"{file}: {where}: {problem}; fix: {fix}") from None
     except RecursionError:  # pragma: no cover - the depth limit comes first

@@ -94,6 +94,24 @@ async def test_health_metrics_and_openapi_without_dependencies() -> None:
     assert "/order/orders/{id_}" in spec["paths"]
 
 
+def test_openapi_declares_every_status_and_the_auth() -> None:
+    collection = "/order/orders"
+    off = create_app(unit_settings()).openapi()
+    create = off["paths"][collection]["post"]
+    assert {"201", "422", "503", "504"} <= set(create["responses"])
+    assert "security" not in create  # auth off: the entity API is open
+    problem = create["responses"]["503"]["content"]["application/problem+json"]
+    assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+    one = off["paths"][collection + "/{id_}"]
+    assert {"404", "412"} <= set(one["patch"]["responses"]) & set(one["delete"]["responses"])
+    on_settings = unit_settings().model_copy(update={"auth_jwks_url": "http://127.0.0.1:1/jwks"})
+    on = create_app(on_settings).openapi()
+    secured = on["paths"][collection]["post"]
+    assert secured["security"] == [{"HTTPBearer": []}]
+    assert {"401", "403"} <= set(secured["responses"])
+    assert on["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
 def test_migrations_are_numbered_and_create_the_tables() -> None:
     found = migrations()
     assert [m.version for m in found] == sorted(m.version for m in found)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from catalog import domain, etags, idempotency, repository
 from catalog.db import Database, Tx
 from catalog.models import Category, CategoryCreate, CategoryPage, CategoryUpdate
+from catalog.openapi import problem_response
 
 router = APIRouter(prefix="/categories", tags=["categories"])
 NOT_FOUND = "category not found"
@@ -25,7 +26,8 @@ def _db(request: Request) -> Database:
     return db
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Category)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Category,
+             responses={422: problem_response(422)})
 async def create_category(
     body: CategoryCreate,
     request: Request,
@@ -71,7 +73,7 @@ async def _purge_now_and_then(tx: Tx, hours: int) -> None:
         await idempotency.purge(tx, hours)
 
 
-@router.get("")
+@router.get("", responses={400: problem_response(400)})
 async def list_categories(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -85,7 +87,11 @@ async def list_categories(
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
 
 
-@router.get("/{id_}", response_model=Category)
+@router.get(
+    "/{id_}",
+    response_model=Category,
+    responses={304: {"description": "Not modified (If-None-Match)"}, 404: problem_response(404)},
+)
 async def get_category(
     id_: UUID,
     request: Request,
@@ -103,7 +109,7 @@ async def get_category(
     return entity
 
 
-@router.patch("/{id_}")
+@router.patch("/{id_}", responses={404: problem_response(404), 412: problem_response(412)})
 async def update_category(
     id_: UUID,
     body: CategoryUpdate,
@@ -131,7 +137,11 @@ async def update_category(
     return entity
 
 
-@router.delete("/{id_}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{id_}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: problem_response(404), 412: problem_response(412)},
+)
 async def delete_category(
     id_: UUID,
     request: Request,

@@ -17,6 +17,7 @@ from notification.models import (
     NotificationPage,
     NotificationUpdate,
 )
+from notification.openapi import problem_response
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 NOT_FOUND = "notification not found"
@@ -30,7 +31,8 @@ def _db(request: Request) -> Database:
     return db
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Notification)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Notification,
+             responses={422: problem_response(422)})
 async def create_notification(
     body: NotificationCreate,
     request: Request,
@@ -76,7 +78,7 @@ async def _purge_now_and_then(tx: Tx, hours: int) -> None:
         await idempotency.purge(tx, hours)
 
 
-@router.get("")
+@router.get("", responses={400: problem_response(400)})
 async def list_notifications(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -90,7 +92,11 @@ async def list_notifications(
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
 
 
-@router.get("/{id_}", response_model=Notification)
+@router.get(
+    "/{id_}",
+    response_model=Notification,
+    responses={304: {"description": "Not modified (If-None-Match)"}, 404: problem_response(404)},
+)
 async def get_notification(
     id_: UUID,
     request: Request,
@@ -108,7 +114,7 @@ async def get_notification(
     return entity
 
 
-@router.patch("/{id_}")
+@router.patch("/{id_}", responses={404: problem_response(404), 412: problem_response(412)})
 async def update_notification(
     id_: UUID,
     body: NotificationUpdate,
@@ -136,7 +142,11 @@ async def update_notification(
     return entity
 
 
-@router.delete("/{id_}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{id_}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: problem_response(404), 412: problem_response(412)},
+)
 async def delete_notification(
     id_: UUID,
     request: Request,

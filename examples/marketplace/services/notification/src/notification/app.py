@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from notification import __version__, auth, domain
+from notification import __version__, auth, domain, openapi
 from notification.api import router as entity_router
 from notification.budget import RequestBudget
 from notification.errors import (
@@ -85,5 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
     app.include_router(domain.router, prefix=prefix)
+    protected: set[str] = {"notifications"}  # the entity API, guarded while auth is on
+    openapi.install(app, protected, app.state.auth.enabled)
     tracing = configure_tracing(app, settings)
     return app

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from payment import domain, etags, idempotency, repository
 from payment.db import Database, Tx
 from payment.models import Payment, PaymentCreate, PaymentPage, PaymentUpdate
+from payment.openapi import problem_response
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 NOT_FOUND = "payment not found"
@@ -25,7 +26,8 @@ def _db(request: Request) -> Database:
     return db
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Payment)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Payment,
+             responses={422: problem_response(422)})
 async def create_payment(
     body: PaymentCreate,
     request: Request,
@@ -71,7 +73,7 @@ async def _purge_now_and_then(tx: Tx, hours: int) -> None:
         await idempotency.purge(tx, hours)
 
 
-@router.get("")
+@router.get("", responses={400: problem_response(400)})
 async def list_payments(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -85,7 +87,11 @@ async def list_payments(
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
 
 
-@router.get("/{id_}", response_model=Payment)
+@router.get(
+    "/{id_}",
+    response_model=Payment,
+    responses={304: {"description": "Not modified (If-None-Match)"}, 404: problem_response(404)},
+)
 async def get_payment(
     id_: UUID,
     request: Request,
@@ -103,7 +109,7 @@ async def get_payment(
     return entity
 
 
-@router.patch("/{id_}")
+@router.patch("/{id_}", responses={404: problem_response(404), 412: problem_response(412)})
 async def update_payment(
     id_: UUID,
     body: PaymentUpdate,
@@ -131,7 +137,11 @@ async def update_payment(
     return entity
 
 
-@router.delete("/{id_}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{id_}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: problem_response(404), 412: problem_response(412)},
+)
 async def delete_payment(
     id_: UUID,
     request: Request,

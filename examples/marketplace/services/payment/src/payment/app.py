@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from payment import __version__, auth, domain
+from payment import __version__, auth, domain, openapi
 from payment.api import router as entity_router
 from payment.budget import RequestBudget
 from payment.errors import (
@@ -85,5 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
     app.include_router(domain.router, prefix=prefix)
+    protected: set[str] = {"payments"}  # the entity API, guarded while auth is on
+    openapi.install(app, protected, app.state.auth.enabled)
     tracing = configure_tracing(app, settings)
     return app

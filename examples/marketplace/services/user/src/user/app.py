@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from user import __version__, auth, domain
+from user import __version__, auth, domain, openapi
 from user.api import router as entity_router
 from user.budget import RequestBudget
 from user.errors import (
@@ -86,5 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
     app.include_router(auth.well_known, prefix=prefix)
     app.include_router(domain.router, prefix=prefix)
+    protected: set[str] = {"profiles"}  # the entity API, guarded while auth is on
+    openapi.install(app, protected, app.state.auth.enabled)
     tracing = configure_tracing(app, settings)
     return app

@@ -142,7 +142,7 @@ def test_bootstrap_job_reads_the_master_secret_at_run_time(dev: ResourceGraph) -
     policy = dev.named("db-bootstrap-read-master-secret").inputs["policy"]
     assert "secretsmanager:GetSecretValue" in policy
     assert depends_on(dev, job, dev.named("postgres", "aws:rds/instance:Instance"))
-    assert validate_all(dev) == 5  # 2 Secrets, ServiceAccount, ConfigMap, Job
+    assert validate_all(dev) == 6  # 2 Secrets, ServiceAccount, ConfigMap, NetworkPolicy, Job
 
 
 def test_local_target_runs_postgres_in_the_cluster() -> None:

@@ -21,10 +21,12 @@ SKIPS = yaml.safe_load((Path(__file__).parent / "security_skips.yaml").read_text
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 
 
-def skipped(tool: str) -> list[str]:
+def skipped(tool: str, scope: str = "service") -> list[str]:
+    """The checks of ``tool`` skipped in ``scope`` (``service`` or a blueprint name)."""
     for skip in SKIPS:
         assert skip.get("reason"), f"{skip}: every skip needs a reason"
-    return [skip["id"] for skip in SKIPS if skip["tool"] == tool]
+    return [skip["id"] for skip in SKIPS
+            if skip["tool"] == tool and scope in skip.get("scope", ["service"])]
 
 
 @pytest.fixture(scope="module")

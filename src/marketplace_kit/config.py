@@ -603,6 +603,23 @@ def check_placement(services: list[tuple[ServiceSpec, Path]]) -> None:
                 )
 
 
+IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
+
+
+def check_digests(services: list[tuple[ServiceSpec, Path]]) -> None:
+    """The production blueprint deploys images by digest only: a tag can be moved, a digest
+    names exactly what was built and scanned (the service's CI writes it on deploy)."""
+    for spec, file in services:
+        if not IMAGE_DIGEST.search(spec.image):
+            shown = repr(spec.image) if spec.image else f"the default '<registry>/{spec.name}:"
+            shown += "" if spec.image else f"{spec.version}'"
+            raise ConfigError(
+                f"{file}: image: {shown} is a mutable tag and the production blueprint deploys "
+                f"by digest; fix: set image: <registry>/{spec.name}@sha256:<digest> (the "
+                "service's CI deploy writes it)"
+            )
+
+
 def next_free_port(used: Iterable[int], start: int = 8000) -> int:
     """The first port from ``start`` on that is not in ``used``."""
     taken = set(used)
@@ -619,6 +636,8 @@ def load_platform(file: Path) -> Platform:
     services_dir, files = find_service_files(file, config.services_dir)
     found = [(load_service(service_file), service_file) for service_file in files]
     check_services(found)
+    if config.blueprint == "production":
+        check_digests(found)
     return Platform(
         config=config,
         services=tuple(spec for spec, _ in found),

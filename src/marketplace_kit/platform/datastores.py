@@ -385,6 +385,18 @@ class Datastores(pulumi.ComponentResource):
             },
             opts=self._k8s_opts,
         )
+        k8s.networking.v1.NetworkPolicy(
+            "postgres-netpol",
+            metadata=metadata("postgres", ns, "datastore"),
+            spec={"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress", "Egress"],
+                  # The services and the bootstrap Job of this namespace; no egress at all.
+                  "ingress": [{"from": [{"podSelector": {"matchLabels": {
+                      "app.kubernetes.io/component": "service"}}},
+                      {"podSelector": {"matchLabels": {"app.kubernetes.io/name": BOOTSTRAP}}}],
+                      "ports": [{"protocol": "TCP", "port": 5432}]}],
+                  "egress": []},
+            opts=self._k8s_opts,
+        )
         self.statefulset = k8s.apps.v1.StatefulSet(
             "postgres",
             metadata=metadata("postgres", ns, "datastore", version=versions.POSTGRES),
@@ -470,6 +482,12 @@ class Datastores(pulumi.ComponentResource):
             depends.append(self.instance)
         if f.target == "local":
             depends.append(self.statefulset)
+        k8s.networking.v1.NetworkPolicy(
+            f"{BOOTSTRAP}-netpol",
+            metadata=metadata(BOOTSTRAP, ns, "datastore"),
+            spec=bootstrap_network_policy(f.target == "aws"),
+            opts=self._k8s_opts,
+        )
         return k8s.batch.v1.Job(
             BOOTSTRAP,
             metadata=metadata(BOOTSTRAP, ns, "datastore"),
@@ -521,6 +539,25 @@ def _restricted(uid: int = POSTGRES_UID) -> dict[str, Any]:
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def bootstrap_network_policy(aws: bool) -> dict[str, Any]:
+    """The Job admits nothing and reaches DNS and PostgreSQL only (on aws also HTTPS: Secrets
+    Manager and STS, for the master password through IRSA)."""
+    anywhere = [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
+    database = anywhere if aws else [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "postgres"}}}]
+    egress: list[dict[str, Any]] = [
+        {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                       "kube-system"}},
+                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+        {"to": database, "ports": [{"protocol": "TCP", "port": 5432}]},
+    ]
+    if aws:
+        egress.append({"to": anywhere, "ports": [{"protocol": "TCP", "port": 443}]})
+    return {"podSelector": {"matchLabels": {"app.kubernetes.io/name": BOOTSTRAP}},
+            "policyTypes": ["Ingress", "Egress"], "ingress": [], "egress": egress}
 
 
 def bootstrap_job_spec(
@@ -583,18 +620,20 @@ def postgres_statefulset_spec(storage_gib: int) -> dict[str, Any]:
                 "labels": {**labels("postgres", "datastore", versions.POSTGRES), **NO_SIDECAR}
             },
             "spec": {
+                "automountServiceAccountToken": False,
                 "securityContext": {"fsGroup": POSTGRES_UID,
                                     "seccompProfile": {"type": "RuntimeDefault"}},
                 "containers": [
                     {
                         "name": "postgres",
                         "image": versions.POSTGRES_IMAGE,
+                        "imagePullPolicy": "Always",
                         "ports": [{"name": "tcp-postgres", "containerPort": 5432}],
                         "env": [
                             {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
                             {"name": "POSTGRES_USER", "value": LOCAL_ADMIN_USER},
-                            {"name": "POSTGRES_PASSWORD", "valueFrom": {"secretKeyRef": {
-                                "name": "postgres-admin", "key": "password"}}},
+                            # The official image reads *_FILE: the password stays a file.
+                            {"name": "POSTGRES_PASSWORD_FILE", "value": ADMIN_PASSWORD_FILE},
                         ],
                         "readinessProbe": {
                             "exec": {"command": ["pg_isready", "-U", LOCAL_ADMIN_USER]},
@@ -614,11 +653,15 @@ def postgres_statefulset_spec(storage_gib: int) -> dict[str, Any]:
                             {"name": "data", "mountPath": "/var/lib/postgresql/data"},
                             {"name": "run", "mountPath": "/var/run/postgresql"},
                             {"name": "tmp", "mountPath": "/tmp"},
+                            {"name": "admin", "mountPath": PASSWORDS_DIR, "readOnly": True},
                         ],
                     }
                 ],
                 "volumes": [
                     {"name": "run", "emptyDir": {}},
+                    {"name": "admin", "secret": {
+                        "secretName": "postgres-admin", "defaultMode": 0o440,
+                        "items": [{"key": "password", "path": "postgres-admin"}]}},
                     {"name": "tmp", "emptyDir": {}},
                 ],
             },

@@ -106,7 +106,8 @@ def test_every_service_has_one_authorization_and_one_network_policy() -> None:
     for kind in ("AuthorizationPolicy", "NetworkPolicy"):
         selected = sorted(o["spec"]["selector" if kind == "AuthorizationPolicy"
                                     else "podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-                          for o in of_kind(objects, kind) if o["metadata"]["namespace"] == NS)
+                          for o in of_kind(objects, kind) if o["metadata"]["namespace"] == NS
+                          and o["metadata"]["labels"]["app.kubernetes.io/component"] == "service")
         assert selected == sorted(ROUTES), kind
     for policy in of_kind(objects, "AuthorizationPolicy"):
         validate(policy)  # cloudcoil's Istio models: every field known

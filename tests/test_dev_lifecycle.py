@@ -25,10 +25,12 @@ from pathlib import Path
 import pytest
 from cli_support import assert_one_error_line, run_cli
 
+from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.devrun import runner as runner_module
 from marketplace_kit.devrun.logs import Prefixer
 from marketplace_kit.devrun.reaper import start_time
 from marketplace_kit.devrun.runner import DevOptions, DevRun
+from marketplace_kit.platform.gateway import RoutePolicy
 from marketplace_kit.scaffold import make_answers, render_service
 
 
@@ -47,8 +49,9 @@ def test_the_info_file_is_private_even_over_stale_files(tmp_path: Path) -> None:
     for stale in (info_file, tmp_path / "info.tmp", tmp_path / "info.json.tmp"):
         stale.write_text("{}")
         stale.chmod(0o644)  # what a crashed run or a careless user leaves
-    run = DevRun([], DevOptions())
-    info = {"services": {}, "postgres": "", "kafka": "", "smtp": "", "mail_dir": "",
+    run = DevRun([], RouteTable((), RoutePolicy(), 100), DevOptions())
+    info = {"gateway": "http://127.0.0.1:8080", "services": {}, "postgres": "", "kafka": "",
+            "smtp": "", "mail_dir": "",
             "secrets": {"WEBHOOK_SECRET": "s3cret"}, "token_issuer": None,
             "signing_keys_dir": None}
     run.announce(Prefixer(["dev"], io.StringIO()), info, 1.0, info_file)

@@ -1,6 +1,8 @@
 """End to end: `marketplace-kit dev` runs the reference marketplace; a shopper's journey over HTTP.
 
-Real PostgreSQL, tansu broker, SMTP sink and five uvicorn processes; nothing is mocked. Users log
+Real PostgreSQL, tansu broker, SMTP sink and five uvicorn processes; nothing is mocked. Every call
+goes through dev's one front door (the production gateway's route table); its merged API document
+covers all five services and validates as OpenAPI. Users log
 in through the user service (an ES256 token signed with the run's key) and call the others with
 that token, which they verify against its JWKS. A seller lists a product, a buyer orders it and
 pays: the order becomes PAID and the buyer's e-mail arrives at the sink; a declined card ends
@@ -22,10 +24,12 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
 import pytest
+from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,8 +128,25 @@ def final_status(http: httpx.Client, urls: dict[str, str], buyer: dict[str, str]
     return eventually(settled, f"order {order_id} to leave PENDING")
 
 
+def through_gateway(marketplace: dict[str, Any]) -> dict[str, str]:
+    """Each service's base URL behind the front door (its route prefix on the gateway)."""
+    return {name: marketplace["gateway"] + urlsplit(url).path
+            for name, url in marketplace["services"].items()}
+
+
+def test_the_gateway_serves_one_valid_api_document(marketplace: dict[str, Any]) -> None:
+    with httpx.Client(timeout=10) as http:
+        document = http.get(f"{marketplace['gateway']}/openapi.json").json()
+        assert http.get(f"{marketplace['gateway']}/docs").status_code == 200
+    validate(document)
+    prefixes = {urlsplit(url).path for url in marketplace["services"].values()}
+    assert len(prefixes) == 5
+    for prefix in prefixes:
+        assert any(path.startswith(prefix + "/") for path in document["paths"]), prefix
+
+
 def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:
-    urls, mail_dir = marketplace["services"], Path(marketplace["mail_dir"])
+    urls, mail_dir = through_gateway(marketplace), Path(marketplace["mail_dir"])
     with httpx.Client(timeout=10) as http:
         _, seller = register(http, urls["user"], "seller")
         buyer_email, buyer = register(http, urls["user"], "buyer")

@@ -21,13 +21,14 @@ import pulumi
 from marketplace_kit.blueprints import settings, tokens
 from marketplace_kit.blueprints.base import resource_prefix
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.blueprints.routes import route_table
 from marketplace_kit.config import Platform
 from marketplace_kit.contract.container import DISCOVERY_PATH, JWKS_PATH
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
-from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, OpenRoute, Route
+from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs
 from marketplace_kit.platform.mesh import (
     AWS_NLB,
     GATEWAY_RELEASE,
@@ -146,17 +147,17 @@ def _mesh(ctx: Context) -> ServiceMesh:
 
 def _gateway(ctx: Context) -> ApiGateway:
     config, mesh = ctx.platform.config, ctx.built.mesh
+    table = route_table(ctx.platform)
     return ApiGateway(
         "gateway",
         ApiGatewayArgs(
             workload_namespace=config.name,
-            routes=[Route(s.name, s.route_prefix, s.port,
-                          tuple(OpenRoute.parse(r) for r in s.public_routes))
-                    for s in ctx.platform.services],
+            routes=list(table.routes),
             tokens=tokens.gateway_issuer(ctx.platform, ctx.signing_keys()),
             hosts=list(config.gateway.hosts),
             tls_secret=config.gateway.tls_secret,
-            rate_limit_per_second=config.gateway.rate_limit_per_second,
+            rate_limit_per_second=table.rate_limit_per_second,
+            policy=table.policy,
             depends_on=[*mesh.crds_ready, mesh.workload_namespace, mesh.ingress_namespace],
             route_objects=not config.service_stacks,
         ),

@@ -17,6 +17,12 @@ def dev(
         typer.Option("--free-ports", help="Run each service on a free port instead of the port "
                      "in its service.yaml."),
     ] = False,
+    gateway_port: Annotated[
+        int | None,
+        typer.Option("--gateway-port", min=1, max=65535, help="Port of the front door: one "
+                     "URL for every service, routed as the production gateway routes "
+                     "[default: 8080]."),
+    ] = None,
     mail_dir: Annotated[
         Path | None,
         typer.Option("--mail-dir", file_okay=False, help="Keep the e-mails the SMTP sink "
@@ -30,16 +36,24 @@ def dev(
     ] = None,
 ) -> None:
     """Run every service as a process with one PostgreSQL (a database per service), one tansu
-    Kafka broker and an SMTP sink; logs are prefixed per service; Ctrl-C stops everything.
+    Kafka broker and an SMTP sink, behind one front door (the production gateway's routes,
+    timeouts, retries and rate limit; the merged API document at /docs); logs are prefixed per
+    service; Ctrl-C stops everything.
 
     Services run from this Python environment with PYTHONPATH=<service>/src: their third-party
     dependencies must be installed (pip install 'marketplace-kit[local]')."""
+    from dataclasses import replace
+
+    from marketplace_kit.blueprints.routes import route_table
     from marketplace_kit.cli.common import resolve_platform
     from marketplace_kit.devrun import DevOptions, local_services, run_dev
 
-    services = local_services(resolve_platform(config))
+    platform = resolve_platform(config)
+    services = local_services(platform)
     options = DevOptions(free_ports=free_ports, mail_dir=mail_dir, info_file=info_file)
-    raise typer.Exit(run_dev(services, options))
+    if gateway_port is not None:
+        options = replace(options, gateway_port=gateway_port)
+    raise typer.Exit(run_dev(services, route_table(platform), options))
 
 
 def register(app: typer.Typer) -> None:

@@ -20,9 +20,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.contract import container as contract
 from marketplace_kit.devenv import Broker, Postgres
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
+from marketplace_kit.devrun.gateway import Gateway, RunningGateway
 from marketplace_kit.devrun.logs import Prefixer
 from marketplace_kit.devrun.preflight import check_options
 from marketplace_kit.devrun.private_file import write_private
@@ -33,6 +35,8 @@ from marketplace_kit.devrun.tokens import run_tokens
 from marketplace_kit.errors import KitError
 
 STOP_TIMEOUT = 15.0
+GATEWAY_PORT = 8080
+GATEWAY = "gateway"  # its key among the ports and in the info file
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -41,6 +45,7 @@ class DevOptions:
     """How to run: ports, where mail goes, how long to wait for readiness."""
 
     free_ports: bool = False  # every service on a free port instead of its service.yaml port
+    gateway_port: int = GATEWAY_PORT  # the front door (a free port with free_ports)
     mail_dir: Path | None = None  # default: a temporary directory removed on exit
     info_file: Path | None = None  # JSON with URLs, mail dir and secrets, written once ready
     # (default: in the run's temporary directory); secret values are never printed
@@ -66,6 +71,7 @@ class DevRun:
     """The whole local run; ``run`` blocks until Ctrl-C/SIGTERM or a service dies."""
 
     services: list[LocalService]
+    table: RouteTable
     options: DevOptions = field(default_factory=DevOptions)
     children: list[Child] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -79,6 +85,11 @@ class DevRun:
                 raise KitError(f"port {port} of {s.name} is in use; fix: stop what uses it or "
                                "run with --free-ports")
             chosen[s.name] = port
+        gateway = free_port() if self.options.free_ports else self.options.gateway_port
+        if not self.options.free_ports and (port_open(gateway) or gateway in chosen.values()):
+            raise KitError(f"port {gateway} of the gateway is in use; fix: stop what uses it, "
+                           "choose --gateway-port or run with --free-ports")
+        chosen[GATEWAY] = gateway
         return chosen
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
@@ -146,7 +157,11 @@ class DevRun:
                 registry.add_process(child.process.pid, group=True)
             if not self.wait_ready(prefix):
                 return 1
+            upstreams = {c.service.name: c.url for c in self.children}
+            front = stack.enter_context(
+                RunningGateway(Gateway(self.table, upstreams), LOOPBACK, ports[GATEWAY]))
             info = {
+                "gateway": front.url,
                 "services": {c.service.name: c.url + c.service.spec.route_prefix
                              for c in self.children},
                 "postgres": postgres.url(),
@@ -203,6 +218,8 @@ class DevRun:
     ) -> None:
         """Print where everything is (secrets by name only); write the info file (mode 0600)."""
         prefix.line("dev", f"{len(self.children)} services ready in {seconds:.1f}s")
+        prefix.line("dev", f"  Gateway        {info['gateway']} (every route; API: "
+                    f"{info['gateway']}/docs)")
         for name, url in info["services"].items():
             prefix.line("dev", f"  {name:<14} {url}/docs")
         prefix.line("dev", f"  PostgreSQL     {info['postgres']} (a database per service)")
@@ -267,6 +284,6 @@ async def create_topics(bootstrap_servers: str, topics: list[str]) -> None:
         await admin.close()
 
 
-def run_dev(services: list[LocalService], options: DevOptions) -> int:
-    """Run the services until stopped; returns the exit code."""
-    return DevRun(services, options).run()
+def run_dev(services: list[LocalService], table: RouteTable, options: DevOptions) -> int:
+    """Run the services behind the front door until stopped; returns the exit code."""
+    return DevRun(services, table, options).run()

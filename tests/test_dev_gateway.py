@@ -57,7 +57,7 @@ class Upstream:
             payload: dict[str, Any] = {
                 "openapi": "3.1.0", "info": {"title": self.name, "version": "1"},
                 "paths": {f"{self.prefix}/items": {"get": {"responses": {"200": {
-                    "description": "ok"}}}}}}
+                    "description": "ok"}}}}, "/healthz": {}}}
         else:
             payload = {"service": self.name, "method": scope["method"], "path": path,
                        "query": scope["query_string"].decode(), "body_length": len(body),
@@ -190,10 +190,13 @@ def test_merge_conflicts_are_one_line_errors() -> None:
                 "components": {"schemas": {"Item": schema}}}
 
     same = {"type": "object"}
-    merged = merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", same)})
+    prefixes = {"a": "/a", "b": "/b"}
+    merged = merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", same)}, prefixes)
     assert set(merged["paths"]) == {"/a/x", "/b/x"} and merged["components"]["schemas"] == {
         "Item": same}
     with pytest.raises(KitError, match=r"^path /a/x is served by both a and b; fix: "):
-        merge_openapi({"a": doc("/a/x", same), "b": doc("/a/x", same)})
+        merge_openapi({"a": doc("/a/x", same), "b": doc("/a/x", same)}, {"a": "/a", "b": "/a"})
     with pytest.raises(KitError, match=r"^components.schemas.Item differs between a and b; fix"):
-        merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", {"type": "string"})})
+        merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", {"type": "string"})}, prefixes)
+    outside = merge_openapi({"a": doc("/healthz", same), "b": doc("/b/x", same)}, prefixes)
+    assert set(outside["paths"]) == {"/b/x"}  # not routed by the gateway: not in its document

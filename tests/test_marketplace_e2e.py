@@ -136,7 +136,9 @@ def through_gateway(marketplace: dict[str, Any]) -> dict[str, str]:
 
 def test_the_gateway_serves_one_valid_api_document(marketplace: dict[str, Any]) -> None:
     with httpx.Client(timeout=10) as http:
-        document = http.get(f"{marketplace['gateway']}/openapi.json").json()
+        answer = http.get(f"{marketplace['gateway']}/openapi.json")
+        assert answer.status_code == 200, answer.text
+        document = answer.json()
         assert http.get(f"{marketplace['gateway']}/docs").status_code == 200
     validate(document)
     prefixes = {urlsplit(url).path for url in marketplace["services"].values()}

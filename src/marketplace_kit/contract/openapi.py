@@ -15,9 +15,11 @@ from marketplace_kit.errors import KitError
 TITLE = "marketplace API"
 
 
-def merge_openapi(documents: Mapping[str, Mapping[str, Any]], title: str = TITLE,
-                  version: str = "1") -> dict[str, Any]:
-    """``{service: its OpenAPI document}`` -> one document with every path and component.
+def merge_openapi(documents: Mapping[str, Mapping[str, Any]], prefixes: Mapping[str, str],
+                  title: str = TITLE, version: str = "1") -> dict[str, Any]:
+    """``{service: its OpenAPI document}`` -> one document with every path the gateway routes
+    to it (under its route prefix in ``prefixes``; probes such as ``/healthz`` stay in-cluster)
+    and every component.
 
     Raises KitError on a path two services serve, a component name two services define
     differently, or documents of different OpenAPI versions.
@@ -32,7 +34,10 @@ def merge_openapi(documents: Mapping[str, Mapping[str, Any]], title: str = TITLE
     component_owner: dict[tuple[str, str], str] = {}
     tags: dict[str, Any] = {}
     for service, document in sorted(documents.items()):
+        prefix = prefixes[service].rstrip("/")
         for path, item in document.get("paths", {}).items():
+            if not path.startswith(prefix + "/"):
+                continue
             if path in paths:
                 raise KitError(f"path {path} is served by both {path_owner[path]} and {service}; "
                                "fix: give each service its own route prefix")

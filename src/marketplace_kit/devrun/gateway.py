@@ -92,7 +92,12 @@ class Gateway:
             return
         path = scope["path"]
         if path == "/openapi.json":
-            await respond(send, 200, json.dumps(await self.openapi()).encode(), "application/json")
+            try:
+                document = json.dumps(await self.openapi()).encode()
+            except (KitError, httpx.HTTPError, ValueError) as error:
+                await respond(send, 502, f"error: {error}".encode(), "text/plain")
+                return
+            await respond(send, 200, document, "application/json")
         elif path == "/docs":
             await respond(send, 200, docs_page("/openapi.json").encode(), "text/html")
         elif (found := self.route(path)) is None:
@@ -120,7 +125,7 @@ class Gateway:
             url = f"{upstream}{route.prefix.rstrip('/')}/openapi.json"
             response = await self.client.get(url, timeout=self.per_try)
             documents[route.service] = response.raise_for_status().json()
-        return merge_openapi(documents)
+        return merge_openapi(documents, {r.service: r.prefix for r, _ in self.routes})
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, upstream: str) -> None:
         """Send the request upstream (retrying what is safe), stream the answer back."""

@@ -104,3 +104,38 @@ def test_doctor_checks_the_kube_context_for_the_local_target(
     assert "✓ kube context: kind-dev" in ok.out and "AWS" not in ok.out
     monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(kube / "config"), "/nonexistent"]))
     assert kit(["doctor", "-c", config]).code == 0
+
+
+def test_doctor_checks_what_a_first_up_needs(
+    tmp_path: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI vs SDK, plugins, the aws CLI (eks get-token), the backend, the secrets provider and
+    how the API will be reached: all before ~20 minutes of cluster creation, not after."""
+    fake = install(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    run = kit(["doctor", "--json"])
+    checks = {c["name"]: c for c in json.loads(run.out)}
+    assert checks["aws CLI"]["status"] == "ok" and checks["aws CLI"]["detail"].startswith(
+        "aws-cli/2")
+    assert checks["Pulumi CLI vs SDK"]["status"] == "ok"
+    assert checks["provider plugins"]["status"] == "warn"  # not installed yet: up installs them
+    assert "only from 203.0.113.7/32" in checks["cluster API access"]["detail"]
+    (fake.bin_dir / "aws").write_text("#!/bin/sh\necho 'aws-cli/1.18.69 Python/2.7'\n")
+    monkeypatch.setenv("FAKE_PULUMI_VERSION", "3.200.0")  # older than the SDK
+    monkeypatch.setenv("FAKE_PULUMI_BACKEND_DOWN", "1")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    (tmp_path / "marketplace.yaml").write_text(
+        "name: shop\ncluster:\n  endpoint_access: private\n")
+    (tmp_path / "services").mkdir()
+    bad = kit(["doctor", "--json", "--backend", "s3://missing-bucket",
+               "--secrets-provider", "awskms://alias/marketplace"])
+    assert bad.code == 1
+    checks = {c["name"]: c for c in json.loads(bad.out)}
+    assert checks["aws CLI"]["status"] == "fail" and "v2" in checks["aws CLI"]["detail"]
+    assert checks["Pulumi CLI vs SDK"]["status"] == "warn"
+    assert checks["state backend"]["status"] == "fail"
+    assert "NoSuchBucket" in checks["state backend"]["detail"]
+    assert checks["cluster API access"]["status"] == "warn"
+    assert "inside the VPC" in checks["cluster API access"]["fix"]
+    assert checks["secrets provider"]["status"] == "fail"
+    assert "?region=" in checks["secrets provider"]["fix"]

@@ -666,12 +666,24 @@ def config_command(args: Args) -> None:
     save(state)
 
 
+def plugin_dir() -> Path:
+    return Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi") / "plugins"
+
+
 def plugin_command(args: Args) -> None:
+    if args.positional[1:2] == ["ls"]:  # `plugin ls --json`: what `plugin install` put there
+        dirs = sorted(plugin_dir().glob("resource-*-v*")) if plugin_dir().is_dir() else []
+        found = [{"name": d.name.split("-")[1], "kind": "resource",
+                  "version": d.name.rsplit("-v", 1)[1]} for d in dirs]
+        print(json.dumps(found))
+        return
     if args.positional[1:3] != ["install", "resource"] or len(args.positional) != 5:
         raise Fail("error: fake pulumi: expected `plugin install resource NAME VERSION`")
     version = args.positional[4].lstrip("v")
     if len(version.split(".")) != 3:
         raise Fail(f"error: invalid plugin version {args.positional[4]}")
+    (plugin_dir() / f"resource-{args.positional[3]}-v{version}").mkdir(parents=True,
+                                                                      exist_ok=True)
     print(f"[resource plugin {args.positional[3]}-{version}] installing")
 
 
@@ -681,7 +693,11 @@ def run(argv: list[str]) -> None:
     if command == "version":
         print("v" + os.environ.get("FAKE_PULUMI_VERSION", "3.272.0"))
     elif command == "whoami":
-        print(json.dumps({"user": "fake", "url": os.environ.get("PULUMI_BACKEND_URL", "")}))
+        url = os.environ.get("PULUMI_BACKEND_URL", "")
+        if os.environ.get("FAKE_PULUMI_BACKEND_DOWN"):
+            raise Fail(f"error: failed to log into {url!r}: NoSuchBucket: The specified bucket "
+                       "does not exist")
+        print("fake")
     elif command == "stack":
         stack_command(args)
     elif command == "config":

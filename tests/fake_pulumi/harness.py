@@ -87,6 +87,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
     for var in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL",
                 "PULUMI_ACCESS_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
                 "FAKE_PULUMI_FAIL", "FAKE_PULUMI_VERSION", "KUBECONFIG", "FAKE_AWS_FAIL",
-                "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER", "MARKETPLACE_KIT_CHECK_IP_URL"):
+                "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER", "MARKETPLACE_KIT_CHECK_IP_URL",
+                "FAKE_PULUMI_BACKEND_DOWN"):
         monkeypatch.delenv(var, raising=False)
     return fake

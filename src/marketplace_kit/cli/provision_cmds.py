@@ -270,14 +270,17 @@ def doctor(
     config: ConfigOption = None,
     stack: StackOption = None,
     backend: BackendOption = None,
+    secrets_provider: SecretsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check this machine can provision: Pulumi CLI, AWS credentials/region or kube context."""
+    """Check this machine can provision: Pulumi CLI and plugins, AWS credentials, region and
+    CLI, the state backend, the secrets provider, the route to the cluster API (or kube
+    context)."""
     from marketplace_kit.provision.doctor import run_checks
     from marketplace_kit.provision.settings import resolve_settings
 
     platform = resolve_platform(config)
-    checks = run_checks(platform, resolve_settings(platform, stack, backend))
+    checks = run_checks(platform, resolve_settings(platform, stack, backend, secrets_provider))
     if as_json:
         typer.echo(json.dumps([c.__dict__ for c in checks], indent=2))
     else:

@@ -120,9 +120,19 @@ def run_checks(
     cli_check: Callable[[], Check] = check_cli,
 ) -> list[Check]:
     """Every check for this platform's target."""
-    checks = [cli_check()]
+    from marketplace_kit.provision import doctor_engine as engine
+
+    cli = cli_check()
+    checks = [cli]
+    path = cli.detail.rsplit("(", 1)[-1].rstrip(")") if cli.status == "ok" else None
+    if path is not None:
+        checks += [engine.check_cli_vs_sdk(cli.detail.split()[0]),
+                   engine.check_plugins(path, platform.config.target)]
     if platform.config.target == "aws":
-        checks += [check_aws_credentials(environ), check_region(platform, environ)]
+        checks += [check_aws_credentials(environ), check_region(platform, environ),
+                   engine.check_aws_cli(), engine.check_endpoint(platform, environ)]
     else:
         checks.append(check_kube(platform, environ))
-    return checks + check_state(settings, environ)
+    optional = [engine.check_backend(path, settings) if path else None,
+                engine.check_secrets_provider(settings, environ)]
+    return checks + check_state(settings, environ) + [c for c in optional if c is not None]

@@ -86,6 +86,7 @@ def test_unguarded_deletions_need_no_flag(fake: FakePulumi, config: Path, kit: K
                      ["kubeconfig"])
     run = kit(["up", "-c", str(config), "--yes"])
     assert run.code == 0, run.err
+    assert "up deletes or replaces 1 resource(s): reviews-config" in run.err  # shown, not asked
     assert len(fake.engine_calls("up")) == 2
 
 

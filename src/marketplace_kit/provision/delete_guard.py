@@ -97,4 +97,9 @@ def check(
         raise refuse(found, stack)
     if found and allow_delete:
         warn(f"--allow-delete: up deletes {describe(found)}")
+    deleted = [resource_name(urn) for op in DESTRUCTIVE_OPS for urn in planned.get(op, [])]
+    if unattended and deleted:  # no prompt shows them: say what goes
+        listed = ", ".join(deleted[:LISTED]) + (
+            f" and {len(deleted) - LISTED} more" if len(deleted) > LISTED else "")
+        warn(f"up deletes or replaces {len(deleted)} resource(s): {listed}")
     return found

@@ -37,6 +37,7 @@ def _root(
 
 def _register_commands() -> None:
     from marketplace_kit.cli import (
+        api_doc_cmd,  # the gateway's merged OpenAPI document
         bootstrap_cmd,  # durable state backend for CI deploys
         deploy_service_cmd,  # one service's own stack
         dev_cmd,  # the reference marketplace on one machine
@@ -50,7 +51,8 @@ def _register_commands() -> None:
     )
 
     for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, bootstrap_cmd,
-                   deploy_service_cmd, new_service_cmd, update_service_cmd, dev_cmd, tokens_cmd):
+                   deploy_service_cmd, new_service_cmd, update_service_cmd, dev_cmd, tokens_cmd,
+                   api_doc_cmd):
         module.register(app)
 
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from user import asyncapi
 from user.app import create_app
 from user.events import Event, new_event
 from user.logs import JsonFormatter
@@ -45,6 +46,16 @@ def test_records_are_structured_cloudevents() -> None:
     assert Event.from_record(event.to_bytes(), []) == event  # no header: structured JSON
     with pytest.raises(ValueError, match="not a structured CloudEvent"):
         Event.from_record(b"\x00binary", [("content-type", b"application/avro")])
+
+
+def test_asyncapi_describes_every_topic() -> None:
+    spec = asyncapi.document("1")
+    assert spec["asyncapi"] == "3.0.0"
+    addresses = {c["address"] for c in spec["channels"].values()}
+    assert addresses == set(["user-events"])
+    for message in spec["components"]["messages"].values():
+        assert message["contentType"].startswith("application/cloudevents+json")
+    json.dumps(spec)  # serializable as served
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request, Response
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from order import __version__, auth, domain, openapi
+from order import __version__, asyncapi, auth, domain, openapi
 from order.api import router as entity_router
 from order.budget import RequestBudget
 from order.errors import (
@@ -82,6 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def metrics() -> Response:
         body, content_type = exposition()
         return Response(body, media_type=content_type)
+
+    @app.get(f"{prefix}/asyncapi.json", tags=["docs"], include_in_schema=False)
+    async def asyncapi_document() -> dict[str, Any]:
+        """What this service publishes and consumes (AsyncAPI 3.0), next to the OpenAPI."""
+        return asyncapi.document(__version__)
 
     app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
     app.include_router(domain.router, prefix=prefix)

@@ -1,0 +1,57 @@
+"""The AsyncAPI 3.0 document of what this service publishes and consumes: one channel per
+topic, each message a CloudEvent in structured mode (``content-type``
+``application/cloudevents+json``) with the JSON Schema of its envelope and data. Served at
+``<prefix>/asyncapi.json`` next to the OpenAPI document, referenced from catalog-info.yaml.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payment.events import CONTENT_TYPE, TYPE_PREFIX, Event
+from payment.models import Payment
+
+REF = "#/components/schemas/{model}"
+
+
+def _schema(model: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(schema, the schemas it refers to) with references into components/schemas."""
+    schema = model.model_json_schema(ref_template=REF)
+    return schema, schema.pop("$defs", {})
+
+
+def document(version: str) -> dict[str, Any]:
+    """The AsyncAPI document."""
+    envelope, schemas = _schema(Event)
+    schemas["CloudEvent"] = envelope
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    topics: list[tuple[str, str]] = [
+        ("payment-events", "send"),
+        ("order-events", "receive"),
+    ]
+    data, more = _schema(Payment)
+    schemas.update(more)
+    schemas["Payment"] = data
+    for topic, action in topics:
+        name = topic.replace("-", "_").replace(".", "_")
+        payload: dict[str, Any] = {"$ref": REF.format(model="CloudEvent")}
+        if topic == "payment-events":  # this service's own entity events
+            payload = {"allOf": [payload, {"properties": {
+                "type": {"enum": [f"{TYPE_PREFIX}.payment.{k}"
+                                  for k in ("created", "updated", "deleted")]},
+                "data": {"$ref": REF.format(model="Payment")}}}]}
+        messages[name] = {"name": name, "contentType": CONTENT_TYPE, "payload": payload}
+        channels[name] = {"address": topic,
+                          "messages": {name: {"$ref": f"#/components/messages/{name}"}}}
+        operations[f"{action}_{name}"] = {"action": action,
+                                          "channel": {"$ref": f"#/channels/{name}"}}
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Payment events", "version": version},
+        "defaultContentType": CONTENT_TYPE,
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }

@@ -113,3 +113,27 @@ def test_bad_options(fake: FakePulumi, config: Path, kit: Kit) -> None:
         run = kit(["preview", "-c", str(config), *args])
         assert run.code == 2 and args[0] in _one_line(run.err)
     assert fake.commands() == []
+
+
+def test_lock_hint_for_a_remote_backend_works_outside_the_project(tmp_path: Path) -> None:
+    from marketplace_kit.provision.failures import _locked
+    from marketplace_kit.provision.settings import StackSettings
+
+    s3 = StackSettings("shop", "dev", "s3://team-state", "passphrase", tmp_path)
+    text = str(_locked(s3))
+    assert ("PULUMI_BACKEND_URL=s3://team-state pulumi cancel --yes --stack "
+            "organization/shop/dev") in text
+    cloud = StackSettings("shop", "dev", "https://api.pulumi.com", "default", tmp_path)
+    assert "--stack shop/dev" in str(_locked(cloud))
+
+
+def test_file_backend_under_home_keeps_the_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketplace_kit.provision.settings import StackSettings
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    home = StackSettings("shop", "dev", "file://~/pulumi-state", "passphrase", tmp_path)
+    assert home.local_state_dir == tmp_path / "pulumi-state"
+    plain = StackSettings("shop", "dev", "file:///srv/state", "passphrase", tmp_path)
+    assert plain.local_state_dir == Path("/srv/state")

@@ -52,7 +52,14 @@ def _locked(settings: StackSettings) -> StackLockedError:
     unlock = (
         f"delete the lock file under {state / '.pulumi' / 'locks'}"
         if state is not None
-        else f"run `pulumi cancel --stack {settings.stack}`"
+        else (
+            # Outside a project only the fully qualified DIY name works, with its backend.
+            f"run `PULUMI_BACKEND_URL={settings.backend_url} pulumi cancel --yes --stack "
+            f"organization/{settings.project}/{settings.stack}`"
+            if not settings.backend_url.startswith(("http://", "https://"))
+            else f"run `pulumi cancel --yes --stack {settings.project}/{settings.stack}` (after "
+            f"`pulumi login {settings.backend_url}`)"
+        )
     )
     return StackLockedError(
         f"stack {settings.stack!r} is locked by another update; fix: wait for it to finish, "

@@ -39,7 +39,11 @@ class StackSettings:
     def local_state_dir(self) -> Path | None:
         """The state directory when the backend is a local file backend."""
         parsed = urlparse(self.backend_url)
-        return Path(parsed.path) if parsed.scheme == "file" else None
+        if parsed.scheme != "file":
+            return None
+        if parsed.netloc == "~" or parsed.netloc.startswith("~"):  # file://~/x: under $HOME
+            return Path(parsed.netloc + parsed.path).expanduser()
+        return Path(parsed.path)
 
     @property
     def uses_passphrase(self) -> bool:

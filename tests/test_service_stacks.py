@@ -189,3 +189,22 @@ def test_deploy_service_needs_service_stacks(plans: Any, kit: Kit) -> None:
     run = kit(["deploy-service", str(whole.source.parent / "services" / "order"), "--config",
                str(whole.source), "--yes"])
     assert run.code == 2 and "service_stacks: false" in run.err
+
+
+def test_deploy_service_all_deploys_one_stack_per_service(
+    plans: Any, kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    split = plans[2]
+    assert split.source is not None
+    fake = install(tmp_path, monkeypatch)
+    backend = tmp_path / "state"
+    fake.set_program([{"type": "kubernetes:core/v1:ConfigMap", "name": "marker", "inputs": {}}])
+    run = kit(["deploy-service", "--all", "--config", str(split.source), "--yes", "--backend",
+               f"file://{backend}"])
+    assert run.code == 0, run.err
+    stacks = backend / ".pulumi" / "stacks"
+    assert sorted(p.parent.name for p in stacks.glob("*/dev.json")) == sorted(
+        f"marketplace-{s.name}" for s in split.services)
+    both = kit(["deploy-service", str(split.source.parent / "services" / "order"), "--all",
+                "--config", str(split.source)])
+    assert both.code == 2 and "not both" in both.err

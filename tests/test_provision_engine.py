@@ -197,3 +197,18 @@ def test_state_lands_where_a_diy_backend_keeps_it(
                  if r["type"].startswith("pulumi:providers:")]
     assert len(resources) - len(providers) == len(RESOURCES) + 1
     assert sorted(providers) == ["default_4_34_2", "default_7_51_1"]  # as the engine keeps them
+
+
+def test_confirmation_lists_what_an_update_replaces(
+    fake: FakePulumi, config: Path, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine reports create-replacement, replace, delete-replaced for one URN."""
+    vpc = {**RESOURCES[0], "replace_keys": ["cidrBlock"]}
+    fake.set_program([vpc, *RESOURCES[1:]], OUTPUTS)
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    moved = {**vpc, "inputs": {"cidrBlock": "10.1.0.0/16"}}
+    fake.set_program([moved, *RESOURCES[1:]], OUTPUTS)
+    run = kit(["up", "-c", str(config)], stdin="n\n")
+    assert "1 to replace" in run.err and "will replace: vpc" in run.err, run.err
+    done = kit(["up", "-c", str(config), "-y", "--json"])
+    assert done.json()["changes"]["replace"] == 1

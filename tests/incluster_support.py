@@ -56,6 +56,7 @@ def fake_foundation(target: Literal["aws", "local"] = "aws") -> Foundation:
         node_security_group_id=out("sg-nodes"),
         oidc_provider_arn=out("arn:aws:iam::123456789012:oidc-provider/oidc.eks.example/id/X"),
         oidc_issuer_url=out("https://oidc.eks.example/id/X"),
+        node_role_arn=out("arn:aws:iam::123456789012:role/marketplace-dev-nodes"),
     )
 
 

@@ -111,8 +111,9 @@ def test_provided_handles_exist_on_the_built_addons(target: str) -> None:
     blueprint = "dev" if target == "aws" else "local"
     plan(lambda: built.append(build_in_cluster(marketplace(blueprint), fake_foundation(target))))
     (layers,) = built
+    aws_only = ["karpenter"] if target == "aws" else []
     assert list(layers.addons) == ["observability", "mesh", "gateway", "eventbus", "datastores",
-                                   "metrics-server", "monitoring"]
+                                   "metrics-server", "monitoring", *aws_only]
     for name, component in layers.addons.items():
         for handle in registry.addons()[name].provides:
             assert hasattr(component, handle), f"{name} declares {handle} but has none"

@@ -25,8 +25,12 @@ from marketplace_kit.platform import (
     KafkaAccess,
     KafkaClient,
     KafkaSettings,
+    Karpenter,
+    KarpenterArgs,
     MarketplaceService,
     MarketplaceServiceArgs,
+    MetricsServer,
+    MetricsServerArgs,
     Network,
     NetworkArgs,
     NodeGroupArgs,
@@ -76,8 +80,13 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         private_subnet_ids=network.private_subnet_ids,
         node_security_group_id=cluster.node_security_group_id,
         oidc_provider_arn=cluster.oidc_provider_arn, oidc_issuer_url=cluster.oidc_issuer_url,
+        node_role_arn=cluster.node_role_arn,
     )
     opts = pulumi.ResourceOptions(providers=[cluster.provider])
+    # Node autoscaling (spot first, on-demand fallback) and the metrics API the HPAs read.
+    Karpenter("karpenter", KarpenterArgs(foundation=foundation), opts=opts)
+    MetricsServer("metrics-server", MetricsServerArgs(replicas=2, depends_on=cluster.ready),
+                  opts=opts)
     observability = Observability(
         "observability",
         ObservabilityArgs(config=TelemetrySettings(logs="loki"), depends_on=cluster.ready),

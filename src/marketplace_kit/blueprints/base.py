@@ -125,4 +125,5 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer_url=cluster.oidc_issuer_url,
         kubeconfig=cluster.kubeconfig,
+        node_role_arn=cluster.node_role_arn,
     )

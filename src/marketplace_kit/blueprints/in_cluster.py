@@ -29,6 +29,7 @@ from marketplace_kit.platform import registry
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs
+from marketplace_kit.platform.karpenter import Karpenter, KarpenterArgs, NodePoolLimits
 from marketplace_kit.platform.mesh import (
     AWS_NLB,
     GATEWAY_RELEASE,
@@ -231,6 +232,13 @@ def _monitoring(ctx: Context) -> PlatformMonitoring:
     )
 
 
+def _karpenter(ctx: Context) -> Karpenter:
+    limits = NodePoolLimits(spot_cpu=64, on_demand_cpu=32) if ctx.production else NodePoolLimits()
+    args = KarpenterArgs(foundation=ctx.foundation, limits=limits,
+                         replicas=2 if ctx.production else 1)
+    return Karpenter("karpenter", args, opts=ctx.opts)
+
+
 # The in-cluster add-ons of every blueprint, each with how the blueprint maps its config to the
 # add-on's Args (config -> Args stays in blueprints/). Registration follows each add-on's declared
 # ``after``; an add-on whose ``targets`` exclude the platform's target is left out.
@@ -242,6 +250,7 @@ IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
     "datastores": _datastores,
     "metrics-server": _metrics_server,
     "monitoring": _monitoring,
+    "karpenter": _karpenter,
 }
 
 

@@ -29,6 +29,7 @@ class Foundation:
         oidc_provider_arn: IAM OIDC provider of the cluster (IRSA trust policies).
         oidc_issuer_url: Its issuer URL.
         kubeconfig: How other stacks reach the cluster (aws; exported as a secret).
+        node_role_arn: IAM role of the nodes (Karpenter launches its nodes with it).
     """
 
     target: Literal["aws", "local"]
@@ -42,3 +43,4 @@ class Foundation:
     oidc_provider_arn: pulumi.Output[str] | None = None
     oidc_issuer_url: pulumi.Output[str] | None = None
     kubeconfig: pulumi.Output[str] | None = None
+    node_role_arn: pulumi.Output[str] | None = None

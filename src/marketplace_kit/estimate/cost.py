@@ -286,6 +286,10 @@ AWS_FREE_TYPES = {
         "docdb/subnetGroup:SubnetGroup", "docdb/clusterParameterGroup:ClusterParameterGroup",
         "kms/alias:Alias", "secretsmanager/secretVersion:SecretVersion",
         "cloudwatch/logStream:LogStream",
+        # Karpenter's interruption queue: long polling stays inside SQS's free million
+        # requests a month; EventBridge rules on AWS service events are free.
+        "sqs/queue:Queue", "sqs/queuePolicy:QueuePolicy",
+        "cloudwatch/eventRule:EventRule", "cloudwatch/eventTarget:EventTarget",
     )
 }
 

@@ -32,13 +32,14 @@ def helm_release(
 ) -> k8s.helm.v3.Release:
     """A Helm release of a pinned chart with ``values`` deep-merged over ``defaults``."""
     merged = deep_merge(dict(defaults or {}), dict(values or {}))
+    oci = chart.repository.startswith("oci://")  # an OCI registry: the chart is its full URL
     return k8s.helm.v3.Release(
         name,
         k8s.helm.v3.ReleaseArgs(
             name=name,
-            chart=chart.name,
+            chart=f"{chart.repository}/{chart.name}" if oci else chart.name,
             version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+            repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
             namespace=namespace,
             create_namespace=create_namespace,
             skip_crds=skip_crds,

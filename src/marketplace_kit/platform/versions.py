@@ -141,6 +141,20 @@ METRICS_SERVER = Chart(
     "3.13.1",
     "https://github.com/kubernetes-sigs/metrics-server/releases/tag/metrics-server-helm-chart-3.13.1",
 )
+# Karpenter 1.15.0 (kubernetes-sigs/karpenter + aws/karpenter-provider-aws, released 2026-10-10;
+# supports Kubernetes 1.35): the chart from its OCI registry; NodePool and EC2NodeClass API v1.
+# https://karpenter.sh/v1.15/upgrading/compatibility/
+KARPENTER = Chart(
+    "karpenter",
+    "oci://public.ecr.aws/karpenter",
+    "1.15.0",
+    "https://github.com/aws/karpenter-provider-aws/releases/tag/v1.15.0",
+)
+KARPENTER_API = "karpenter.sh/v1"
+KARPENTER_NODE_CLASS_API = "karpenter.k8s.aws/v1"
+# The EKS-optimized Amazon Linux 2023 AMI, newest release (Karpenter resolves it through SSM).
+# Production should pin a tested release (al2023@vYYYYMMDD); none is verifiable from here.
+KARPENTER_AMI_ALIAS = "al2023@latest"
 # Fluent Bit chart 0.46.11 (fluent/helm-charts, tag fluent-bit-0.46.11).
 FLUENT_BIT = Chart(
     "fluent-bit",

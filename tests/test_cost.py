@@ -36,7 +36,7 @@ def test_seed_design_is_priced_line_by_line() -> None:
 
 def test_unknown_types_and_items_are_listed_not_zero() -> None:
     graph = ResourceGraph([
-        res("aws:sqs/queue:Queue", "q"),
+        res("aws:kinesis/stream:Stream", "q"),
         res("aws:eks/nodeGroup:NodeGroup", "big", {"instanceTypes": ["x9.huge"],
                                                    "scalingConfig": {"desiredSize": 2}}),
         res("aws:iam/role:Role", "role"),

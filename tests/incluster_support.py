@@ -158,6 +158,78 @@ _MONITORING_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Requirement(_Strict):
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+    values: list[str]
+
+
+class _NodeClassRef(_Strict):
+    group: Literal["karpenter.k8s.aws"]
+    kind: Literal["EC2NodeClass"]
+    name: str
+
+
+class _NodeClaimSpec(_Strict):
+    nodeClassRef: _NodeClassRef
+    requirements: list[_Requirement]
+    expireAfter: str
+
+
+class _NodeClaimTemplate(_Strict):
+    spec: _NodeClaimSpec
+
+
+class _Disruption(_Strict):
+    consolidationPolicy: Literal["WhenEmpty", "WhenEmptyOrUnderutilized"]
+    consolidateAfter: str
+
+
+class _NodePoolSpec(_Strict):
+    weight: int
+    template: _NodeClaimTemplate
+    limits: dict[str, str]
+    disruption: _Disruption
+
+
+class _Ebs(_Strict):
+    volumeSize: str
+    volumeType: Literal["gp3"]
+    encrypted: bool
+
+
+class _BlockDevice(_Strict):
+    deviceName: str
+    ebs: _Ebs
+
+
+class _MetadataOptions(_Strict):
+    httpEndpoint: Literal["enabled", "disabled"]
+    httpTokens: Literal["required", "optional"]
+    httpPutResponseHopLimit: int
+
+
+class _EC2NodeClassSpec(_Strict):
+    role: str
+    amiSelectorTerms: list[dict[Literal["alias", "id"], str]]
+    subnetSelectorTerms: list[dict[Literal["id", "tags"], Any]]
+    securityGroupSelectorTerms: list[dict[Literal["id", "tags"], Any]]
+    metadataOptions: _MetadataOptions
+    blockDeviceMappings: list[_BlockDevice]
+    tags: dict[str, str]
+
+
+# The fields of Karpenter's v1 NodePool and EC2NodeClass the kit writes (karpenter.sh/v1.15
+# concepts pages); unknown fields are an error.
+KARPENTER_SPECS: dict[str, type[BaseModel]] = {
+    "NodePool": _NodePoolSpec, "EC2NodeClass": _EC2NodeClassSpec,
+}
+
+
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v not in (None, {}, [])}
@@ -183,6 +255,8 @@ def validate(obj: dict[str, Any]) -> None:
         model = _istio_model(api, obj["kind"]).model_validate(obj)
         dumped = model.model_dump(by_alias=True, exclude_none=True, mode="json")
         assert _prune(dumped) == _prune(obj), f"unknown Istio fields in {obj['kind']}"
+    elif api.startswith(("karpenter.sh/", "karpenter.k8s.aws/")):
+        KARPENTER_SPECS[obj["kind"]].model_validate(obj["spec"])
     elif api.startswith("monitoring.coreos.com/"):
         rule = _MONITORING_MODELS[obj["kind"]].model_validate(obj)
         if isinstance(rule, _PrometheusRule):  # record XOR alert, as the operator requires

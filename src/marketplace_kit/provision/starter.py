@@ -32,7 +32,6 @@ HEADER = """\
 TOP_KEYS = ("name", "blueprint", "region")
 NOTES = {  # settings of the platform itself; add-ons declare their sections' notes
     "target": "aws, or local (an existing kubeconfig context)",
-    "extra_regions": "AWS regions opened after this kit release, allowed as region",
     "image_registry": "where service images are pushed (e.g. an ECR registry URL)",
     "services_dir": "where `marketplace-kit new-service` puts services",
     "extra_regions": "AWS regions newer than this kit release, accepted as `region`",

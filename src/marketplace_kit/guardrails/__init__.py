@@ -13,6 +13,7 @@ from marketplace_kit.guardrails import (
     encryption,
     eventbus,
     exposure,
+    fit,
     mesh,
     pinning,
     schema,
@@ -51,6 +52,8 @@ RULES: list[Rule] = [
          eventbus.durable_topics),
     Rule("plaintext-secret", "no plaintext secret in inputs", secrets.no_plaintext_secrets),
     Rule("schema", "every Kubernetes object matches its schema", schema.schema_valid),
+    Rule("pods-fit", "every pod fits on the node groups (CPU, memory, pod count)",
+         fit.pods_fit),
     Rule("kubernetes-support", "Kubernetes version inside EKS support (warns 60 days before)",
          support.kubernetes_support),
 ]

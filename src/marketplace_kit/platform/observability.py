@@ -126,6 +126,24 @@ class Observability(pulumi.ComponentResource):
         return release
 
 
+ALERTMANAGER_VOLUME_GIB = 2  # silences and notification state
+GRAFANA_VOLUME_GIB = 5  # users, annotations, alert state (dashboards come from ConfigMaps)
+
+
+def prometheus_volume_gib(retention_days: int) -> int:
+    """Prometheus' volume: about 2 GiB a day of retention for the platform's series, 10 at least."""
+    return max(10, 2 * retention_days)
+
+
+def volume_claim(size_gib: int) -> dict[str, Any]:
+    """A prometheus-operator ``storage``/``storageSpec``: one ReadWriteOnce claim per replica on
+    the cluster's default StorageClass (encrypted gp3 on EKS)."""
+    return {"volumeClaimTemplate": {"spec": {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": f"{size_gib}Gi"}},
+    }}}
+
+
 def prometheus_values(retention_days: int, replicas: int) -> dict[str, Any]:
     """Prometheus picks up every ServiceMonitor; Grafana loads dashboards from labelled
     ConfigMaps in any namespace; its admin password comes from a Secret."""
@@ -136,10 +154,16 @@ def prometheus_values(retention_days: int, replicas: int) -> dict[str, Any]:
                 "replicas": replicas,
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
-            }
+                # Retention survives a reschedule (each spot reclaim in dev): a volume per replica.
+                "storageSpec": volume_claim(prometheus_volume_gib(retention_days)),
+            },
+            "podDisruptionBudget": {"enabled": replicas >= 2, "minAvailable": 1},
         },
-        "alertmanager": {"alertmanagerSpec": {"replicas": replicas}},
+        "alertmanager": {"alertmanagerSpec": {"replicas": replicas,
+                                              "storage": volume_claim(ALERTMANAGER_VOLUME_GIB)},
+                         "podDisruptionBudget": {"enabled": replicas >= 2, "minAvailable": 1}},
         "grafana": {
+            "persistence": {"enabled": True, "size": f"{GRAFANA_VOLUME_GIB}Gi"},
             "admin": {
                 "existingSecret": GRAFANA_ADMIN_SECRET,
                 "userKey": "admin-user",
@@ -220,6 +244,11 @@ def loki_values() -> dict[str, Any]:
             },
         },
         "singleBinary": {"replicas": 1},
+        # The chart's memcached caches default to 8192 MB (chunks: a 9830Mi request) and
+        # 1024 MB (results): more than a dev node has. A single-binary Loki on its filesystem
+        # reads chunks locally; the fit check (marketplace_kit.fit) caught the first one.
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
         "read": {"replicas": 0},
         "write": {"replicas": 0},
         "backend": {"replicas": 0},

@@ -278,7 +278,8 @@ def test_real_services_pass_and_show_in_the_diagram(tmp_path: Any) -> None:
     for port, (name, key) in enumerate((("orders", "publishes"), ("billing", "consumes"))):
         (tmp_path / "services" / name).mkdir(parents=True)
         (tmp_path / "services" / name / "service.yaml").write_text(
-            f"name: {name}\n{key}: [order-events]\nimage: registry.example/{name}:1.0.0\n"
+            f"name: {name}\n{key}: [order-events]\n"
+            f"image: registry.example/{name}@sha256:{'ab' * 32}\n"
             f"port: {8000 + port}\n"
         )
     platform = load_platform(tmp_path / "marketplace.yaml")

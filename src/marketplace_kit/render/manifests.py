@@ -141,14 +141,18 @@ def manifests(resources: Iterable[PlannedResource]) -> list[Manifest]:
 def helm_release_of(resource: PlannedResource) -> HelmRelease:
     """The chart, repository, version, namespace and values of a Helm release resource."""
     inputs = resource.inputs
-    repository = inputs.get("repositoryOpts") or {}
+    options = inputs.get("repositoryOpts") or {}
     values = inputs.get("values") or {}
+    chart = str(inputs.get("chart", ""))
+    repository = str(options.get("repo", "")) if isinstance(options, dict) else ""
+    if not repository and chart.startswith("oci://"):  # an OCI chart is its registry's full URL
+        repository = chart.rpartition("/")[0]
     return HelmRelease(
         urn=resource.urn,
         name=str(inputs.get("name") or resource.name),
         namespace=str(inputs.get("namespace") or "default"),
-        chart=str(inputs.get("chart", "")),
-        repository=str(repository.get("repo", "")) if isinstance(repository, dict) else "",
+        chart=chart,
+        repository=repository,
         version=str(inputs.get("version", "")),
         values=dict(values) if isinstance(values, dict) else {},
         values_redacted=values == SECRET_MASK,

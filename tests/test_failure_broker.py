@@ -19,19 +19,14 @@ during the outage, which only the outbox held while the broker was away.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import re
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import asyncpg
 import httpx
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from fault_support import create_topics, metric, query
 from service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.devenv import Broker, Postgres
@@ -70,54 +65,6 @@ async def handle(event: Event, tx: Tx) -> None:
 '''
 
 
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine on a private loop (unlike asyncio.run, leaves the thread's loop alone)."""
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
-def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    """Run one query against ``url`` from the test process."""
-
-    async def run() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return run_sync(run())
-
-
-def create_topics(bootstrap: str) -> None:
-    """The topic and its dead-letter topic, one partition each (already there: fine)."""
-
-    async def run() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([NewTopic(TOPIC, 1, 1), NewTopic(f"{TOPIC}.dlq", 1, 1)])
-        finally:
-            await admin.close()
-
-    run_sync(run())
-
-
-def metric(service: ServiceProcess, name: str, **labels: str) -> float:
-    """The value of one Prometheus sample on the service's /metrics (0 when absent)."""
-    text = httpx.get(f"{service.base_url}/metrics", timeout=5).text
-    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in text.splitlines():
-        match = re.match(rf"^{name}(?:{{(.*)}})? (\S+)$", line)
-        if match and ",".join(sorted((match.group(1) or "").split(","))) == wanted:
-            return float(match.group(2))
-    return 0.0
-
-
 @pytest.fixture
 def broker_to_stop() -> Iterator[Broker]:
     """A broker of this test's own: the session's one must not go away."""
@@ -130,7 +77,7 @@ def services(
     tmp_path: Path, postgres: Postgres, broker_to_stop: Broker
 ) -> Iterator[tuple[ServiceProcess, ServiceProcess, str, str]]:
     """(orders, shipping, orders database URL, shipping database URL), both serving."""
-    create_topics(broker_to_stop.bootstrap_servers)
+    create_topics(broker_to_stop.bootstrap_servers, [TOPIC, f"{TOPIC}.dlq"])
     orders_source = generate(tmp_path, "outage-orders", publishes=[TOPIC])
     shipping_source = generate(tmp_path, "outage-shipping", consumes=[TOPIC])
     package = shipping_source / "src" / "outage_shipping"
@@ -199,7 +146,7 @@ def test_events_written_while_the_broker_is_down_are_delivered_and_processed_onc
         assert metric(orders, "outbox_oldest_pending_age_seconds") >= age + 0.9
 
     broker_to_stop.start()  # same port, empty (memory storage)
-    create_topics(broker_to_stop.bootstrap_servers)
+    create_topics(broker_to_stop.bootstrap_servers, [TOPIC, f"{TOPIC}.dlq"])
     wait_until(lambda: set(written) <= set(shipped(shipping_db)), REDELIVERY_TIMEOUT,
                "every order written during the outage to be shipped")
 

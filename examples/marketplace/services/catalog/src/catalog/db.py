@@ -18,10 +18,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 class Tx:
-    """One open transaction: ``conn`` for SQL, ``publish`` for outbox events."""
+    """One open transaction: ``conn`` for SQL, ``publish`` for outbox events;
+    ``db`` is the pool it came from, for work that must commit on its own (e.g. a handler's
+    record of a side effect that a rollback of this transaction must not undo)."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, db: Database | None = None) -> None:
         self.conn = conn
+        self.db = db
         self.published = 0
 
     async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
@@ -100,7 +103,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """A transaction: committed when the block ends, rolled back if it raises."""
         async with self.acquire() as conn, conn.transaction():
-            tx = Tx(conn)
+            tx = Tx(conn, self)
             yield tx
         if tx.published:
             self.after_publish()

@@ -103,7 +103,7 @@ def test_an_addon_exports_its_component() -> None:
 
 @pytest.mark.parametrize("target", ["aws", "local"])
 def test_provided_handles_exist_on_the_built_addons(target: str) -> None:
-    from incluster_support import fake_foundation, marketplace, plan
+    from support.incluster import fake_foundation, marketplace, plan
 
     from marketplace_kit.blueprints.in_cluster import InCluster, build_in_cluster
 

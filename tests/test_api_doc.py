@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_support import assert_one_error_line, run_cli
 from openapi_spec_validator import validate
+from support.cli import assert_one_error_line, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKETPLACE = ROOT / "examples" / "marketplace"

@@ -4,7 +4,7 @@ dependency edges are explicit and minimal; every object validates; no secret lea
 from __future__ import annotations
 
 import pytest
-from incluster_support import depends_on, marketplace, validate_all
+from support.incluster import depends_on, marketplace, validate_all
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph

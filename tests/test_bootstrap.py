@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_pulumi.harness import FakePulumi, install
-from provision_support import Kit, kit, new_platform
+from support.fake_pulumi.harness import FakePulumi, install
+from support.provision import Kit, kit, new_platform
 
 from marketplace_kit.bootstrap.backend import backend_url, bucket_name
 from marketplace_kit.bootstrap.program import plan_bootstrap

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from estimate_graphs import PLATFORMS, blueprint, is_production, res
+from support.estimate_graphs import PLATFORMS, blueprint, is_production, res
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _plans import FoundationPlan, foundation, plan_foundation, platform_from
+from support.plans import FoundationPlan, foundation, plan_foundation, platform_from
 
 from marketplace_kit.blueprints.deploy_inputs import PLAN_DEPLOYER_CIDR, PLAN_INPUTS, DeployInputs
 from marketplace_kit.errors import ConfigError

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import assert_one_error_line, run_cli, snapshot
+from support.cli import assert_one_error_line, run_cli, snapshot
 
 PLATFORM = "name: shop\nblueprint: dev\n"
 

@@ -9,7 +9,7 @@ ES256 signing key), paths remapped only under the mounted directories, endpoints
 local servers (the JWKS URL at the local user service), the container port mapped to a free
 host port. The entity APIs are called with an admin token signed by that key, so every verifier
 fetches the issuer's JWK Set over the Deployment's AUTH_JWKS_URL. The five services then start
-in parallel against the real PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/secure_broker.py)
+in parallel against the real PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/support/broker_tls.py)
 and an OTLP/HTTP sink; the probe paths the Deployment declares must answer 200, an entity
 created through the API must reach its topic, and spans must arrive over the contract's OTLP
 protocol.
@@ -37,8 +37,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from secure_broker import SecureBroker
-from service_process import ServiceProcess, wait_until
+from support.broker_tls import SecureBroker
+from support.service_process import ServiceProcess, wait_until
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import load_platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from estimate_graphs import PLATFORMS, blueprint, res, seed_design
+from support.estimate_graphs import PLATFORMS, blueprint, res, seed_design
 from typer.testing import CliRunner
 
 from marketplace_kit.cli.app import app

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from incluster_support import depends_on, fake_foundation, plan, validate_all
+from support.incluster import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.devenv import Postgres
 from marketplace_kit.plan.graph import ResourceGraph

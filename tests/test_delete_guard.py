@@ -1,8 +1,9 @@
 """`up` cannot delete services, databases, topics or the cluster by accident (issue 13).
 
-Against the fake `pulumi` (tests/fake_pulumi): a first `up` creates a platform with a service,
-its database and its topic; then the program loses them (as a mistyped services_dir would make
-it) and `up --yes` must refuse, the prompt must name them, and `--allow-delete` lets it through.
+Against the fake `pulumi` (tests/support/fake_pulumi): a first `up` creates a platform with a
+service, its database and its topic; then the program loses them (as a mistyped services_dir
+would make it) and `up --yes` must refuse, the prompt must name them, and `--allow-delete` lets
+it through.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_pulumi.harness import FakePulumi, install
-from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+from support.fake_pulumi.harness import FakePulumi, install
+from support.provision import OUTPUTS, RESOURCES, Kit, kit, new_platform
 
 from marketplace_kit.provision.delete_guard import doomed
 

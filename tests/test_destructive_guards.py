@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import assert_one_error_line, run_cli, snapshot
+from support.cli import assert_one_error_line, run_cli, snapshot
 
 SERVICE = "name: {name}\npublishes: [{name}-events]\nport: {port}\n"
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import assert_one_error_line, run_cli
+from support.cli import assert_one_error_line, run_cli
 
 from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.devrun import runner as runner_module

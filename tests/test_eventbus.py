@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 import yaml
-from incluster_support import depends_on, fake_foundation, plan, validate_all
+from support.incluster import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.plan.graph import ResourceGraph

@@ -26,8 +26,8 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from fault_support import create_topics, metric, query
-from service_process import ServiceProcess, generate, wait_until
+from support.faults import create_topics, metric, query
+from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.devenv import Broker, Postgres
 

@@ -37,8 +37,8 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fault_support import create_topics, metric, query, read_topic, run_sync
-from service_process import ServiceProcess, generate, wait_until
+from support.faults import create_topics, metric, query, read_topic, run_sync
+from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.devenv import Broker, Postgres
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_support import assert_one_error_line, run_cli, snapshot
+from support.cli import assert_one_error_line, run_cli, snapshot
 
 from marketplace_kit import changeset
 from marketplace_kit.scaffold import load_template, make_answers, render_service, service_template

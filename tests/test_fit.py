@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from _plans import full_plan
+from support.plans import full_plan
 
 from marketplace_kit.fit import fit
 from marketplace_kit.fit.nodes import allocatable, reserved_cpu_m
@@ -68,7 +68,7 @@ def test_local_is_not_sized() -> None:
 
 
 def test_the_reference_marketplace_fits_dev_and_production() -> None:
-    from incluster_support import marketplace
+    from support.incluster import marketplace
 
     from marketplace_kit.blueprints.program import plan_platform
 

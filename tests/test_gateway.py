@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pulumi
-from incluster_support import depends_on, fake_foundation, plan, validate_all
+from support.incluster import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs, Route

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_pulumi.harness import install
-from provision_support import Kit, kit
+from support.fake_pulumi.harness import install
+from support.provision import Kit, kit
 
 from marketplace_kit.config import default_platform, load_platform
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _plans import full_plan
+from support.plans import full_plan
 
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import versions

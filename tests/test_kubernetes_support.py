@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from _plans import foundation, plan_foundation, platform_from
+from support.plans import foundation, plan_foundation, platform_from
 
 from marketplace_kit.estimate.cost import estimate
 from marketplace_kit.guardrails import RULES, run_checks

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from _plans import full_plan
-from incluster_support import plan
+from support.incluster import plan
+from support.plans import full_plan
 
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import versions

@@ -30,8 +30,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from prometheus_client.parser import text_string_to_metric_families
-from promql_names import metric_names, selectors
-from service_process import ServiceProcess, generate, wait_until
+from support.promql_names import metric_names, selectors
+from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import load_platform

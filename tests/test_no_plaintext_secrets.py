@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _plans import full_plan
+from support.plans import full_plan
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import Platform, load_platform, parse_platform, read_yaml

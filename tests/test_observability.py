@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-from incluster_support import fake_foundation, plan, validate_all
+from support.incluster import fake_foundation, plan, validate_all
 
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.recorder import SECRET_MASK

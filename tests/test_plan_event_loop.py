@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from _plans import platform_from
+from support.plans import platform_from
 
 from marketplace_kit.blueprints.program import plan_platform
 

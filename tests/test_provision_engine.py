@@ -7,8 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from fake_pulumi.harness import DEPLOYER_CIDR, FakePulumi, install
-from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+from support.fake_pulumi.harness import DEPLOYER_CIDR, FakePulumi, install
+from support.provision import OUTPUTS, RESOURCES, Kit, kit, new_platform
 
 from marketplace_kit.platform.versions import PULUMI_PLUGINS
 

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_pulumi.harness import FakePulumi, install
-from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+from support.fake_pulumi.harness import FakePulumi, install
+from support.provision import OUTPUTS, RESOURCES, Kit, kit, new_platform
 
 __all__ = ["kit"]
 S3 = "s3://team-state"

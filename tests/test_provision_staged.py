@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_pulumi import fake_api
-from fake_pulumi.harness import DEPLOYER_CIDR, FakePulumi, install
-from provision_support import Kit, kit, new_platform
+from support.fake_pulumi import fake_api
+from support.fake_pulumi.harness import DEPLOYER_CIDR, FakePulumi, install
+from support.provision import Kit, kit, new_platform
 
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.blueprints.program import platform_program

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_pulumi.harness import FakePulumi, install
-from provision_support import OUTPUTS, RESOURCES, Kit, kit, new_platform
+from support.fake_pulumi.harness import FakePulumi, install
+from support.provision import OUTPUTS, RESOURCES, Kit, kit, new_platform
 
 from marketplace_kit.provision.operations import dependents
 from marketplace_kit.provision.teardown import blockers

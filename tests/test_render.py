@@ -9,8 +9,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
-from _plans import full_plan
 from kubernetes_validate.utils import SchemaNotFoundError
+from support.plans import full_plan
 
 from marketplace_kit.errors import KitError
 from marketplace_kit.plan import ResourceGraph, plan_program

@@ -6,7 +6,7 @@ import json
 
 import pulumi
 import pytest
-from incluster_support import depends_on, fake_foundation, plan, validate_all
+from support.incluster import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.blueprints.settings import workload
 from marketplace_kit.config import ServiceSpec

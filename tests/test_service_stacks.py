@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_pulumi.harness import FakePulumi, install
-from provision_support import Kit, kit
+from support.fake_pulumi.harness import FakePulumi, install
+from support.provision import Kit, kit
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.blueprints.service_stack import plan_service

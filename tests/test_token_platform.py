@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from incluster_support import kube_objects, validate
+from support.incluster import kube_objects, validate
 from typer.testing import CliRunner
 
 from marketplace_kit.blueprints.program import plan_platform

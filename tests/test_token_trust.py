@@ -29,7 +29,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import ECAlgorithm
-from service_process import ServiceProcess, generate, wait_until
+from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.contract import container as c
 from marketplace_kit.devenv import Broker, Postgres

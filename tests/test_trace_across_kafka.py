@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from otlp_receiver import OtlpReceiver, ReceivedSpan
-from service_process import ServiceProcess, generate, wait_until
+from support.otlp_receiver import OtlpReceiver, ReceivedSpan
+from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.devenv import Broker, Postgres
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from incluster_support import validate
+from support.incluster import validate
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import load_platform

@@ -152,7 +152,7 @@ def test_up_confirmation_from_the_wheel_needs_no_click(
     installed: Installed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """typer >= 0.29 vendors click: a plain install has none, and `up`'s question still works."""
-    from fake_pulumi.harness import install
+    from support.fake_pulumi.harness import install
 
     probe = subprocess.run([installed.venv / "bin/python", "-c", "import click"],
                            capture_output=True, text=True, env=_clean_env())

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fake_pulumi.fake_aws import TOKEN
+from support.fake_pulumi.fake_aws import TOKEN
 
 
 @dataclass

@@ -38,7 +38,7 @@ def res(
     )
 
 
-REFERENCE = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "marketplace.yaml"
+REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "marketplace" / "marketplace.yaml"
 PLATFORMS = ["dev", "production", "reference"]
 
 

@@ -1,4 +1,4 @@
-"""A fake `pulumi` CLI for the provisioning tests (run by tests/fake_pulumi/install.py's wrapper).
+"""A fake `pulumi` CLI for the provisioning tests (run by the wrapper harness.py installs).
 
 It stands in for the engine at the kit's boundary: it records every call (argv, cwd and the
 Pulumi environment) to FAKE_PULUMI_LOG as JSON lines, keeps stack state where the real DIY

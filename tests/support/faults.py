@@ -13,7 +13,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from service_process import ServiceProcess
+
+from support.service_process import ServiceProcess
 
 T = TypeVar("T")
 

@@ -1,14 +1,17 @@
 """Command line: ``python -m notification serve`` (default) and
-``python -m notification migrate``.
+``python -m notification migrate``; the team's own commands are the
+``COMMANDS`` of ``domain.py`` (name -> async function of the settings).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
+from notification import domain
 from notification.app import create_app
 from notification.logs import configure_logging
 from notification.migrate import migrate
@@ -18,11 +21,16 @@ from notification.settings import Settings
 def main(argv: list[str] | None = None) -> None:
     """Run the service or apply migrations."""
     parser = argparse.ArgumentParser(prog="notification", description="Notification service")
-    commands = ["serve", "migrate"]
+    # A domain.py written before the template declared COMMANDS has none.
+    extra: dict[str, Callable[[Settings], Awaitable[None]]] = getattr(domain, "COMMANDS", {})
+    commands = ["serve", "migrate", *extra]
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     command = parser.parse_args(argv).command
     settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     configure_logging(settings.log_level, settings.service_name)
+    if command in extra:
+        asyncio.run(extra[command](settings))
+        return
     if command == "migrate":
         asyncio.run(migrate(settings.database_url))
         return

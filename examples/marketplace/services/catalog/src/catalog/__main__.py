@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -17,12 +18,14 @@ from catalog.logs import configure_logging
 from catalog.migrate import migrate
 from catalog.settings import Settings
 
+Command = Callable[[Settings], Coroutine[Any, Any, None]]
+
 
 def main(argv: list[str] | None = None) -> None:
     """Run the service or apply migrations."""
     parser = argparse.ArgumentParser(prog="catalog", description="Catalog service")
     # A domain.py written before the template declared COMMANDS has none.
-    extra: dict[str, Callable[[Settings], Awaitable[None]]] = getattr(domain, "COMMANDS", {})
+    extra: dict[str, Command] = getattr(domain, "COMMANDS", {})
     commands = ["serve", "migrate", *extra]
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     command = parser.parse_args(argv).command

@@ -7,30 +7,42 @@ service charges it; its ``payment.succeeded|failed`` events move the order to PA
 (``handlers.py``). A seller ships a paid order (SHIPPED). The generated ``/orders`` API is the
 admin view (AUTH_CRUD_ROLES).
 
+Orders are event-sourced: every change is an event appended to the order's stream
+(``eventstore.py``), published with the same id, and folded into the read model
+(``projection.py``); ``GET /me/orders/{id}/events`` is an order's history and
+``python -m order replay`` rebuilds the read model from the store.
+
 The sandbox card number travels in ``order.placed`` to the payment service; a real provider
 would get a token from the buyer's browser instead (card data never reaches these services).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated, Any, cast
+from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from order import auth, lifecycle, repository
+from order import auth, eventstore, lifecycle, projection, replay
 from order.auth import Principal
 from order.db import Database, Tx
 from order.errors import DomainError
 from order.events import new_event
 from order.models import OrderCreate
+from order.projection import OrderState
+from order.settings import Settings
 
 router = APIRouter(tags=["checkout"])
 Buyer = Annotated[Principal, Depends(auth.require_role("buyer", "admin"))]
 Seller = Annotated[Principal, Depends(auth.require_role("seller", "admin"))]
+# ``python -m order replay``: the read model rebuilt from the event store.
+COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {"replay": replay.run}
 
 
 class CartItemIn(BaseModel):
@@ -80,6 +92,16 @@ class OrderView(BaseModel):
     version: int
 
 
+class OrderEvent(BaseModel):
+    """One event of an order's history (as the order service recorded it)."""
+
+    id: UUID
+    type: str
+    version: int
+    time: datetime
+    data: dict[str, Any]
+
+
 def _db(request: Request) -> Database:
     db: Database = request.app.state.runtime.db
     return db
@@ -100,15 +122,19 @@ async def _cart(conn: asyncpg.Connection, buyer: str) -> Cart:
                 currency=currencies.pop() if currencies else None)
 
 
-async def _view(conn: asyncpg.Connection, row: asyncpg.Record) -> OrderView:
-    lines = await conn.fetch(
-        "SELECT product_id, name, unit_price, quantity, seller_id FROM order_lines"
-        " WHERE order_id = $1 ORDER BY name, product_id",
-        row["id"],
-    )
-    return OrderView.model_validate(
-        {**dict(row), "lines": [Line.model_validate(dict(line)) for line in lines]}
-    )
+def _view(state: OrderState) -> OrderView:
+    lines = sorted(state.lines, key=lambda line: (line.name, str(line.product_id)))
+    return OrderView(id=state.id, status=cast(lifecycle.Status, state.status),
+                     status_reason=state.status_reason, total=state.total,
+                     currency=state.currency, version=state.version,
+                     lines=[Line.model_validate(asdict(line)) for line in lines])
+
+
+async def _mine(conn: asyncpg.Connection, id_: UUID, buyer: Principal) -> OrderState:
+    state = await projection.load(conn, id_)
+    if state is None or state.buyer_id != UUID(buyer.subject):
+        raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
+    return state
 
 
 @router.get("/me/cart")
@@ -145,57 +171,53 @@ async def set_cart_item(
 
 @router.post("/me/checkout", status_code=status.HTTP_201_CREATED)
 async def checkout(body: Checkout, request: Request, buyer: Buyer) -> OrderView:
-    """Turn the cart into a PENDING order and announce it (OrderPlaced); payment follows."""
+    """Turn the cart into a PENDING order and announce it (OrderPlaced, the first event of the
+    order's stream); payment follows."""
     async with _db(request).transaction() as tx:
         cart = await _cart(tx.conn, buyer.subject)
         if not cart.items or cart.currency is None:
             raise DomainError(status.HTTP_409_CONFLICT, "the cart is empty")
-        created = await repository.create(
-            tx, OrderCreate(buyer_id=UUID(buyer.subject), total=cart.total, currency=cart.currency)
-        )
-        row = await tx.conn.fetchrow(
-            "UPDATE orders SET buyer_email = $2 WHERE id = $1 RETURNING *",
-            created.id, buyer.email,
-        )
-        await tx.conn.executemany(
-            "INSERT INTO order_lines (order_id, product_id, seller_id, name, unit_price, quantity)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            [(created.id, i.product_id, i.seller_id, i.name, i.unit_price, i.quantity)
-             for i in cart.items],
-        )
-        await tx.conn.execute("DELETE FROM cart_items WHERE buyer_id = $1", UUID(buyer.subject))
+        order_id = uuid4()
         data = {
-            **lifecycle.order_data(row),
+            "order_id": str(order_id), "buyer_id": buyer.subject, "buyer_email": buyer.email,
+            "total": str(cart.total), "currency": cart.currency, "status": "PENDING",
+            "reason": None, "version": 1,
             "lines": [line.model_dump(mode="json") for line in cart.items],
             "payment_method": {"type": "card", "number": body.card_number},
         }
-        await tx.publish(
-            lifecycle.TOPIC, new_event("order.placed", data, subject=str(created.id))
-        )
-        return await _view(tx.conn, row)
+        event = new_event("order.placed", data, subject=str(order_id))
+        state = await lifecycle.record(tx, order_id, None, event)
+        await tx.conn.execute("DELETE FROM cart_items WHERE buyer_id = $1", UUID(buyer.subject))
+        return _view(state)
 
 
 @router.get("/me/orders")
 async def my_orders(request: Request, buyer: Buyer) -> list[OrderView]:
     """The caller's orders, newest first."""
     async with _db(request).acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
+        ids = await conn.fetch(
+            "SELECT id FROM orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
             UUID(buyer.subject),
         )
-        return [await _view(conn, r) for r in rows]
+        states = [await projection.load(conn, r["id"]) for r in ids]
+        return [_view(s) for s in states if s is not None]
 
 
 @router.get("/me/orders/{id_}")
 async def my_order(id_: UUID, request: Request, buyer: Buyer) -> OrderView:
     """One of the caller's orders."""
     async with _db(request).acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT * FROM orders WHERE id = $1 AND buyer_id = $2", id_, UUID(buyer.subject)
-        )
-        if row is None:
-            raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
-        return await _view(conn, row)
+        return _view(await _mine(conn, id_, buyer))
+
+
+@router.get("/me/orders/{id_}/events")
+async def my_order_events(id_: UUID, request: Request, buyer: Buyer) -> list[OrderEvent]:
+    """The history of one of the caller's orders: its events, oldest first (the card number
+    of ``order.placed`` is never stored)."""
+    async with _db(request).acquire() as conn:
+        await _mine(conn, id_, buyer)
+        return [OrderEvent(id=e.event_id, type=e.type, version=e.version, time=e.time,
+                           data=e.data) for e in await eventstore.read_stream(conn, id_)]
 
 
 @router.post("/orders/{id_}/ship")
@@ -208,10 +230,10 @@ async def ship(id_: UUID, request: Request, seller: Seller) -> OrderView:
             raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
         if sellers != {UUID(seller.subject)} and not seller.has_role("admin"):
             raise DomainError(status.HTTP_403_FORBIDDEN, "only the seller ships this order")
-        row = await lifecycle.move(tx, id_, "SHIPPED")
-        if row is None:
+        state = await lifecycle.move(tx, id_, "SHIPPED")
+        if state is None:
             raise DomainError(status.HTTP_409_CONFLICT, "only a PAID order can be shipped")
-        return await _view(tx.conn, row)
+        return _view(state)
 
 
 async def before_create(tx: Tx, data: OrderCreate) -> OrderCreate:

@@ -165,6 +165,8 @@ class DevRun:
                 "services": {c.service.name: c.url + c.service.spec.route_prefix
                              for c in self.children},
                 "postgres": postgres.url(),
+                "databases": {c.service.name: postgres.url(c.service.database_name)
+                              for c in self.children if c.service.needs_database},
                 "kafka": broker.bootstrap_servers,
                 "smtp": f"{LOOPBACK}:{sink.port}",
                 "mail_dir": str(mail_dir),

@@ -86,7 +86,7 @@ def test_blueprint_shapes(planned: tuple[str, ResourceGraph]) -> None:
         (rds,) = graph.of_type("aws:rds/instance:Instance")
         assert rds.inputs["multiAz"] is True and rds.inputs["deletionProtection"] is True
         assert {r.name for r in graph.of_type("kubernetes:helm.sh/v3:Release")} >= {
-            "elasticsearch", "kibana", "fluent-bit"}
+            "opensearch", "opensearch-dashboards", "fluent-bit"}
     elif blueprint == "dev":
         assert replicas == {1} and "istio-ingressgateway-pdb" not in pdbs
         assert not graph.of_type("aws:docdb/cluster:Cluster")  # no service may ask for it

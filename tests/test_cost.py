@@ -83,6 +83,23 @@ def test_volumes_and_the_gateway_load_balancer_are_priced() -> None:
     assert ("gateway", "load balancer public IPv4 x 1") in lines
 
 
+def test_chart_volumes_from_recorded_facts_count_every_replica() -> None:
+    from marketplace_kit.platform.observability import opensearch_values
+
+    graph = ResourceGraph([
+        res("kubernetes:helm.sh/v3:Release", "opensearch",
+            {"chart": "opensearch", "values": opensearch_values(3)}),
+        res("kubernetes:helm.sh/v3:Release", "defaults", {"chart": "opensearch", "values": {}}),
+        res("kubernetes:helm.sh/v3:Release", "off", {"chart": "opensearch", "values": {
+            "persistence": {"enabled": False}}}),
+    ])
+    lines = {(x.resource, x.item): x.monthly_usd for x in estimate(graph, "us-east-1").lines}
+    assert lines == {
+        ("opensearch", "opensearch-cluster-master volumes: 3 x 30 GiB gp3"): pytest.approx(7.2),
+        ("defaults", "opensearch-cluster-master volumes: 3 x 8 GiB gp3"): pytest.approx(1.92),
+    }
+
+
 @pytest.mark.parametrize("name", PLATFORMS)
 def test_blueprints_are_fully_priced(name: str) -> None:
     report = estimate(blueprint(name), "us-east-1")

@@ -235,9 +235,17 @@ class DatastoresConfig(_Model):
 class ObservabilityConfig(_Model):
     """Metrics, logs and traces."""
 
-    logs: Literal["efk", "loki", "none"] = "efk"
+    logs: Literal["opensearch", "loki", "none"] = "opensearch"
     traces: bool = True
     metrics_retention_days: int = Field(15, ge=1, le=365)
+
+    @field_validator("logs", mode="before")
+    @classmethod
+    def _retired(cls, value: object) -> object:
+        if value == "efk":
+            raise ValueError("efk (Elasticsearch 8.5.1 + Kibana) was retired: Elastic archived "
+                             "those charts; use opensearch (OpenSearch + Dashboards, same roles)")
+        return value
 
 
 class TokensConfig(_Model):

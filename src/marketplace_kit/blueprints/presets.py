@@ -34,7 +34,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
         "eventbus": {"brokers": 3},
         "datastores": {"postgres": {"instance_class": "db.m6g.large", "multi_az": True}},
-        "observability": {"logs": "efk"},
+        "observability": {"logs": "opensearch"},
         "mesh": {"gateway_replicas": 2},
     },
     # An existing kubeconfig context (kind, k3d, minikube): one broker, in-cluster PostgreSQL.

@@ -13,6 +13,7 @@ from typing import Any
 
 from marketplace_kit.estimate.data import Assumption, PriceTable, price_table
 from marketplace_kit.estimate.inputs import availability_zones, dig, gib, kind, load_balancer
+from marketplace_kit.fit.pods import chart_volumes
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.platform import versions
 
@@ -322,8 +323,25 @@ def _kubernetes(r: PlannedResource, ctx: _Context) -> list[CostLine]:
         if size:
             lines.append(ctx.ebs(r, "broker volumes", size, float(kafka.get("replicas", 1))))
     elif r.type == "kubernetes:helm.sh/v3:Release":
-        for path, size in _chart_volumes(r.inputs.get("values") or {}):
-            lines.append(ctx.ebs(r, f"volume from values {path} (1 replica assumed)", size))
+        lines.extend(_release_volumes(r, ctx))
+    return lines
+
+
+def _release_volumes(r: PlannedResource, ctx: _Context) -> list[CostLine]:
+    """A release's volumes: from the chart's recorded facts (claims x replicas) where they are
+    recorded, else guessed from its values (a size under a persistence-ish key, 1 replica)."""
+    values = r.inputs.get("values") or {}
+    chart = str(r.inputs.get("chart", "")).rsplit("/", 1)[-1]
+    recorded = chart_volumes(chart, values)
+    if recorded is None:
+        return [ctx.ebs(r, f"volume from values {path} (1 replica assumed)", size)
+                for path, size in _chart_volumes(values)]
+    lines = []
+    for volume in recorded:
+        size = gib(volume.size)
+        if size is None:
+            raise _Unpriced(f"{volume.size_path}: {volume.size!r} is not a size")
+        lines.append(ctx.ebs(r, f"{volume.pod} volumes", size, volume.count))
     return lines
 
 

@@ -101,6 +101,37 @@ def chart_pods(chart: str, values: dict[str, Any], owner: str) -> list[Pod]:
     return _pods_from(entry.get("pods") or [], values, owner)
 
 
+@dataclass(frozen=True)
+class ChartVolume:
+    """The claims one chart pod asks for: one per replica."""
+
+    pod: str
+    size_path: str
+    count: int
+    size: str
+
+
+def chart_volumes(chart: str, values: dict[str, Any]) -> list[ChartVolume] | None:
+    """The volumes a chart's pods claim under ``values`` (None: no volume facts recorded)."""
+    entry = facts()["charts"].get(chart) or {}
+    recorded = [p for p in entry.get("pods") or [] if "volume" in p]
+    if not recorded:
+        return None
+    found: list[ChartVolume] = []
+    for pod in recorded:
+        size_path, size_default, enabled_path, enabled_default = pod["volume"]
+        enabled = pod.get("enabled")
+        if enabled is not None and not _value(values, *enabled):
+            continue
+        if not _value(values, enabled_path, enabled_default):
+            continue
+        replicas = pod.get("replicas", 1)
+        count = int(_value(values, *replicas) if isinstance(replicas, list) else replicas)
+        found.append(ChartVolume(pod["name"], size_path, count,
+                                 str(_value(values, size_path, size_default))))
+    return found
+
+
 def _pods_from(entries: list[dict[str, Any]], values: dict[str, Any], owner: str) -> list[Pod]:
     pods: list[Pod] = []
     for entry in entries:

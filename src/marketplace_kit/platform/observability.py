@@ -1,4 +1,5 @@
-"""Observability: kube-prometheus-stack, logs (EFK or Loki), traces (OTel collector + Jaeger)."""
+"""Observability: kube-prometheus-stack, logs (OpenSearch or Loki), traces (OTel collector +
+Jaeger v2, stored in OpenSearch when it runs)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,21 @@ from marketplace_kit.platform.meta import metadata
 ADDON = AddOn(
     name="observability", component="Observability",
     exports=("Observability", "ObservabilityArgs", "TelemetrySettings"), group="observability",
-    section="observability", notes="logs (efk, loki or none), traces, metrics retention",
+    section="observability", notes="logs (opensearch, loki or none), traces, metrics retention",
     needs=("provider", "ready"), provides=("monitoring_ready", "otlp_host"),
 )
 
 NAMESPACE = "observability"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 COLLECTOR = "otel-collector"
-JAEGER = "jaeger"
+JAEGER = "jaeger"  # the release, and the chart's Deployment and Service (release name = chart name)
+JAEGER_OTLP_GRPC_PORT = 4317
+OPENSEARCH_ADMIN_SECRET = "opensearch-admin"  # keys: username, password
+OPENSEARCH_SERVICE = "opensearch-cluster-master"  # the chart's clusterName-nodeGroup
+OPENSEARCH_PORT = 9200
+OPENSEARCH_URL = f"https://{OPENSEARCH_SERVICE}:{OPENSEARCH_PORT}"
+OPENSEARCH_HEAP_MIB = 1024
+OPENSEARCH_VOLUME_GIB = 30  # log and trace indices per node
 DASHBOARD_LABEL = "grafana_dashboard"
 
 
@@ -34,12 +42,13 @@ class TelemetrySettings:
     """Which signals the platform keeps.
 
     Attributes:
-        logs: Log store: ``efk`` (search + UI), ``loki`` (lighter) or ``none``.
-        traces: Run the OTLP collector and a trace store.
+        logs: Log store: ``opensearch`` (OpenSearch + Dashboards: search and log UI; Jaeger
+            stores traces there too), ``loki`` (lighter) or ``none``.
+        traces: Run the OTLP collector and Jaeger v2 (in memory unless OpenSearch runs).
         metrics_retention_days: How long Prometheus keeps samples.
     """
 
-    logs: Literal["efk", "loki", "none"] = "efk"
+    logs: Literal["opensearch", "loki", "none"] = "opensearch"
     traces: bool = True
     metrics_retention_days: int = 15
 
@@ -50,7 +59,7 @@ class ObservabilityArgs:
 
     Attributes:
         config: Which signals are kept (logs, traces, metrics retention).
-        replicas: Elasticsearch nodes, Prometheus and Alertmanager replicas.
+        replicas: OpenSearch nodes, Prometheus and Alertmanager replicas.
         values: Helm values per release name, merged over the kit's defaults.
         depends_on: What must exist first (the cluster's ``ready``).
     """
@@ -99,20 +108,40 @@ class Observability(pulumi.ComponentResource):
         )
         self.monitoring_ready: list[pulumi.Resource] = [self.prometheus]
         self.otlp_host: str | None = None
-        if cfg.traces:
-            self._release("jaeger", versions.JAEGER, jaeger_values(), after_ns)
-            self._release("otel-collector", versions.OTEL_COLLECTOR, collector_values(), after_ns)
-            self.otlp_host = f"{COLLECTOR}.{NAMESPACE}.svc.cluster.local"
-        if cfg.logs == "efk":
-            es = self._release("elasticsearch", versions.ELASTICSEARCH,
-                               elasticsearch_values(args.replicas), after_ns)
-            self._release("kibana", versions.KIBANA, {"elasticsearchHosts":
-                          "https://elasticsearch-master:9200"}, [es])
-            self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("es"), [es])
+        search: list[pulumi.Resource] = []
+        if cfg.logs == "opensearch":
+            admin = self._opensearch_admin(after_ns)
+            store = self._release("opensearch", versions.OPENSEARCH,
+                                  opensearch_values(args.replicas), [admin, *after_ns])
+            search = [store]
+            self._release("opensearch-dashboards", versions.OPENSEARCH_DASHBOARDS,
+                          dashboards_values(), search)
+            self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("opensearch"),
+                          search)
         elif cfg.logs == "loki":
             loki = self._release("loki", versions.LOKI, loki_values(), after_ns)
             self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("loki"), [loki])
+        if cfg.traces:
+            self._release("jaeger", versions.JAEGER, jaeger_values(args.replicas if search else 0),
+                          search or after_ns)
+            self._release("otel-collector", versions.OTEL_COLLECTOR, collector_values(), after_ns)
+            self.otlp_host = f"{COLLECTOR}.{NAMESPACE}.svc.cluster.local"
         self.register_outputs({"releases": sorted(self.releases), "otlp_host": self.otlp_host})
+
+    def _opensearch_admin(self, depends_on: list[pulumi.Resource]) -> k8s.core.v1.Secret:
+        """OpenSearch's ``admin`` password (its security plugin refuses to start without a strong
+        one), read by OpenSearch, Dashboards, Fluent Bit and Jaeger from one Secret."""
+        password = random.RandomPassword(
+            "opensearch-admin-password", length=32, special=True, override_special="-_.",
+            min_upper=2, min_lower=2, min_numeric=2, min_special=2,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return k8s.core.v1.Secret(
+            OPENSEARCH_ADMIN_SECRET,
+            metadata=metadata(OPENSEARCH_ADMIN_SECRET, NAMESPACE, "observability"),
+            string_data={"username": "admin", "password": password.result},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
 
     def _release(
         self, name: str, chart: versions.Chart, defaults: dict[str, Any],
@@ -176,20 +205,55 @@ def prometheus_values(retention_days: int, replicas: int) -> dict[str, Any]:
     }
 
 
-def jaeger_values() -> dict[str, Any]:
-    """Jaeger all-in-one (in-memory storage: traces are lost on restart)."""
-    return {
-        "provisionDataStore": {"cassandra": False},
-        "allInOne": {"enabled": True},
-        "storage": {"type": "memory"},
-        "agent": {"enabled": False},
-        "collector": {"enabled": False},
-        "query": {"enabled": False},
+def _admin_password_env(name: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": OPENSEARCH_ADMIN_SECRET,
+                                                         "key": "password"}}}
+
+
+def jaeger_values(opensearch_nodes: int) -> dict[str, Any]:
+    """Jaeger v2 all-in-one (one Deployment: OTLP in, query UI on 16686). Traces go to OpenSearch
+    when it runs (``opensearch_nodes`` > 0; indices ``jaeger-*``, a replica per shard only with
+    2+ nodes), else to memory (lost on restart; the loki and none log options)."""
+    opensearch = opensearch_nodes > 0
+    if opensearch:
+        index = {"shards": 1, "replicas": min(1, opensearch_nodes - 1)}
+        backend: dict[str, Any] = {"opensearch": {
+            "server_urls": [OPENSEARCH_URL],
+            "auth": {"basic": {"username": "admin", "password": "${env:OPENSEARCH_PASSWORD}"}},
+            # The chart's demo security configuration serves a self-signed certificate.
+            "tls": {"insecure_skip_verify": True},
+            "indices": {"index_prefix": "jaeger", "spans": index, "services": index},
+        }}
+    else:
+        backend = {"memory": {"max_traces": 50000}}
+    config = {
+        "service": {
+            "extensions": ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"],
+                                     "exporters": ["jaeger_storage_exporter"]}},
+            "telemetry": {"resource": {"service.name": "jaeger"}, "metrics": {
+                "level": "detailed", "readers": [{"pull": {"exporter": {"prometheus": {
+                    "host": "0.0.0.0", "port": 8888}}}}]}},
+        },
+        "extensions": {
+            # The chart's probes read /status on 13133.
+            "healthcheckv2": {"use_v2": True, "http": {"endpoint": "0.0.0.0:13133"}},
+            "jaeger_query": {"storage": {"traces": "traces"}},
+            "jaeger_storage": {"backends": {"traces": backend}},
+        },
+        "receivers": {"otlp": {"protocols": {
+            "grpc": {"endpoint": f"0.0.0.0:{JAEGER_OTLP_GRPC_PORT}"}}}},
+        "processors": {"batch": {}},
+        "exporters": {"jaeger_storage_exporter": {"trace_storage": "traces"}},
     }
+    jaeger: dict[str, Any] = {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}}
+    if opensearch:
+        jaeger["extraEnv"] = [_admin_password_env("OPENSEARCH_PASSWORD")]
+    return {"userconfig": config, "jaeger": jaeger}
 
 
 def collector_values() -> dict[str, Any]:
-    """An OTLP collector that batches traces into Jaeger; it receives OTLP/HTTP only, on the
+    """An OTLP collector that batches traces into Jaeger v2; it receives OTLP/HTTP only, on the
     container contract's port (services and the mesh's sidecars both send there)."""
     return {
         "mode": "deployment",
@@ -201,7 +265,7 @@ def collector_values() -> dict[str, Any]:
             "processors": {"batch": {}},
             "exporters": {
                 "otlp/jaeger": {
-                    "endpoint": f"{JAEGER}-collector.{NAMESPACE}.svc.cluster.local:4317",
+                    "endpoint": f"{JAEGER}.{NAMESPACE}.svc.cluster.local:{JAEGER_OTLP_GRPC_PORT}",
                     "tls": {"insecure": True},
                 }
             },
@@ -218,9 +282,31 @@ def collector_values() -> dict[str, Any]:
     }
 
 
-def elasticsearch_values(replicas: int) -> dict[str, Any]:
-    """Elasticsearch nodes (a quorum of masters when there are 3 or more)."""
-    return {"replicas": replicas, "minimumMasterNodes": 2 if replicas >= 3 else 1}
+def opensearch_values(replicas: int) -> dict[str, Any]:
+    """OpenSearch nodes (every node master-eligible and data; one node runs as a single-node
+    cluster), each on its own volume; the admin password from the kit's Secret; the chart's PDB
+    (``maxUnavailable`` 1: a drain takes one node at a time)."""
+    return {
+        "singleNode": replicas == 1,
+        "replicas": replicas,
+        "opensearchJavaOpts": f"-Xms{OPENSEARCH_HEAP_MIB}m -Xmx{OPENSEARCH_HEAP_MIB}m",
+        # Heap plus off-heap (Lucene's page cache lives outside the request).
+        "resources": {"requests": {"cpu": "500m", "memory": f"{2 * OPENSEARCH_HEAP_MIB}Mi"}},
+        # fsGroup (podSecurityContext, the chart's default 1000) owns the volume; the chart's
+        # chown init container would run an unpinned busybox:latest.
+        "persistence": {"enabled": True, "enableInitChown": False,
+                        "size": f"{OPENSEARCH_VOLUME_GIB}Gi"},
+        "maxUnavailable": 1,
+        "extraEnvs": [_admin_password_env("OPENSEARCH_INITIAL_ADMIN_PASSWORD")],
+    }
+
+
+def dashboards_values() -> dict[str, Any]:
+    """OpenSearch Dashboards (the log search UI), signed in to OpenSearch as admin."""
+    return {
+        "opensearchHosts": OPENSEARCH_URL,
+        "opensearchAccount": {"secret": OPENSEARCH_ADMIN_SECRET},
+    }
 
 
 def loki_values() -> dict[str, Any]:
@@ -256,21 +342,18 @@ def loki_values() -> dict[str, Any]:
 
 
 def fluent_bit_values(sink: str) -> dict[str, Any]:
-    """Fluent Bit tails container logs into Elasticsearch or Loki."""
-    if sink == "es":
+    """Fluent Bit tails container logs into OpenSearch (``logstash-*`` daily indices) or Loki."""
+    if sink == "opensearch":
         output = (
-            "[OUTPUT]\n    Name es\n    Match kube.*\n    Host elasticsearch-master\n"
-            "    Port 9200\n    tls On\n    tls.verify Off\n    Suppress_Type_Name On\n"
-            "    Logstash_Format On\n    HTTP_User elastic\n    HTTP_Passwd ${ES_PASSWORD}\n"
+            f"[OUTPUT]\n    Name opensearch\n    Match kube.*\n    Host {OPENSEARCH_SERVICE}\n"
+            f"    Port {OPENSEARCH_PORT}\n    tls On\n    tls.verify Off\n"
+            "    Suppress_Type_Name On\n    Logstash_Format On\n    Replace_Dots On\n"
+            "    HTTP_User admin\n    HTTP_Passwd ${OPENSEARCH_PASSWORD}\n"
         )
-        # The elastic chart generates the ``elastic`` user's password into this Secret.
-        password = {"secretKeyRef": {"name": "elasticsearch-master-credentials",
-                                     "key": "password"}}
         return {"config": {"outputs": output},
-                "env": [{"name": "ES_PASSWORD", "valueFrom": password}]}
-    else:
-        output = (
-            "[OUTPUT]\n    Name loki\n    Match kube.*\n    Host loki-gateway\n"
-            "    Port 80\n    Labels job=fluent-bit\n    Auto_kubernetes_labels On\n"
-        )
+                "env": [_admin_password_env("OPENSEARCH_PASSWORD")]}
+    output = (
+        "[OUTPUT]\n    Name loki\n    Match kube.*\n    Host loki-gateway\n"
+        "    Port 80\n    Labels job=fluent-bit\n    Auto_kubernetes_labels On\n"
+    )
     return {"config": {"outputs": output}}

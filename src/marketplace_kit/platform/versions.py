@@ -162,18 +162,22 @@ FLUENT_BIT = Chart(
     "0.46.11",
     "https://github.com/fluent/helm-charts/releases/tag/fluent-bit-0.46.11",
 )
-# Elastic's Helm charts: 8.5.1 is their last release (the charts are archived in favour of ECK).
-ELASTICSEARCH = Chart(
-    "elasticsearch",
-    "https://helm.elastic.co",
-    "8.5.1",
-    "https://github.com/elastic/helm-charts/releases/tag/v8.5.1",
+# OpenSearch 3.6.0 and OpenSearch Dashboards 3.6.0 (opensearch-project/helm-charts, tags
+# opensearch-3.6.0 and opensearch-dashboards-3.6.0, 2026-04-07; app version 3.6.0): the log store
+# and its search UI. They replace Elastic's Helm charts, whose last release (8.5.1) is archived
+# upstream in favour of ECK; OpenSearch keeps the seed's roles (search + log UI) under Apache 2.0
+# in one pair of maintained charts, and Jaeger v2 stores traces in it.
+OPENSEARCH = Chart(
+    "opensearch",
+    "https://opensearch-project.github.io/helm-charts/",
+    "3.6.0",
+    "https://github.com/opensearch-project/helm-charts/releases/tag/opensearch-3.6.0",
 )
-KIBANA = Chart(
-    "kibana",
-    "https://helm.elastic.co",
-    "8.5.1",
-    "https://github.com/elastic/helm-charts/releases/tag/v8.5.1",
+OPENSEARCH_DASHBOARDS = Chart(
+    "opensearch-dashboards",
+    "https://opensearch-project.github.io/helm-charts/",
+    "3.6.0",
+    "https://github.com/opensearch-project/helm-charts/releases/tag/opensearch-dashboards-3.6.0",
 )
 # Loki chart 6.6.5 (grafana/loki, tag helm-loki-6.6.5).
 LOKI = Chart(
@@ -182,12 +186,14 @@ LOKI = Chart(
     "6.6.5",
     "https://github.com/grafana/loki/releases/tag/helm-loki-6.6.5",
 )
-# Jaeger chart 3.3.1 (jaegertracing/helm-charts, tag jaeger-3.3.1).
+# Jaeger chart 4.11.1 (jaegertracing/helm-charts, tag jaeger-4.11.1, 2026-06-14): Jaeger v2
+# (2.19.0, built on the OpenTelemetry Collector) as one all-in-one Deployment. Jaeger v1 (the
+# 3.x charts) reached end of life on 2025-12-31.
 JAEGER = Chart(
     "jaeger",
     "https://jaegertracing.github.io/helm-charts",
-    "3.3.1",
-    "https://github.com/jaegertracing/helm-charts/releases/tag/jaeger-3.3.1",
+    "4.11.1",
+    "https://github.com/jaegertracing/helm-charts/releases/tag/jaeger-4.11.1",
 )
 # OpenTelemetry Collector chart 0.140.0 (open-telemetry/opentelemetry-helm-charts).
 OTEL_COLLECTOR = Chart(

@@ -1,0 +1,66 @@
+"""Every values key the kit sets on a chart exists in that chart at its pinned tag (the recorded
+``values_keys`` in data/chart_pods.yaml), and every pinned chart has facts at its version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from _plans import full_plan
+
+from marketplace_kit.fit.data import facts
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.observability import (
+    dashboards_values,
+    fluent_bit_values,
+    jaeger_values,
+    opensearch_values,
+)
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CHARTS = [c for c in vars(versions).values() if isinstance(c, versions.Chart)]
+
+
+def _leaves(values: Any, path: str = "") -> Iterator[str]:
+    if isinstance(values, dict) and values:
+        for key, value in values.items():
+            yield from _leaves(value, f"{path}.{key}" if path else str(key))
+    else:
+        yield path
+
+
+def _unknown(chart: str, values: dict[str, Any]) -> list[str]:
+    keys = facts()["charts"][chart]["values_keys"]
+    return [leaf for leaf in _leaves(values)
+            if not any(leaf == k or leaf.startswith(k + ".") for k in keys)]
+
+
+def test_every_pinned_chart_has_pod_facts_at_its_version() -> None:
+    recorded = facts()["charts"]
+    for chart in CHARTS:
+        assert str(recorded[chart.name]["version"]) == chart.version, chart.name
+        assert chart.name in recorded[chart.name]["source"] or chart.version in recorded[
+            chart.name]["source"]
+
+
+@pytest.mark.parametrize("blueprint", ["dev", "production", "local"])
+def test_the_kit_sets_only_keys_the_charts_have(blueprint: str) -> None:
+    checked = 0
+    for release in full_plan(blueprint).of_type(RELEASE):
+        chart = str(release.inputs["chart"]).rsplit("/", 1)[-1]
+        if "values_keys" in facts()["charts"].get(chart, {}):
+            assert _unknown(chart, release.inputs.get("values") or {}) == [], chart
+            checked += 1
+    assert checked >= 2
+
+
+def test_the_key_check_catches_a_key_the_chart_does_not_have() -> None:
+    for chart, values in [("opensearch", opensearch_values(3)),
+                          ("opensearch-dashboards", dashboards_values()),
+                          ("jaeger", jaeger_values(3)), ("jaeger", jaeger_values(0)),
+                          ("fluent-bit", fluent_bit_values("opensearch"))]:
+        assert _unknown(chart, values) == [], chart
+    # The Elastic chart's key and Jaeger v1's (3.x) keys are not keys of the new charts.
+    assert _unknown("opensearch", {"minimumMasterNodes": 2}) == ["minimumMasterNodes"]
+    assert _unknown("jaeger", {"allInOne": {"enabled": True}}) == ["allInOne.enabled"]

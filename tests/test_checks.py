@@ -289,3 +289,17 @@ def test_real_services_pass_and_show_in_the_diagram(tmp_path: Any) -> None:
     text = build(graph, platform.services).to_mermaid()
     assert 'svc_orders -->|"publishes"| topic_order_events' in text
     assert 'topic_order_events -->|"consumes"| svc_billing' in text
+
+
+def test_secret_references_are_not_plaintext_but_a_literal_still_is() -> None:
+    from marketplace_kit.guardrails.secrets import plaintext_paths
+
+    names = frozenset({"opensearch-admin"})
+    refs = {"opensearchAccount": {"secret": "opensearch-admin"},
+            "auth": {"basic": {"password": "${env:OPENSEARCH_PASSWORD}"}},
+            "fluent": {"HTTP_Passwd": "${OPENSEARCH_PASSWORD}"}}
+    assert list(plaintext_paths(refs, secret_names=names)) == []
+    literal = {"opensearchAccount": {"secret": "other"},
+               "auth": {"basic": {"password": "${env:X} and more"}}}
+    assert sorted(plaintext_paths(literal, secret_names=names)) == [
+        "auth.basic.password", "opensearchAccount.secret"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _plans import full_plan
+from support.plans import full_plan
 
 from marketplace_kit.fit.data import facts
 from marketplace_kit.platform import versions

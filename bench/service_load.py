@@ -1,127 +1,93 @@
-"""Load a generated service against a bare FastAPI + asyncpg baseline, side by side.
+"""Load a generated service against two bare FastAPI + asyncpg apps, side by side.
 
-Both run under uvicorn (one process each, same venv, same PostgreSQL and tansu broker, loopback
-only). The generated service's POST creates an entity AND writes its event to the outbox in one
-transaction (its relay publishes to Kafka meanwhile); the baseline's POST is one INSERT. Each is
-driven by 32 concurrent clients for a bounded number of requests and seconds, in alternating
-rounds; the best round of each is reported.
+All three run under uvicorn (one process each, same venv, same PostgreSQL server and tansu
+broker, loopback only) and take the same POST from the same load generator with the same
+number of keep-alive connections, in alternating rounds:
 
-    .venv/bin/python bench/service_load.py [--requests 3000] [--concurrency 32] [--rounds 2]
+- the generated service: entity + its event in the outbox in one transaction, its relay
+  publishing to Kafka meanwhile, with its logging, tracing, metrics, load shedding,
+  idempotency support and problem details;
+- the same-work baseline (``apps/same_work.py``): the same two INSERTs in one transaction and a
+  bare relay publishing to the same broker, none of the machinery;
+- the one-INSERT baseline (``apps/one_insert.py``): less work, kept as a line for context.
 
-Goal: throughput ratio >= 0.7x and p99 <= 50 ms at 32 concurrent requests.
+The ratios are per round (each target measured minutes apart at most), reported as the median
+and range over the rounds. At the end the bench checks that each outbox app did the work: as
+many outbox rows as entities, every one published. ``--profile`` then samples the service and
+the same-work baseline with py-spy during one more round each and reports where the CPU goes.
+
+    .venv/bin/python bench/service_load.py [--requests 3000] [--rounds 3] [--profile] [--markdown]
+
+Goal: the service at >= 0.8x the same-work baseline's throughput, p99 <= 50 ms at 32 connections.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+
+import asyncpg
+from _common import markdown_table, text_table
+from _load import Result, drive
+from _profile import Profile, Profiler
 
 from marketplace_kit.devenv import Broker, Postgres, free_port, wait_for_port
 from marketplace_kit.devenv.venv import install_service, service_venv
 from marketplace_kit.scaffold import make_answers, render_service
 
-BASELINE = '''
-import os
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from uuid import uuid4
-
-import asyncpg
-from fastapi import FastAPI
-from pydantic import BaseModel
-
-class ItemIn(BaseModel):
-    name: str
-    rating: int
-
-@asynccontextmanager
-async def lifespan(app):
-    app.state.pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=2, max_size=10)
-    async with app.state.pool.acquire() as conn:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS items (id UUID PRIMARY KEY, name TEXT NOT NULL,"
-            " rating BIGINT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"
-        )
-    yield
-    await app.state.pool.close()
-
-app = FastAPI(lifespan=lifespan)
-
-@app.post("/items", status_code=201)
-async def create(item: ItemIn) -> dict:
-    row = await app.state.pool.fetchrow(
-        "INSERT INTO items (id, name, rating, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
-        uuid4(), item.name, item.rating, datetime.now(UTC))
-    return dict(row)
-'''
+APPS = Path(__file__).resolve().parent / "apps"
+PACKAGE = "benchsvc"
+GOAL_RATIO, GOAL_P99_MS = 0.8, 50.0
 
 
 @dataclass
-class Result:
+class Target:
+    """One server under load and its rounds."""
+
     name: str
-    requests: int
-    seconds: float
-    latencies: list[float]
-    errors: int
+    url: str
+    process: subprocess.Popen[bytes]
+    database: str | None = None  # an outbox app's DATABASE_URL (checked at the end)
+    rounds: list[Result] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the server's CPU seconds per round
 
-    @property
+    def run(self, total: int, concurrency: int, limit_s: float) -> Result:
+        """One round; records the server process's CPU time for it."""
+        before = cpu_seconds(self.process.pid)
+        result = drive(self.name, self.url, total, concurrency, limit_s)
+        self.cpu.append(cpu_seconds(self.process.pid) - before)
+        self.rounds.append(result)
+        return result
+
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * sum(self.cpu) / sum(r.requests for r in self.rounds)
+
     def throughput(self) -> float:
-        return self.requests / self.seconds
+        return statistics.median(r.throughput for r in self.rounds)
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    def spread(self) -> str:
+        values = [r.throughput for r in self.rounds]
+        return f"{min(values):.0f}-{max(values):.0f}"
+
+    def pooled(self) -> Result:
+        """Every round's requests as one sample (for the percentiles)."""
+        latencies = [x for r in self.rounds for x in r.latencies]
+        return Result(self.name, len(latencies), sum(r.seconds for r in self.rounds), latencies,
+                      sum(r.errors for r in self.rounds))
 
 
-async def drive(name: str, url: str, total: int, concurrency: int, limit_s: float) -> Result:
-    """``total`` POSTs from ``concurrency`` keep-alive connections, stopping after ``limit_s``.
-
-    A minimal HTTP/1.1 client on asyncio streams: httpx tops out near 300 requests/s on this
-    machine, which would measure the client instead of the servers.
-    """
-    parts = urlsplit(url)
-    body = json.dumps({"name": "bench", "rating": 5}).encode()
-    request = (
-        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-    latencies: list[float] = []
-    errors = 0
-    remaining = total
-    deadline = time.perf_counter() + limit_s
-
-    async def worker() -> None:
-        nonlocal remaining, errors
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        try:
-            while remaining > 0 and time.perf_counter() < deadline:
-                remaining -= 1
-                start = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":", 1)[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - start)
-                errors += not head.startswith(b"HTTP/1.1 201")
-        finally:
-            writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Result(name, len(latencies), time.perf_counter() - began, latencies, errors)
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -131,75 +97,153 @@ def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subp
     return process
 
 
+def uvicorn(python: str, app: str, port: int) -> list[str]:
+    return [python, "-m", "uvicorn", "--app-dir", str(APPS), "--port", str(port), "--host",
+            "127.0.0.1", "--log-level", "warning", "--no-access-log", app]
+
+
+async def outbox_counts(url: str, table: str) -> tuple[int, int, int]:
+    """(entities, outbox rows, published outbox rows) in one database."""
+    conn = await asyncpg.connect(url)
+    try:
+        row = await conn.fetchrow(
+            f"SELECT (SELECT count(*) FROM {table}) AS entities, count(*) AS events,"
+            " count(sent_at) AS sent FROM outbox")
+        return row["entities"], row["events"], row["sent"]
+    finally:
+        await conn.close()
+
+
+def check_work(targets: list[Target], wait_s: float = 30.0) -> str:
+    """One line per outbox app: entities, events, published; exits if any event is missing."""
+    lines = []
+    for target in (t for t in targets if t.database):
+        deadline = time.monotonic() + wait_s
+        while True:
+            entities, events, sent = asyncio.run(outbox_counts(target.database or "", "items"))
+            if sent == events or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        lines.append(f"{target.name}: {entities} entities, {events} outbox events, "
+                     f"{sent} published")
+        if not entities == events == sent:
+            sys.exit(f"error: {lines[-1]}: the outbox did not keep up with the entities")
+    return "; ".join(lines)
+
+
+def round_ratios(service: Target, other: Target) -> list[float]:
+    return [s.throughput / o.throughput for s, o in zip(service.rounds, other.rounds, strict=True)]
+
+
+def ratio_line(label: str, ratios: list[float], goal: str) -> str:
+    return (f"throughput ratio service / {label}: {statistics.median(ratios):.2f}x "
+            f"(median of {len(ratios)} rounds, {min(ratios):.2f}-{max(ratios):.2f}x){goal}")
+
+
+def report(targets: list[Target], concurrency: int, work: str, markdown: bool) -> str:
+    service, same, one = targets
+    header = ["", "req/s (median)", "rounds' range", "p50 ms", "p99 ms", "errors",
+              "server CPU ms/req"]
+    rows = []
+    for t in targets:
+        pooled = t.pooled()
+        rows.append([t.name, f"{t.throughput():.0f}", t.spread(), f"{pooled.percentile(0.5):.1f}",
+                     f"{pooled.percentile(0.99):.1f}", str(pooled.errors),
+                     f"{t.cpu_ms_per_request():.2f}"])
+    p99 = service.pooled().percentile(0.99)
+    lines = [
+        ratio_line("same-work baseline", round_ratios(service, same), f" (goal >= {GOAL_RATIO}x)"),
+        ratio_line("one-INSERT baseline", round_ratios(service, one), " (context)"),
+        f"service p99 {p99:.1f} ms at {concurrency} connections (goal <= {GOAL_P99_MS:.0f} ms); "
+        f"p50/p99 over every round's requests",
+        f"same work done: {work}",
+    ]
+    if markdown:
+        return "\n".join([markdown_table(header, rows), "", *(f"- {x}" for x in lines)])
+    return "\n".join([text_table(header, rows), *lines])
+
+
+def profile_section(profiles: dict[str, Profile], markdown: bool) -> str:
+    """Where the CPU samples went, by area and by function, for each profiled app."""
+    out = []
+    for name, profile in profiles.items():
+        areas = [[a, f"{share:.0%}"] for a, share in profile.by_area()]
+        total = profile.total
+        everywhere = {f for f, share in profile.top(40, inclusive=True) if share > 0.97}
+        inclusive = [[f, f"{s:.1%}"] for f, s in profile.top(40, inclusive=True)
+                     if f not in everywhere][:15]
+        own = [[f, f"{s:.1%}"] for f, s in profile.top(12, inclusive=False)]
+        title = f"{name}: {total} CPU samples (py-spy, 200 Hz, one round)"
+        table = markdown_table if markdown else text_table
+        out += [f"**{title}**" if markdown else title, "",
+                table(["area (innermost non-stdlib frame)", "CPU"], areas), "",
+                table(["function (inclusive)", "CPU"], inclusive), "",
+                table(["function (self)", "CPU"], own), ""]
+    return "\n".join(out).rstrip()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-seconds", type=float, default=30.0)
+    parser.add_argument("--profile", action="store_true",
+                        help="then profile the service and the same-work baseline (py-spy)")
+    parser.add_argument("--markdown", action="store_true", help="print the docs section")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mk-bench-"))
     venv = service_venv()
-    answers = make_answers(
-        name="benchsvc", publishes=["bench-events"], fields=["name:str", "rating:int"]
-    )
-    render_service(answers, work / "benchsvc")
-    install_service(venv, work / "benchsvc")
-    (work / "baseline.py").write_text(BASELINE)
+    answers = make_answers(name=PACKAGE, publishes=["bench-events"],
+                           fields=["name:str", "rating:int"])
+    render_service(answers, work / PACKAGE)
+    install_service(venv, work / PACKAGE)
     python = str(venv / "bin" / "python")
-    processes: list[subprocess.Popen[bytes]] = []
+    targets: list[Target] = []
     with Postgres() as postgres, Broker() as broker:
         try:
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
             common = {**base_env, "LOG_LEVEL": "WARNING", "KAFKA_BOOTSTRAP_SERVERS":
                       broker.bootstrap_servers, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
-            service_port, baseline_port = free_port(), free_port()
-            processes.append(start(
-                [python, "-m", "benchsvc", "serve"],
-                {**common, "DATABASE_URL": postgres.create_database("service"),
-                 "PORT": str(service_port), "HOST": "127.0.0.1"},
-                service_port, work / "service.log"))
-            processes.append(start(
-                [python, "-m", "uvicorn", "--app-dir", str(work), "--port", str(baseline_port),
-                 "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log",
-                 "baseline:app"],
-                {**common, "DATABASE_URL": postgres.create_database("baseline")},
-                baseline_port, work / "baseline.log"))
             local = "http://127.0.0.1"
-            targets = {
-                "baseline (FastAPI + asyncpg INSERT)": f"{local}:{baseline_port}/items",
-                "generated service (entity + outbox)": f"{local}:{service_port}/benchsvc/items",
-            }
-            for name, url in targets.items():  # warm-up: pools, caches, the relay's producer
-                asyncio.run(drive(name, url, 300, args.concurrency, 10))
-            best: dict[str, Result] = {}
-            for _ in range(args.rounds):
-                for name, url in targets.items():
-                    result = asyncio.run(
-                        drive(name, url, args.requests, args.concurrency, args.max_seconds)
-                    )
-                    if name not in best or result.throughput > best[name].throughput:
-                        best[name] = result
-            report(best, args.concurrency)
+            port, db = free_port(), postgres.create_database("service")
+            targets.append(Target(
+                "generated service", f"{local}:{port}/{PACKAGE}/items",
+                start([python, "-m", PACKAGE, "serve"], {**common, "DATABASE_URL": db,
+                      "PORT": str(port), "HOST": "127.0.0.1"}, port, work / "service.log"), db))
+            port, db = free_port(), postgres.create_database("same_work")
+            targets.append(Target(
+                "same-work baseline", f"{local}:{port}/items",
+                start(uvicorn(python, "same_work:app", port), {**common, "DATABASE_URL": db},
+                      port, work / "same_work.log"), db))
+            port, db = free_port(), postgres.create_database("one_insert")
+            targets.append(Target(
+                "one-INSERT baseline", f"{local}:{port}/items",
+                start(uvicorn(python, "one_insert:app", port), {**common, "DATABASE_URL": db},
+                      port, work / "one_insert.log")))
+            for t in targets:  # warm-up: pools, statement caches, the relays' producers
+                drive(t.name, t.url, 300, args.concurrency, 10)
+            for i in range(args.rounds):
+                for t in targets[i % 3:] + targets[: i % 3]:  # rotate who goes first
+                    t.run(args.requests, args.concurrency, args.max_seconds)
+            profiles: dict[str, Profile] = {}
+            for t in targets[:2] if args.profile else []:
+                raw = work / f"{t.name.replace(' ', '_')}.profile.txt"
+                with Profiler(t.process.pid, raw):
+                    drive(t.name, t.url, args.requests, args.concurrency, args.max_seconds)
+                profiles[t.name] = Profile.read(raw, PACKAGE)
+            done = check_work(targets)
+            print(report(targets, args.concurrency, done, args.markdown))
+            if profiles:
+                print("\n" + profile_section(profiles, args.markdown))
+                print(f"raw py-spy stacks: {work}/*.profile.txt", file=sys.stderr)
+            if any(t.pooled().errors for t in targets):
+                sys.exit("errors during the run")
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait(30)
-
-
-def report(best: dict[str, Result], concurrency: int) -> None:
-    print(f"{'':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  ({concurrency} conc.)")
-    for result in best.values():
-        print(f"{result.name:40} {result.throughput:8.0f} {result.percentile(0.5):8.1f} "
-              f"{result.percentile(0.99):8.1f} {result.errors:7d}")
-    baseline, service = best.values()
-    ratio = service.throughput / baseline.throughput
-    p99 = service.percentile(0.99)
-    print(f"throughput ratio (service / baseline): {ratio:.2f}x (goal >= 0.7x); "
-          f"service p99 {p99:.1f} ms (goal <= 50 ms)")
-    if service.errors or baseline.errors:
-        sys.exit("errors during the run")
+            for t in targets:
+                t.process.terminate()
+                t.process.wait(30)
 
 
 if __name__ == "__main__":

@@ -31,11 +31,10 @@ def _db(request: Request) -> Database:
 async def create_order(
     body: OrderCreate,
     request: Request,
-    response: Response,
     idempotency_key: Annotated[
         str | None, Header(min_length=1, max_length=idempotency.MAX_KEY_LENGTH)
     ] = None,
-) -> Order | JSONResponse:
+) -> Order | Response:
     """Create a order (its ``order.created`` event is published via the outbox).
 
     With ``Idempotency-Key``, a retry with the same key and body gets the first response again
@@ -62,8 +61,8 @@ async def create_order(
             stored = idempotency.Stored(201, headers, entity.model_dump(mode="json"))
             await idempotency.save(tx, idempotency_key, stored)
             await _purge_now_and_then(tx, settings.idempotency_key_hours)
-    response.headers.update(headers)
-    return entity
+    # Serialized once, here: returning the model would have FastAPI validate it again first.
+    return Response(entity.model_dump_json(), 201, headers, media_type="application/json")
 
 
 async def _purge_now_and_then(tx: Tx, hours: int) -> None:

@@ -1,10 +1,17 @@
-"""PostgreSQL through an asyncpg pool, and the unit of work (one transaction)."""
+"""PostgreSQL through an asyncpg pool, and the unit of work (one transaction).
+
+Hot path (bench/service_load.py): a connection goes back to the pool without asyncpg's reset
+query (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``, one more round trip per
+request); an open transaction is still rolled back. Keep session state transaction-scoped:
+``SET LOCAL``, ``pg_advisory_xact_lock``, no ``LISTEN`` on pooled connections.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 import asyncpg
@@ -15,6 +22,36 @@ from user.events import Event
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for kind in ("json", "jsonb"):
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def _release_as_is(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing beyond asyncpg's own rollback of an open transaction."""
+
+
+class _Acquire:
+    """``async with``: a pooled connection within ``timeout`` (TimeoutError), released after.
+
+    ``asyncio.timeout`` rather than ``pool.acquire(timeout=...)``: on Python 3.11 the latter is
+    ``wait_for``, a new task per request."""
+
+    __slots__ = ("conn", "pool", "timeout")
+
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
+        self.pool = pool
+        self.timeout = timeout
+        self.conn: asyncpg.Connection | None = None
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        async with asyncio.timeout(self.timeout):
+            self.conn = await self.pool.acquire()
+        return self.conn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await self.pool.release(conn, timeout=self.timeout)
 
 
 class Tx:
@@ -37,6 +74,38 @@ class Tx:
             event.to_bytes(),
         )
         self.published += 1
+
+
+class _Transaction:
+    """``async with``: a connection, a transaction on it and its ``Tx``; the relay is woken
+    after a commit that wrote outbox rows. (A class, not a generator: it runs per request.)"""
+
+    __slots__ = ("acquire", "db", "tx", "xact")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.acquire = db.acquire()
+
+    async def __aenter__(self) -> Tx:
+        conn = await self.acquire.__aenter__()
+        try:
+            self.xact = conn.transaction()
+            await self.xact.__aenter__()
+        except BaseException:
+            await self.acquire.__aexit__(None, None, None)
+            raise
+        self.tx = Tx(conn, self.db)
+        return self.tx
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.xact.__aexit__(kind, exc, tb)  # commit, or roll back on an exception
+        finally:
+            await self.acquire.__aexit__(kind, exc, tb)
+        if kind is None and self.tx.published:
+            self.db.after_publish()
 
 
 class Database:
@@ -74,6 +143,7 @@ class Database:
             min_size=self.min_size,
             max_size=self.max_size,
             init=_init_connection,
+            reset=_release_as_is,
             timeout=self.connect_timeout,
             # The server cancels a statement (lock waits included) after the budget; the client
             # gives up a little later in case the server itself does not answer.
@@ -95,18 +165,13 @@ class Database:
         except Exception:
             return False
 
-    def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    def acquire(self) -> _Acquire:
         """A pooled connection, waiting at most ``acquire_timeout`` (then TimeoutError: 503)."""
-        return self.pool.acquire(timeout=self.acquire_timeout)  # type: ignore[return-value,no-any-return]
+        return _Acquire(self.pool, self.acquire_timeout)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
+    def transaction(self) -> _Transaction:
         """A transaction: committed when the block ends, rolled back if it raises."""
-        async with self.acquire() as conn, conn.transaction():
-            tx = Tx(conn, self)
-            yield tx
-        if tx.published:
-            self.after_publish()
+        return _Transaction(self)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         """Run a read-only query outside a transaction."""

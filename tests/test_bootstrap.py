@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from support.fake_pulumi.harness import FakePulumi, install
-from support.provision import Kit, kit, new_platform
+from support.provision import Kit, fake_program, kit, new_platform
 
 from marketplace_kit.bootstrap.backend import backend_url, bucket_name
 from marketplace_kit.bootstrap.program import plan_bootstrap
@@ -95,18 +94,6 @@ def test_bootstrap_refuses_the_local_target(tmp_path: Path, kit: Kit) -> None:
     assert run.err.count("\n") == 1 and "fix:" in run.err
 
 
-def _fake_program(graph: ResourceGraph) -> list[dict[str, Any]]:
-    """The bootstrap plan's resources as the fake engine's program (same types and names)."""
-    custom = {r.urn: r for r in graph if r.custom}
-    ordered: list[PlannedResource] = []
-    while len(ordered) < len(custom):  # dependencies first, as an engine registers them
-        ordered += [r for r in custom.values() if r not in ordered
-                    and all(custom[d] in ordered for d in r.dependencies if d in custom)]
-    return [{"type": r.type, "name": r.name, "inputs": {},
-             "dependencies": [custom[d].name for d in r.dependencies if d in custom]}
-            for r in ordered]
-
-
 def test_bootstrap_up_creates_its_own_stack_and_prints_the_variables(
     config: Path, graph: ResourceGraph, kit: Kit, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -114,7 +101,7 @@ def test_bootstrap_up_creates_its_own_stack_and_prints_the_variables(
     fake: FakePulumi = install(tmp_path, monkeypatch)
     url = backend_url(BUCKET, "eu-west-1")
     provider = "awskms://alias/shop-pulumi?region=eu-west-1"
-    fake.set_program(_fake_program(graph), {"backend_url": url, "secrets_provider": provider})
+    fake.set_program(fake_program(graph), {"backend_url": url, "secrets_provider": provider})
     run = kit(["bootstrap", "--config", str(config), "--yes"])
     assert run.code == 0, run.err
     assert f"PULUMI_BACKEND_URL={url}" in run.out

@@ -15,21 +15,18 @@ with nothing written, or what it writes is accepted by the loader ``plan`` uses.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 import tempfile
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, get_args, get_origin
-from unittest import mock
 
 import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from support.cli import run_cli
 
-from marketplace_kit.cli.app import main
 from marketplace_kit.config import SERVICE_NAME, PlatformConfig, ServiceSpec, load_platform
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.estimate.data import priced_items
@@ -212,23 +209,6 @@ def _refused(config: Path) -> bool:
     except ConfigError:
         return True
     return False
-
-
-def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    """``main()`` in-process with ``args``: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
-    with (
-        mock.patch.object(sys, "argv", ["marketplace-kit", *args]),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        contextlib.chdir(cwd),
-    ):
-        try:
-            main()
-        except SystemExit as exit_:
-            code = exit_.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
 
 
 def assert_refused_everywhere(root: Path, config: Path) -> None:

@@ -13,9 +13,7 @@ replay` rebuilds the order service's read model from the store to the same rows.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +31,7 @@ import httpx
 import jwt
 import pytest
 from openapi_spec_validator import validate
+from support.dev import running_dev
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,29 +48,10 @@ T = TypeVar("T")
 def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """`marketplace-kit dev` as a subprocess; yields its info file's content."""
     work = tmp_path_factory.mktemp("dev")
-    info_file, mail_dir, log = work / "info.json", work / "mail", work / "dev.log"
-    cli = "from marketplace_kit.cli.app import main; main()"
-    command = [sys.executable, "-c", cli, "dev", "--config", str(CONFIG),
-               "--free-ports", "--mail-dir", str(mail_dir), "--info-file", str(info_file)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=work,
-                                   env={**os.environ, "NO_COLOR": "1"})
-    try:
-        deadline = time.monotonic() + 120
-        while not info_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dev did not get ready:\n{log.read_text()[-4000:]}")
-            time.sleep(0.2)
-        yield json.loads(info_file.read_text())
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    output = log.read_text()
-    assert process.returncode == 0, output[-4000:]
+    with running_dev(CONFIG, work, "--mail-dir", str(work / "mail")) as dev:
+        yield dev.info
+    output = dev.log.read_text()
+    assert dev.process.returncode == 0, output[-4000:]
     assert "stopped; temporary files removed" in output
 
 

@@ -3,17 +3,12 @@ untouched."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import pytest
+from support.cli import run_cli
 
-from marketplace_kit.cli.app import main
 from marketplace_kit.config import load_service
 
 
@@ -26,20 +21,7 @@ class Result:
 
 def run(*args: str, cwd: Path) -> Result:
     """Run the CLI's entry point in-process (argv, cwd and streams as a shell would give)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with (
-        mock.patch.object(sys, "argv", ["marketplace-kit", *args]),
-        mock.patch.dict(os.environ, {"COLUMNS": "200", "NO_COLOR": "1"}),
-        contextlib.chdir(cwd),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        try:
-            main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Result(code, out.getvalue(), err.getvalue())
+    return Result(*run_cli(list(args), cwd, env={"COLUMNS": "200", "NO_COLOR": "1"}))
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -14,11 +14,6 @@ The secrets are collected from where the kit generates them, then searched for v
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.dev import running_dev
 from support.plans import full_plan
 
 from marketplace_kit.blueprints.program import plan_platform
@@ -109,28 +105,8 @@ def test_generated_passwords_never_appear_in_plan_json_or_rendered_files(
 @pytest.fixture(scope="module")
 def dev_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, object], Path]]:
     """``marketplace-kit dev`` of the reference marketplace: (its info file, its log)."""
-    work = tmp_path_factory.mktemp("dev-secrets")
-    info_file, log = work / "info.json", work / "dev.log"
-    cli = "from marketplace_kit.cli.app import main; main()"
-    command = [sys.executable, "-c", cli, "dev", "--config", str(REFERENCE), "--free-ports",
-               "--info-file", str(info_file)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=work,
-                                   env={**os.environ, "NO_COLOR": "1"})
-    try:
-        deadline = time.monotonic() + 120
-        while not info_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dev did not get ready:\n{log.read_text()[-4000:]}")
-            time.sleep(0.2)
-        yield json.loads(info_file.read_text()), log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_dev(REFERENCE, tmp_path_factory.mktemp("dev-secrets")) as dev:
+        yield dev.info, dev.log
 
 
 @needs_reference

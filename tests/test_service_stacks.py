@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from support.fake_pulumi.harness import FakePulumi, install
-from support.provision import Kit, kit
+from support.provision import Kit, fake_program, kit
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.blueprints.service_stack import plan_service
@@ -21,7 +21,7 @@ from marketplace_kit.config import Platform, load_platform
 from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import PlatformOutputs
 from marketplace_kit.errors import KitError
-from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.graph import ResourceGraph
 
 __all__ = ["kit"]
 REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "marketplace"
@@ -141,18 +141,6 @@ def test_plan_service_cli(kit: Kit, plans: Any) -> None:
     assert missing.code == 2 and "no service.yaml" in missing.err
 
 
-def _program(graph: ResourceGraph) -> list[dict[str, Any]]:
-    """A plan's resources as the fake engine's program (dependencies first)."""
-    custom = {r.urn: r for r in graph if r.custom}
-    ordered: list[PlannedResource] = []
-    while len(ordered) < len(custom):
-        ordered += [r for r in custom.values() if r not in ordered
-                    and all(custom[d] in ordered for d in r.dependencies if d in custom)]
-    return [{"type": r.type, "name": r.name, "inputs": {},
-             "dependencies": [custom[d].name for d in r.dependencies if d in custom]}
-            for r in ordered]
-
-
 def test_deploying_one_service_leaves_the_platform_and_other_services_untouched(
     plans: Any, kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -161,18 +149,18 @@ def test_deploying_one_service_leaves_the_platform_and_other_services_untouched(
     config = split.source
     fake: FakePulumi = install(tmp_path, monkeypatch)
     stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks"
-    fake.set_program(_program(split_graph)[:5], {"platform": split_graph.outputs["platform"]})
+    fake.set_program(fake_program(split_graph)[:5], {"platform": split_graph.outputs["platform"]})
     assert kit(["up", "--config", str(config), "--yes"]).code == 0
     specs = {s.name: s for s in split.services}
     for name in ("order", "catalog"):
-        fake.set_program(_program(plan_service(split, specs[name], split_graph)))
+        fake.set_program(fake_program(plan_service(split, specs[name], split_graph)))
         run = kit(["deploy-service", str(config.parent / "services" / name), "--config",
                    str(config), "--yes"])
         assert run.code == 0, run.err
     before = {p.relative_to(stacks).as_posix(): p.read_bytes() for p in stacks.rglob("*.json")}
     assert {"marketplace/dev.json", "marketplace-order/dev.json",
             "marketplace-catalog/dev.json"} <= set(before)
-    changed = _program(plan_service(split, specs["order"], split_graph))
+    changed = fake_program(plan_service(split, specs["order"], split_graph))
     changed.append({"type": "kubernetes:core/v1:ConfigMap", "name": "order-extra", "inputs": {}})
     fake.set_program(changed)
     run = kit(["deploy-service", str(config.parent / "services" / "order"), "--config",

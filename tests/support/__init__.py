@@ -5,6 +5,7 @@
 - estimate_graphs: small hand-made resource graphs and the planned blueprints (estimate tests)
 - provision: the real CLI entry point in-process against the fake `pulumi` (fake_pulumi/)
 - cli: the real CLI entry point in-process, one-error-line checks, file-tree snapshots
+- dev: `marketplace-kit dev` as a subprocess (stopped when the test is done)
 - service_process: a generated service started as a real process
 - faults: Kafka/PostgreSQL helpers of the failure tests
 - broker_tls: a TLS + SCRAM-SHA-512 proxy in front of the test broker

@@ -17,13 +17,17 @@ from unittest import mock
 from marketplace_kit.cli.app import main
 
 
-def run_cli(args: list[str], cwd: Path, stdin: str = "") -> tuple[int, str, str]:
-    """``main()`` in-process with ``args``: (exit code, stdout, stderr)."""
+def run_cli(
+    args: list[str], cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """``main()`` in-process with ``args`` (and ``env`` added to the environment): (exit code,
+    stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0
     with (
         mock.patch.object(sys, "argv", ["marketplace-kit", *args]),
         mock.patch.object(sys, "stdin", io.StringIO(stdin)),
+        mock.patch.dict(os.environ, env or {}),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
         contextlib.chdir(cwd),

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from marketplace_kit.cli.app import main
+from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.provision.starter import write_starter
 
 # What "the program" registers in these tests (the real program is tested through `plan`).
@@ -83,3 +84,16 @@ def kit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         return run_kit(args, monkeypatch, capsys, stdin)
 
     return run
+
+
+def fake_program(graph: ResourceGraph) -> list[dict[str, Any]]:
+    """A plan's resources as the fake engine's program (same types and names, dependencies
+    first, as an engine registers them)."""
+    custom = {r.urn: r for r in graph if r.custom}
+    ordered: list[PlannedResource] = []
+    while len(ordered) < len(custom):
+        ordered += [r for r in custom.values() if r not in ordered
+                    and all(custom[d] in ordered for d in r.dependencies if d in custom)]
+    return [{"type": r.type, "name": r.name, "inputs": {},
+             "dependencies": [custom[d].name for d in r.dependencies if d in custom]}
+            for r in ordered]

@@ -152,3 +152,22 @@ def test_counts_leave_out_the_engines_default_providers(
     assert any(r["urn"].endswith("::default_7_51_1") for r in state)
     run = kit(["destroy", "-c", str(config)], stdin="n\n")
     assert f"{len(RESOURCES) + 1} resources to delete" in run.err
+
+
+def test_releases_with_volume_claims_go_first() -> None:
+    """Their StatefulSets' claims are EBS volumes only the running CSI driver deletes."""
+    state = [
+        {"urn": "u:loki", "type": "kubernetes:helm.sh/v3:Release",
+         "inputs": {"chart": "loki", "values": {}}},  # single-binary persistence on by default
+        {"urn": "u:loki-off", "type": "kubernetes:helm.sh/v3:Release",
+         "inputs": {"chart": "loki", "values": {"singleBinary": {"persistence": {
+             "enabled": False}}}}},
+        {"urn": "u:kps", "type": "kubernetes:helm.sh/v3:Release",
+         "inputs": {"chart": "kube-prometheus-stack", "values": {"prometheus": {
+             "prometheusSpec": {"storageSpec": {"volumeClaimTemplate": {}}}}}}},
+        {"urn": "u:kps-bare", "type": "kubernetes:helm.sh/v3:Release",
+         "inputs": {"chart": "kube-prometheus-stack", "values": {}}},
+    ]
+    found = blockers(state)
+    assert [u for u, _ in found] == ["u:loki", "u:kps"]
+    assert "volume claims" in found[0][1]

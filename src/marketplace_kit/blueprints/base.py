@@ -111,6 +111,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             addon_versions=dict(
                 versions.EKS_ADDONS_BY_KUBERNETES[config.cluster.kubernetes_version]),
             tags=tags,
+            node_depends_on=network.egress,
         ),
     )
     return Foundation(
@@ -126,4 +127,5 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
         oidc_issuer_url=cluster.oidc_issuer_url,
         kubeconfig=cluster.kubeconfig,
         node_role_arn=cluster.node_role_arn,
+        edge=network.edge,
     )

@@ -141,6 +141,7 @@ def _mesh(ctx: Context) -> ServiceMesh:
         ServiceMeshArgs(workload_namespace=config.name,
                         gateway_replicas=config.mesh.gateway_replicas,
                         tracing_host=tracing, depends_on=list(foundation.ready),
+                        load_balancer_depends_on=list(foundation.edge),
                         load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {}),
         opts=ctx.opts,
     )

@@ -30,6 +30,9 @@ class Foundation:
         oidc_issuer_url: Its issuer URL.
         kubeconfig: How other stacks reach the cluster (aws; exported as a secret).
         node_role_arn: IAM role of the nodes (Karpenter launches its nodes with it).
+        edge: What internet-facing load balancers sit on (aws: public subnets, the internet
+            gateway and its route); whatever makes one depends on it, so destroy deletes the
+            load balancer first.
     """
 
     target: Literal["aws", "local"]
@@ -44,3 +47,4 @@ class Foundation:
     oidc_issuer_url: pulumi.Output[str] | None = None
     kubeconfig: pulumi.Output[str] | None = None
     node_role_arn: pulumi.Output[str] | None = None
+    edge: list[pulumi.Resource] = field(default_factory=list)

@@ -124,6 +124,8 @@ class ClusterArgs:
         support_type: ``STANDARD`` (EKS upgrades the control plane when standard support ends)
             or ``EXTENDED`` (keep the version, billed at the extended-support rate).
         tags: Tags on every AWS resource.
+        node_depends_on: What the nodes need besides their subnets (``Network.egress``: they
+            join through it, and destroy keeps it until the last node is gone).
     """
 
     vpc_id: pulumi.Input[str]
@@ -140,6 +142,7 @@ class ClusterArgs:
     default_storage_class: bool = True
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     tags: Mapping[str, str] = field(default_factory=dict)
+    node_depends_on: Sequence[pulumi.Resource] = ()
 
     def validate(self) -> None:
         """One-line ConfigError on inconsistent settings."""
@@ -377,7 +380,8 @@ class Cluster(pulumi.ComponentResource):
                 },
                 tags=tags,
                 # Nodes join only once their role can and the CNI is there to network them.
-                opts=child(*node_policies, *(self.addons[a] for a in BEFORE_NODES)),
+                opts=child(*node_policies, *(self.addons[a] for a in BEFORE_NODES),
+                           *args.node_depends_on),
             )
             for group in args.node_groups
         ]

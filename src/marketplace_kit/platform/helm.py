@@ -2,18 +2,21 @@
 
 An add-on is a pinned chart (``versions.Chart``), a namespace and its own default values; the
 caller's values are deep-merged over those defaults. The release name is fixed (no random
-suffix) so Services and selectors the kit refers to have stable names.
+suffix) so Services and selectors the kit refers to have stable names. A release whose chart
+makes volume claims (``claims.py``) gets the values that delete them with their StatefulSet and
+depends on ``storage`` (the EBS CSI driver, the StorageClass): destroy deletes it first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.merge import deep_merge
+from marketplace_kit.platform.claims import makes_claims, retention_defaults
 from marketplace_kit.platform.versions import Chart
 
 
@@ -29,9 +32,14 @@ def helm_release(
     skip_crds: bool = False,
     create_namespace: bool = True,
     timeout_seconds: int = 600,
+    storage: Sequence[pulumi.Resource] = (),
 ) -> k8s.helm.v3.Release:
     """A Helm release of a pinned chart with ``values`` deep-merged over ``defaults``."""
     merged = deep_merge(dict(defaults or {}), dict(values or {}))
+    after = list(depends_on or [])
+    if makes_claims(chart.name, merged):
+        merged = deep_merge(retention_defaults(chart.name), merged)
+        after += [r for r in storage if r not in after]
     oci = chart.repository.startswith("oci://")  # an OCI registry: the chart is its full URL
     return k8s.helm.v3.Release(
         name,
@@ -48,5 +56,5 @@ def helm_release(
             cleanup_on_fail=True,
             timeout=timeout_seconds,
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
     )

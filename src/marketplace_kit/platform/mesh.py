@@ -62,6 +62,8 @@ class ServiceMeshArgs:
         load_balancer_annotations: Annotations of the gateway's LoadBalancer Service (``AWS_NLB``
             on EKS).
         depends_on: What must exist first (the cluster's ``ready``).
+        load_balancer_depends_on: What the gateway's load balancer sits on
+            (``Foundation.edge``): destroy deletes the gateway, and its load balancer, first.
     """
 
     workload_namespace: str
@@ -74,6 +76,7 @@ class ServiceMeshArgs:
     # Annotations of the gateway's LoadBalancer Service (e.g. AWS_NLB for an NLB on EKS).
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    load_balancer_depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class ServiceMesh(pulumi.ComponentResource):
@@ -116,7 +119,8 @@ class ServiceMesh(pulumi.ComponentResource):
             },
             values=args.gateway_values,
             create_namespace=False,
-            depends_on=[self.istiod, self.ingress_namespace],  # pods are injected by istiod
+            # pods are injected by istiod; the load balancer sits on the public network
+            depends_on=[self.istiod, self.ingress_namespace, *args.load_balancer_depends_on],
         )
         self.gateway_pdb: k8s.policy.v1.PodDisruptionBudget | None = None
         if replicas >= 2:

@@ -82,6 +82,12 @@ class Network(pulumi.ComponentResource):
     public_route_table_id: pulumi.Output[str]
     private_route_table_ids: list[pulumi.Output[str]]
     s3_endpoint_id: pulumi.Output[str]
+    # What internet-facing load balancers sit on (public subnets, the internet gateway and its
+    # route): what Kubernetes makes there must depend on these, so destroy deletes it first.
+    edge: list[pulumi.Resource]
+    # The nodes' way out (NAT gateways, private routes): controllers on the nodes call AWS
+    # through it until the last node is gone (the EBS CSI driver deleting volumes, Karpenter).
+    egress: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -147,18 +153,21 @@ class Network(pulumi.ComponentResource):
         public_rt = aws.ec2.RouteTable(
             f"{name}-public", vpc_id=vpc.id, tags=tags("public"), opts=child
         )
-        aws.ec2.Route(
+        self.edge = [igw, *public]
+        self.egress = []
+        internet = aws.ec2.Route(
             f"{name}-public-internet",
             route_table_id=public_rt.id,
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
             opts=child,
         )
+        self.edge.append(internet)
         for zone, subnet in zip(zones, public, strict=True):
-            aws.ec2.RouteTableAssociation(
+            self.edge.append(aws.ec2.RouteTableAssociation(
                 f"{name}-public-{zone}", route_table_id=public_rt.id, subnet_id=subnet.id,
                 opts=child,
-            )
+            ))
         self.public_route_table_id = public_rt.id
 
         nat_zones = zones if args.nat == "per_az" else zones[:1]
@@ -177,22 +186,23 @@ class Network(pulumi.ComponentResource):
                 )
             )
         self.nat_gateway_ids = [n.id for n in nats]
+        self.egress += nats
 
         private_rts = []
         for i, (zone, subnet) in enumerate(zip(zones, private, strict=True)):
             rt = aws.ec2.RouteTable(
                 f"{name}-private-{zone}", vpc_id=vpc.id, tags=tags(f"private-{zone}"), opts=child
             )
-            aws.ec2.Route(
+            self.egress.append(aws.ec2.Route(
                 f"{name}-private-{zone}-nat",
                 route_table_id=rt.id,
                 destination_cidr_block="0.0.0.0/0",
                 nat_gateway_id=nats[i if args.nat == "per_az" else 0].id,
                 opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
+            ))
+            self.egress.append(aws.ec2.RouteTableAssociation(
                 f"{name}-private-{zone}", route_table_id=rt.id, subnet_id=subnet.id, opts=child
-            )
+            ))
             private_rts.append(rt)
         self.private_route_table_ids = [rt.id for rt in private_rts]
 

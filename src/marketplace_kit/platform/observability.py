@@ -61,7 +61,8 @@ class ObservabilityArgs:
         config: Which signals are kept (logs, traces, metrics retention).
         replicas: OpenSearch nodes, Prometheus and Alertmanager replicas.
         values: Helm values per release name, merged over the kit's defaults.
-        depends_on: What must exist first (the cluster's ``ready``).
+        depends_on: What must exist first (the cluster's ``ready``: with the EBS CSI driver
+            and the StorageClass, which releases with volumes depend on directly).
     """
 
     config: TelemetrySettings
@@ -150,6 +151,7 @@ class Observability(pulumi.ComponentResource):
         release = helm_release(
             name, chart, namespace=NAMESPACE, parent=self, defaults=defaults,
             values=self._args.values.get(name), depends_on=depends_on, create_namespace=False,
+            storage=self._args.depends_on,
         )
         self.releases[name] = release
         return release

@@ -1,9 +1,11 @@
 """What must go before the rest on ``destroy``: things Kubernetes made outside Pulumi's view.
 
 A LoadBalancer Service (the Istio ingress gateway's included) or an Ingress makes the cloud
-controller create a load balancer and ENIs in the VPC; PVCs make EBS volumes; Strimzi's custom
-resources carry finalizers only the running operator removes. Deleted after the cluster (or its
-operator) they are left behind: the VPC cannot be deleted, or the destroy hangs on a finalizer.
+controller create a load balancer and ENIs in the VPC; PVCs make EBS volumes (so do the charts
+whose StatefulSets claim volumes: ``platform/claims.py``), which only the running EBS CSI driver
+deletes; Strimzi's custom resources carry finalizers only the running operator removes. Deleted
+after the cluster (or its operator) they are left behind: the VPC cannot be deleted, or the
+destroy hangs on a finalizer.
 So ``destroy`` first deletes these resources (and what depends on them) while the cluster and
 operators still run, then everything else.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from marketplace_kit.platform.claims import makes_claims
 
 SERVICE = "kubernetes:core/v1:Service"
 PVC = "kubernetes:core/v1:PersistentVolumeClaim"
@@ -51,6 +55,10 @@ def blocks_teardown(resource: Mapping[str, Any]) -> str | None:
         return "Ingress (cloud load balancer)"
     if kind == HELM_RELEASE and _is_load_balancer_release(resource):
         return "Helm release with a LoadBalancer Service (the ingress gateway)"
+    if kind == HELM_RELEASE and makes_claims(
+        str(_get(resource, "inputs", "chart") or ""), _get(resource, "inputs", "values")
+    ):
+        return "Helm release with volume claims (EBS volumes the CSI driver must delete)"
     if kind == PVC:
         return "PersistentVolumeClaim (EBS volume)"
     if kind.startswith(STRIMZI_PREFIX):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from _plans import full_plan
+from support.plans import full_plan
 
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.platform import claims

@@ -139,7 +139,7 @@ def test_claims_go_before_the_csi_driver_and_with_their_statefulsets(blueprint: 
     driver, gp3 = _csi_driver(graph), _default_storage_class(graph)
     with_claims = [r for r in graph.of_type(RELEASE)
                    if claims.makes_claims(r.inputs["chart"], r.inputs["values"])]
-    expected = {"kube-prometheus-stack", "loki" if blueprint == "dev" else "elasticsearch"}
+    expected = {"kube-prometheus-stack", "loki" if blueprint == "dev" else "opensearch"}
     assert {r.name for r in with_claims} == expected
     for release in with_claims:  # direct edges: not left to a namespace in between
         assert {driver.urn, gp3.urn} <= set(release.dependencies), release.name
@@ -151,11 +151,11 @@ def test_claims_go_before_the_csi_driver_and_with_their_statefulsets(blueprint: 
     if blueprint == "dev":
         loki = graph.named("loki").inputs["values"]["singleBinary"]["persistence"]
         assert loki["enableStatefulSetAutoDeletePVC"] is True
-    else:  # elasticsearch 8.5.1 has no retention field: its claims go with its namespace
-        assert claims.leaves_claims("elasticsearch")
+    else:  # opensearch 3.6.0 has no retention field: its claims go with its namespace
+        assert claims.leaves_claims("opensearch")
         namespace = graph.named("observability-namespace")
-        es = graph.named("elasticsearch")
-        assert es.inputs["namespace"] == namespace.inputs["metadata"]["name"]
+        store = _one(graph, "opensearch")
+        assert store.inputs["namespace"] == namespace.inputs["metadata"]["name"]
         assert _before(blueprint, namespace, driver)
     kafka_claims = [*graph.of_type("kubernetes:kafka.strimzi.io/v1:KafkaNodePool"),
                     *graph.of_type("kubernetes:core/v1:PersistentVolumeClaim")]

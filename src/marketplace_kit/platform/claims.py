@@ -13,9 +13,9 @@ Read in each chart at its pinned version (``versions.py``):
   chart object without a keep policy: Helm deletes it with the release.
 - loki 6.6.5: single-binary persistence is on by default; ``enableStatefulSetAutoDeletePVC``
   (default true) writes ``whenDeleted: Delete``.
-- elasticsearch 8.5.1: persistence on by default and no retention field in its StatefulSet:
+- opensearch 3.6.0: persistence on by default and no retention field in its StatefulSet:
   its claims go only with the observability namespace (a Pulumi resource, deleted before the
-  EBS CSI driver).
+  EBS CSI driver). opensearch-dashboards 3.6.0 and jaeger 4.11.1 make no claims.
 
 Releases that make claims also depend directly on the cluster's ``ready`` (the EBS CSI driver
 add-on and the gp3 StorageClass), so ``destroy`` deletes them, and their claims, first.
@@ -64,12 +64,12 @@ CHARTS: dict[str, ChartClaims] = {
         switches=((("singleBinary", "persistence", "enabled"), True),),
         retention=((("singleBinary", "persistence", "enableStatefulSetAutoDeletePVC"), True),),
     ),
-    "elasticsearch": ChartClaims(switches=((("persistence", "enabled"), True),)),
+    "opensearch": ChartClaims(switches=((("persistence", "enabled"), True),)),
 }
 # Charts the kit installs that make no claims (checked against every plan by the tests).
 WITHOUT_CLAIMS = frozenset({
     "base", "istiod", "gateway", "strimzi-kafka-operator", "metrics-server", "karpenter",
-    "fluent-bit", "kibana", "jaeger", "opentelemetry-collector",
+    "fluent-bit", "opensearch-dashboards", "jaeger", "opentelemetry-collector",
 })
 
 

@@ -121,3 +121,72 @@ def test_cli_json_shows_assumptions_and_sources() -> None:
     assert all(line["source"].startswith("https://") for line in data["lines"])
     assert data["monthly_total_usd"] == pytest.approx(sum(x["monthly_usd"] for x in data["lines"]),
                                                       abs=0.05)
+
+
+def test_minimum_and_maximum_cost_of_the_scaling_parts() -> None:
+    from marketplace_kit.estimate.scale import scale_range
+
+    graph = blueprint("dev")
+    scale = scale_range(graph, "us-east-1")
+    p = price_table("us-east-1")
+    assert scale.minimum.total < scale.desired.total < scale.maximum.total
+    assert scale.desired.total == estimate(graph, "us-east-1").total
+
+    def lines(report: object, resource: str) -> dict[str, float]:
+        return {x.item: x.monthly_usd for x in report.lines  # type: ignore[attr-defined]
+                if x.resource == resource}
+
+    groups = {r.name: r.inputs["scalingConfig"] for r in graph.of_type(
+        "aws:eks/nodeGroup:NodeGroup")}
+    on_demand = next(n for n in groups if n.endswith("on-demand"))
+    size = groups[on_demand]
+    t3 = p.item("ec2_instance_hour", "t3.medium").usd  # type: ignore[union-attr]
+    assert lines(scale.minimum, on_demand)[f"{size['minSize']} x t3.medium on-demand"] == (
+        pytest.approx(size["minSize"] * t3 * HOURS))
+    assert lines(scale.maximum, on_demand)[f"{size['maxSize']} x t3.medium on-demand"] == (
+        pytest.approx(size["maxSize"] * t3 * HOURS))
+    # Karpenter costs nothing until it launches; at maximum its NodePools are full.
+    vcpu = p.price("karpenter_vcpu_hour").usd
+    assert lines(scale.minimum, "karpenter-pool-spot") == {}
+    spot = lines(scale.maximum, "karpenter-pool-spot")
+    assert spot["Karpenter at its limit: 16 vCPU spot"] == pytest.approx(
+        16 * vcpu * (1 - p.assume("spot_savings")) * HOURS)
+    assert spot["Karpenter node root volumes: 8 x 50 GiB gp3"] == pytest.approx(8 * 50 * 0.08)
+    assert lines(scale.maximum, "karpenter-pool-on-demand")[
+        "Karpenter at its limit: 8 vCPU on-demand"] == pytest.approx(8 * vcpu * HOURS)
+
+
+def test_hpa_demand_at_max_replicas_counts_the_sidecar() -> None:
+    from marketplace_kit.estimate.scale import hpa_demand
+
+    graph = ResourceGraph([
+        res("kubernetes:core/v1:Namespace", "apps", {"metadata": {
+            "name": "apps", "labels": {"istio-injection": "enabled"}}}),
+        res("kubernetes:apps/v1:Deployment", "orders", {
+            "metadata": {"name": "orders", "namespace": "apps"},
+            "spec": {"template": {"spec": {"containers": [
+                {"resources": {"requests": {"cpu": "250m", "memory": "256Mi"}}}]}}}}),
+        res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "orders", {
+            "metadata": {"name": "orders", "namespace": "apps"},
+            "spec": {"scaleTargetRef": {"name": "orders"}, "minReplicas": 2,
+                     "maxReplicas": 5}}),
+    ])
+    (demand,) = hpa_demand(graph)
+    assert (demand.cpu_m, demand.memory_mib) == (350, 384)  # + the Istio sidecar's 100m/128Mi
+    assert demand.extra_cpu_m == 3 * 350
+
+
+def test_cost_cli_shows_the_range(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    (root / "services").mkdir()
+    (root / "marketplace.yaml").write_text("name: shop\nblueprint: dev\n")
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    data = json.loads(runner.invoke(app, ["cost", "--format", "json"]).output)
+    span = data["range"]
+    assert span["minimum_usd"] < data["monthly_total_usd"] == span["desired_usd"]
+    assert span["desired_usd"] < span["maximum_usd"]
+    text = runner.invoke(app, ["cost"], env={"COLUMNS": "200"}).output
+    assert f"maximum ${span['maximum_usd']:,.2f}" in text and "Karpenter NodePools" in text

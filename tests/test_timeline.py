@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from support.estimate_graphs import PLATFORMS, blueprint, res
@@ -86,3 +87,36 @@ def test_cli_timeline_json() -> None:
     result = CliRunner().invoke(app, ["timeline", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["total_s"] > 900
+
+
+def test_the_scale_out_path_from_the_durations_table() -> None:
+    path = critical_path(blueprint("dev")).scale_out
+    assert path is not None and path.node_autoscaling
+    warm = [s for s in T.scale_out if not s.new_node]
+    assert [s.step for s in warm] == ["metrics", "hpa sync", "pod start"]
+    assert path.on_free_capacity == sum(s.duration.seconds for s in warm) == 50
+    assert path.with_new_node == 50 + 10 + 60 + 20
+    assert all(s.duration.source and s.duration.basis in ("documented", "estimate", "measured")
+               for s in T.scale_out)
+    # Without metrics-server nothing feeds the HPAs: no scale-out path to show.
+    assert critical_path(_graph()).scale_out is None
+
+
+def test_timeline_shows_the_scale_out_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "services").mkdir()
+    (tmp_path / "marketplace.yaml").write_text("name: shop\nblueprint: dev\n")
+    runner = CliRunner()
+    table = runner.invoke(app, ["timeline"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "Scale-out once running: ≈ 50s on nodes with room" in table.output
+    assert "≈ 2m20s when Karpenter must add a node" in table.output
+    data = json.loads(runner.invoke(app, ["timeline", "--format", "json"]).output)
+    assert data["scale_out"]["with_new_node_s"] == 140
+    assert [s["step"] for s in data["scale_out"]["steps"]][:2] == ["metrics", "hpa sync"]
+    local = tmp_path / "local"
+    (local / "services").mkdir(parents=True)
+    (local / "marketplace.yaml").write_text("name: shop\nblueprint: local\n")
+    monkeypatch.chdir(local)
+    text = runner.invoke(app, ["timeline"], env={"COLUMNS": "200"}).output
+    assert "no node autoscaling here" in text

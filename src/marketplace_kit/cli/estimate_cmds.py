@@ -45,18 +45,21 @@ def _echo_json(data: object) -> None:
 
 
 def cost(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
-    """Monthly cost of the planned platform, per resource, from the shipped price table."""
+    """Monthly cost of the planned platform, per resource, from the shipped price table; with
+    its range from minimum (node groups at min size) to maximum (at max size, Karpenter full)."""
     from rich.console import Console
 
-    from marketplace_kit.estimate.cost import estimate
-    from marketplace_kit.estimate.views import print_cost
+    from marketplace_kit.estimate.scale import scale_range
+    from marketplace_kit.estimate.views import print_cost, print_scale_range
 
     platform, graph = _plan(config)
-    report = estimate(graph, platform.config.region)
+    scale = scale_range(graph, platform.config.region)
     if format is ReportFormat.json:
-        _echo_json(report.to_dict())
+        _echo_json({**scale.desired.to_dict(), "range": scale.to_dict()})
         return
-    print_cost(report, Console())
+    console = Console()
+    print_cost(scale.desired, console)
+    print_scale_range(scale, console)
 
 
 def timeline(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:

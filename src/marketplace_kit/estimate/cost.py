@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from marketplace_kit.estimate.data import Assumption, PriceTable, price_table
 from marketplace_kit.estimate.inputs import availability_zones, dig, gib, kind, load_balancer
 from marketplace_kit.fit.pods import chart_volumes
+from marketplace_kit.fit.quantity import millicores as millicores_of
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.platform import versions
 
@@ -29,6 +30,12 @@ class CostLine:
     source: str
 
 
+# Which size the estimate prices the scaling parts at: node groups at their minimum, desired or
+# maximum size; at "maximum" Karpenter's NodePools are full up to their CPU limits too.
+Capacity = Literal["minimum", "desired", "maximum"]
+_NODE_GROUP_SIZE = {"minimum": "minSize", "desired": "desiredSize", "maximum": "maxSize"}
+
+
 @dataclass
 class CostReport:
     """The estimate: lines, what could not be priced, and the assumptions behind it."""
@@ -40,6 +47,7 @@ class CostReport:
     assumptions: list[Assumption]
     free: int = 0
     used_assumptions: set[str] = field(default_factory=set)
+    capacity: Capacity = "desired"
 
     @property
     def total(self) -> float:
@@ -50,6 +58,7 @@ class CostReport:
         """The estimate as JSON-ready data."""
         return {
             "region": self.region,
+            "capacity": self.capacity,
             "currency": "USD",
             "prices_checked": self.checked,
             "monthly_total_usd": self.total,
@@ -80,10 +89,13 @@ class _Unpriced(Exception):
 class _Context:
     """What pricers share: the table, the graph, the month, and which assumptions got used."""
 
-    def __init__(self, graph: ResourceGraph, prices: PriceTable, today: date) -> None:
+    def __init__(
+        self, graph: ResourceGraph, prices: PriceTable, today: date, capacity: Capacity
+    ) -> None:
         self.graph = graph
         self.prices = prices
         self.today = today
+        self.capacity = capacity
         self.used: set[str] = {"hours_per_month"}  # behind every line: always shown
 
     def assume(self, name: str) -> float:
@@ -124,7 +136,7 @@ Pricer = Callable[[PlannedResource, _Context], list[CostLine]]
 
 def _node_group(r: PlannedResource, ctx: _Context) -> list[CostLine]:
     types = list(r.inputs.get("instanceTypes") or [])
-    count = float(dig(r.inputs, "scalingConfig", "desiredSize", default=0) or 0)
+    count = float(dig(r.inputs, "scalingConfig", _NODE_GROUP_SIZE[ctx.capacity], default=0) or 0)
     if not types:
         raise _Unpriced("no instanceTypes (set them on the node group to be priced)")
     spot = r.inputs.get("capacityType") == "SPOT"
@@ -324,8 +336,38 @@ def _kubernetes(r: PlannedResource, ctx: _Context) -> list[CostLine]:
             lines.append(ctx.ebs(r, "broker volumes", size, float(kafka.get("replicas", 1))))
     elif r.type == "kubernetes:helm.sh/v3:Release":
         lines.extend(_release_volumes(r, ctx))
+    elif k == "NodePool" and ctx.capacity == "maximum":
+        lines.extend(_node_pool_at_limit(r, ctx))
     return lines
 
+
+def _node_pool_at_limit(r: PlannedResource, ctx: _Context) -> list[CostLine]:
+    """A Karpenter NodePool full up to its CPU limit: vCPUs at the general-purpose rate (spot
+    less the spot savings), a root volume per 2-vCPU node."""
+    cpu = millicores_of(dig(r.inputs, "spec", "limits", "cpu")) / 1000
+    if not cpu:
+        raise _Unpriced("no spec.limits.cpu: a NodePool without a limit has no maximum")
+    requirements = dig(r.inputs, "spec", "template", "spec", "requirements", default=[]) or []
+    spot = any(q.get("key") == "karpenter.sh/capacity-type" and q.get("values") == ["spot"]
+               for q in requirements)
+    price = ctx.prices.price("karpenter_vcpu_hour")
+    factor = 1 - ctx.assume("spot_savings") if spot else 1.0
+    nodes = -(-cpu // 2)
+    what = "spot" if spot else "on-demand"
+    return [ctx.line(r, f"Karpenter at its limit: {cpu:g} vCPU {what}",
+                     cpu * price.usd * factor * ctx.hours, price.source),
+            ctx.ebs(r, "Karpenter node root volumes", _node_class_disk(ctx), nodes)]
+
+
+def _node_class_disk(ctx: _Context) -> float:
+    """The root volume of Karpenter's nodes (its EC2NodeClass), else the assumed node disk."""
+    for r in ctx.graph:
+        if kind(r) == "EC2NodeClass":
+            for mapping in dig(r.inputs, "spec", "blockDeviceMappings", default=[]) or []:
+                size = gib(dig(mapping, "ebs", "volumeSize"))
+                if size:
+                    return size
+    return ctx.assume("node_disk_gib")
 
 def _release_volumes(r: PlannedResource, ctx: _Context) -> list[CostLine]:
     """A release's volumes: from the chart's recorded facts (claims x replicas) where they are
@@ -414,10 +456,13 @@ def _pricer(r: PlannedResource) -> Pricer | None:
     raise KeyError(r.type)
 
 
-def estimate(graph: ResourceGraph, region: str, today: date | None = None) -> CostReport:
-    """Price every resource of a plan in a region (support windows judged on ``today``)."""
+def estimate(
+    graph: ResourceGraph, region: str, today: date | None = None, capacity: Capacity = "desired"
+) -> CostReport:
+    """Price every resource of a plan in a region (support windows judged on ``today``; node
+    groups and Karpenter at ``capacity``)."""
     prices = price_table(region)
-    ctx = _Context(graph, prices, today or date.today())
+    ctx = _Context(graph, prices, today or date.today(), capacity)
     lines: list[CostLine] = []
     unpriced: list[tuple[str, str, str]] = []
     free = 0
@@ -445,4 +490,5 @@ def estimate(graph: ResourceGraph, region: str, today: date | None = None) -> Co
         assumptions=list(prices.assumptions.values()),
         free=free,
         used_assumptions=ctx.used,
+        capacity=capacity,
     )

@@ -85,6 +85,15 @@ class Duration:
     source: str
 
 
+@dataclass(frozen=True)
+class ScaleStep:
+    """One step of the scale-out path (``new_node``: only when a node must be added)."""
+
+    step: str
+    duration: Duration
+    new_node: bool
+
+
 class DurationTable:
     """``durations.yaml``."""
 
@@ -94,6 +103,8 @@ class DurationTable:
         self._types = {k: self._entry(v) for k, v in data["types"].items()}
         self.loadbalancer_service = self._entry(data["loadbalancer_service"])
         self._awaited = {k: self._entry(v) for k, v in data["awaited_custom_resources"].items()}
+        self.scale_out = [ScaleStep(str(raw["step"]), self._entry(raw), bool(raw.get("new_node")))
+                          for raw in data["scale_out"]]
 
     @staticmethod
     def _entry(raw: dict[str, Any]) -> Duration:

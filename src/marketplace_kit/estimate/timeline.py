@@ -8,10 +8,10 @@ duration of its type (``data/durations.yaml``, each with a cited source).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from marketplace_kit.estimate.data import Duration, DurationTable, duration_table
+from marketplace_kit.estimate.data import Duration, DurationTable, ScaleStep, duration_table
 from marketplace_kit.estimate.inputs import dig, is_custom_resource, kind, load_balancer
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 
@@ -41,12 +41,54 @@ class Step:
         }
 
 
+@dataclass(frozen=True)
+class ScaleOut:
+    """How long a scale-out takes once the platform runs: on the nodes there are, and (with
+    node autoscaling) when a node must be added first."""
+
+    steps: list[ScaleStep]
+    node_autoscaling: bool  # Karpenter NodePools in the plan
+
+    @property
+    def on_free_capacity(self) -> float:
+        """Seconds from a load rise to new pods ready on nodes with room."""
+        return sum(s.duration.seconds for s in self.steps if not s.new_node)
+
+    @property
+    def with_new_node(self) -> float | None:
+        """Seconds when the pods need a new node (None: no node autoscaling in the plan)."""
+        if not self.node_autoscaling:
+            return None
+        return sum(s.duration.seconds for s in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The path as JSON-ready data."""
+        return {
+            "on_free_capacity_s": self.on_free_capacity,
+            "with_new_node_s": self.with_new_node,
+            "steps": [{"step": s.step, "seconds": s.duration.seconds, "new_node": s.new_node,
+                       "basis": s.duration.basis, "source": s.duration.source}
+                      for s in self.steps if self.node_autoscaling or not s.new_node],
+        }
+
+
+def scale_out_path(graph: ResourceGraph, table: DurationTable | None = None) -> ScaleOut | None:
+    """The scale-out path of a plan with HPAs to feed (metrics-server); None without it."""
+    table = table or duration_table()
+    releases = {str(r.inputs.get("chart", "")).rsplit("/", 1)[-1]
+                for r in graph.of_type("kubernetes:helm.sh/v3:Release")}
+    if "metrics-server" not in releases:
+        return None
+    return ScaleOut(list(table.scale_out), any(kind(r) == "NodePool" for r in graph))
+
+
 @dataclass
 class Timeline:
     """Every custom resource's schedule, the critical path, and what runs beside each step."""
 
     steps: dict[str, Step]
     critical_path: list[Step]
+    scale_out: ScaleOut | None = field(default=None)
 
     @property
     def total(self) -> float:
@@ -83,6 +125,7 @@ class Timeline:
                 for s in self.critical_path
             ],
             "resources": [s.to_dict() for s in sorted(self.steps.values(), key=_order)],
+            "scale_out": self.scale_out.to_dict() if self.scale_out else None,
         }
 
 
@@ -171,4 +214,4 @@ def critical_path(graph: ResourceGraph, table: DurationTable | None = None) -> T
             path.append(steps[current])
         current = sched.blocker.get(current)
     path.reverse()
-    return Timeline(steps=steps, critical_path=path)
+    return Timeline(steps=steps, critical_path=path, scale_out=scale_out_path(graph, table))

@@ -6,7 +6,8 @@ from rich.console import Console
 from rich.table import Table
 
 from marketplace_kit.estimate.cost import CostReport
-from marketplace_kit.estimate.timeline import Timeline
+from marketplace_kit.estimate.scale import ScaleRange
+from marketplace_kit.estimate.timeline import ScaleOut, Timeline
 from marketplace_kit.plan.graph import ResourceGraph
 
 
@@ -42,6 +43,21 @@ def print_cost(report: CostReport, console: Console) -> None:
     )
 
 
+def print_scale_range(scale: ScaleRange, console: Console) -> None:
+    """Minimum, desired and maximum monthly cost, and what the HPAs ask for at max replicas."""
+    console.print(
+        f"Scale range: minimum ${scale.minimum.total:,.2f}/month (node groups at min size, "
+        f"every HPA at min replicas, Karpenter idle); as planned ${scale.desired.total:,.2f}; "
+        f"maximum ${scale.maximum.total:,.2f} (node groups at max size, Karpenter NodePools "
+        "at their CPU limits)."
+    )
+    if scale.hpas:
+        console.print(
+            f"At max replicas the {len(scale.hpas)} HPAs ask for "
+            f"{scale.extra_cpu_m / 1000:g} vCPU more than at minimum (sidecars included)."
+        )
+
+
 def print_timeline(timeline: Timeline, console: Console) -> None:
     """The critical path, step by step, with what runs alongside each step."""
     table = Table(title="Estimated `up` time: critical path")
@@ -59,7 +75,22 @@ def print_timeline(timeline: Timeline, console: Console) -> None:
         )
     console.print(table)
     console.print(timeline_summary(timeline))
+    if timeline.scale_out is not None:
+        console.print(scale_out_summary(timeline.scale_out))
     console.print("Durations per type and their sources: --format json, or data/durations.yaml.")
+
+
+def scale_out_summary(path: ScaleOut) -> str:
+    """The scale-out path in one or two lines."""
+    warm = " + ".join(f"{s.step} {minutes(s.duration.seconds)}" for s in path.steps
+                      if not s.new_node)
+    text = f"Scale-out once running: ≈ {minutes(path.on_free_capacity)} on nodes with room ({warm})"
+    if path.with_new_node is None:
+        return text + "; no node autoscaling here: beyond the nodes there are, pods stay Pending."
+    added = " + ".join(f"{s.step} {minutes(s.duration.seconds)}" for s in path.steps
+                       if s.new_node)
+    return (f"{text}; ≈ {minutes(path.with_new_node)} when Karpenter must add a node "
+            f"(+ {added}).")
 
 
 def timeline_summary(timeline: Timeline) -> str:

@@ -1,4 +1,5 @@
-"""Each template option is declared once, on the answers model: CLI, help and template follow."""
+"""Each template option is declared once (contract.answer_options): the answers model, the CLI's
+options and help, and the template follow."""
 
 from __future__ import annotations
 
@@ -7,20 +8,40 @@ from pathlib import Path
 import pytest
 from test_new_service import run
 
+from marketplace_kit.contract.answer_options import BY_NAME, DEFAULT_FIELDS
 from marketplace_kit.errors import KitError
-from marketplace_kit.scaffold.answers import Answers, cli_options, make_answers
+from marketplace_kit.scaffold.answers import FIELD_TYPES, Answers, make_answers
 from marketplace_kit.scaffold.render import context
 from marketplace_kit.scaffold.template import service_template
 
 
 def test_every_answer_is_an_option_with_its_help(tmp_path: Path) -> None:
-    options = cli_options()
-    assert set(options) == set(Answers.model_fields) - {"template_version"}
+    assert set(BY_NAME) == set(Answers.model_fields) - {"template_version"}
     help_text = " ".join(run("new-service", "--help", cwd=tmp_path).stdout.split())
-    for name, cli in options.items():
-        assert cli["flag"] in help_text, name
-        assert " ".join(cli["help"].split())[:40] in help_text.replace("│", " ").replace(
+    for name, option in BY_NAME.items():
+        assert option.cli_name in help_text, name
+        assert " ".join(option.help.split())[:40] in help_text.replace("│", " ").replace(
             "  ", " "), name
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_the_model_agrees_with_the_declaration(name: str) -> None:
+    """The pure-data declaration the CLI reads and the pydantic model say the same."""
+    option, field = BY_NAME[name], Answers.model_fields[name]
+    assert field.description == option.help
+    assert field.is_required() == option.required
+    assert (field.default_factory is list) == option.repeatable
+    assert (field.annotation is bool) == option.is_flag
+    if not option.required and not option.repeatable:
+        assert field.default == option.default
+    if option.repeatable:
+        assert str(field.annotation).startswith("list[")
+
+
+def test_the_field_help_names_every_field_type_and_the_default() -> None:
+    help_text = BY_NAME["fields"].help
+    assert all(kind in help_text for kind in FIELD_TYPES)
+    assert all(f"Default: {default}" in help_text for default in DEFAULT_FIELDS)
 
 
 def test_every_answer_reaches_the_template() -> None:

@@ -1,7 +1,8 @@
 """``marketplace-kit new-service``: generate a service from the golden-path template.
 
-Its argument and options are built from the answers model (``scaffold.answers.Answers``), where
-each answer is declared once with its flag and help.
+Its argument and options are built from the answers' declarations (``contract.answer_options``,
+pure data: the CLI starts without pydantic or jinja2); the answers model takes its help and
+defaults from the same declarations.
 """
 
 from __future__ import annotations
@@ -12,37 +13,37 @@ from typing import Annotated, Any
 
 import typer
 
-from marketplace_kit.scaffold.answers import cli_options
+from marketplace_kit.contract.answer_options import OPTIONS, AnswerOption
 
 DIR_OPTION = typer.Option("--dir", help="Parent directory; the service goes to DIR/NAME.",
                           show_default="./services")
 
 
-def _parameter(name: str, cli: dict[str, Any]) -> inspect.Parameter:
+def _parameter(option: AnswerOption) -> inspect.Parameter:
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    if cli["argument"]:
-        info: Any = typer.Argument(help=cli["help"], show_default=cli["show_default"])
+    name = option.name
+    if option.argument:
+        info: Any = typer.Argument(help=option.help, show_default=option.show_default)
         return inspect.Parameter(name, keyword, annotation=Annotated[str, info])
-    if cli["is_flag"]:
-        flag = typer.Option(cli["flag"], help=cli["help"])
+    if option.is_flag:
+        flag = typer.Option(option.cli_name, help=option.help)
         return inspect.Parameter(name, keyword, default=False, annotation=Annotated[bool, flag])
-    info = typer.Option(cli["flag"], metavar=cli["metavar"], help=cli["help"],
-                        show_default=cli["show_default"])
-    if cli["repeatable"]:
+    info = typer.Option(option.cli_name, metavar=option.metavar, help=option.help,
+                        show_default=option.show_default)
+    if option.repeatable:
         return inspect.Parameter(name, keyword, default=None,
                                  annotation=Annotated[list[str] | None, info])
-    default = cli["default"]
+    default = option.default
     kind = str | None if default is None else str
     return inspect.Parameter(name, keyword, default=None if default is None else str(default),
                              annotation=Annotated[kind, info])
 
 
 def _signature() -> inspect.Signature:
-    options = cli_options()
-    params = [_parameter(n, c) for n, c in options.items() if c["argument"]]
+    params = [_parameter(o) for o in OPTIONS if o.argument]
     params.append(inspect.Parameter("dir", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
                                     annotation=Annotated[Path | None, DIR_OPTION]))
-    params += [_parameter(n, c) for n, c in options.items() if not c["argument"]]
+    params += [_parameter(o) for o in OPTIONS if not o.argument]
     return inspect.Signature(params)
 
 
@@ -53,7 +54,7 @@ def new_service(**values: Any) -> None:
     from marketplace_kit.scaffold.siblings import fit_among_siblings
 
     parent: Path | None = values.pop("dir", None)
-    names = {name: cli["flag"] for name, cli in cli_options().items()}
+    names = {o.name: o.cli_name for o in OPTIONS}
     answers = make_answers(names=names, **{k: v for k, v in values.items() if v is not None})
     name = answers.name
     dest = (parent if parent is not None else Path("services")) / name

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from marketplace_kit.config import DOCUMENTDB_FIX, ServiceSpec, read_yaml, refuse_documentdb
+from marketplace_kit.contract.answer_options import BY_NAME, DEFAULT_ENTITY, DEFAULT_FIELDS
 from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.template import service_template
 from marketplace_kit.validation.names import shadowed_module
@@ -40,8 +41,6 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")
 RESERVED_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "version", "data", "items", "limit", "cursor"}
 )
-DEFAULT_ENTITY = "item"
-DEFAULT_FIELDS = ("name:str",)
 
 
 class FieldSpec(BaseModel):
@@ -95,74 +94,40 @@ class FieldSpec(BaseModel):
         return FIELD_TYPES[self.type][1]
 
 
-FIELD_HELP = (
-    "An entity field NAME:TYPE, repeatable; TYPE is str, int, float, bool, decimal, datetime "
-    "(timezone-aware), date or uuid; append '?' for an optional field (price:decimal?). "
-    "Default: name:str."
-)
-
-
-def option(
-    default: Any = None,
-    *,
-    help: str,
-    flag: str | None = None,
-    metavar: str | None = None,
-    show_default: bool | str = True,
-    argument: bool = False,
-    **kwargs: Any,
-) -> Any:
-    """An answer that is also a ``new-service`` option (or, ``argument``, its positional
-    argument): its CLI flag, metavar and help are declared here, once."""
-    cli: dict[str, Any] = {"flag": flag, "metavar": metavar, "show_default": show_default,
-                           "argument": argument}
-    if "default_factory" not in kwargs:
-        kwargs["default"] = default
-    return Field(description=help, json_schema_extra={"cli": cli}, **kwargs)
+def option(name: str) -> Any:
+    """The field of answer ``name``: its help and default as declared, once, with its CLI flag
+    in ``contract.answer_options``."""
+    declared = BY_NAME[name]
+    if declared.required:
+        return Field(..., description=declared.help)
+    if declared.repeatable:
+        return Field(default_factory=list, description=declared.help)
+    return Field(default=declared.default, description=declared.help)
 
 
 class Answers(BaseModel):
     """Everything a service is rendered from. Validated with the same rules as service.yaml.
 
-    Each answer is declared once, here: ``new-service`` builds its options and help from these
-    fields (``option(...)``), and the template sees every answer under its own name.
+    Each answer's help, default and CLI flag are declared once, in ``contract.answer_options``
+    (pure data, so the CLI starts without pydantic): ``new-service`` builds its options from
+    there, these fields take their help and default from there (``option(name)``), and the
+    template sees every answer under its own name.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     template_version: str = Field(default_factory=lambda: service_template().version)
-    name: str = option(
-        ..., argument=True, show_default=False,
-        help="Service name: a DNS-1123 label (lowercase letters, digits, '-', starting with a "
-        "letter, at most 32 characters); its Python package is the name with '_' for '-'.")
-    datastore: Literal["postgres", "none"] = option(
-        "postgres", metavar="postgres|none",
-        help="postgres: a PostgreSQL database of its own; none: no database (stateless or "
-        "events only, no entity). documentdb is refused until the template supports it.")
-    publishes: list[str] = option(
-        metavar="TOPIC", default_factory=list,
-        help="A topic this service publishes (repeatable); the first one carries the entity's "
-        "created/updated/deleted events through the outbox.")
-    consumes: list[str] = option(
-        metavar="TOPIC", default_factory=list,
-        help="A topic this service consumes (repeatable); failures are parked on TOPIC.dlq.")
-    entity: str | None = option(
-        metavar="NAME", show_default=DEFAULT_ENTITY,
-        help="The entity the CRUD API manages (snake_case).")
-    fields: list[FieldSpec] = option(flag="--field", metavar="NAME:TYPE", help=FIELD_HELP,
-                                     default_factory=list)
-    port: int = option(8000, metavar="N", help="HTTP port (1024-65535).")
-    path: str = option("", metavar="/PREFIX", show_default="/NAME",
-                       help="Route prefix at the gateway and in the app.")
-    owner: str = option("", metavar="TEAM", show_default="team-NAME",
-                        help="Owning team (Backstage catalog owner).")
-    issues_tokens: bool = option(
-        False, help="This service issues the platform's tokens: it holds the signing key and "
-        "publishes the JWKS (one service per platform).")
-    public_routes: list[str] = option(
-        flag="--public-route", metavar="'METHOD /PATH'", default_factory=list,
-        help="A route the gateway lets through without a token, under the prefix (repeatable; "
-        "'/PATH/*' covers everything below it).")
+    name: str = option("name")
+    datastore: Literal["postgres", "none"] = option("datastore")
+    publishes: list[str] = option("publishes")
+    consumes: list[str] = option("consumes")
+    entity: str | None = option("entity")
+    fields: list[FieldSpec] = option("fields")
+    port: int = option("port")
+    path: str = option("path")
+    owner: str = option("owner")
+    issues_tokens: bool = option("issues_tokens")
+    public_routes: list[str] = option("public_routes")
 
     @field_validator("port", mode="before")
     @classmethod
@@ -302,22 +267,3 @@ def _with_fix(error: KitError, fix: str) -> KitError:
     message = str(error)
     return error if "fix:" in message else KitError(f"{message}; fix: {fix}")
 
-
-def cli_options() -> dict[str, dict[str, Any]]:
-    """Answer name -> its ``new-service`` option (flag, metavar, help, default, repeatable)."""
-    found: dict[str, dict[str, Any]] = {}
-    for name, info in Answers.model_fields.items():
-        extra = info.json_schema_extra
-        cli = extra.get("cli") if isinstance(extra, dict) else None
-        if not isinstance(cli, dict):
-            continue
-        repeatable = info.default_factory is list
-        found[name] = {
-            **cli,
-            "flag": "NAME" if cli["argument"] else cli["flag"] or f"--{name.replace('_', '-')}",
-            "help": info.description,
-            "repeatable": repeatable,
-            "is_flag": info.annotation is bool,
-            "default": None if repeatable or info.is_required() else info.default,
-        }
-    return found

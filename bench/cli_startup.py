@@ -1,10 +1,10 @@
 """CLI start-up: `marketplace-kit --help` wall time beside `python -c "import typer"`, one run.
 
 Each variant is a fresh process, run in alternating rounds (median of ``--repeat``), so the
-ratios hold on a loaded machine. A two-command typer app's `--help` is the floor of any typer
-CLI's help (typer renders it with rich). The *eager* variant is `--help` after importing the template
-engine and the config models first: what the CLI cost when `new-service` imported them at
-module level.
+ratios hold on a loaded machine. A two-command typer app's `--help` is the floor of any
+typer CLI's help (typer renders it with rich). The *eager* variant is `--help` after importing
+the template engine and the config models first: what the CLI cost when `new-service`
+imported them at module level.
 
     .venv/bin/python bench/cli_startup.py [--repeat 15] [--markdown]
 """

@@ -70,3 +70,16 @@ def test_cost_prices_extended_support(version: str, extended: bool, rate: float)
     (line,) = [x for x in report.lines if x.type == "aws:eks/cluster:Cluster"]
     assert line.monthly_usd == pytest.approx(rate * 730)
     assert ("extended support" in line.item) is (rate > 0.1)
+
+
+def test_the_warning_starts_exactly_60_days_before_the_end() -> None:
+    from datetime import timedelta
+
+    graph = foundation("dev").graph
+    end = versions.EKS_CALENDAR[versions.KUBERNETES].standard_end
+    assert _messages(graph, end - timedelta(days=61)) == ([], [])
+    findings, notes = _messages(graph, end - timedelta(days=60))
+    assert findings == [] and "(60 days)" in notes[0]
+    findings, notes = _messages(graph, end)  # the last day of standard support: still a warning
+    assert findings == [] and "(0 days)" in notes[0]
+    assert _messages(graph, end + timedelta(days=1))[0]  # the day after: a failure

@@ -204,6 +204,60 @@ OTEL_COLLECTOR = Chart(
 )
 OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-k8s"
 
+# --- Upstream support of the pins above --------------------------------------------------
+@dataclass(frozen=True)
+class UpstreamSupport:
+    """Until when upstream supports a pinned component's release line.
+
+    Attributes:
+        ends: Last day of support; None where upstream publishes no date and supports its
+            latest release line only (re-check at each pin bump).
+        basis: ``published`` (upstream's own page) or ``policy`` (computed from upstream's
+            stated policy where its page could not be read from this machine).
+        source: Where the date or the policy comes from.
+    """
+
+    ends: date | None
+    basis: str
+    source: str
+
+
+_LATEST_LINE = "no end date published; upstream supports its latest release line"
+# Keyed by chart name (every Chart above), plus the components pinned without a chart.
+# tests/test_component_support.py fails when a pin has no entry or is past its end.
+SUPPORT: dict[str, UpstreamSupport] = {
+    # 1.30.0 came out in spring 2026; a minor is supported until 6 weeks after N+2 (1.32.0):
+    # about the end of 2026. Bump to a newer minor before then.
+    "istio": UpstreamSupport(date(2026, 12, 31), "policy",
+                             "https://istio.io/latest/docs/releases/supported-releases/"),
+    "postgres": UpstreamSupport(date(2029, 11, 8), "published",
+                                "https://www.postgresql.org/support/versioning/ (17: 2029-11-08)"),
+    "python": UpstreamSupport(date(2028, 10, 31), "published",
+                              "https://peps.python.org/pep-0693/ (3.12: end of life 2028-10)"),
+    "kafka": UpstreamSupport(None, "published",
+                             f"https://kafka.apache.org/downloads ({_LATEST_LINE})"),
+    **{name: UpstreamSupport(None, "published", f"{source} ({_LATEST_LINE})") for name, source in (
+        ("strimzi-kafka-operator", "https://strimzi.io/downloads/"),
+        ("kube-prometheus-stack", "https://github.com/prometheus-community/helm-charts"),
+        ("metrics-server", "https://github.com/kubernetes-sigs/metrics-server"),
+        ("karpenter", "https://karpenter.sh/docs/upgrading/compatibility/"),
+        ("fluent-bit", "https://github.com/fluent/helm-charts"),
+        ("opensearch", "https://opensearch.org/releases/"),
+        ("opensearch-dashboards", "https://opensearch.org/releases/"),
+        ("loki", "https://github.com/grafana/loki"),
+        ("jaeger", "https://www.jaegertracing.io/docs/ (Jaeger v2)"),
+        ("opentelemetry-collector", "https://github.com/open-telemetry/opentelemetry-helm-charts"),
+    )},
+}
+# What the kit pinned before and replaced because upstream ended it (never pin these again).
+RETIRED: dict[str, str] = {
+    "elasticsearch": "elastic/helm-charts 8.5.1 was the last release; the repository is "
+                     "archived (Elastic supports ECK instead)",
+    "kibana": "same archived elastic/helm-charts",
+    "jaeger<4": "Jaeger v1 (jaeger charts 3.x) reached end of life on 2025-12-31",
+}
+
+
 # PostgreSQL 17.5: the RDS engine version and, for target local, the official image
 # (https://www.postgresql.org/docs/release/17.5/; RDS: "PostgreSQL 17.5" in the RDS release notes).
 POSTGRES = "17.5"

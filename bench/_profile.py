@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -85,6 +86,8 @@ class Profile:
 
     package: str
     stacks: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    requests: int = 0  # served while sampling
+    rate: int = 200
 
     @classmethod
     def read(cls, raw: Path, package: str) -> Profile:
@@ -99,13 +102,26 @@ class Profile:
     def total(self) -> int:
         return sum(self.stacks.values())
 
-    def by_area(self) -> list[tuple[str, float]]:
-        """Share of samples per area of the innermost non-stdlib frame (stdlib-only: loop)."""
+    def ms_per_request(self, samples: int) -> float:
+        """Sampled milliseconds per request served."""
+        return 1000 * samples / self.rate / max(self.requests, 1)
+
+    def by_area(self) -> Counter[str]:
+        """Samples per area of the innermost non-stdlib frame (stdlib only: the event loop)."""
         areas: Counter[str] = Counter()
         for stack, n in self.stacks.items():
             named = (area(_path(f), self.package) for f in reversed(stack))
             areas[next((a for a in named if a is not None), LOOP)] += n
-        return [(name, n / self.total) for name, n in areas.most_common()]
+        return areas
+
+    def inclusive(self, wanted: Callable[[str], bool]) -> Counter[str]:
+        """Samples with each ``wanted`` function on the stack."""
+        seen: Counter[str] = Counter()
+        for stack, n in self.stacks.items():
+            for frame in {_short(f) for f in stack}:
+                if wanted(frame):
+                    seen[frame] += n
+        return seen
 
     def top(self, count: int, inclusive: bool) -> list[tuple[str, float]]:
         """The ``count`` functions with the most samples, inclusive (on the stack) or self."""

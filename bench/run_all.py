@@ -40,8 +40,8 @@ BENCHES = (
           ("--blueprint", "dev", "--blueprint", "production"), ("--repeat", "1")),
     Bench("plan_scaling.py", "Plan time from 10 to 100 services", (), ("--repeat", "1")),
     Bench("cli_startup.py", "CLI start-up", (), ("--repeat", "3")),
-    Bench("service_load.py", "A generated service under load", (),
-          ("--requests", "500", "--rounds", "1")),
+    Bench("service_load.py", "A generated service under load", ("--profile",),
+          ("--requests", "300", "--rounds", "2")),
 )
 
 

@@ -6,6 +6,7 @@ The CLI passes a ``Session``: how to show progress, how to ask for confirmation 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -26,6 +27,8 @@ from marketplace_kit.provision.api_check import (
 from marketplace_kit.provision.deployer import deployer_cidr, needs_deployer_address
 from marketplace_kit.provision.failures import translated
 from marketplace_kit.provision.progress import (
+    Diagnostic,
+    PolicyViolation,
     Progress,
     count_changes,
     normalize_changes,
@@ -66,6 +69,7 @@ class Session:
     remove: bool = False  # destroy: remove the emptied stack too
     lift_protection: bool = False  # destroy: lift databases' deletion protection (confirmed)
     program: Callable[[], None] | None = None  # None: the platform's own program
+    runs: list[Progress] = field(default_factory=list)  # every engine run so far, in order
 
 
 @dataclass
@@ -88,6 +92,9 @@ class Outcome:
     changes: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # name -> (value, secret)
     phases: list[Phase] = field(default_factory=list)
+    # What the engine runs reported besides changes: warnings, program stderr, info; policy.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    policy: list[PolicyViolation] = field(default_factory=list)
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         """The outcome for scripts (secret outputs masked unless ``show_secrets``)."""
@@ -106,6 +113,8 @@ class Outcome:
             "phases": [
                 {"name": p.name, "changes": p.changes, "targets": p.targets} for p in self.phases
             ],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "policy": [v.to_json() for v in self.policy],
         }
 
 
@@ -122,6 +131,7 @@ def _engine(
 ) -> tuple[T, Progress]:
     """Run one engine operation under the live display, failures mapped to one line."""
     progress = Progress(title, total=total)
+    session.runs.append(progress)
     with translated(session.settings, session.command, progress), session.display(progress, title):
         return call(progress), progress
 
@@ -167,6 +177,20 @@ def describe_changes(
     return text
 
 
+def _reporting(operation: Callable[[Session], Outcome]) -> Callable[[Session], Outcome]:
+    """The command's outcome with what its engine runs reported besides changes."""
+
+    @functools.wraps(operation)
+    def run(session: Session) -> Outcome:
+        outcome = operation(session)
+        for progress in session.runs:
+            outcome.diagnostics += progress.diagnostics
+            outcome.policy += progress.policy
+        return outcome
+
+    return run
+
+
 def estimate_line(platform: Platform) -> str:
     """Monthly cost and `up` time of the platform, from its offline plan (same program as `up`)."""
     from marketplace_kit.blueprints.program import plan_platform
@@ -175,6 +199,7 @@ def estimate_line(platform: Platform) -> str:
     return plan_summary(plan_platform(platform), platform.config.region)
 
 
+@_reporting
 def preview(session: Session) -> Outcome:
     """What ``up`` would change (no confirmation: nothing is changed)."""
     started = time.monotonic()
@@ -188,6 +213,7 @@ def _outputs(raw: Mapping[str, Any]) -> dict[str, tuple[Any, bool]]:
     return {name: (out.value, bool(out.secret)) for name, out in raw.items()}
 
 
+@_reporting
 def up(session: Session) -> Outcome:
     """Preview, confirm (unless --yes), then create or update the platform.
 
@@ -328,6 +354,7 @@ def auto_config(value: str) -> Any:
     return auto.ConfigValue(value=value)
 
 
+@_reporting
 def destroy(session: Session) -> Outcome:
     """Delete what blocks teardown first (load balancers, volumes, Kafka), then everything.
 
@@ -392,6 +419,7 @@ def _remove_stack(session: Session, stack: auto.Stack) -> None:
         stack.workspace.remove_stack(session.settings.stack)
 
 
+@_reporting
 def refresh(session: Session) -> Outcome:
     """Read every resource back from the cloud and update the state to match."""
     started = time.monotonic()

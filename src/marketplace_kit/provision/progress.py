@@ -12,7 +12,9 @@ What the engine sends (pulumi/pulumi ``sdk/go/common/apitype/events.go`` and
 - the event log carries the default providers' steps (``pulumi:providers:aws::default_7_51_1``)
   which the summary does not count (the engine marks them internal);
 - diagnostics come with a severity (``info``, ``info#err`` for the program's stderr, ``warning``,
-  ``error``); policy violations come as ``policyEvent`` with an enforcement level.
+  ``error``; ``debug`` only under --debug) and ``ephemeral`` for progress-only lines (the
+  Kubernetes provider's await status), which the engine's own display does not keep; policy
+  violations come as ``policyEvent`` with an enforcement level.
 """
 
 from __future__ import annotations
@@ -91,6 +93,28 @@ def is_default_provider(urn: str) -> bool:
     )
 
 
+def subject(urn: str | None) -> str | None:
+    """The name of the resource a message is about; None for the stack itself (or none)."""
+    return resource_name(urn) if urn and resource_type(urn) != STACK_TYPE else None
+
+
+# Diagnostics kept for the user: not the errors (they fail the run), not ``debug`` (--debug only).
+KEPT_SEVERITIES = ("warning", "info#err", "info")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A message the engine, a provider or the program sent (not an error, not ephemeral)."""
+
+    severity: str  # warning, info#err (the program's stderr), info
+    urn: str
+    message: str
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"severity": self.severity, "resource": subject(self.urn),
+                "urn": self.urn or None, "message": self.message}
+
+
 @dataclass(frozen=True)
 class PolicyViolation:
     """A policy pack's finding on a resource."""
@@ -99,6 +123,12 @@ class PolicyViolation:
     level: str  # advisory/warning, mandatory, remediate, disabled/none
     urn: str
     message: str
+    pack: str = ""
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"policy": self.policy, "pack": self.pack, "level": self.level,
+                "resource": subject(self.urn), "urn": self.urn or None,
+                "message": self.message}
 
 
 @dataclass
@@ -116,8 +146,7 @@ class Progress:
     errors: list[str] = field(default_factory=list)  # error diagnostics without a resource
     changes: dict[str, int] = field(default_factory=dict)  # the engine's summary
     planned: dict[str, list[str]] = field(default_factory=dict)  # op -> urns, in event order
-    warnings: list[str] = field(default_factory=list)  # warning diagnostics
-    stderr: list[str] = field(default_factory=list)  # what the program wrote to stderr
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # warnings, stderr, info
     policy: list[PolicyViolation] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -149,13 +178,14 @@ class Progress:
         elif event.res_op_failed_event is not None:
             self.in_flight.pop(event.res_op_failed_event.metadata.urn, None)
         elif event.diagnostic_event is not None:
-            self._diagnostic(event.diagnostic_event.severity, event.diagnostic_event.urn,
-                             event.diagnostic_event.message)
+            found = event.diagnostic_event
+            if not found.ephemeral:
+                self._diagnostic(found.severity, found.urn, found.message)
         elif event.policy_event is not None:
-            found = event.policy_event
+            policy = event.policy_event
             self.policy.append(PolicyViolation(
-                found.policy_name, found.enforcement_level, found.resource_urn or "",
-                " ".join(found.message.split()),
+                policy.policy_name, policy.enforcement_level, policy.resource_urn or "",
+                " ".join(policy.message.split()), policy.policy_pack_name,
             ))
         elif event.summary_event is not None:
             self.changes = normalize_changes(event.summary_event.resource_changes)
@@ -179,10 +209,8 @@ class Progress:
             return
         if severity == "error":
             self._record_error(urn, message)
-        elif severity == "warning":
-            self.warnings.append(f"{resource_name(urn)}: {text}" if urn else text)
-        elif severity == "info#err":
-            self.stderr.append(text)
+        elif severity in KEPT_SEVERITIES:
+            self.diagnostics.append(Diagnostic(severity, urn or "", text))
 
     def _record_error(self, urn: str | None, message: str) -> None:
         text = " ".join(message.split())
@@ -196,14 +224,7 @@ class Progress:
     def messages(self) -> list[str]:
         """Warnings, policy findings and the program's stderr, one line each, for the user."""
         with self._lock:
-            lines = [f"warning: {w}" for w in self.warnings]
-            lines += [
-                f"policy {v.policy} ({v.level}) on {resource_name(v.urn) or 'the stack'}: "
-                f"{v.message}"
-                for v in self.policy
-            ]
-            lines += [f"program stderr: {line}" for line in self.stderr]
-            return lines
+            return message_lines(self.diagnostics, self.policy)
 
     def snapshot(self) -> tuple[int, list[tuple[str, str, str, float]], list[Failure]]:
         """(done count, in-flight (verb, type, name, seconds) oldest first, failures)."""
@@ -215,6 +236,23 @@ class Progress:
                 for urn, (op, kind, since) in flight
             ]
             return len(self.done), rows, list(self.failures)
+
+
+def _on(urn: str) -> str:
+    """``name: `` of the resource a message is about; nothing for the stack itself."""
+    name = subject(urn)
+    return f"{name}: " if name else ""
+
+
+def message_lines(diagnostics: list[Diagnostic], policy: list[PolicyViolation]) -> list[str]:
+    """Warnings, then policy findings, then the program's stderr (info lines stay in JSON)."""
+    lines = [f"warning: {_on(d.urn)}{d.message}" for d in diagnostics if d.severity == "warning"]
+    lines += [
+        f"policy {v.policy} ({v.level}) on {resource_name(v.urn) or 'the stack'}: {v.message}"
+        for v in policy
+    ]
+    lines += [f"program stderr: {d.message}" for d in diagnostics if d.severity == "info#err"]
+    return lines
 
 
 def format_duration(seconds: float) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from marketplace_kit.provision.operations import SECRET, Outcome
-from marketplace_kit.provision.progress import format_duration
+from marketplace_kit.provision.progress import format_duration, message_lines
 
 PAST = {
     "create": "created",
@@ -45,7 +45,13 @@ def _value(value: Any, secret: bool, show_secrets: bool) -> str:
 
 
 def summary_lines(outcome: Outcome, show_secrets: bool = False) -> list[str]:
-    """What to print once a command is over."""
+    """What to print once a command is over: its result, then every warning, policy finding
+    and line of the program's stderr the engine runs reported."""
+    return _result_lines(outcome, show_secrets) + message_lines(outcome.diagnostics,
+                                                                outcome.policy)
+
+
+def _result_lines(outcome: Outcome, show_secrets: bool) -> list[str]:
     settings, took = outcome.settings, format_duration(outcome.seconds)
     where = f"stack {settings.stack!r} ({settings.backend_url})"
     if outcome.result == "cancelled":

@@ -32,8 +32,13 @@ PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER (``pkg/cmd/pulumi/stack/secrets.go``), 
 passphrase manager (a new salt: "incorrect passphrase"); an empty PULUMI_CONFIG_PASSPHRASE is a
 passphrase (``pkg/secrets/passphrase/manager.go`` uses LookupEnv).
 
-More knobs: FAKE_PULUMI_DIAGNOSTICS (JSON list of {severity, message, name?}),
-FAKE_PULUMI_POLICY (JSON list of {policyName, enforcementLevel, message, name?}), a resource's
+More knobs: FAKE_PULUMI_DIAGNOSTICS (JSON list of {severity, message, name?, ephemeral?}; sent
+by every engine operation: ``DiagnosticEvent``, severity ``debug``/``info``/``info#err``/
+``warning``/``error``, ``ephemeral`` for progress-only lines such as the Kubernetes provider's
+await status), FAKE_PULUMI_POLICY (JSON list of {policyName, enforcementLevel, message, name?,
+severity?}; ``PolicyEvent`` with enforcement level ``advisory``/``warning``/``mandatory``/
+``remediate``/``none`` and the optional severity of events.go at v3.259.0; sent by preview and
+up only: policy packs analyze what a program registers, not a destroy or refresh), a resource's
 ``replace_keys`` (inputs whose change replaces it), ``urn`` items (a real plan's resources).
 """
 
@@ -353,24 +358,40 @@ class Events:
             self.add(resOutputsEvent={"metadata": {**meta, "op": result or op},
                                       "planning": planning})
 
-    def diagnostic(self, urn_: str, message: str, severity: str = "error") -> None:
+    def diagnostic(self, urn_: str, message: str, severity: str = "error",
+                   ephemeral: bool = False) -> None:
+        """A DiagnosticEvent (omitempty fields left out as the engine's JSON does)."""
         prefix = {"error": "error: ", "warning": "warning: "}.get(severity, "")
-        self.add(diagnosticEvent={"urn": urn_, "prefix": prefix, "message": message,
-                                  "color": "raw", "severity": severity})
+        event: dict[str, Any] = {"message": message, "color": "raw", "severity": severity}
+        if urn_:
+            event["urn"] = urn_
+        if prefix:
+            event["prefix"] = prefix
+        if ephemeral:
+            event["ephemeral"] = True
+        self.add(diagnosticEvent=event)
 
-    def extras(self, resources: list[dict[str, Any]]) -> None:
-        """The diagnostics and policy findings FAKE_PULUMI_DIAGNOSTICS/_POLICY ask for."""
+    def extras(self, resources: list[dict[str, Any]], policy: bool = True) -> None:
+        """The diagnostics and (``policy``) policy findings FAKE_PULUMI_DIAGNOSTICS/_POLICY ask
+        for; program stderr (``info#err``) comes on the root stack, as the engine sends it."""
         by_name = {r["urn"].rsplit("::", 1)[-1]: r["urn"] for r in resources}
+        stack = next((r["urn"] for r in resources if r["type"] == STACK_TYPE), "")
         for item in json.loads(os.environ.get("FAKE_PULUMI_DIAGNOSTICS") or "[]"):
-            self.diagnostic(by_name.get(item.get("name", ""), ""), item["message"],
-                            item["severity"])
-        for item in json.loads(os.environ.get("FAKE_PULUMI_POLICY") or "[]"):
-            self.add(policyEvent={
-                "resourceUrn": by_name.get(item.get("name", ""), ""), "message": item["message"],
-                "color": "raw", "policyName": item["policyName"], "policyPackName": "kit",
-                "policyPackVersion": "1", "policyPackVersionTag": "1",
+            if "name" in item and item["name"] not in by_name:
+                continue  # about a resource this run does not touch (deleted already)
+            self.diagnostic(by_name.get(item.get("name", ""), stack), item["message"],
+                            item["severity"], bool(item.get("ephemeral")))
+        for item in json.loads(os.environ.get("FAKE_PULUMI_POLICY") or "[]") if policy else []:
+            event = {
+                "message": item["message"], "color": "raw", "policyName": item["policyName"],
+                "policyPackName": "kit", "policyPackVersion": "1", "policyPackVersionTag": "1",
                 "enforcementLevel": item["enforcementLevel"],
-            })
+            }
+            if item.get("name"):
+                event["resourceUrn"] = by_name.get(item["name"], "")
+            if item.get("severity"):
+                event["severity"] = item["severity"]
+            self.add(policyEvent=event)
 
     def finish(self, changes: dict[str, int], seconds: int = 1) -> None:
         self.add(summaryEvent={"maybeCorrupt": False, "durationSeconds": seconds,
@@ -567,6 +588,7 @@ def engine_destroy(args: Args, state: dict[str, Any]) -> None:
             raise Fail("error: destroy failed")
         events.step("delete", resource, planning=False)
         deleted.append(("delete", resource))
+    events.extras(state["resources"], policy=False)
     changes = counted(deleted)
     events.finish(changes)
     events.deliver()
@@ -589,6 +611,7 @@ def engine_refresh(args: Args, state: dict[str, Any]) -> None:
         result = "update" if resource["urn"].rsplit("::", 1)[-1] in drifted else "same"
         events.step("refresh", resource, planning=False, result=result)
         steps.append((result, resource))
+    events.extras(state["resources"], policy=False)
     changes = counted(steps)
     events.finish(changes)
     events.deliver()

@@ -125,7 +125,7 @@ def test_platform_never_imports_the_layers_above() -> None:
 
     above = ("marketplace_kit.config", "marketplace_kit.blueprints", "marketplace_kit.cli",
              "marketplace_kit.estimate", "marketplace_kit.provision")
-    for path in Path(platform_pkg.__file__).parent.glob("*.py"):
+    for path in Path(platform_pkg.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])

@@ -1,8 +1,10 @@
-"""Notification domain code: what a signed-in user was sent.
+"""Notification domain code: what a signed-in user was sent, and how they want to be told.
 
-E-mails are sent by ``handlers.py`` (events from order, payment and user services); each one is
-recorded in ``notifications``. The generated ``/notifications`` API is the admin view
-(AUTH_CRUD_ROLES); ``GET /notification/me/notifications`` lists the caller's own.
+Notices are sent by ``handlers.py`` (events from order, payment and user services) by e-mail, SMS
+and push as each user chose (``preferences.py``: ``/notification/me/preferences`` and
+``/notification/me/push-subscriptions``); each notice is recorded in ``notifications``. The
+generated ``/notifications`` API is the admin view (AUTH_CRUD_ROLES);
+``GET /notification/me/notifications`` lists the caller's own.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from pydantic import BaseModel
 from notification.auth import CurrentPrincipal
 from notification.db import Database, Tx
 from notification.models import NotificationCreate
+from notification.preferences import router as preferences_router
 
 router = APIRouter(tags=["notifications"])
+router.include_router(preferences_router)
 
 
 class Sent(BaseModel):
-    """An e-mail the caller was sent."""
+    """A notice the caller was sent (by the channels they chose)."""
 
     id: UUID
     subject: str
@@ -33,7 +37,7 @@ class Sent(BaseModel):
 
 @router.get("/me/notifications")
 async def my_notifications(principal: CurrentPrincipal, request: Request) -> list[Sent]:
-    """The e-mails sent to the caller's address, newest first."""
+    """The notices sent to the caller's address, newest first."""
     db: Database = request.app.state.runtime.db
     if not principal.email:
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from notification.events import Event
 
@@ -18,6 +19,18 @@ class Notice:
 
 def _order_ref(data: dict[str, object]) -> str:
     return str(data.get("order_id", ""))[:8]
+
+
+# The events that notify someone (their type without "marketplace.").
+EventType = Literal[
+    "user.user.registered",
+    "order.order.placed",
+    "order.order.paid",
+    "order.order.cancelled",
+    "order.order.shipped",
+    "payment.payment.refunded",
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 def notice_for(event: Event) -> Notice | None:

@@ -409,6 +409,9 @@ class ServiceSpec(_Model):
     # Services this one calls over HTTP inside the mesh: each admits exactly its declared callers
     # (its AuthorizationPolicy and NetworkPolicy); an undeclared caller is denied.
     calls: list[str] = Field(default_factory=list)
+    # Notification channels besides e-mail: sms (the service's role may sns:Publish, SMS env),
+    # push (a VAPID key Secret mounted as a file). See contract.container's CHANNEL section.
+    sends: list[Literal["sms", "push"]] = Field(default_factory=list)
     slo: Slo = Slo()
 
     @field_validator("public_routes")
@@ -425,6 +428,13 @@ class ServiceSpec(_Model):
     @classmethod
     def _name(cls, name: str) -> str:
         return check_service_name(name)
+
+    @field_validator("sends")
+    @classmethod
+    def _sends(cls, sends: list[str]) -> list[str]:
+        if len(set(sends)) != len(sends):
+            raise ValueError("a channel is listed twice")
+        return sends
 
     _datastore = field_validator("datastore", mode="before")(refuse_documentdb)
 

@@ -53,4 +53,5 @@ def workload(spec: ServiceSpec) -> Workload:
                            memory_limit=r.memory_limit),
         image=spec.image,
         slo=spec.slo.objectives(),
+        sends=tuple(spec.sends),
     )

@@ -73,5 +73,10 @@ OPTIONS: tuple[AnswerOption, ...] = (
         "public_routes", flag="--public-route", metavar="'METHOD /PATH'", repeatable=True,
         help="A route the gateway lets through without a token, under the prefix (repeatable; "
         "'/PATH/*' covers everything below it)."),
+    AnswerOption(
+        "sends", metavar="sms|push", repeatable=True,
+        help="A notification channel the service sends through besides e-mail (repeatable): "
+        "sms (Amazon SNS; its role may sns:Publish) or push (Web Push; it gets a VAPID key). "
+        "The sending code is the team's."),
 )
 BY_NAME: dict[str, AnswerOption] = {o.name: o for o in OPTIONS}

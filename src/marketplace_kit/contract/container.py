@@ -137,6 +137,28 @@ AUTH_ENV = (
     Env(AUTH_TOKEN_TTL_SECONDS, "token lifetime (the issuer)"),
 )
 
+# --- notification channels (a service whose service.yaml ``sends`` sms or push) -----------
+# SMS through Amazon SNS: on EKS the credentials come from IRSA (EKS's webhook sets AWS_ROLE_ARN
+# and AWS_WEB_IDENTITY_TOKEN_FILE, and AWS_REGION); local runs give a key and an endpoint.
+SMS_PROVIDER = Env("SMS_PROVIDER", "sns: SMS through Amazon SNS Publish; off: no SMS")
+AWS_REGION = Env("AWS_REGION", "the region of SNS and STS")
+AWS_ENDPOINT_URL_SNS = Env("AWS_ENDPOINT_URL_SNS", "SNS endpoint (local runs: the SMS sink)",
+                           "endpoint")
+AWS_ACCESS_KEY_ID = Env("AWS_ACCESS_KEY_ID", "an access key (local runs; EKS: IRSA)", "secret")
+AWS_SECRET_ACCESS_KEY_FILE = Env("AWS_SECRET_ACCESS_KEY_FILE",
+                                 "file holding its secret key (local runs)", "path")
+# Web Push: the VAPID key pair identifies the application server to the browsers' push services.
+VAPID_PRIVATE_KEY_FILE = Env("VAPID_PRIVATE_KEY_FILE", "PEM file of the VAPID P-256 key", "path")
+VAPID_SUBJECT = Env("VAPID_SUBJECT", "the VAPID sub claim: mailto: or https: contact")
+PUSH_ENDPOINT_HOSTS = Env("PUSH_ENDPOINT_HOSTS",
+                          "JSON list of push service hosts subscriptions may point at")
+VAPID_MOUNT = SecretMount("vapid", f"{SECRETS_ROOT}/vapid", "private.pem", VAPID_PRIVATE_KEY_FILE)
+CHANNEL_ENV = (SMS_PROVIDER, AWS_REGION, AWS_ENDPOINT_URL_SNS, AWS_ACCESS_KEY_ID,
+               AWS_SECRET_ACCESS_KEY_FILE, VAPID_PRIVATE_KEY_FILE, VAPID_SUBJECT,
+               PUSH_ENDPOINT_HOSTS)
+# What the service's role may do to send SMS (a phone number has no ARN: Resource "*").
+SMS_IAM_ACTIONS = ("sns:Publish",)
+
 ENV = (
     SERVICE_NAME, PORT, DATABASE_URL, DATABASE_URL_FILE, KAFKA_BOOTSTRAP_SERVERS,
     KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD,
@@ -147,7 +169,7 @@ ENV = (
 
 def by_name(name: str) -> Env:
     """The contract's variable ``name`` (KeyError if the contract has none)."""
-    return {e.name: e for e in ENV}[name]
+    return {e.name: e for e in (*ENV, *CHANNEL_ENV)}[name]
 
 
 def otlp_endpoint(host: str) -> str:

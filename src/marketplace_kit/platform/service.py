@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+import pulumi_tls as tls
 
 from marketplace_kit.contract import container as c
 from marketplace_kit.core.addon import AddOn
@@ -102,6 +104,9 @@ class Workload:
         resources: Container requests and limits.
         image: Full image reference; empty means ``<image_registry>/<name>:<version>``.
         slo: Objectives its alerts guard (availability, latency, outbox delay, consumer lag).
+        sends: Notification channels besides e-mail: ``sms`` (its IRSA role may
+            ``sns:Publish``; the SMS env of ``contract.container``) and ``push`` (a VAPID
+            P-256 key in a Secret, mounted as a file).
     """
 
     name: str
@@ -114,6 +119,7 @@ class Workload:
     resources: Requests = Requests()
     image: str = ""
     slo: Objectives = field(default_factory=Objectives)
+    sends: tuple[str, ...] | list[str] = ()
 
 
 @dataclass
@@ -170,6 +176,7 @@ class MarketplaceService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
         annotations = None
         self.role = None
+        self.sms_policy: aws.iam.RolePolicy | None = None
         f = args.foundation
         if f.oidc_provider_arn is not None and f.oidc_issuer_url is not None:
             self.role, _ = iam.irsa_role(
@@ -178,6 +185,21 @@ class MarketplaceService(pulumi.ComponentResource):
                 policy_arns=[], parent=self,
             )
             annotations = {"eks.amazonaws.com/role-arn": self.role.arn}
+            if "sms" in spec.sends:
+                self.sms_policy = aws.iam.RolePolicy(
+                    f"{spec.name}-sms", role=self.role.id, policy=json.dumps(sms_policy()),
+                    opts=pulumi.ResourceOptions(parent=self))
+        self.vapid_key = self.vapid_secret = None
+        if "push" in spec.sends:
+            # One key for the service's lifetime: browsers subscribed with its public half.
+            self.vapid_key = tls.PrivateKey(f"{spec.name}-vapid-key", algorithm="ECDSA",
+                                            ecdsa_curve="P256", opts=child)
+            self.vapid_secret = k8s.core.v1.Secret(
+                f"{spec.name}-vapid",
+                metadata=metadata(vapid_secret_name(spec), ns, "vapid-key"),
+                string_data={c.VAPID_MOUNT.key: self.vapid_key.private_key_pem_pkcs8},
+                opts=child,
+            )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{spec.name}-sa",
             metadata=metadata(spec.name, ns, "service", version=spec.version,
@@ -190,8 +212,9 @@ class MarketplaceService(pulumi.ComponentResource):
             f"{spec.name}-deployment",
             metadata=meta,
             spec=deployment_spec(args, image_of(spec, args.image_registry)),
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[*args.depends_on, self.service_account]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                *args.depends_on, self.service_account,
+                *([self.vapid_secret] if self.vapid_secret else [])]),
         )
         self.service = k8s.core.v1.Service(
             f"{spec.name}-service",
@@ -279,6 +302,24 @@ def selector(spec: Workload) -> dict[str, str]:
     return {"app.kubernetes.io/name": spec.name}
 
 
+def vapid_secret_name(spec: Workload) -> str:
+    """The Secret holding the service's VAPID key (``push`` in ``sends``)."""
+    return f"{spec.name}-vapid"
+
+
+def sms_policy() -> dict[str, Any]:
+    """The inline policy of a service that sends SMS: publish, nothing else (an SMS to a phone
+    number has no resource ARN, so the resource is ``*``)."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": list(c.SMS_IAM_ACTIONS), "Resource": "*"}]}
+
+
+def sends_sms(args: MarketplaceServiceArgs) -> bool:
+    """SMS needs AWS credentials: only with an IRSA role (target aws)."""
+    f = args.foundation
+    return "sms" in args.spec.sends and f.oidc_provider_arn is not None
+
+
 def _uses_kafka(args: MarketplaceServiceArgs) -> bool:
     return args.kafka is not None and bool(args.spec.publishes or args.spec.consumes)
 
@@ -305,6 +346,10 @@ def container_env(args: MarketplaceServiceArgs) -> list[dict[str, Any]]:
         ]
     if args.tokens is not None:
         env += token_env(args.tokens)
+    if sends_sms(args):  # credentials and AWS_REGION: IRSA (EKS's webhook sets them)
+        env.append({"name": c.SMS_PROVIDER.name, "value": "sns"})
+    if "push" in spec.sends:
+        env.append({"name": c.VAPID_MOUNT.env.name, "value": c.VAPID_MOUNT.path})
     if args.otlp_host:
         env += [
             {"name": c.OTEL_EXPORTER_OTLP_ENDPOINT.name, "value": c.otlp_endpoint(args.otlp_host)},
@@ -322,6 +367,8 @@ def secret_mounts(args: MarketplaceServiceArgs) -> list[tuple[c.SecretMount, str
     if args.kafka is not None and _uses_kafka(args):
         found.append((c.KAFKA_PASSWORD_MOUNT, args.kafka.user_secret))
         found.append((c.KAFKA_CA_MOUNT, args.kafka.ca_secret))
+    if "push" in args.spec.sends:
+        found.append((c.VAPID_MOUNT, vapid_secret_name(args.spec)))
     return found
 
 

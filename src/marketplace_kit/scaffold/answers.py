@@ -128,6 +128,7 @@ class Answers(BaseModel):
     owner: str = option("owner")
     issues_tokens: bool = option("issues_tokens")
     public_routes: list[str] = option("public_routes")
+    sends: list[str] = option("sends")
 
     @field_validator("port", mode="before")
     @classmethod
@@ -210,6 +211,7 @@ class Answers(BaseModel):
             consumes=self.consumes,
             issues_tokens=self.issues_tokens,
             public_routes=self.public_routes,
+            sends=self.sends,
         )
 
     def to_yaml(self) -> str:

@@ -90,7 +90,8 @@ async def test_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen[-3:] == ids
+    # In creation order, once each (a consumer of the shared topics may add rows meanwhile).
+    assert [i for i in seen if i in ids] == ids
     assert (await client.get(BASE, params={"cursor": "bogus"})).status_code == 400
     assert (await client.get(BASE, params={"limit": 0})).status_code == 422
 

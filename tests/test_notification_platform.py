@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from incluster_support import fake_foundation, plan
+from support.incluster import fake_foundation, plan
 
 from marketplace_kit.config import ServiceSpec, load_service
 from marketplace_kit.contract import container as contract

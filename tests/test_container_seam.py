@@ -18,6 +18,7 @@ protocol.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
 import time
@@ -115,6 +116,7 @@ class Cluster:
     root: Path
     users: dict[str, str] = field(default_factory=dict)
     signing_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
+    vapid_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)  # local port of each service
 
     def admin_token(self, issuer: str, audience: str) -> str:
@@ -122,7 +124,7 @@ class Cluster:
         (kid_file, key), = self.signing_keys.items()
         now = int(time.time())
         claims = {"iss": issuer, "aud": audience, "sub": str(uuid.uuid4()), "iat": now,
-                  "exp": now + 600, "roles": ["admin"]}
+                  "exp": now + 600, "roles": ["admin"], "email": "admin@example.com"}
         return jwt.encode(claims, key, algorithm="ES256",
                           headers={"kid": kid_file.removesuffix(".pem")})
 
@@ -136,6 +138,12 @@ class Cluster:
             return self.users[name]
         if key == "ca.crt":  # Strimzi's Cluster Operator: <cluster>-cluster-ca-cert
             return self.broker.ca.read_text()
+        if key == contract.VAPID_MOUNT.key:  # <service>-vapid: the service's VAPID key (push)
+            self.vapid_keys[name] = self.vapid_keys.get(name) or ec.generate_private_key(
+                ec.SECP256R1())
+            return self.vapid_keys[name].private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()).decode()
         if key.endswith(".pem"):  # TokenSigningKeys: <issuer>-signing-keys, <kid>.pem each
             self.signing_keys[key] = self.signing_keys.get(key) or ec.generate_private_key(
                 ec.SECP256R1())
@@ -294,6 +302,20 @@ def admin(pods: dict[str, Pod], cluster: Cluster) -> dict[str, str]:
     token = cluster.admin_token(user.env_value(contract.AUTH_JWT_ISSUER),
                                 user.env_value(contract.AUTH_JWT_AUDIENCE))
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_notification_service_pushes_with_the_mounted_vapid_key(
+    pods: dict[str, Pod], cluster: Cluster
+) -> None:
+    pod = pods["notification"]
+    assert pod.env_value(contract.VAPID_PRIVATE_KEY_FILE.name) == contract.VAPID_MOUNT.path
+    answer = httpx.get(f"{pod.process.base_url}/notification/me/push-subscriptions",
+                       headers=admin(pods, cluster), timeout=10)
+    assert answer.status_code == 200, answer.text
+    public = cluster.vapid_keys["notification-vapid"].public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    expected = base64.urlsafe_b64encode(public).rstrip(b"=").decode()
+    assert answer.json()["application_server_key"] == expected
 
 
 def entity_payload(name: str) -> tuple[str, dict[str, Any]]:

@@ -33,6 +33,9 @@ import pytest
 from openapi_spec_validator import validate
 from support.dev import running_dev
 
+from marketplace_kit.blueprints.api_documents import api_documents
+from marketplace_kit.config import load_platform
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "marketplace" / "marketplace.yaml"
@@ -131,6 +134,11 @@ def test_the_gateway_serves_one_valid_api_document(marketplace: dict[str, Any]) 
     assert len(prefixes) == 5
     for prefix in prefixes:
         assert any(path.startswith(prefix + "/") for path in document["paths"]), prefix
+    # the cluster's ApiDocs add-on serves the document built at plan time from the same code
+    cluster = api_documents(load_platform(CONFIG))
+    assert cluster is not None and cluster.openapi == document
+    assert set(cluster.asyncapi) == {urlsplit(url).path.strip("/")
+                                     for url in marketplace["services"].values()}
 
 
 def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:

@@ -76,3 +76,21 @@ def test_routes_and_databases_per_service(resources: list[dict[str, Any]]) -> No
     bootstrap = json.dumps(named(resources, "Job"))
     for name in NAMES:
         assert f"db={name}" in bootstrap
+
+
+def test_the_gateway_serves_the_merged_api_document(resources: list[dict[str, Any]]) -> None:
+    from openapi_spec_validator import validate
+
+    site = named(resources, "ConfigMap")["api-docs-site"]["data"]
+    document = json.loads(site["openapi.json"])
+    validate(document)
+    for name in NAMES:  # every service's routes, under its prefix
+        assert any(path.startswith(f"/{name}/") for path in document["paths"]), name
+    assert "/order/me/orders/{id_}/events" in document["paths"]
+    assert {f"asyncapi-{name}.json" for name in NAMES} <= set(site)
+    route = named(resources, "VirtualService")["api-docs"]["spec"]
+    assert route["gateways"] == ["istio-ingress/marketplace"]
+    # the platform checks tokens at the edge (user issues them): the documents stay open
+    opened = named(resources, "AuthorizationPolicy")["api-docs-open"]["spec"]
+    assert opened["rules"][0]["to"][0]["operation"]["paths"] == ["/openapi.json", "/docs",
+                                                                "/asyncapi/*"]

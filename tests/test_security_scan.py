@@ -21,6 +21,7 @@ from test_generated_service_security import CHECKOV, skipped
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import load_platform
 from marketplace_kit.errors import ConfigError
+from marketplace_kit.platform import versions
 from marketplace_kit.render import render_plan
 
 pytestmark = pytest.mark.slow
@@ -32,7 +33,8 @@ BLUEPRINTS = {"dev": {"blueprint": "dev"}, "local": {"blueprint": "local", "targ
 
 def reference_as(blueprint: str, root: Path, digests: bool) -> Path:
     """The reference marketplace on ``blueprint`` (service images by digest when asked)."""
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("src", "tests", "docs", ".*"))
+    # src stays: the gateway's API document (gateway.api_docs) is built from the services' code.
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("tests", "docs", ".*"))
     config = root / "marketplace.yaml"
     config.write_text(yaml.safe_dump({**yaml.safe_load(config.read_text()),
                                       **BLUEPRINTS[blueprint]}))
@@ -76,9 +78,12 @@ def test_production_refuses_a_mutable_tag(tmp_path: Path) -> None:
 
 
 def test_production_deployments_are_by_digest(rendered: dict[str, Path]) -> None:
-    images = [c["image"] for f in (rendered["production"] / "marketplace").glob("deployment-*.yaml")
-              for c in yaml.safe_load(f.read_text())["spec"]["template"]["spec"]["containers"]]
-    assert len(images) == 5 and all("@sha256:" in i for i in images), images
+    images = {c["name"]: c["image"]
+              for f in (rendered["production"] / "marketplace").glob("deployment-*.yaml")
+              for c in yaml.safe_load(f.read_text())["spec"]["template"]["spec"]["containers"]}
+    # the kit's own API documents server: a version tag from versions.py (security_skips.yaml)
+    assert images.pop("api-docs") == versions.API_DOCS_IMAGE
+    assert len(images) == 5 and all("@sha256:" in i for i in images.values()), images
 
 
 @pytest.mark.skipif(not CHECKOV.exists(), reason="checkov venv missing: .ci/run creates it")

@@ -142,7 +142,7 @@ def test_an_undeclared_caller_is_denied() -> None:
 def test_a_declared_caller_is_admitted(tmp_path: Path) -> None:
     platform = tmp_path / "marketplace"
     shutil.copytree(CONFIG.parent, platform,
-                    ignore=shutil.ignore_patterns("src", "tests", "docs", ".*"))
+                    ignore=shutil.ignore_patterns("tests", "docs", ".*"))
     order = platform / "services" / "order" / "service.yaml"
     data = yaml.safe_load(order.read_text())
     order.write_text(yaml.safe_dump({**data, "calls": ["payment"]}))
@@ -166,7 +166,7 @@ def test_egress_is_dns_mesh_kafka_database_collector() -> None:
 def test_calls_must_name_another_service(tmp_path: Path) -> None:
     platform = tmp_path / "marketplace"
     shutil.copytree(CONFIG.parent, platform,
-                    ignore=shutil.ignore_patterns("src", "tests", "docs", ".*"))
+                    ignore=shutil.ignore_patterns("tests", "docs", ".*"))
     order = platform / "services" / "order" / "service.yaml"
     order.write_text(yaml.safe_dump({**yaml.safe_load(order.read_text()), "calls": ["ghost"]}))
     with pytest.raises(ConfigError, match=r"calls: 'ghost' is not another service.*; fix: "):

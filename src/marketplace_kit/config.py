@@ -188,6 +188,10 @@ class GatewayConfig(_Model):
     hosts: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
     tls_secret: str = "marketplace-gateway-tls"
     rate_limit_per_second: int = Field(100, ge=1, le=100_000)
+    # Serve the services' merged OpenAPI document at /openapi.json (Swagger UI at /docs, each
+    # AsyncAPI document at /asyncapi/<service>.json). `plan` builds it from the services' code,
+    # so it needs their dependencies (pip install 'marketplace-kit[local]'); conflicts are errors.
+    api_docs: bool = False
 
 
 class EventBusConfig(_Model):

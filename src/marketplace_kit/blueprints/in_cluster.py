@@ -19,13 +19,16 @@ from typing import TypeVar
 import pulumi
 
 from marketplace_kit.blueprints import settings, tokens
+from marketplace_kit.blueprints.api_documents import api_documents
 from marketplace_kit.blueprints.base import resource_prefix
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.blueprints.routes import route_table
 from marketplace_kit.config import Platform
 from marketplace_kit.contract.container import DISCOVERY_PATH, JWKS_PATH
 from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.errors import KitError
 from marketplace_kit.platform import registry
+from marketplace_kit.platform.api_docs import ApiDocs, ApiDocsArgs, DocumentsTooLarge
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
 from marketplace_kit.platform.gateway import ApiGateway, ApiGatewayArgs
@@ -233,6 +236,29 @@ def _monitoring(ctx: Context) -> PlatformMonitoring:
     )
 
 
+def _api_docs(ctx: Context) -> ApiDocs | None:
+    """Only with ``gateway.api_docs`` and services found in the services_dir."""
+    config, mesh, gateway = ctx.platform.config, ctx.built.mesh, ctx.built.gateway
+    documents = api_documents(ctx.platform) if config.gateway.api_docs else None
+    if documents is None:
+        return None
+    flows = Traffic(route_prefix="", gateway_namespace=INGRESS_NAMESPACE,
+                    gateway_service_account=GATEWAY_RELEASE, mesh_namespace=SYSTEM_NAMESPACE,
+                    monitoring_namespace=NAMESPACE)
+    try:
+        args = ApiDocsArgs(
+            namespace=config.name, openapi=documents.openapi, asyncapi=documents.asyncapi,
+            gateway=gateway.gateway_ref, hosts=list(config.gateway.hosts),
+            open_at_gateway=gateway.authorization_policy is not None, traffic=flows,
+            replicas=2 if ctx.production else 1,
+            depends_on=[*mesh.crds_ready, mesh.workload_namespace, gateway.gateway],
+        )
+        return ApiDocs("api-docs", args, opts=ctx.opts)
+    except DocumentsTooLarge as exc:
+        raise KitError(f"{exc}; fix: set gateway.api_docs: false, or split the services' "
+                       "documents") from None
+
+
 def _karpenter(ctx: Context) -> Karpenter:
     limits = NodePoolLimits(spot_cpu=64, on_demand_cpu=32) if ctx.production else NodePoolLimits()
     args = KarpenterArgs(foundation=ctx.foundation, limits=limits,
@@ -242,8 +268,9 @@ def _karpenter(ctx: Context) -> Karpenter:
 
 # The in-cluster add-ons of every blueprint, each with how the blueprint maps its config to the
 # add-on's Args (config -> Args stays in blueprints/). Registration follows each add-on's declared
-# ``after``; an add-on whose ``targets`` exclude the platform's target is left out.
-IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
+# ``after``; an add-on whose ``targets`` exclude the platform's target is left out, and so is one
+# whose mapping returns None (not configured).
+IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource | None]] = {
     "observability": _observability,
     "mesh": _mesh,
     "gateway": _gateway,
@@ -252,6 +279,7 @@ IN_CLUSTER: dict[str, Callable[[Context], pulumi.ComponentResource]] = {
     "metrics-server": _metrics_server,
     "monitoring": _monitoring,
     "karpenter": _karpenter,
+    "api-docs": _api_docs,  # None (left out) unless gateway.api_docs
 }
 
 
@@ -264,7 +292,9 @@ def build_in_cluster(
     ctx = Context(platform, foundation, built, inputs or DeployInputs())
     included = [n for n in IN_CLUSTER if foundation.target in registry.addons()[n].targets]
     for name in registry.ordered(included):
-        built.addons[name] = IN_CLUSTER[name](ctx)
+        addon = IN_CLUSTER[name](ctx)
+        if addon is not None:
+            built.addons[name] = addon
     eventbus, datastores = built.eventbus, built.datastores
     mesh, observability = built.mesh, built.observability
     ns = config.name

@@ -19,24 +19,22 @@ def api_doc(
                      "standard output)."),
     ] = None,
 ) -> None:
-    """Merge the services' OpenAPI documents (each built from its own code) into the one the
-    gateway serves at /openapi.json. A path or schema name two services define differently is
-    an error here, before anything is deployed."""
+    """Merge the services' OpenAPI documents (each built from its own code, cached) into the
+    one the gateway serves at /openapi.json (in dev; on the cluster with gateway.api_docs). A
+    path or schema name two services define differently is an error here, before any deploy."""
     import json
-    from concurrent.futures import ThreadPoolExecutor
 
-    from marketplace_kit.contract.openapi import merge_openapi
-    from marketplace_kit.contract.service_documents import service_document
+    from marketplace_kit.blueprints.api_documents import api_documents
     from marketplace_kit.devrun.services import local_services
 
     if out is not None and not out.parent.is_dir():
         raise KitError(f"{out.parent}: no such directory; fix: create it or choose another --out")
-    services = local_services(resolve_platform(config))
-    with ThreadPoolExecutor() as pool:  # one subprocess each, in parallel
-        built = pool.map(lambda s: service_document(s.name, s.spec.package, s.directory),
-                         services)
-        documents = dict(zip((s.name for s in services), built, strict=True))
-    merged = merge_openapi(documents, {s.name: s.spec.route_prefix for s in services})
+    platform = resolve_platform(config)
+    services = local_services(platform)  # each service's code is here (one-line error if not)
+    documents = api_documents(platform)  # exactly what the cluster's ApiDocs add-on serves
+    if documents is None:
+        raise KitError("no services to document; fix: add services to the services_dir")
+    merged = documents.openapi
     text = json.dumps(merged, indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)

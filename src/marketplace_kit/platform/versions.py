@@ -268,6 +268,12 @@ POSTGRES_IMAGE = f"docker.io/library/postgres:{POSTGRES}"
 # The AWS CLI v2 image the RDS bootstrap Job uses to read the master secret
 # (https://gallery.ecr.aws/aws-cli/aws-cli; tag not verified from this machine).
 AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
+# The API documents' static server (platform/api_docs.py): NGINX's unprivileged image (runs as
+# any non-root UID, listens on 8080; https://hub.docker.com/r/nginxinc/nginx-unprivileged; tag
+# not pulled from this machine). Its config is the kit's own, tested with Debian's nginx.
+API_DOCS_IMAGE = "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine"
+# Swagger UI of the API documents' page, loaded by the browser from jsDelivr (npm swagger-ui-dist).
+SWAGGER_UI = "5.27.1"
 # Amazon DocumentDB engine (https://docs.aws.amazon.com/documentdb/latest/developerguide/).
 DOCUMENTDB = "5.0.0"
 

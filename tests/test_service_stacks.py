@@ -64,7 +64,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, ResourceG
 
 
 def _objects(graph: ResourceGraph) -> set[tuple[str, str]]:
-    shared = ("Datastores", "Observability", "ServiceMesh")  # the platform's own layers
+    shared = ("Datastores", "Observability", "ServiceMesh", "ApiDocs")  # the platform's own
     return {(r.type, r.name) for r in graph if r.type in SERVICE_TYPES
             and not r.name.startswith("gateway-")  # the edge's own token policy stays
             and not any(a.type.endswith(shared) for a in graph.ancestors(r.urn))}

@@ -17,7 +17,7 @@ def _component(chart: versions.Chart) -> str:
 
 
 def test_every_pin_has_a_support_entry_with_a_source() -> None:
-    needed = {_component(c) for c in CHARTS} | {"postgres", "python", "kafka"}
+    needed = {_component(c) for c in CHARTS} | {"postgres", "python", "kafka", "nginx"}
     assert needed <= set(versions.SUPPORT), needed - set(versions.SUPPORT)
     for name, entry in versions.SUPPORT.items():
         assert entry.source.startswith("https://"), name
@@ -31,6 +31,7 @@ def test_no_pinned_component_is_past_its_end_of_support() -> None:
         assert ended == {}, f"past end of support on {day}: {ended}; bump the pins"
         assert versions.EKS_CALENDAR[versions.KUBERNETES].standard_end >= day
     assert versions.POSTGRES_MAJOR == "17" and "3.12" in versions.SERVICE_BASE_IMAGE
+    assert ":1.30." in versions.API_DOCS_IMAGE  # the nginx entry's line
 
 
 def test_nothing_retired_is_pinned() -> None:

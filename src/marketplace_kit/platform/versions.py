@@ -234,6 +234,9 @@ SUPPORT: dict[str, UpstreamSupport] = {
                                 "https://www.postgresql.org/support/versioning/ (17: 2029-11-08)"),
     "python": UpstreamSupport(date(2028, 10, 31), "published",
                               "https://peps.python.org/pep-0693/ (3.12: end of life 2028-10)"),
+    # nginx maintains only its current stable line: 1.30 until the next one (each spring).
+    "nginx": UpstreamSupport(date(2027, 4, 30), "policy",
+                             "https://nginx.org/en/download.html (stable 1.30 until 1.32)"),
     "kafka": UpstreamSupport(None, "published",
                              f"https://kafka.apache.org/downloads ({_LATEST_LINE})"),
     **{name: UpstreamSupport(None, "published", f"{source} ({_LATEST_LINE})") for name, source in (
@@ -271,7 +274,8 @@ AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 # The API documents' static server (platform/api_docs.py): NGINX's unprivileged image (runs as
 # any non-root UID, listens on 8080; https://hub.docker.com/r/nginxinc/nginx-unprivileged; tag
 # not pulled from this machine). Its config is the kit's own, tested with Debian's nginx.
-API_DOCS_IMAGE = "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine"
+# 1.30.1: the stable line's security release (CVE-2026-42945 and five more fixed).
+API_DOCS_IMAGE = "docker.io/nginxinc/nginx-unprivileged:1.30.1-alpine"
 # Swagger UI of the API documents' page, loaded by the browser from jsDelivr (npm swagger-ui-dist).
 SWAGGER_UI = "5.27.1"
 # Amazon DocumentDB engine (https://docs.aws.amazon.com/documentdb/latest/developerguide/).

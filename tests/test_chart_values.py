@@ -64,3 +64,6 @@ def test_the_key_check_catches_a_key_the_chart_does_not_have() -> None:
     # The Elastic chart's key and Jaeger v1's (3.x) keys are not keys of the new charts.
     assert _unknown("opensearch", {"minimumMasterNodes": 2}) == ["minimumMasterNodes"]
     assert _unknown("jaeger", {"allInOne": {"enabled": True}}) == ["allInOne.enabled"]
+    # istiod's values are top-level since 1.24: the chart ignores pilot.autoscaleMin.
+    assert _unknown("istiod", {"pilot": {"autoscaleMin": 1}}) == ["pilot.autoscaleMin"]
+    assert _unknown("gateway", {"service": {"ports": [], "nodePorts": {}}}) == ["service.nodePorts"]

@@ -39,3 +39,22 @@ def test_nothing_retired_is_pinned() -> None:
     assert not names & set(versions.RETIRED), names & set(versions.RETIRED)
     assert int(versions.JAEGER.version.split(".")[0]) >= 4  # jaeger<4 is Jaeger v1
     assert "jaeger<4" in versions.RETIRED
+
+
+def test_istio_support_follows_its_published_end_of_life_notices() -> None:
+    # news/support/announcing-1.28-eol and -1.29-eol: the last day is 6 weeks (41-42 days)
+    # after N+2; the rule never claims a later day than the notices.
+    for minor, published in (("1.28", date(2026, 6, 28)), ("1.29", date(2026, 10, 12))):
+        ends = versions.istio_support_ends(f"{minor}.0")
+        assert ends is not None and 0 <= (published - ends).days <= 1, minor
+    pinned = versions.ISTIO.rsplit(".", 1)[0]
+    assert pinned in versions.ISTIO_MINOR_RELEASED  # the pin is a released minor
+    assert versions.SUPPORT["istio"].ends == versions.istio_support_ends(versions.ISTIO)
+    # The newest released minor is pinned (its N+2 unreleased: supported, no end date yet).
+    assert pinned == max(versions.ISTIO_MINOR_RELEASED, key=lambda v: int(v.split(".")[1]))
+
+
+def test_istio_supports_every_kubernetes_version_a_config_may_choose() -> None:
+    oldest, newest = (int(v.split(".")[1]) for v in versions.ISTIO_KUBERNETES)
+    for version in (versions.KUBERNETES, *versions.KUBERNETES_SUPPORTED):
+        assert oldest <= int(version.split(".")[1]) <= newest, version

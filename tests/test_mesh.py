@@ -34,6 +34,12 @@ def test_charts_are_pinned_and_ordered() -> None:
     assert releases["istio-base"].urn in releases["istiod"].dependencies
     assert releases["istiod"].urn in releases["istio-ingressgateway"].dependencies
     assert validate_all(graph) >= 4
+    # istiod's chart reads top-level values (autoscaleMin); images from the hub 1.31+ uses.
+    istiod = releases["istiod"].inputs["values"]
+    assert istiod["autoscaleMin"] == 1 and "pilot" not in istiod
+    assert istiod["global"]["hub"] == versions.ISTIO_HUB == "docker.io/istio"
+    assert all(c.repository == "https://blob.istio.io/istio-release/charts"
+               for c in (versions.ISTIO_BASE, versions.ISTIOD, versions.ISTIO_GATEWAY))
 
 
 def test_strict_mtls_and_injection() -> None:

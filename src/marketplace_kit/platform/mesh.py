@@ -187,4 +187,8 @@ class ServiceMesh(pulumi.ComponentResource):
                                                "timeout": "5s"}},
                 }
             ]
-        return {"meshConfig": mesh_config, "pilot": {"autoscaleMin": 1}}
+        # The istiod chart's values are top-level since 1.24 (``autoscaleMin``, not
+        # ``pilot.autoscaleMin``, which the chart ignores). The image hub is pinned: a packaged
+        # chart's default is set at build time, and 1.31+ images are only on Docker Hub.
+        return {"meshConfig": mesh_config, "autoscaleMin": 1,
+                "global": {"hub": versions.ISTIO_HUB}}

@@ -7,7 +7,7 @@ blueprint, rendered manifest and generated service follows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,16 @@ PULUMI_PLUGINS: dict[str, str] = {
 PULUMI_CLI_MINIMUM = "3.181.0"
 
 # --- In-cluster platform ----------------------------------------------------------------
-# Istio: https://istio.io/latest/news/releases/1.30.x/ (1.30.1, June 2026); charts base,
-# istiod and gateway from the release's Helm repository.
-ISTIO = "1.30.1"
-_ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts"
-_ISTIO_SOURCE = "https://github.com/istio/istio/releases/tag/1.30.1"
+# Istio 1.31, the newest minor: 1.31.0 released 2026-08-31, 1.31.1 on 2026-09-21
+# (https://istio.io/latest/news/releases/1.31.x/). "Officially supported on Kubernetes versions
+# 1.32 to 1.36" (the 1.31.0 announcement). From 1.31 Istio publishes its Helm charts only at
+# blob.istio.io and its images only on docker.io/istio; the GCS chart repository and
+# gcr.io/registry.istio.io are removed in December 2026 (istio.io blog 2026/retirement-of-gcp).
+ISTIO = "1.31.1"
+ISTIO_KUBERNETES = ("1.32", "1.36")  # oldest and newest Kubernetes minor Istio supports
+ISTIO_HUB = "docker.io/istio"
+_ISTIO_REPO = "https://blob.istio.io/istio-release/charts"
+_ISTIO_SOURCE = f"https://github.com/istio/istio/releases/tag/{ISTIO}"
 ISTIO_BASE = Chart("base", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
 ISTIOD = Chart("istiod", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
 ISTIO_GATEWAY = Chart("gateway", _ISTIO_REPO, ISTIO, _ISTIO_SOURCE)
@@ -211,7 +216,8 @@ class UpstreamSupport:
 
     Attributes:
         ends: Last day of support; None where upstream publishes no date and supports its
-            latest release line only (re-check at each pin bump).
+            latest release line only, or (Istio) while the minor that ends it is unreleased
+            (re-check at each pin bump).
         basis: ``published`` (upstream's own page) or ``policy`` (computed from upstream's
             stated policy where its page could not be read from this machine).
         source: Where the date or the policy comes from.
@@ -222,14 +228,31 @@ class UpstreamSupport:
     source: str
 
 
+# Istio: a minor is supported "until 6 weeks after the N+2 minor release"; the EOL notices put
+# the last day 41 or 42 days after it (news/support/announcing-1.28-eol: 1.30.0 on 2026-05-18,
+# 1.28 ends 2026-06-28; announcing-1.29-eol: 1.31.0 on 2026-08-31, 1.29 ends 2026-10-12).
+# Release days of the .0 of each minor (istio.io news/releases); add each new minor here.
+ISTIO_MINOR_RELEASED: dict[str, date] = {
+    "1.30": date(2026, 5, 18),
+    "1.31": date(2026, 8, 31),
+}
+
+
+def istio_support_ends(version: str) -> date | None:
+    """Last day an Istio minor is supported (41 days after N+2), None while N+2 is unreleased."""
+    major, minor = version.split(".")[:2]
+    released = ISTIO_MINOR_RELEASED.get(f"{major}.{int(minor) + 2}")
+    return None if released is None else released + timedelta(days=41)
+
+
 _LATEST_LINE = "no end date published; upstream supports its latest release line"
 # Keyed by chart name (every Chart above), plus the components pinned without a chart.
 # tests/test_component_support.py fails when a pin has no entry or is past its end.
 SUPPORT: dict[str, UpstreamSupport] = {
-    # 1.30.0 came out in spring 2026; a minor is supported until 6 weeks after N+2 (1.32.0):
-    # about the end of 2026. Bump to a newer minor before then.
-    "istio": UpstreamSupport(date(2026, 12, 31), "policy",
-                             "https://istio.io/latest/docs/releases/supported-releases/"),
+    "istio": UpstreamSupport(
+        istio_support_ends(ISTIO), "published",
+        "https://istio.io/latest/docs/releases/supported-releases/#support-policy (a minor is "
+        "supported until six weeks after the N+2 minor; 1.33.0 is not released)"),
     "postgres": UpstreamSupport(date(2029, 11, 8), "published",
                                 "https://www.postgresql.org/support/versioning/ (17: 2029-11-08)"),
     "python": UpstreamSupport(date(2028, 10, 31), "published",

@@ -51,8 +51,8 @@ def test_the_info_file_is_private_even_over_stale_files(tmp_path: Path) -> None:
         stale.chmod(0o644)  # what a crashed run or a careless user leaves
     run = DevRun([], RouteTable((), RoutePolicy(), 100), DevOptions())
     info = {"gateway": "http://127.0.0.1:8080", "services": {}, "postgres": "", "kafka": "",
-            "smtp": "", "mail_dir": "",
-            "secrets": {"WEBHOOK_SECRET": "s3cret"}, "token_issuer": None,
+            "smtp": "", "mail_dir": "", "sms_sink": "", "sms_dir": "", "push_sink": "",
+            "push_dir": "", "secrets": {"WEBHOOK_SECRET": "s3cret"}, "token_issuer": None,
             "signing_keys_dir": None}
     run.announce(Prefixer(["dev"], io.StringIO()), info, 1.0, info_file)
     assert stat.S_IMODE(info_file.stat().st_mode) == 0o600

@@ -6,13 +6,16 @@ covers all five services and validates as OpenAPI. Users log
 in through the user service (an ES256 token signed with the run's key) and call the others with
 that token, which they verify against its JWKS. A seller lists a product, a buyer orders it and
 pays: the order becomes PAID and the buyer's e-mail arrives at the sink; a declined card ends
-CANCELLED with its e-mail. The order's history is its event stream, and `python -m order
-replay` rebuilds the order service's read model from the store to the same rows.
+CANCELLED with its e-mail. The buyer chose e-mail, SMS and push for both: each notice reaches the
+SMTP, SMS (Amazon SNS API) and push (Web Push) sinks exactly once. The order's history is its
+event stream, and `python -m order replay` rebuilds the order service's read model from the
+store to the same rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -146,6 +149,7 @@ def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:
     with httpx.Client(timeout=10) as http:
         _, seller = register(http, urls["user"], "seller")
         buyer_email, buyer = register(http, urls["user"], "buyer")
+        phone = choose_every_channel(http, urls, marketplace, buyer)
         listing = {"name": "Brass desk lamp", "description": "Warm light", "price": "49.90",
                    "currency": "EUR", "attributes": {"color": "brass"}}
         created = http.post(f"{urls['catalog']}/products", json=listing, headers=seller)
@@ -165,11 +169,59 @@ def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:
         assert final_status(http, urls, buyer, declined["id"]) == "CANCELLED"
         cancelled = mail_with(mail_dir, buyer_email, "cancelled")
         assert "card_declined" in cancelled.get_content()
+        each_notice_once_per_channel(marketplace, buyer_email, phone)
         history = http.get(f"{urls['order']}/me/orders/{paid['id']}/events", headers=buyer)
         assert history.status_code == 200, history.text
         assert [(e["type"], e["version"]) for e in history.json()] == [
             ("marketplace.order.order.placed", 1), ("marketplace.order.order.paid", 2)]
     replay_order_store(marketplace)
+
+
+def choose_every_channel(http: httpx.Client, urls: dict[str, str],
+                         marketplace: dict[str, Any], buyer: dict[str, str]) -> str:
+    """The buyer wants paid and cancelled orders by e-mail, SMS and push (a browser subscribed
+    at the push sink); returns the phone number."""
+    phone = f"+1415555{uuid.uuid4().int % 10000:04d}"
+    every = ["email", "sms", "push"]
+    choice = {"phone_number": phone,
+              "channels": {"order.order.paid": every, "order.order.cancelled": every}}
+    put = http.put(f"{urls['notification']}/me/preferences", json=choice, headers=buyer)
+    assert put.status_code == 200, put.text
+    browser = http.post(f"{marketplace['push_sink']}/subscriptions")
+    assert browser.status_code == 201, browser.text
+    added = http.post(f"{urls['notification']}/me/push-subscriptions", json=browser.json(),
+                      headers=buyer)
+    assert added.status_code == 201, added.text
+    assert added.json()["application_server_key"]  # the VAPID key dev made for this run
+    return phone
+
+
+def each_notice_once_per_channel(marketplace: dict[str, Any], email: str, phone: str) -> None:
+    """The paid and the cancelled order each reached the buyer once by e-mail, SMS (the SNS
+    sink checked the SigV4 signature) and push (the push sink checked VAPID and decrypted it)."""
+    def both(records: Callable[[], list[str]]) -> list[str] | None:
+        found = records()
+        done = any("confirmed" in r for r in found) and any("cancelled" in r for r in found)
+        return found if done else None
+
+    def sms() -> list[str]:
+        return [m["message"] for m in sink_records(marketplace["sms_dir"])
+                if m["phone_number"] == phone]
+
+    def pushes() -> list[str]:
+        return [json.dumps(m["payload"]) for m in sink_records(marketplace["push_dir"])]
+
+    texts = eventually(lambda: both(sms), f"both SMS to {phone}")
+    payloads = eventually(lambda: both(pushes), "both push messages")
+    time.sleep(2)  # a duplicate would arrive by now
+    assert (len(sms()), len(pushes())) == (len(texts), len(payloads)) == (2, 2)
+    subjects = [str(m["Subject"]) for m in mails(Path(marketplace["mail_dir"]), email)]
+    assert sum("confirmed" in s for s in subjects) == sum("cancelled" in s for s in subjects) == 1
+    assert len({json.loads(p)["event_id"] for p in payloads}) == 2
+
+
+def sink_records(directory: str) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(Path(directory).glob("*.json"))]
 
 
 def read_model(url: str, wipe: bool = False) -> list[list[dict[str, Any]]]:

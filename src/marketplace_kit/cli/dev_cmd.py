@@ -25,8 +25,9 @@ def dev(
     ] = None,
     mail_dir: Annotated[
         Path | None,
-        typer.Option("--mail-dir", file_okay=False, help="Keep the e-mails the SMTP sink "
-                     "receives here (default: a temporary directory removed on exit)."),
+        typer.Option("--mail-dir", file_okay=False, help="Keep what the sinks receive here: "
+                     "e-mails (*.eml), SMS (sms/*.json) and push messages (push/*.json) "
+                     "(default: a temporary directory removed on exit)."),
     ] = None,
     info_file: Annotated[
         Path | None,
@@ -36,9 +37,9 @@ def dev(
     ] = None,
 ) -> None:
     """Run every service as a process with one PostgreSQL (a database per service), one tansu
-    Kafka broker and an SMTP sink, behind one front door (the production gateway's routes,
-    timeouts, retries and rate limit; the merged API document at /docs); logs are prefixed per
-    service; Ctrl-C stops everything.
+    Kafka broker and SMTP, SMS (Amazon SNS API) and Web Push sinks, behind one front door (the
+    production gateway's routes, timeouts, retries and rate limit; the merged API document at
+    /docs); logs are prefixed per service; Ctrl-C stops everything.
 
     Services run from this Python environment with PYTHONPATH=<service>/src: their third-party
     dependencies must be installed (pip install 'marketplace-kit[local]')."""

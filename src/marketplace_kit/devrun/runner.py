@@ -24,12 +24,15 @@ from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.contract import container as contract
 from marketplace_kit.devenv import Broker, Postgres
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
+from marketplace_kit.devrun.channels import ChannelFiles
 from marketplace_kit.devrun.gateway import Gateway, RunningGateway
 from marketplace_kit.devrun.logs import Prefixer
 from marketplace_kit.devrun.preflight import check_options
 from marketplace_kit.devrun.private_file import write_private
+from marketplace_kit.devrun.push_sink import running_push_sink
 from marketplace_kit.devrun.reaper import open_registry
 from marketplace_kit.devrun.services import LocalService, topics_to_create
+from marketplace_kit.devrun.sms_sink import running_sms_sink
 from marketplace_kit.devrun.smtp import running_sink
 from marketplace_kit.devrun.tokens import run_tokens
 from marketplace_kit.errors import KitError
@@ -46,7 +49,8 @@ class DevOptions:
 
     free_ports: bool = False  # every service on a free port instead of its service.yaml port
     gateway_port: int = GATEWAY_PORT  # the front door (a free port with free_ports)
-    mail_dir: Path | None = None  # default: a temporary directory removed on exit
+    mail_dir: Path | None = None  # default: a temporary directory removed on exit; the SMS and
+    # push sinks record into its sms/ and push/ subdirectories
     info_file: Path | None = None  # JSON with URLs, mail dir and secrets, written once ready
     # (default: in the run's temporary directory); secret values are never printed
     ready_timeout: float = 90.0
@@ -119,7 +123,8 @@ class DevRun:
             registry.add_dir(state)
             stack.callback(shutil.rmtree, state, True)
             mail_dir = self.options.mail_dir or state / "mail"
-            prefix.line("dev", "starting PostgreSQL, the Kafka broker (tansu) and the SMTP sink")
+            prefix.line("dev", "starting PostgreSQL, the Kafka broker (tansu) and the SMTP, SMS "
+                        "and push sinks")
             postgres = Postgres()
             registry.add_dir(postgres.root)
             stack.enter_context(postgres)
@@ -128,6 +133,9 @@ class DevRun:
             if broker.pid is not None:
                 registry.add_process(broker.pid, group=True)
             sink = stack.enter_context(running_sink(mail_dir))
+            sms = stack.enter_context(running_sms_sink(mail_dir / "sms"))
+            push = stack.enter_context(running_push_sink(mail_dir / "push"))
+            channels = ChannelFiles(state, sms, push)
             topics = topics_to_create(self.services)
             asyncio.run(create_topics(broker.bootstrap_servers, topics))
             prefix.line("dev", f"topics: {', '.join(topics)}")
@@ -147,6 +155,7 @@ class DevRun:
             stack.callback(self.stop_children, prefix)
             for service in self.services:
                 values = {**shared, **tokens.env.get(service.name, {}),
+                          **channels.env(service.spec.sends),
                           contract.PORT.name: str(ports[service.name]),
                           contract.SERVICE_NAME.name: service.name}
                 if service.needs_database:
@@ -170,6 +179,10 @@ class DevRun:
                 "kafka": broker.bootstrap_servers,
                 "smtp": f"{LOOPBACK}:{sink.port}",
                 "mail_dir": str(mail_dir),
+                "sms_sink": sms.url,  # Amazon SNS stand-in: each Publish in sms_dir/*.json
+                "sms_dir": str(sms.recorder.directory),
+                "push_sink": push.url,  # Web Push service: POST /subscriptions subscribes
+                "push_dir": str(push.recorder.directory),
                 "secrets": {k: shared[k] for k in ("WEBHOOK_SECRET",)},
                 # The issuer's private key for this run (a 0600 file in the run's directory).
                 "token_issuer": tokens.issuer,
@@ -227,6 +240,10 @@ class DevRun:
         prefix.line("dev", f"  PostgreSQL     {info['postgres']} (a database per service)")
         prefix.line("dev", f"  Kafka          {info['kafka']}")
         prefix.line("dev", f"  SMTP sink      {info['smtp']} -> {info['mail_dir']}/*.eml")
+        prefix.line("dev", f"  SMS sink       {info['sms_sink']} (Amazon SNS API) -> "
+                    f"{info['sms_dir']}/*.json")
+        prefix.line("dev", f"  Push sink      {info['push_sink']} (Web Push; POST /subscriptions) "
+                    f"-> {info['push_dir']}/*.json")
         names = ", ".join(info["secrets"])
         prefix.line("dev", f"  Secrets        {names}: generated for this run, in {info_file}")
         if info["token_issuer"]:

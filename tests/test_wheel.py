@@ -165,3 +165,41 @@ def test_up_confirmation_from_the_wheel_needs_no_click(
     assert result.returncode == 1, result.stderr
     assert "Proceed?" in result.stderr and "cancelled: nothing was changed" in result.stdout
     assert fake.engine_calls("preview") and not fake.engine_calls("up")
+
+
+def test_up_and_destroy_from_the_wheel(
+    installed: Installed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provisioning commands as a plain install runs them: `doctor`, `up --yes --json`
+    with an engine warning, and the two-phase `destroy` (load balancers, volumes, Kafka first)."""
+    import json
+
+    from support.fake_pulumi.harness import install
+    from support.provision import OUTPUTS, RESOURCES
+
+    fake = install(tmp_path, monkeypatch)
+    fake.set_program(RESOURCES, OUTPUTS)
+    monkeypatch.setenv("FAKE_PULUMI_DIAGNOSTICS", json.dumps(
+        [{"severity": "warning", "name": "eks", "message": "version nearing end of support"}]))
+    _run([installed.cli, "init", tmp_path / "shop", "--name", "shop"], cwd=tmp_path)
+    config = tmp_path / "shop" / "marketplace.yaml"
+    def kit_json(*args: str | Path) -> object:
+        done = subprocess.run([str(installed.cli), *map(str, args), "-c", str(config), "--json"],
+                              cwd=tmp_path, env=_clean_env(), text=True, capture_output=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    doctor = kit_json("doctor")
+    assert isinstance(doctor, list)
+    assert {c["name"]: c["status"] for c in doctor}["Pulumi CLI vs SDK"] == "ok"
+    up = kit_json("up", "--yes")
+    assert isinstance(up, dict)
+    assert up["result"] == "succeeded" and up["changes"]["create"] == len(RESOURCES) + 1
+    assert [(d["severity"], d["resource"]) for d in up["diagnostics"]] == [
+        ("warning", "eks"), ("warning", "eks")]  # the preview's and the update's
+    destroy = kit_json("destroy", "--yes")
+    assert isinstance(destroy, dict)
+    phases = destroy["phases"]
+    assert [p["name"] for p in phases] == ["release", "destroy"]
+    assert sum(p["changes"]["delete"] for p in phases) == len(RESOURCES) + 1

@@ -126,3 +126,59 @@ async def test_push_endpoints_must_be_push_services(
     body = {"endpoint": endpoint, "keys": {"p256dh": P256DH, "auth": AUTH}}
     answer = await client.post("/notification/me/push-subscriptions", json=body, headers=me)
     assert answer.status_code == 422, answer.text
+
+
+@integration
+async def test_a_failing_channel_retries_then_dead_letters_and_sends_nothing_twice(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    from notification import handlers
+    from notification.channel_settings import ChannelSettings
+    from notification.channels import Configured
+    from notification.consumer import EventConsumer, dead_letter_topic
+    from notification.events import Event
+    from notification.kafka import SharedProducer, client_options, ensure_topics
+    from tests.test_integration_consumer import TOPIC, read_dead_letters
+
+    await ensure_topics(settings, [TOPIC, dead_letter_topic(TOPIC)])
+    runtime = app.state.runtime  # this test's consumer works alone (as the consumer tests do)
+    runtime.consumer.stop()
+    await asyncio.wait([t for t in runtime.tasks if t.get_name() == "consumer"])
+    run, email = uuid.uuid4().hex[:8], f"r-{uuid.uuid4().hex[:8]}@x.io"
+    mail, sms = Recording("email"), Recording("sms", failures=10**6)  # SNS keeps failing
+    monkeypatch.setattr(handlers, "configured", lambda: Configured(
+        {"email": mail, "sms": sms}, ChannelSettings(), None))
+    async with runtime.db.transaction() as tx:
+        await tx.conn.execute(
+            "INSERT INTO notification_preferences (user_email, phone_number, channels)"
+            " VALUES ($1, '+14155550199', $2)", email, {"order.order.paid": ["email", "sms"]})
+    paid = Event(type="marketplace.order.order.paid", source="/tests", subject=f"paid-{run}",
+                 data={"order_id": str(uuid.uuid4()), "buyer_email": email, "total": "1.00",
+                       "currency": "EUR"})
+    producer = AIOKafkaProducer(**client_options(settings))
+    await producer.start()
+    try:
+        await producer.send_and_wait(TOPIC, paid.to_bytes(), key=run.encode())
+    finally:
+        await producer.stop()
+    group = settings.model_copy(update={"kafka_group_id": f"{settings.kafka_group_id}-{run}"})
+    shared = SharedProducer(group)
+    consumer = EventConsumer(group, runtime.db, shared, handlers.handle, [TOPIC])
+    task = asyncio.create_task(consumer.run())
+    try:
+        (parked,) = await read_dead_letters(settings, run, want=1, timeout=60)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 30)
+        await shared.close()
+    headers = dict(parked)
+    assert headers["dlq.attempts"] == str(settings.consumer_max_attempts).encode()
+    assert b"sms: ChannelError" in headers["dlq.error"]
+    assert [a for a, _ in mail.sent if a == email] == [email]  # once, not once per attempt
+    rows = await runtime.db.fetch(
+        "SELECT channel, status, attempts FROM deliveries WHERE event_id = $1 ORDER BY channel",
+        paid.id)
+    assert [tuple(r) for r in rows] == [("email", "sent", 1),
+                                        ("sms", "failed", settings.consumer_max_attempts)]

@@ -272,6 +272,30 @@ class TokensConfig(_Model):
         return kids
 
 
+class DeployAccessConfig(_Model):
+    """Per-service deploy roles (target aws with ``service_stacks``): the deploy job of a
+    service's repository assumes its service's role through GitHub's OIDC token."""
+
+    github_owner: str = Field("", description="GitHub organisation or user of the service "
+                              "repositories; empty: no deploy roles")
+    repository_prefix: str = Field("", description="a service's repository is "
+                                   "<github_owner>/<repository_prefix><service>")
+    environment: str = Field("production", description="the GitHub environment of the deploy "
+                             "job (the role trusts only jobs in it)")
+    github_oidc_provider_arn: str = Field("", description="the account's IAM OIDC provider for "
+                                          "token.actions.githubusercontent.com; empty: create it")
+    state_bucket: str = Field("", description="the state bucket (`marketplace-kit bootstrap`): "
+                              "each role may write its own stack's state only")
+    state_key_arn: str = Field("", description="the KMS key of the secrets provider")
+
+    @field_validator("github_owner", "repository_prefix", "environment")
+    @classmethod
+    def _github_name(cls, value: str) -> str:
+        if value and not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", value):
+            raise ValueError(f"{value!r}: use letters, digits, '.', '_' and '-'")
+        return value
+
+
 class PlatformConfig(_Model):
     """``marketplace.yaml``: one platform."""
 
@@ -297,6 +321,7 @@ class PlatformConfig(_Model):
     # true: each service (workload, route, its topics, Kafka user) is a stack of its own on the
     # platform's exported contract (`deploy-service`); false: all in the platform stack.
     service_stacks: bool = False
+    deploy_access: DeployAccessConfig = DeployAccessConfig()
 
     @field_validator("name")
     @classmethod

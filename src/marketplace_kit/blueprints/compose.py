@@ -53,4 +53,5 @@ def contract_values(platform: Platform, foundation: Foundation, built: InCluster
         "token_access": {name: asdict(access) for name, access in built.token_access.items()
                          if access is not None},
         "traffic": {name: asdict(flow) for name, flow in built.traffic.items()},
+        "deploy_roles": dict(built.deploy_roles),
     }

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import pulumi
 
-from marketplace_kit.blueprints import settings, tokens
+from marketplace_kit.blueprints import deploy_access, settings, tokens
 from marketplace_kit.blueprints.api_documents import api_documents
 from marketplace_kit.blueprints.base import resource_prefix
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
@@ -62,6 +62,7 @@ class InCluster:
     services: dict[str, MarketplaceService] = field(default_factory=dict)
     token_access: dict[str, TokenAccess | None] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
+    deploy_roles: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
     def _get(self, name: str, kind: type[_C]) -> _C:
         addon = self.addons[name]
@@ -327,7 +328,20 @@ def build_in_cluster(
             ),
             opts=ctx.opts,
         )
+    if deploy_access.wanted(platform, foundation):
+        secrets = {spec.name: pod_secrets(spec.name, built) for spec in specs}
+        built.deploy_roles = deploy_access.build_deploy_access(
+            platform, foundation, secrets, ctx.opts, [mesh.workload_namespace, *ctx.ready])
     return built
+
+
+def pod_secrets(service: str, built: InCluster) -> tuple[str, ...]:
+    """The Secrets a service's pods read: its database, its Kafka user (named after it), the
+    cluster CA, and the issuer's signing keys."""
+    access = built.token_access.get(service)
+    found = [built.datastores.secret_names.get(service), service, built.eventbus.ca_secret,
+             access.keys_secret if access is not None else None]
+    return tuple(sorted({s for s in found if s}))
 
 
 def traffic_of(

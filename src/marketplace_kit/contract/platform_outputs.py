@@ -46,6 +46,8 @@ class PlatformOutputs:
         token_access: Service name -> its token settings (``TokenAccess`` fields).
         traffic: Service name -> who may reach it and what it may reach (``Traffic`` fields:
             the platform decides it from every service's ``calls:``).
+        deploy_roles: Service name -> the IAM role its repository's deploy job assumes
+            (``vars.AWS_DEPLOY_ROLE_ARN`` of the generated workflow; see deploy_access).
         version: Version of this contract.
     """
 
@@ -67,6 +69,7 @@ class PlatformOutputs:
     database_secrets: dict[str, str] = field(default_factory=dict)
     token_access: dict[str, dict[str, Any]] = field(default_factory=dict)
     traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deploy_roles: dict[str, str] = field(default_factory=dict)
     version: int = VERSION
 
     @classmethod

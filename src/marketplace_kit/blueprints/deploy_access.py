@@ -1,0 +1,73 @@
+"""Per-service deploy roles of a platform whose services are stacks of their own (target aws,
+``service_stacks``, ``deploy_access.github_owner`` set): see ``platform/deploy_access.py``."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from marketplace_kit.blueprints.service_stack import service_project
+from marketplace_kit.config import Platform, ServiceSpec
+from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.platform.deploy_access import (
+    GITHUB_ISSUER,
+    DeployIdentity,
+    ServiceDeployAccess,
+    ServiceDeployAccessArgs,
+    owned_names,
+    owned_topics,
+)
+
+
+def wanted(platform: Platform, foundation: Foundation) -> bool:
+    """Whether this platform gets deploy roles."""
+    config = platform.config
+    return (foundation.target == "aws" and config.service_stacks
+            and bool(config.deploy_access.github_owner))
+
+
+def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) -> DeployIdentity:
+    """Who deploys ``spec`` (its repository and environment) and what it owns."""
+    access = platform.config.deploy_access
+    return DeployIdentity(
+        service=spec.name,
+        repository=f"{access.github_owner}/{access.repository_prefix}{spec.name}",
+        environment=access.environment,
+        names=owned_names(spec.name),
+        topics=owned_topics(tuple(spec.publishes), tuple(spec.consumes)),
+        secrets=secrets,
+    )
+
+
+def build_deploy_access(
+    platform: Platform, foundation: Foundation, secrets: dict[str, tuple[str, ...]],
+    opts: pulumi.ResourceOptions, depends_on: list[pulumi.Resource],
+) -> dict[str, pulumi.Output[str]]:
+    """Every service's deploy access; ``secrets``: service -> the Secrets its pods may read.
+    Returns service -> its deploy role's ARN (exported in the platform contract)."""
+    config = platform.config
+    access = config.deploy_access
+    provider_arn: pulumi.Input[str] = access.github_oidc_provider_arn
+    if not access.github_oidc_provider_arn:
+        provider_arn = aws.iam.OpenIdConnectProvider(
+            "github-actions", url=f"https://{GITHUB_ISSUER}",
+            client_id_lists=["sts.amazonaws.com"]).arn
+    roles: dict[str, pulumi.Output[str]] = {}
+    for spec in platform.services:
+        component = ServiceDeployAccess(
+            f"{spec.name}-deploy-access",
+            ServiceDeployAccessArgs(
+                identity=identity(platform, spec, secrets.get(spec.name, ())),
+                namespace=config.name,
+                cluster_name=foundation.cluster_name,
+                github_provider_arn=provider_arn,
+                service_project=service_project(platform, spec),
+                platform_project=config.name,
+                state_bucket=access.state_bucket,
+                state_key_arn=access.state_key_arn,
+                depends_on=depends_on,
+            ),
+            opts=opts,
+        )
+        roles[spec.name] = component.role_arn
+    return roles

@@ -1,0 +1,295 @@
+"""Least privilege for a service's deploy job: it may change its own objects and topics only.
+
+Per service (target aws, ``service_stacks``), the platform creates:
+- an IAM role that only the service repository's GitHub Actions OIDC token, in the deploy
+  environment, can assume; it may manage the service's own IRSA role and read/write its own
+  stack's state (and read the platform stack's), nothing else in AWS;
+- an EKS access entry mapping that role to the Kubernetes group ``marketplace-kit:deploy:<svc>``
+  (no access policy: no cluster-wide rights);
+- a Role in the workload namespace, bound to that group: the kinds a service stack registers,
+  ``get/update/patch/delete`` only on the service's own object names (``resourceNames``);
+- a ValidatingAdmissionPolicy + binding (GA since Kubernetes 1.30) that denies that group any
+  create/update/delete of an object not named as the service's own (RBAC's ``resourceNames``
+  cannot restrict ``create``), Kafka topics included, and any Deployment that mounts or reads
+  a Secret that is not the service's own (services share one namespace).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from marketplace_kit.core.addon import AddOn
+from marketplace_kit.core.events import dead_letter_topic
+from marketplace_kit.platform.meta import metadata
+
+ADDON = AddOn(
+    name="deploy-access", component="ServiceDeployAccess",
+    exports=("ServiceDeployAccess", "ServiceDeployAccessArgs", "DeployIdentity"),
+    group="services", layer="workload", section="deploy_access",
+    notes="a least-privilege deploy role per service for its repository's CI (aws, "
+    "service_stacks; github_owner empty: none)",
+    needs=("target", "cluster_name"), targets=("aws",),
+)
+
+GROUP_PREFIX = "marketplace-kit:deploy:"
+GITHUB_ISSUER = "token.actions.githubusercontent.com"
+# The kinds a service stack registers in the workload namespace: (API group, resource).
+SERVICE_KINDS: tuple[tuple[str, str], ...] = (
+    ("", "configmaps"), ("", "serviceaccounts"), ("", "services"),
+    ("apps", "deployments"), ("autoscaling", "horizontalpodautoscalers"),
+    ("policy", "poddisruptionbudgets"), ("networking.k8s.io", "networkpolicies"),
+    ("monitoring.coreos.com", "servicemonitors"), ("monitoring.coreos.com", "prometheusrules"),
+    ("networking.istio.io", "virtualservices"), ("networking.istio.io", "destinationrules"),
+    ("security.istio.io", "authorizationpolicies"),
+    ("kafka.strimzi.io", "kafkatopics"), ("kafka.strimzi.io", "kafkausers"),
+)
+# What the provider reads while it waits for a Deployment to roll out (never Secrets).
+READ_ONLY: tuple[tuple[str, str], ...] = (
+    ("", "pods"), ("", "events"), ("apps", "replicasets"), ("", "endpoints"),
+)
+
+
+def deploy_group(service: str) -> str:
+    """The Kubernetes group a service's deploy role is mapped to."""
+    return f"{GROUP_PREFIX}{service}"
+
+
+@dataclass(frozen=True)
+class DeployIdentity:
+    """Who may deploy one service, and what it owns.
+
+    Attributes:
+        service: Service name.
+        repository: ``owner/name`` of the GitHub repository whose deploy job assumes the role.
+        environment: The GitHub environment the deploy job runs in (part of the trust).
+        names: Its object names in the namespace (workload, route, dashboard, Kafka user).
+        topics: The topics its stack owns (what it publishes, the dead-letter topics of what
+            it consumes).
+        secrets: The Secrets its pods may read (its database, Kafka user, the cluster CA, ...).
+    """
+
+    service: str
+    repository: str
+    environment: str
+    names: tuple[str, ...]
+    topics: tuple[str, ...]
+    secrets: tuple[str, ...]
+
+
+def owned_names(service: str) -> tuple[str, ...]:
+    """The object names a service stack gives its objects (service_stack.py, service.py)."""
+    return (service, f"{service}-dashboard")
+
+
+def owned_topics(publishes: tuple[str, ...], consumes: tuple[str, ...]) -> tuple[str, ...]:
+    """The topics a service stack creates: what it publishes, the DLQs of what it consumes."""
+    return tuple(sorted({*publishes, *(dead_letter_topic(t) for t in consumes)}))
+
+
+def github_trust_policy(provider_arn: str, repository: str, environment: str) -> str:
+    """A trust policy that admits one repository's Actions jobs in one environment only."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                f"{GITHUB_ISSUER}:aud": "sts.amazonaws.com",
+                f"{GITHUB_ISSUER}:sub": f"repo:{repository}:environment:{environment}",
+            }},
+        }],
+    }, sort_keys=True)
+
+
+def deploy_policy(
+    identity: DeployIdentity, account_id: str, partition: str, service_project: str,
+    platform_project: str, state_bucket: str = "", state_key_arn: str = "",
+) -> str:
+    """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, no policy
+    attach, so it cannot grant itself more) and, with a state bucket, its own stack's state."""
+    role_arn = f"arn:{partition}:iam::{account_id}:role/{identity.service}-role-*"
+    statements: list[dict[str, Any]] = [{
+        "Sid": "OwnServiceRole",
+        "Effect": "Allow",
+        "Action": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole",
+                   "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
+                   "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+        "Resource": role_arn,
+    }]
+    if state_bucket:
+        bucket = f"arn:{partition}:s3:::{state_bucket}"
+        statements += [
+            {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": bucket},
+            {"Sid": "ReadPlatformState", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": [f"{bucket}/.pulumi/meta.yaml",
+                          f"{bucket}/.pulumi/*/{platform_project}/*"]},
+            {"Sid": "OwnState", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+             "Resource": f"{bucket}/.pulumi/*/{service_project}/*"},
+        ]
+    if state_key_arn:
+        statements.append({"Sid": "StateSecrets", "Effect": "Allow",
+                           "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+                           "Resource": state_key_arn})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _rules(kinds: tuple[tuple[str, str], ...], verbs: list[str],
+           names: list[str] | None = None) -> list[dict[str, Any]]:
+    groups: dict[str, list[str]] = {}
+    for group, resource in kinds:
+        groups.setdefault(group, []).append(resource)
+    rules = []
+    for group, resources in groups.items():
+        rule: dict[str, Any] = {"apiGroups": [group], "resources": sorted(resources),
+                                "verbs": verbs}
+        if names is not None:
+            rule["resourceNames"] = names
+        rules.append(rule)
+    return rules
+
+
+def role_rules(identity: DeployIdentity) -> list[dict[str, Any]]:
+    """Create any service kind (the admission policy checks the name), change and delete only
+    its own names, read what a rollout wait needs. No Secrets, nothing cluster-wide."""
+    own = sorted({*identity.names, *identity.topics})
+    return [*_rules(SERVICE_KINDS, ["create"]),
+            *_rules(SERVICE_KINDS, ["get", "update", "patch", "delete"], own),
+            *_rules(READ_ONLY, ["get", "list", "watch"])]
+
+
+def _cel_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in sorted(values)) + "]"
+
+
+def admission_validations(identity: DeployIdentity) -> list[dict[str, str]]:
+    """The CEL rules the deploy group's writes must pass (``request.name``: the object's name,
+    for deletes too)."""
+    topics, names = _cel_list(identity.topics), _cel_list(identity.names)
+    secrets = _cel_list(identity.secrets)
+    pod = "object.spec.template.spec"
+    return [
+        {"expression": "request.resource.resource == 'kafkatopics' ? request.name in "
+                       f"{topics} : request.name in {names}",
+         "message": f"{identity.service}'s deploy role may change only its own objects and "
+                    "topics"},
+        {"expression": "request.operation == 'DELETE' || request.resource.resource != "
+                       f"'deployments' || (({pod}.serviceAccountName == "
+                       f"{json.dumps(identity.service)}) && (!has({pod}.volumes) || "
+                       f"{pod}.volumes.all(v, !has(v.secret) || v.secret.secretName in "
+                       f"{secrets})) && {pod}.containers.all(c, !has(c.env) || c.env.all(e, "
+                       "!has(e.valueFrom) || !has(e.valueFrom.secretKeyRef) || "
+                       f"e.valueFrom.secretKeyRef.name in {secrets})))",
+         "message": f"{identity.service}'s pods may use only its own service account and "
+                    "Secrets"},
+    ]
+
+
+def admission_policy_spec(identity: DeployIdentity) -> dict[str, Any]:
+    """The ValidatingAdmissionPolicy of one service's deploy group."""
+    groups = sorted({g for g, _ in SERVICE_KINDS})
+    return {
+        "failurePolicy": "Fail",
+        "matchConstraints": {"resourceRules": [{
+            "apiGroups": groups, "apiVersions": ["*"],
+            "operations": ["CREATE", "UPDATE", "DELETE"],
+            "resources": sorted({r for _, r in SERVICE_KINDS}),
+        }]},
+        "matchConditions": [{
+            "name": "deploy-group",
+            "expression": f"{json.dumps(deploy_group(identity.service))} in "
+                          "request.userInfo.groups",
+        }],
+        "validations": admission_validations(identity),
+    }
+
+
+def admission_binding_spec(policy: str, namespace: str) -> dict[str, Any]:
+    """The policy's binding: deny, in the workload namespace."""
+    return {
+        "policyName": policy,
+        "validationActions": ["Deny"],
+        "matchResources": {"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": namespace}}},
+    }
+
+
+@dataclass
+class ServiceDeployAccessArgs:
+    """Options of one service's deploy access.
+
+    Attributes:
+        identity: Who deploys it and what it owns.
+        namespace: The workload namespace.
+        cluster_name: The EKS cluster (its access entry).
+        github_provider_arn: The account's IAM OIDC provider for GitHub Actions.
+        service_project: The service stack's Pulumi project (its state objects).
+        platform_project: The platform stack's project (read through its StackReference).
+        state_bucket: The state backend's S3 bucket ("": the role gets no state access).
+        state_key_arn: The KMS key of the stacks' secrets provider ("": none).
+        depends_on: What must exist first (the namespace, the cluster's access).
+    """
+
+    identity: DeployIdentity
+    namespace: str
+    cluster_name: pulumi.Input[str]
+    github_provider_arn: pulumi.Input[str]
+    service_project: str
+    platform_project: str
+    state_bucket: str = ""
+    state_key_arn: str = ""
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class ServiceDeployAccess(pulumi.ComponentResource):
+    """One service's deploy role, its cluster mapping, namespaced Role and admission policy."""
+
+    def __init__(self, name: str, args: ServiceDeployAccessArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("marketplace-kit:platform:ServiceDeployAccess", name, None, opts)
+        me, ns = args.identity, args.namespace
+        child = pulumi.ResourceOptions(parent=self)
+        trust = pulumi.Output.from_input(args.github_provider_arn).apply(
+            lambda arn: github_trust_policy(arn, me.repository, me.environment))
+        self.role = aws.iam.Role(f"{me.service}-deploy", assume_role_policy=trust,
+                                 description=f"deploys {me.service}'s stack only", opts=child)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        policy = pulumi.Output.all(account, partition).apply(lambda v: deploy_policy(
+            me, v[0], v[1], args.service_project, args.platform_project, args.state_bucket,
+            args.state_key_arn))
+        aws.iam.RolePolicy(f"{me.service}-deploy", role=self.role.id, policy=policy, opts=child)
+        entry = aws.eks.AccessEntry(
+            f"{me.service}-deploy", cluster_name=args.cluster_name,
+            principal_arn=self.role.arn, type="STANDARD",
+            kubernetes_groups=[deploy_group(me.service)], opts=child)
+        k8s_opts = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
+        role_name = f"deploy-{me.service}"
+        k8s.rbac.v1.Role(role_name, metadata=metadata(role_name, ns, "deploy-access"),
+                         rules=role_rules(me), opts=k8s_opts)
+        k8s.rbac.v1.RoleBinding(
+            role_name, metadata=metadata(role_name, ns, "deploy-access"),
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                      "name": role_name},
+            subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                       "name": deploy_group(me.service)}],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, entry]))
+        policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            role_name, metadata=metadata(role_name, None, "deploy-access"),
+            spec=admission_policy_spec(me),
+            opts=k8s_opts)
+        k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            role_name, metadata=metadata(role_name, None, "deploy-access"),
+            spec=admission_binding_spec(role_name, ns),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, policy]))
+        self.role_arn = self.role.arn
+        self.register_outputs({"role_arn": self.role_arn})

@@ -1,0 +1,217 @@
+"""Least-privilege deploy roles per service (issue 23), under the SDK mocks.
+
+The reference marketplace as service stacks with ``deploy_access`` planned once; every
+reference service's own stack planned from it. Each service's deploy identity (GitHub OIDC
+role -> EKS access entry -> Kubernetes group) is checked against the objects its stack really
+registers: its Role (RBAC evaluated here) and its ValidatingAdmissionPolicy (the CEL rules
+evaluated by cel-python) allow every one of its own objects and deny every other service's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import celpy
+import pytest
+import yaml
+from support.incluster import kube_object, validate
+
+from marketplace_kit.blueprints.program import plan_platform
+from marketplace_kit.blueprints.service_stack import plan_service
+from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
+from marketplace_kit.contract.platform_outputs import OUTPUT, PlatformOutputs
+from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.platform.deploy_access import GITHUB_ISSUER, deploy_group
+
+REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "marketplace"
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+ACCESS = DeployAccessConfig(github_owner="acme", repository_prefix="svc-",
+                            state_bucket="acme-state", state_key_arn="arn:aws:kms:k")
+
+
+@cache
+def _platform() -> tuple[Platform, ResourceGraph]:
+    reference = load_platform(REFERENCE / "marketplace.yaml")
+    config = reference.config.model_copy(update={"service_stacks": True,
+                                                 "deploy_access": ACCESS})
+    platform = replace(reference, config=config)
+    return platform, plan_platform(platform)
+
+
+@cache
+def _service_objects(name: str) -> tuple[dict[str, Any], ...]:
+    platform, graph = _platform()
+    spec = next(s for s in platform.services if s.name == name)
+    return tuple(o for r in plan_service(platform, spec, graph) if (o := kube_object(r)))
+
+
+def _services() -> list[str]:
+    return sorted(p.name for p in (REFERENCE / "services").iterdir()
+                  if (p / "service.yaml").is_file())
+
+
+def _one(graph: ResourceGraph, type_: str, name: str) -> dict[str, Any]:
+    (found,) = [r.inputs for r in graph if r.type == type_ and r.name == name]
+    return found
+
+
+def _resource(obj: dict[str, Any]) -> tuple[str, str]:
+    """(API group, resource) of an object, as RBAC and admission name it."""
+    api, kind = obj["apiVersion"], obj["kind"].lower()
+    plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+    return (api.split("/")[0] if "/" in api else ""), plural
+
+
+def _rbac_allows(rules: list[dict[str, Any]], group: str, resource: str, verb: str,
+                 name: str) -> bool:
+    """RBAC's own rule: some rule names the group, resource and verb, and (if it lists
+    resourceNames) the name."""
+    return any(group in r["apiGroups"] and resource in r["resources"] and verb in r["verbs"]
+               and ("resourceNames" not in r or name in r["resourceNames"]) for r in rules)
+
+
+def _admits(policy: dict[str, Any], user_group: str, operation: str,
+            obj: dict[str, Any]) -> bool:
+    """The ValidatingAdmissionPolicy's answer: not matched (another group), or every
+    validation true. CEL evaluated by cel-python, as the API server would with this request."""
+    group, resource = _resource(obj)
+    request = {"name": obj["metadata"]["name"], "operation": operation,
+               "namespace": obj["metadata"].get("namespace", ""),
+               "resource": {"group": group, "resource": resource},
+               "userInfo": {"groups": [user_group, "system:authenticated"]}}
+    env = celpy.Environment()
+    activation = {"request": celpy.json_to_cel(request),
+                  "object": celpy.json_to_cel(None if operation == "DELETE" else obj)}
+    rules = policy["spec"]["matchConstraints"]["resourceRules"][0]
+    assert group in rules["apiGroups"] and resource in rules["resources"], (group, resource)
+    for condition in policy["spec"]["matchConditions"]:
+        if not env.program(env.compile(condition["expression"])).evaluate(activation):
+            return True
+    return all(bool(env.program(env.compile(v["expression"])).evaluate(activation))
+               for v in policy["spec"]["validations"])
+
+
+def test_each_role_trusts_only_its_repository_in_the_deploy_environment() -> None:
+    _, graph = _platform()
+    for name in _services():
+        trust = json.loads(_one(graph, "aws:iam/role:Role", f"{name}-deploy")["assumeRolePolicy"])
+        (statement,) = trust["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Condition"] == {"StringEquals": {
+            f"{GITHUB_ISSUER}:aud": "sts.amazonaws.com",
+            f"{GITHUB_ISSUER}:sub": f"repo:acme/svc-{name}:environment:production"}}
+        entry = _one(graph, "aws:eks/accessEntry:AccessEntry", f"{name}-deploy")
+        assert entry["kubernetesGroups"] == [deploy_group(name)]
+        assert not [r for r in graph if r.type == "aws:eks/accessPolicyAssociation:"
+                    "AccessPolicyAssociation" and name in r.name]  # no cluster-wide policy
+
+
+def test_each_role_may_touch_only_its_own_service_role_and_state() -> None:
+    _, graph = _platform()
+    for name in _services():
+        policy = json.loads(_one(graph, "aws:iam/rolePolicy:RolePolicy", f"{name}-deploy")
+                            ["policy"])
+        by_sid = {s["Sid"]: s for s in policy["Statement"]}
+        assert by_sid["OwnServiceRole"]["Resource"].endswith(f":role/{name}-role-*")
+        assert not any(a.startswith(("iam:Attach", "iam:Put", "iam:PassRole"))
+                       for a in by_sid["OwnServiceRole"]["Action"])
+        assert by_sid["OwnState"]["Resource"] == (
+            f"arn:aws:s3:::acme-state/.pulumi/*/marketplace-{name}/*")
+        assert by_sid["ReadPlatformState"]["Action"] == "s3:GetObject"
+        assert by_sid["StateSecrets"]["Resource"] == "arn:aws:kms:k"
+
+
+def test_the_contract_names_every_deploy_role() -> None:
+    _, graph = _platform()
+    contract = PlatformOutputs.from_json(graph.outputs[OUTPUT], "plan")
+    assert sorted(contract.deploy_roles) == _services()
+    assert contract.deploy_roles["order"].endswith(":role/order-deploy")
+
+
+def test_the_access_objects_are_valid_kubernetes_objects() -> None:
+    _, graph = _platform()
+    objects = [o for r in graph if "deploy" in r.name and (o := kube_object(r))]
+    assert {o["kind"] for o in objects} == {"Role", "RoleBinding", "ValidatingAdmissionPolicy",
+                                            "ValidatingAdmissionPolicyBinding"}
+    for obj in objects:
+        validate(obj)
+
+
+@pytest.mark.parametrize("name", _services())
+def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str) -> None:
+    _, graph = _platform()
+    role = kube_object(next(r for r in graph if r.type == ROLE and r.name == f"deploy-{name}"))
+    policy = kube_object(next(r for r in graph if r.type == POLICY and r.name == f"deploy-{name}"))
+    assert role is not None and policy is not None
+    namespace, group = role["metadata"]["namespace"], deploy_group(name)
+    own = _service_objects(name)
+    assert own
+    mine = {(o["kind"], o["metadata"]["name"]) for o in own}
+    for obj in own:
+        kind, resource = _resource(obj)
+        object_name = obj["metadata"]["name"]
+        assert obj["metadata"]["namespace"] == namespace  # the Role's one namespace
+        for verb in ("create", "get", "patch", "update", "delete"):
+            assert _rbac_allows(role["rules"], kind, resource, verb, object_name), (obj, verb)
+        for operation in ("CREATE", "UPDATE", "DELETE"):
+            assert _admits(policy, group, operation, obj), (obj["kind"], object_name, operation)
+    for other in _services():
+        if other == name:
+            continue
+        # (a dead-letter topic of a topic two services consume is in both their stacks)
+        for obj in (o for o in _service_objects(other)
+                    if (o["kind"], o["metadata"]["name"]) not in mine):
+            kind, resource = _resource(obj)
+            object_name = obj["metadata"]["name"]
+            assert not _rbac_allows(role["rules"], kind, resource, "patch", object_name)
+            assert not _rbac_allows(role["rules"], kind, resource, "delete", object_name)
+            # create is not restricted by RBAC: the admission policy denies it
+            assert not _admits(policy, group, "CREATE", obj), (obj["kind"], object_name)
+            assert not _admits(policy, group, "DELETE", obj), (obj["kind"], object_name)
+            # and another service's own deploy group is not this policy's concern
+            assert _admits(policy, deploy_group(other), "CREATE", obj)
+    assert not any(r.get("resources") and "secrets" in r["resources"] for r in role["rules"])
+
+
+def test_a_deployment_may_not_mount_another_service_s_secret() -> None:
+    _, graph = _platform()
+    policy = kube_object(next(r for r in graph if r.type == POLICY and r.name == "deploy-order"))
+    assert policy is not None
+    (deployment,) = [o for o in _service_objects("order") if o["kind"] == "Deployment"]
+    assert _admits(policy, deploy_group("order"), "UPDATE", deployment)
+    stolen = json.loads(json.dumps(deployment))
+    stolen["spec"]["template"]["spec"]["volumes"].append(
+        {"name": "loot", "secret": {"secretName": "payment-db"}})
+    assert not _admits(policy, deploy_group("order"), "UPDATE", stolen)
+    other_account = json.loads(json.dumps(deployment))
+    other_account["spec"]["template"]["spec"]["serviceAccountName"] = "payment"
+    assert not _admits(policy, deploy_group("order"), "UPDATE", other_account)
+    env_ref = json.loads(json.dumps(deployment))
+    env_ref["spec"]["template"]["spec"]["containers"][0].setdefault("env", []).append(
+        {"name": "X", "valueFrom": {"secretKeyRef": {"name": "user-signing-keys", "key": "k"}}})
+    assert not _admits(policy, deploy_group("order"), "UPDATE", env_ref)
+
+
+def test_the_generated_deploy_job_assumes_the_role_in_the_trusted_environment() -> None:
+    """The template's workflow (a reference service's real copy) runs the deploy job in the
+    environment the role trusts, with an OIDC token, and deploys only its service's stack."""
+    workflow = yaml.safe_load((REFERENCE / "services" / "order" / ".github" / "workflows" /
+                               "ci.yml").read_text())
+    (deploy,) = [j for n, j in workflow["jobs"].items() if "deploy" in n]
+    assert deploy["environment"] == DeployAccessConfig().environment
+    assert deploy["permissions"]["id-token"] == "write"
+    steps = json.dumps(deploy["steps"])
+    assert "AWS_DEPLOY_ROLE_ARN" in steps and "deploy-service ." in steps
+
+
+def test_no_deploy_roles_unless_asked() -> None:
+    reference = load_platform(REFERENCE / "marketplace.yaml")
+    graph = plan_platform(replace(reference, config=reference.config.model_copy(
+        update={"service_stacks": True})))
+    assert not [r for r in graph if r.type == POLICY]
+    assert PlatformOutputs.from_json(graph.outputs[OUTPUT], "plan").deploy_roles == {}

@@ -118,7 +118,7 @@ def test_each_role_may_touch_only_its_own_service_role_and_state() -> None:
                             ["policy"])
         by_sid = {s["Sid"]: s for s in policy["Statement"]}
         assert by_sid["OwnServiceRole"]["Resource"].endswith(f":role/{name}-role-*")
-        assert not any(a.startswith(("iam:Attach", "iam:Put", "iam:PassRole"))
+        assert not any(a.startswith(("iam:Attach", "iam:PassRole", "iam:CreatePolicy"))
                        for a in by_sid["OwnServiceRole"]["Action"])
         assert by_sid["OwnState"]["Resource"] == (
             f"arn:aws:s3:::acme-state/.pulumi/*/marketplace-{name}/*")
@@ -135,7 +135,7 @@ def test_the_contract_names_every_deploy_role() -> None:
 
 def test_the_access_objects_are_valid_kubernetes_objects() -> None:
     _, graph = _platform()
-    objects = [o for r in graph if "deploy" in r.name and (o := kube_object(r))]
+    objects = [o for r in graph if r.name.startswith("deploy-") and (o := kube_object(r))]
     assert {o["kind"] for o in objects} == {"Role", "RoleBinding", "ValidatingAdmissionPolicy",
                                             "ValidatingAdmissionPolicyBinding"}
     for obj in objects:
@@ -175,7 +175,9 @@ def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str)
             assert not _admits(policy, group, "DELETE", obj), (obj["kind"], object_name)
             # and another service's own deploy group is not this policy's concern
             assert _admits(policy, deploy_group(other), "CREATE", obj)
-    assert not any(r.get("resources") and "secrets" in r["resources"] for r in role["rules"])
+    # Secrets: only its own, by name (no list or watch, no unrestricted get)
+    assert all("resourceNames" in r or r["verbs"] == ["create"] for r in role["rules"]
+               if "secrets" in r["resources"])
 
 
 def test_a_deployment_may_not_mount_another_service_s_secret() -> None:

@@ -12,6 +12,10 @@ Per service (target aws, ``service_stacks``), the platform creates:
   create/update/delete of an object not named as the service's own (RBAC's ``resourceNames``
   cannot restrict ``create``), Kafka topics included, and any Deployment that mounts or reads
   a Secret that is not the service's own (services share one namespace).
+
+Not closed: the role may put an inline policy on its service's IRSA role (SMS needs
+``sns:Publish``) and set that role's trust, so it could give itself what it writes there; a
+permissions boundary on service roles would close it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ GROUP_PREFIX = "marketplace-kit:deploy:"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 # The kinds a service stack registers in the workload namespace: (API group, resource).
 SERVICE_KINDS: tuple[tuple[str, str], ...] = (
-    ("", "configmaps"), ("", "serviceaccounts"), ("", "services"),
+    ("", "configmaps"), ("", "serviceaccounts"), ("", "services"), ("", "secrets"),
     ("apps", "deployments"), ("autoscaling", "horizontalpodautoscalers"),
     ("policy", "poddisruptionbudgets"), ("networking.k8s.io", "networkpolicies"),
     ("monitoring.coreos.com", "servicemonitors"), ("monitoring.coreos.com", "prometheusrules"),
@@ -83,8 +87,9 @@ class DeployIdentity:
 
 
 def owned_names(service: str) -> tuple[str, ...]:
-    """The object names a service stack gives its objects (service_stack.py, service.py)."""
-    return (service, f"{service}-dashboard")
+    """The object names a service stack gives its objects (service_stack.py, service.py: its
+    workload, route, Kafka user, dashboard and VAPID key Secret)."""
+    return (service, f"{service}-dashboard", f"{service}-vapid")
 
 
 def owned_topics(publishes: tuple[str, ...], consumes: tuple[str, ...]) -> tuple[str, ...]:
@@ -112,15 +117,17 @@ def deploy_policy(
     identity: DeployIdentity, account_id: str, partition: str, service_project: str,
     platform_project: str, state_bucket: str = "", state_key_arn: str = "",
 ) -> str:
-    """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, no policy
-    attach, so it cannot grant itself more) and, with a state bucket, its own stack's state."""
+    """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, with its
+    inline policy; no managed-policy attach) and, with a state bucket, its own stack's state."""
     role_arn = f"arn:{partition}:iam::{account_id}:role/{identity.service}-role-*"
     statements: list[dict[str, Any]] = [{
         "Sid": "OwnServiceRole",
         "Effect": "Allow",
         "Action": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole",
                    "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
-                   "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+                   "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+                   # the inline policy of a service that sends SMS (sns:Publish)
+                   "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
         "Resource": role_arn,
     }]
     if state_bucket:
@@ -158,8 +165,9 @@ def _rules(kinds: tuple[tuple[str, str], ...], verbs: list[str],
 
 
 def role_rules(identity: DeployIdentity) -> list[dict[str, Any]]:
-    """Create any service kind (the admission policy checks the name), change and delete only
-    its own names, read what a rollout wait needs. No Secrets, nothing cluster-wide."""
+    """Create any service kind (the admission policy checks the name), read, change and delete
+    only its own names (Secrets included: no list, no other service's), read what a rollout
+    wait needs. Nothing cluster-wide."""
     own = sorted({*identity.names, *identity.topics})
     return [*_rules(SERVICE_KINDS, ["create"]),
             *_rules(SERVICE_KINDS, ["get", "update", "patch", "delete"], own),
@@ -174,7 +182,7 @@ def admission_validations(identity: DeployIdentity) -> list[dict[str, str]]:
     """The CEL rules the deploy group's writes must pass (``request.name``: the object's name,
     for deletes too)."""
     topics, names = _cel_list(identity.topics), _cel_list(identity.names)
-    secrets = _cel_list(identity.secrets)
+    secrets = _cel_list(tuple({*identity.secrets, *identity.names}))
     pod = "object.spec.template.spec"
     return [
         {"expression": "request.resource.resource == 'kafkatopics' ? request.name in "

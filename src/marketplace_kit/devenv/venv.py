@@ -19,7 +19,7 @@ from pathlib import Path
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import versions
 
-TEST_TOOLS = ("pytest", "pytest-asyncio", "httpx")
+TEST_TOOLS = ("pytest", "pytest-asyncio", "httpx", "schemathesis")
 
 
 def requirements() -> list[str]:

@@ -338,6 +338,8 @@ SERVICE_DEV_DEPENDENCIES: dict[str, str] = {
     "httpx": "0.28.1",
     "ruff": "0.17.6",
     "mypy": "2.4.1",
+    # The API fuzzer of tests/test_fuzz.py (schemathesis.toml); the kit's dev extra pins it too.
+    "schemathesis": "4.32.5",
 }
 # Build backend of a generated service (https://pypi.org/project/setuptools/).
 SERVICE_BUILD_BACKEND = "setuptools>=68"

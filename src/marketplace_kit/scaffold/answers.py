@@ -24,16 +24,17 @@ from marketplace_kit.validation.names import shadowed_module
 ANSWERS_FILE = ".marketplace-kit.yaml"
 
 # --field NAME:TYPE (append "?" to the type for an optional field): the annotation in the
-# generated models (Text, Int64, Float and Numeric are bounded aliases defined there, from these
-# column types), SQL column type.
+# generated models (Text, Int64, Float, Bool, Numeric, Timestamp and Date are aliases defined
+# there: bounded by these column types, and accepting only the JSON type the OpenAPI document
+# states), SQL column type.
 FIELD_TYPES: dict[str, tuple[str, str]] = {
     "str": ("Text", "TEXT"),
     "int": ("Int64", "BIGINT"),
     "float": ("Float", "DOUBLE PRECISION"),
-    "bool": ("bool", "BOOLEAN"),
+    "bool": ("Bool", "BOOLEAN"),
     "decimal": ("Numeric", "NUMERIC"),  # keeps the client's scale; the model bounds it
-    "datetime": ("AwareDatetime", "TIMESTAMPTZ"),
-    "date": ("date", "DATE"),
+    "datetime": ("Timestamp", "TIMESTAMPTZ"),
+    "date": ("Date", "DATE"),
     "uuid": ("UUID", "UUID"),
 }
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")

@@ -97,3 +97,18 @@ def test_pushes_to_main_are_never_cancelled(services: dict[str, Path]) -> None:
     group = workflow["concurrency"]["group"]
     assert workflow["concurrency"]["cancel-in-progress"] is True
     assert "github.event_name == 'pull_request' && github.ref || github.sha" in group
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_the_test_job_fuzzes_the_api(services: dict[str, Path], name: str) -> None:
+    """The test job runs tests/test_fuzz.py (schemathesis against the running service, auth off
+    and on) as a step of its own, with schemathesis pinned in the dev extra."""
+    workflow = yaml.safe_load((services[name] / WORKFLOW).read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    fuzz = [s for s in steps if s.get("run") == "pytest -q tests/test_fuzz.py"]
+    assert len(fuzz) == 1 and int(fuzz[0]["env"]["FUZZ_EXAMPLES"]) > 0
+    assert any(s.get("run") == "pytest -q --ignore tests/test_fuzz.py" for s in steps)
+    assert (services[name] / "tests" / "test_fuzz.py").is_file()
+    assert (services[name] / "schemathesis.toml").is_file()
+    pins = (services[name] / "pyproject.toml").read_text()
+    assert f'"schemathesis=={versions.SERVICE_DEV_DEPENDENCIES["schemathesis"]}"' in pins

@@ -11,4 +11,5 @@
 - broker_tls: a TLS + SCRAM-SHA-512 proxy in front of the test broker
 - otlp_receiver: an OTLP/HTTP receiver collecting spans
 - promql_names: metric names referenced by PromQL expressions
+- asyncapi_schema: the official AsyncAPI JSON Schema (npm @asyncapi/specs, pinned)
 """

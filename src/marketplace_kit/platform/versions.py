@@ -346,6 +346,9 @@ SERVICE_BUILD_BACKEND = "setuptools>=68"
 # Images of the generated CI workflow's service containers (Docker Hub official images).
 CI_POSTGRES_IMAGE = "postgres:16.9-bookworm"
 CI_KAFKA_IMAGE = "apache/kafka:3.9.1"
+# The official AsyncAPI JSON Schemas (npm @asyncapi/specs): the tests validate every service's
+# AsyncAPI document against them, fetched at test time with `npm pack` (never committed).
+ASYNCAPI_SPECS_NPM = "6.11.1"
 # GitHub Actions of the generated workflow, pinned to release tags
 # (https://github.com/<action>/releases; tags not verified from this machine).
 GITHUB_ACTIONS: dict[str, str] = {

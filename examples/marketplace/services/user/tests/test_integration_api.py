@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -90,7 +91,7 @@ async def test_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
             break
     # In creation order, once each (a consumer of the shared topics may add rows meanwhile).
     assert [i for i in seen if i in ids] == ids
-    assert (await client.get(BASE, params={"cursor": "bogus"})).status_code == 400
+    assert (await client.get(BASE, params={"cursor": "bogus"})).status_code == 422
     assert (await client.get(BASE, params={"limit": 0})).status_code == 422
 
 
@@ -145,6 +146,14 @@ async def test_values_the_columns_cannot_hold_are_refused(client: httpx.AsyncCli
         patched = await client.patch(location, json={name: value})
         assert patched.status_code == 422, (name, value, patched.text)
     assert (await client.patch(location, json={"display_name": None})).status_code == 422
+    lone_surrogate = json.dumps({**SAMPLE, "display_name": "\ud800"})  # no UTF-8 for the database
+    refused = await client.post(BASE, content=lone_surrogate,
+                                headers={"content-type": "application/json"})
+    assert refused.status_code == 422, refused.text
+    lone_surrogate = json.dumps({**SAMPLE, "bio": "\ud800"})  # no UTF-8 for the database
+    refused = await client.post(BASE, content=lone_surrogate,
+                                headers={"content-type": "application/json"})
+    assert refused.status_code == 422, refused.text
 
 
 async def test_readiness_reports_every_dependency(client: httpx.AsyncClient) -> None:

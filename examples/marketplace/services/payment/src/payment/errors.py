@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 1
@@ -56,7 +57,21 @@ async def domain_error_response(request: Request, exc: Exception) -> JSONRespons
 async def http_error_response(request: Request, exc: Exception) -> JSONResponse:
     """The answer for an HTTPException (404, 412, ...), its headers kept."""
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(exc.status_code, str(exc.detail), headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path serves: Starlette's 405 names only the first route's
+    (one route per method), RFC 9110 wants them all in ``Allow``."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def validation_error_response(request: Request, exc: Exception) -> JSONResponse:

@@ -32,6 +32,7 @@ DESCRIPTIONS = {
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 BEARER = "HTTPBearer"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def problem_response(status: int) -> dict[str, Any]:
@@ -67,11 +68,29 @@ def document(app: FastAPI, protected_tags: set[str], auth_on: bool) -> dict[str,
                 statuses += [503, 504]
                 if operation.get("parameters") or operation.get("requestBody"):
                     statuses.append(422)
+                if operation.get("requestBody"):
+                    statuses.append(400)  # a body that is not JSON (or not UTF-8) at all
             if operation.get("security"):
                 statuses += [401, 403]
             for status in sorted(set(statuses)):
                 responses[str(status)] = problem_response(status)
+    _exact_integer_bounds(schema)
     return schema
+
+
+def _exact_integer_bounds(node: Any) -> None:
+    """FastAPI's OpenAPI models hold bounds as floats: 2**63 - 1 comes out as 9.2e18, which is
+    2**63. Integer bounds are written back as the exact int64 integers they stand for."""
+    if isinstance(node, list):
+        for item in node:
+            _exact_integer_bounds(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "integer":
+            for key in ("minimum", "maximum"):
+                if isinstance(node.get(key), float):
+                    node[key] = max(INT64_MIN, min(INT64_MAX, int(node[key])))
+        for value in node.values():
+            _exact_integer_bounds(value)
 
 
 def install(app: FastAPI, protected_tags: set[str], auth_on: bool) -> None:

@@ -76,7 +76,7 @@ async def _purge_now_and_then(tx: Tx, hours: int) -> None:
 async def list_profiles(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=repository.CURSOR_PATTERN)] = None,
 ) -> ProfilePage:
     """A page of profiles in creation order; follow ``next_cursor`` for more."""
     async with _db(request).acquire() as conn:

@@ -27,6 +27,11 @@ from user.runtime import Runtime
 from user.settings import Settings
 from user.telemetry import configure_tracing
 
+NOT_READY: dict[str, Any] = {
+    "description": "Not ready: a dependency does not answer, or shutting down (same body)",
+    "content": {"application/json": {}},
+}
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; resources start in the lifespan and stop on shutdown (SIGTERM)."""
@@ -72,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process serves requests (never about dependencies or load)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: NOT_READY})
     async def readyz(request: Request) -> JSONResponse:
         """Readiness: dependencies answer not shutting down."""
         checks = await request.app.state.runtime.ready()

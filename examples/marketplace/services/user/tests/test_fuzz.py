@@ -1,0 +1,114 @@
+"""The API under a fuzzer: schemathesis with ``--checks all`` (no 5xx, every status and body as
+the OpenAPI document states, schema-valid input accepted, invalid input refused, auth not
+ignored) against this service running as in production (``python -m user serve``, with
+its real dependencies), auth off and on. Settings: schemathesis.toml and tests/fuzz_hooks.py;
+FUZZ_EXAMPLES bounds the examples per operation (default 25), FUZZ_SEED picks the seed (1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import integration, mint
+from user.settings import Settings
+
+pytestmark = integration
+ROOT = Path(__file__).resolve().parents[1]
+PREFIX = "/user"
+EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "25")
+SEED = os.environ.get("FUZZ_SEED", "1")
+STARTUP_SECONDS = 60.0
+FUZZ_SECONDS = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str]) -> AsyncIterator[str]:
+    """The service as a process on a free port; yields its base URL, stops it (SIGTERM)."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "user", "serve",
+        env={**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        async with httpx.AsyncClient(timeout=2) as http:
+            while True:
+                if process.returncode is not None:
+                    error = await process.stderr.read() if process.stderr else b""
+                    raise AssertionError(f"the service exited: {error.decode()[-3000:]}")
+                try:
+                    if (await http.get(f"{url}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the service did not become ready"
+                await asyncio.sleep(0.2)
+        yield url
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def fuzz(url: str, token: str = "") -> str:
+    """schemathesis run against ``url``; fails the test with its report on any failure. With
+    ``token`` (auth on) every operation, the token for the bearer scheme; without (auth off) the
+    operations that need no caller (the others answer 503 by design while auth is off)."""
+    args = ["--config-file", "schemathesis.toml", "run", f"{url}{PREFIX}/openapi.json",
+            "--checks", "all", "--max-examples", EXAMPLES, "--seed", SEED,
+            "--generation-database", "none", "--no-color", "--request-timeout", "15"]
+    if not token:
+        args += ["--exclude-by", "/security/0/HTTPBearer == []"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "schemathesis.cli", *args, cwd=ROOT,
+        env={**os.environ, "FUZZ_BEARER_TOKEN": token},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), FUZZ_SECONDS)
+    report = output.decode(errors="replace")
+    assert process.returncode == 0, report[-12000:]
+    return report
+
+
+@pytest.mark.parametrize("auth", ["off", "on"])
+async def test_the_api_holds_its_contract_under_a_fuzzer(
+    app: FastAPI,  # the topics exist (its fixture creates them) and the database is migrated
+    settings: Settings,
+    signing_keys_dir: Path,
+    auth: str,
+) -> None:
+    env = {
+        "DATABASE_URL": settings.database_url,
+    }
+    token = ""
+    with nullcontext(str(signing_keys_dir)) as keys:  # this service holds the signing key
+        if auth == "on":
+            env["AUTH_SIGNING_KEYS_DIR"] = keys
+            token = mint(settings, {"sub": str(uuid.uuid4()), "roles": ["admin"]})
+        async with serving(env) as url:
+            report = await fuzz(url, token)
+    assert "failures" not in report.splitlines()[-1], report[-3000:]

@@ -4,7 +4,8 @@
 Unavailable means PostgreSQL is down, restarting, refusing connections, out of
 connections, or too slow for the budget (statement timeout, pool acquire timeout), or the client
 lost its connection under a transaction; or the Kafka broker cannot be
-reached or timed out. The API answers these with 503 and ``Retry-After`` (errors.py);
+reached or timed out.
+The API answers these with 503 and ``Retry-After`` (errors.py);
 the consumer pauses and retries them without limit, never counting them against an event's
 dead-letter budget (consumer.py).
 """

@@ -4,7 +4,8 @@
 Unavailable means PostgreSQL is down, restarting, refusing connections, out of
 connections, or too slow for the budget (statement timeout, pool acquire timeout), or the client
 lost its connection under a transaction; or the Kafka broker cannot be
-reached or timed out. The API answers these with 503 and ``Retry-After`` (errors.py);
+reached or timed out.
+The API answers these with 503 and ``Retry-After`` (errors.py);
 a consumer (if one is added) retries them without limit instead of dead-lettering the event.
 """
 

@@ -59,7 +59,7 @@ def service_env(postgres: Postgres, broker: Broker) -> dict[str, str]:
         "KAFKA_ENABLE_IDEMPOTENCE": "false",
         "LOG_LEVEL": "WARNING",
         # each suite's tests/test_fuzz.py (schemathesis, auth off and on): bounded for the kit's CI
-        "FUZZ_EXAMPLES": "5",
+        "FUZZ_EXAMPLES": "3",
     }
 
 
@@ -92,7 +92,7 @@ def generated(
 
 @pytest.mark.parametrize("name", list(OPTION_SETS))
 def test_generated_service_passes_its_own_tests(generated: Generated, name: str) -> None:
-    output, _ = generated.runs[name].communicate(timeout=180)
+    output, _ = generated.runs[name].communicate(timeout=300)
     assert generated.runs[name].returncode == 0, output[-4000:]
     summary = output.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary

@@ -96,6 +96,11 @@ async def test_preferences_choose_the_channels_per_event_type(
     assert list(shipped.by_channel) == ["push"]
     assert {k: [a.value for a in v] for k, v in stranger.by_channel.items()} == {
         "email": ["nobody@x.io"]}  # no choice: e-mail only
+    gone = await client.delete("/notification/me/push-subscriptions",
+                               params={"endpoint": subscription["endpoint"]}, headers=me)
+    assert gone.status_code == 204
+    mine = await client.get("/notification/me/push-subscriptions", headers=me)
+    assert mine.json()["endpoints"] == []
 
 
 @integration

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from notification.auth import CurrentPrincipal, Principal
@@ -167,7 +167,7 @@ async def add_push_subscription(
 
 @router.delete("/me/push-subscriptions", status_code=204)
 async def remove_push_subscription(
-    endpoint: Annotated[str, Field(max_length=2000)], principal: CurrentPrincipal,
+    endpoint: Annotated[str, Query(max_length=2000)], principal: CurrentPrincipal,
     request: Request,
 ) -> Response:
     """Forget one of the caller's subscriptions (``?endpoint=``)."""

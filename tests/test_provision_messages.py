@@ -88,6 +88,8 @@ def test_human_summary_lists_warnings_policy_and_stderr(
     assert "policy rds-encrypted (advisory) on vpc: storage is not encrypted" in lines
     assert "program stderr: DeprecationWarning: datetime.utcnow()" in lines
     assert not any("Waiting for app ReplicaSet" in line for line in lines)
+    # CI logs (no terminal): each message once, in the summary, not again in the run's line
+    assert (run.out + run.err).count("Helm release has a deprecated value") == 1
 
 
 def test_no_messages_no_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit: Kit) -> None:

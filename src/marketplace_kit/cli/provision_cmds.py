@@ -72,11 +72,11 @@ def _live(progress: Progress, title: str) -> AbstractContextManager[object]:
         from marketplace_kit.provision.progress import render
 
         console = Console(stderr=True)
-        if not console.is_terminal:  # CI logs: one line per engine run, at its end
-            try:
+        if not console.is_terminal:  # CI logs: one line per engine run, at its end (its
+            try:  # messages come once, in the summary)
                 yield
             finally:
-                console.print(render(progress, title))
+                console.print(render(progress, title, messages=False))
             return
         with Live(
             get_renderable=lambda: render(progress, title),

@@ -267,8 +267,9 @@ def format_duration(seconds: float) -> str:
     return f"{secs}s"
 
 
-def render(progress: Progress, title: str) -> RenderableType:
-    """The live display: a header with counts and elapsed time, then what is in flight."""
+def render(progress: Progress, title: str, messages: bool = True) -> RenderableType:
+    """The live display: a header with counts and elapsed time, then what is in flight, then
+    (``messages``) the first warnings and policy findings so far."""
     from rich.console import Group
     from rich.text import Text
 
@@ -286,8 +287,8 @@ def render(progress: Progress, title: str) -> RenderableType:
     if len(flight) > SHOWN_IN_FLIGHT:
         lines.append(Text(f"  … and {len(flight) - SHOWN_IN_FLIGHT} more", style="dim"))
     lines += [Text(f"  failed {f.name} ({f.type}): {f.message}", style="red") for f in failures]
-    messages = progress.messages()
-    lines += [Text(f"  {m}", style="yellow") for m in messages[:SHOWN_MESSAGES]]
-    if len(messages) > SHOWN_MESSAGES:
-        lines.append(Text(f"  … and {len(messages) - SHOWN_MESSAGES} more messages", style="dim"))
+    shown = progress.messages() if messages else []
+    lines += [Text(f"  {m}", style="yellow") for m in shown[:SHOWN_MESSAGES]]
+    if len(shown) > SHOWN_MESSAGES:
+        lines.append(Text(f"  … and {len(shown) - SHOWN_MESSAGES} more messages", style="dim"))
     return Group(*lines)

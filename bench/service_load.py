@@ -175,31 +175,28 @@ FASTAPI_WORK = ("solve_dependencies", "request_params_to_args", "request_body_to
 
 
 def profile_section(profiles: dict[str, Profile], markdown: bool) -> str:
-    """Sampled CPU per request by area for each profiled app, and the service's own costs."""
+    """Shares of the CPU samples by area for each profiled app, and the service's own costs.
+
+    Shares, not sampled milliseconds: on a loaded machine a sample also counts the time a
+    runnable process waits for a core, which moves between runs far more than the shares do.
+    """
     table = markdown_table if markdown else text_table
     names = list(profiles)
     counts = {name: p.by_area() for name, p in profiles.items()}
     areas = sorted(set().union(*counts.values()), key=lambda a: -counts[names[0]][a])
-    rows = [[a, *(f"{profiles[n].ms_per_request(counts[n][a]):.2f}" for n in names)]
-            for a in areas]
-    rows.append(["total", *(f"{profiles[n].ms_per_request(profiles[n].total):.2f}"
-                            for n in names)])
+    rows = [[a, *(f"{counts[n][a] / profiles[n].total:.0%}" for n in names)] for a in areas]
     service = profiles[names[0]]
     wraps_all = ("Middleware.__call__ (", "RequestBudget.__call__ (", "__main__.py)")
     own = service.inclusive(lambda f: (f"({service.package}/" in f
                                        and not any(w in f for w in wraps_all))
                             or f.startswith(FASTAPI_WORK))
-    own_rows = [[f, f"{service.ms_per_request(n):.2f}", f"{n / service.total:.0%}"]
-                for f, n in own.most_common(14)]
-    head = (f"py-spy at {service.rate} Hz during one more round each ("
-            + ", ".join(f"{n}: {p.total} samples, {p.requests} requests"
-                        for n, p in profiles.items())
-            + "); sampled ms per request: CPU plus waiting for a core on a loaded machine")
+    own_rows = [[f, f"{n / service.total:.0%}"] for f, n in own.most_common(14)]
+    head = (f"Where the CPU goes: py-spy at {service.rate} Hz during one more round each ("
+            + ", ".join(f"{n}: {p.total} samples" for n, p in profiles.items()) + ")")
     return "\n".join([
         head, "",
-        table(["area (innermost non-stdlib frame)", *(f"{n} ms/req" for n in names)], rows), "",
-        table([f"{names[0]}: its own code and route work (inclusive)", "ms/req", "share"],
-              own_rows)])
+        table(["area (innermost non-stdlib frame)", *names], rows), "",
+        table([f"{names[0]}: its own code and route work (inclusive)", "share"], own_rows)])
 
 
 def main() -> None:

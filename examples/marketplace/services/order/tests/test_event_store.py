@@ -130,6 +130,10 @@ async def test_replay_rebuilds_an_identical_read_model(
     assert await read_model(app) == [[], []]
     assert '"orders"' in replay(settings)
     assert await read_model(app) == before
+    async with app.state.runtime.db.acquire() as conn:  # in batches smaller than the store
+        events, orders = await projection.rebuild(conn, batch=2)
+    assert orders == len(before[0]) and events > orders
+    assert await read_model(app) == before
     async with app.state.runtime.db.acquire() as conn:
         stream = await eventstore.read_stream(conn, uuid.UUID(gone.rsplit("/", 1)[1]))
     assert [e.type.rsplit(".", 1)[1] for e in stream] == ["created", "deleted"]

@@ -133,24 +133,39 @@ async def save(conn: asyncpg.Connection, before: OrderState | None,
         )
 
 
-async def rebuild(conn: asyncpg.Connection) -> tuple[int, int]:
+ORDER_COLUMNS = ("id", "buyer_id", "buyer_email", "total", "currency", "status", "status_reason",
+                 "created_at", "updated_at", "version")
+
+
+async def _copy(conn: asyncpg.Connection, states: list[OrderState]) -> None:
+    """Write new orders in bulk (COPY): the read model was emptied."""
+    await conn.copy_records_to_table("orders", columns=ORDER_COLUMNS, records=[
+        tuple(getattr(s, c) for c in ORDER_COLUMNS) for s in states])
+    await conn.copy_records_to_table("order_lines", columns=("order_id", *LINE_COLUMNS), records=[
+        (s.id, *(getattr(line, c) for c in LINE_COLUMNS)) for s in states for line in s.lines])
+
+
+async def rebuild(conn: asyncpg.Connection, batch: int = 1000) -> tuple[int, int]:
     """Empty the read model and fold every stream again, in one transaction; returns (events,
     orders). New appends wait until it commits."""
     events = orders = 0
+    folded: list[OrderState] = []
     async with conn.transaction():
         await conn.execute("LOCK TABLE order_events IN EXCLUSIVE MODE")
         await conn.execute("TRUNCATE order_lines, orders")
         stream: UUID | None = None
         state: OrderState | None = None
-        async for event in read_all(conn):
+        async for event in read_all(conn, batch):
             if event.stream_id != stream:
                 if state is not None:
-                    await save(conn, None, state)
-                    orders += 1
+                    folded.append(state)
                 stream, state = event.stream_id, None
+                if len(folded) >= batch:
+                    await _copy(conn, folded)
+                    orders, folded = orders + len(folded), []
             state = evolve(state, event)
             events += 1
         if state is not None:
-            await save(conn, None, state)
-            orders += 1
-    return events, orders
+            folded.append(state)
+        await _copy(conn, folded)
+    return events, orders + len(folded)

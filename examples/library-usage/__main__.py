@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+import pulumi_aws as aws
 
+from marketplace_kit.contract.openapi import merge_openapi
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import (
+    ApiDocs,
+    ApiDocsArgs,
     ApiGateway,
     ApiGatewayArgs,
     Cluster,
@@ -20,6 +24,7 @@ from marketplace_kit.platform import (
     DatabaseClient,
     Datastores,
     DatastoresArgs,
+    DeployIdentity,
     EventBus,
     EventBusArgs,
     KafkaAccess,
@@ -41,6 +46,8 @@ from marketplace_kit.platform import (
     PlatformMonitoringArgs,
     PostgresSettings,
     Route,
+    ServiceDeployAccess,
+    ServiceDeployAccessArgs,
     ServiceMesh,
     ServiceMeshArgs,
     TelemetrySettings,
@@ -52,6 +59,13 @@ from marketplace_kit.platform import (
 )
 
 APPS = "apps"  # the workload namespace (sidecar injection on)
+# The orders service's OpenAPI document (a real service serves it at /orders/openapi.json).
+ORDERS_OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "orders", "version": "1.0.0"},
+    "paths": {"/orders/catalog/items": {"get": {
+        "operationId": "list_items", "responses": {"200": {"description": "The items."}}}}},
+}
 
 
 def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluster:
@@ -107,7 +121,7 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         opts=opts,
     )
     issuer = f"http://orders.{APPS}.svc.cluster.local:8000/orders"
-    ApiGateway(
+    gateway = ApiGateway(
         "gateway",
         ApiGatewayArgs(workload_namespace=APPS,
                        routes=[Route("orders", "/orders", 8000,
@@ -115,6 +129,16 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
                        tokens=TokenIssuer(issuer, name, keys.jwks, "/orders"),
                        depends_on=[*mesh.crds_ready, mesh.workload_namespace,
                                    mesh.ingress_namespace]),
+        opts=opts,
+    )
+    # The gateway's one API document (/openapi.json, /docs): the services' own documents merged.
+    ApiDocs(
+        "api-docs",
+        ApiDocsArgs(namespace=APPS, openapi=merge_openapi({"orders": ORDERS_OPENAPI},
+                                                          {"orders": "/orders"}),
+                    gateway=gateway.gateway_ref,
+                    open_at_gateway=gateway.authorization_policy is not None,
+                    depends_on=[*mesh.crds_ready, mesh.workload_namespace, gateway.gateway]),
         opts=opts,
     )
     bus = EventBus(
@@ -156,6 +180,23 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         ),
         opts=opts,
     )
+    # The orders repository's CI may deploy orders' own stack and nothing else.
+    github = aws.iam.OpenIdConnectProvider("github-actions",
+                                           url="https://token.actions.githubusercontent.com",
+                                           client_id_lists=["sts.amazonaws.com"])
+    deploy = ServiceDeployAccess(
+        "orders-deploy-access",
+        ServiceDeployAccessArgs(
+            identity=DeployIdentity(
+                service="orders", repository="example-org/orders", environment="production",
+                names=("orders", "orders-dashboard"), topics=("order-events",),
+                secrets=(stores.secret_names["orders"], keys.secret_name, bus.ca_secret)),
+            namespace=APPS, cluster_name=cluster.cluster_name,
+            github_provider_arn=github.arn, service_project="orders", platform_project=name,
+            depends_on=[mesh.workload_namespace]),
+        opts=opts,
+    )
+    pulumi.export("orders_deploy_role_arn", deploy.role_arn)
     pulumi.export("vpc_id", network.vpc_id)
     pulumi.export("private_subnet_ids", network.private_subnet_ids)
     pulumi.export("cluster_name", cluster.cluster_name)

@@ -24,6 +24,7 @@ from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.blueprints.service_stack import plan_service
 from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
 from marketplace_kit.contract.platform_outputs import OUTPUT, PlatformOutputs
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.deploy_access import GITHUB_ISSUER, deploy_group
 
@@ -44,10 +45,15 @@ def _platform() -> tuple[Platform, ResourceGraph]:
 
 
 @cache
-def _service_objects(name: str) -> tuple[dict[str, Any], ...]:
+def _service_graph(name: str) -> ResourceGraph:
     platform, graph = _platform()
     spec = next(s for s in platform.services if s.name == name)
-    return tuple(o for r in plan_service(platform, spec, graph) if (o := kube_object(r)))
+    return plan_service(platform, spec, graph)
+
+
+@cache
+def _service_objects(name: str) -> tuple[dict[str, Any], ...]:
+    return tuple(o for r in _service_graph(name) if (o := kube_object(r)))
 
 
 def _services() -> list[str]:
@@ -151,7 +157,6 @@ def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str)
     namespace, group = role["metadata"]["namespace"], deploy_group(name)
     own = _service_objects(name)
     assert own
-    mine = {(o["kind"], o["metadata"]["name"]) for o in own}
     for obj in own:
         kind, resource = _resource(obj)
         object_name = obj["metadata"]["name"]
@@ -163,9 +168,7 @@ def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str)
     for other in _services():
         if other == name:
             continue
-        # (a dead-letter topic of a topic two services consume is in both their stacks)
-        for obj in (o for o in _service_objects(other)
-                    if (o["kind"], o["metadata"]["name"]) not in mine):
+        for obj in _service_objects(other):
             kind, resource = _resource(obj)
             object_name = obj["metadata"]["name"]
             assert not _rbac_allows(role["rules"], kind, resource, "patch", object_name)
@@ -217,3 +220,39 @@ def test_no_deploy_roles_unless_asked() -> None:
         update={"service_stacks": True})))
     assert not [r for r in graph if r.type == POLICY]
     assert PlatformOutputs.from_json(graph.outputs[OUTPUT], "plan").deploy_roles == {}
+
+
+def test_no_two_service_stacks_declare_the_same_object() -> None:
+    """Every Kubernetes object (kind, namespace, name) and every Pulumi resource (type, name:
+    what its URN shows besides the project) belongs to one reference service stack only; a
+    second stack's create would conflict on the cluster (or fight over the object). Each
+    stack's own provider, StackReference and root stack are its own, not shared objects."""
+    owners: dict[tuple[str, ...], str] = {}
+    for name in _services():
+        for resource in _service_graph(name):
+            if resource.type.startswith("pulumi:"):
+                continue
+            keys = [("urn", resource.type, resource.name)]
+            if (obj := kube_object(resource)) is not None:
+                keys.append((obj["kind"], obj["metadata"].get("namespace", ""),
+                             obj["metadata"]["name"]))
+            for key in keys:
+                assert owners.setdefault(key, name) == name, (key, owners[key], name)
+
+
+def test_each_topic_has_exactly_one_owning_stack_and_every_dlq_one() -> None:
+    """The producer's stack owns a topic and its dead-letter topic; every topic a service
+    consumes, and the DLQ it writes failures to, exists in exactly one stack."""
+    platform, _ = _platform()
+    owners: dict[str, list[str]] = {}
+    for name in _services():
+        for obj in _service_objects(name):
+            if obj["kind"] == "KafkaTopic":
+                owners.setdefault(obj["metadata"]["name"], []).append(name)
+    assert all(len(stacks) == 1 for stacks in owners.values()), owners
+    for spec in platform.services:
+        for topic in spec.publishes:
+            assert owners[topic] == owners[dead_letter_topic(topic)] == [spec.name]
+        for topic in spec.consumes:
+            assert spec.name not in owners[dead_letter_topic(topic)]  # the producer's
+            assert owners[dead_letter_topic(topic)] == owners[topic]

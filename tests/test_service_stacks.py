@@ -20,6 +20,7 @@ from marketplace_kit.blueprints.service_stack import plan_service
 from marketplace_kit.config import Platform, load_platform
 from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import PlatformOutputs
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.errors import KitError
 from marketplace_kit.plan.graph import ResourceGraph
 
@@ -107,7 +108,7 @@ def test_each_reference_service_plans_as_its_own_stack(plans: Any, name: str) ->
     deployments = graph.of_type("kubernetes:apps/v1:Deployment")
     assert {r.inputs["metadata"]["name"] for r in deployments} == {name}
     topics = {r.inputs["metadata"]["name"] for r in graph.of_type(TOPIC)}
-    assert topics == {*spec.publishes, *(f"{t}.dlq" for t in spec.consumes)}
+    assert topics == {*spec.publishes, *(dead_letter_topic(t) for t in spec.publishes)}
     users = graph.of_type(USER)
     assert len(users) == (1 if spec.publishes or spec.consumes else 0)
     mounted = {v["secret"]["secretName"] for v in

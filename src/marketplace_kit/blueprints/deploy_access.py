@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from marketplace_kit.blueprints.service_stack import service_project
 from marketplace_kit.config import Platform, ServiceSpec
+from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform.deploy_access import (
     GITHUB_ISSUER,
@@ -15,7 +16,6 @@ from marketplace_kit.platform.deploy_access import (
     ServiceDeployAccess,
     ServiceDeployAccessArgs,
     owned_names,
-    owned_topics,
 )
 
 
@@ -34,7 +34,7 @@ def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) ->
         repository=f"{access.github_owner}/{access.repository_prefix}{spec.name}",
         environment=access.environment,
         names=owned_names(spec.name),
-        topics=owned_topics(tuple(spec.publishes), tuple(spec.consumes)),
+        topics=owned_topics(tuple(spec.publishes)),
         secrets=secrets,
     )
 

@@ -3,9 +3,9 @@
 The service's program reads the platform through a ``pulumi.StackReference`` (the contract of
 ``contract/platform_outputs.py``) and registers only what the service owns: its workload
 (Deployment, Service, HPA, PDB, ServiceAccount, ServiceMonitor, dashboard), its route
-(VirtualService, DestinationRule), the topics it publishes and the dead-letter topics of what it
-consumes (the producer owns a topic; a consumer's ACLs do not need it to exist), and its Kafka
-user with its ACLs. Its database and role stay with the platform (creating them needs the
+(VirtualService, DestinationRule), the topics it publishes with their dead-letter topics (one
+owner per topic: the producer; a consumer's ACLs, reading the topic and writing its DLQ, do not
+need either to exist), and its Kafka user with its ACLs. Its database and role stay with the platform (creating them needs the
 database's admin credentials); the contract names the Secret.
 """
 
@@ -22,7 +22,7 @@ from marketplace_kit.blueprints import settings
 from marketplace_kit.config import Platform, ServiceSpec
 from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import PlatformOutputs
-from marketplace_kit.core.events import dead_letter_topic
+from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.eventbus import KafkaClient, topic_resource, user_resource
@@ -62,7 +62,7 @@ def build_service_stack(
         provider = k8s.Provider("platform-cluster", context=contract.kube_context or None)
     opts = pulumi.ResourceOptions(provider=provider)
     ns, cluster = contract.namespace, contract.kafka_cluster
-    owned = sorted({*spec.publishes, *(dead_letter_topic(t) for t in spec.consumes)})
+    owned = owned_topics(tuple(spec.publishes))
     topics = {t: topic_resource(t, ns, cluster, contract.kafka_topic_spec, opts) for t in owned}
     user = None
     if spec.publishes or spec.consumes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import signals
 from marketplace_kit.monitoring.promql import any_of, selector
 from marketplace_kit.monitoring.slo import BURN_ALERTS, Objectives, error_budget, windows
@@ -46,7 +47,7 @@ class ServiceSignals:
 
     @property
     def dead_letter_topics(self) -> tuple[str, ...]:
-        return tuple(f"{t}.dlq" for t in self.consumes)
+        return tuple(dead_letter_topic(t) for t in self.consumes)
 
 
 def _alert(name: str, expr: str, severity: str, summary: str, for_: str,

@@ -29,7 +29,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.core.events import dead_letter_topic
+from marketplace_kit.core.events import owned_topics
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
@@ -73,8 +73,7 @@ class DeployIdentity:
         repository: ``owner/name`` of the GitHub repository whose deploy job assumes the role.
         environment: The GitHub environment the deploy job runs in (part of the trust).
         names: Its object names in the namespace (workload, route, dashboard, Kafka user).
-        topics: The topics its stack owns (what it publishes, the dead-letter topics of what
-            it consumes).
+        topics: The topics its stack owns (what it publishes and their dead-letter topics).
         secrets: The Secrets its pods may read (its database, Kafka user, the cluster CA, ...).
     """
 
@@ -90,11 +89,6 @@ def owned_names(service: str) -> tuple[str, ...]:
     """The object names a service stack gives its objects (service_stack.py, service.py: its
     workload, route, Kafka user, dashboard and VAPID key Secret)."""
     return (service, f"{service}-dashboard", f"{service}-vapid")
-
-
-def owned_topics(publishes: tuple[str, ...], consumes: tuple[str, ...]) -> tuple[str, ...]:
-    """The topics a service stack creates: what it publishes, the DLQs of what it consumes."""
-    return tuple(sorted({*publishes, *(dead_letter_topic(t) for t in consumes)}))
 
 
 def github_trust_policy(provider_arn: str, repository: str, environment: str) -> str:

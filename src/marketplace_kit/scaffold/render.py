@@ -16,6 +16,7 @@ import yaml
 
 from marketplace_kit import __version__
 from marketplace_kit.contract import container
+from marketplace_kit.core import events
 from marketplace_kit.monitoring import signals
 from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import versions
@@ -62,6 +63,7 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
         "kit_version": __version__,
         "v": versions,
         "contract": container,  # env names, mounted files, probe paths: shared with the platform
+        "events": events,  # the dead-letter topic suffix: shared with the event bus
         "signals": signals,
         "slo": Objectives(),
         "gh": github_expression,

@@ -5,8 +5,8 @@ The service's program reads the platform through a ``pulumi.StackReference`` (th
 (Deployment, Service, HPA, PDB, ServiceAccount, ServiceMonitor, dashboard), its route
 (VirtualService, DestinationRule), the topics it publishes with their dead-letter topics (one
 owner per topic: the producer; a consumer's ACLs, reading the topic and writing its DLQ, do not
-need either to exist), and its Kafka user with its ACLs. Its database and role stay with the platform (creating them needs the
-database's admin credentials); the contract names the Secret.
+need either to exist), and its Kafka user with its ACLs. Its database and role stay with the
+platform (creating them needs the database's admin credentials); the contract names the Secret.
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.core.events import owned_topics
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(

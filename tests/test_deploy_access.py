@@ -18,6 +18,7 @@ from typing import Any
 import celpy
 import pytest
 import yaml
+from support.iam_eval import effective, evaluate
 from support.incluster import kube_object, validate
 
 from marketplace_kit.blueprints.program import plan_platform
@@ -256,3 +257,61 @@ def test_each_topic_has_exactly_one_owning_stack_and_every_dlq_one() -> None:
         for topic in spec.consumes:
             assert spec.name not in owners[dead_letter_topic(topic)]  # the producer's
             assert owners[dead_letter_topic(topic)] == owners[topic]
+
+
+def _boundary() -> tuple[str, dict[str, Any]]:
+    """The platform's service-role boundary: its ARN (from the contract) and its document."""
+    _, graph = _platform()
+    arn = PlatformOutputs.from_json(graph.outputs[OUTPUT], "plan").service_role_boundary
+    document = json.loads(_one(graph, "aws:iam/policy:Policy", "service-role-boundary")["policy"])
+    return arn, document
+
+
+def test_every_service_role_carries_the_boundary_which_covers_what_they_use() -> None:
+    arn, boundary = _boundary()
+    assert arn.startswith("arn:")
+    roles = {name: [r for r in _service_graph(name) if r.type == "aws:iam/role:Role"]
+             for name in _services()}
+    assert all(len(found) == 1 for found in roles.values()), roles  # an IRSA role each
+    for found in roles.values():
+        assert found[0].inputs["permissionsBoundary"] == arn
+    # what the service roles really hold stays within the boundary (SMS: sns:Publish)
+    inline = [json.loads(r.inputs["policy"]) for name in _services()
+              for r in _service_graph(name) if r.type == "aws:iam/rolePolicy:RolePolicy"]
+    assert inline  # notification sends SMS
+    for policy in inline:
+        for statement in policy["Statement"]:
+            for action in statement["Action"]:
+                assert effective([policy], boundary, action, "*")
+    # and no further, whatever the deploy role writes inline
+    anything = {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    for action in ("iam:CreateRole", "iam:PassRole", "s3:GetObject", "sts:AssumeRole",
+                   "eks:DescribeCluster", "kms:Decrypt", "sns:CreateTopic"):
+        assert not effective([anything], boundary, action, "*"), action
+    assert effective([anything], boundary, "sns:Publish", "*")
+
+
+@pytest.mark.parametrize("name", _services())
+def test_a_deploy_role_cannot_lift_its_service_role_s_boundary(name: str) -> None:
+    _, graph = _platform()
+    arn, _ = _boundary()
+    policy = _one(graph, "aws:iam/rolePolicy:RolePolicy", f"{name}-deploy")["policy"]
+    account = arn.split(":")[4]  # the mocks' account, in every ARN of the plan
+    own = f"arn:aws:iam::{account}:role/{name}-role-a1b2c3"
+    other = next(f"arn:aws:iam::{account}:role/{o}-role-a1b2c3" for o in _services()
+                 if o != name)
+    with_boundary = {"iam:PermissionsBoundary": arn}
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"):
+        assert evaluate(policy, action, own, with_boundary) == "Allow", action
+        assert evaluate(policy, action, own) == "ImplicitDeny", action  # no boundary attached
+        assert evaluate(policy, action, own, {"iam:PermissionsBoundary": arn + "x"}) != "Allow"
+        assert evaluate(policy, action, other, with_boundary) == "ImplicitDeny", action
+    for action in ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"):
+        assert evaluate(policy, action, own, with_boundary) == "Deny", action
+    for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"):
+        assert evaluate(policy, action, arn) == "Deny", action
+    for action in ("iam:AttachRolePolicy", "iam:PassRole", "iam:CreatePolicy",
+                   "iam:UpdateRole"):
+        assert evaluate(policy, action, own, with_boundary) == "ImplicitDeny", action
+    assert evaluate(policy, "iam:GetRole", own) == "Allow"  # reading and trust need none

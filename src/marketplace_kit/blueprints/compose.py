@@ -54,4 +54,5 @@ def contract_values(platform: Platform, foundation: Foundation, built: InCluster
                          if access is not None},
         "traffic": {name: asdict(flow) for name, flow in built.traffic.items()},
         "deploy_roles": dict(built.deploy_roles),
+        "service_role_boundary": built.service_role_boundary,
     }

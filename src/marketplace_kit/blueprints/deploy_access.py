@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 
@@ -17,6 +19,7 @@ from marketplace_kit.platform.deploy_access import (
     ServiceDeployAccessArgs,
     owned_names,
 )
+from marketplace_kit.platform.service import boundary_policy
 
 
 def wanted(platform: Platform, foundation: Foundation) -> bool:
@@ -42,9 +45,10 @@ def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) ->
 def build_deploy_access(
     platform: Platform, foundation: Foundation, secrets: dict[str, tuple[str, ...]],
     opts: pulumi.ResourceOptions, depends_on: list[pulumi.Resource],
-) -> dict[str, pulumi.Output[str]]:
+) -> tuple[dict[str, pulumi.Output[str]], pulumi.Output[str]]:
     """Every service's deploy access; ``secrets``: service -> the Secrets its pods may read.
-    Returns service -> its deploy role's ARN (exported in the platform contract)."""
+    Returns service -> its deploy role's ARN, and the ARN of the permissions boundary every
+    service role must carry (both exported in the platform contract)."""
     config = platform.config
     access = config.deploy_access
     provider_arn: pulumi.Input[str] = access.github_oidc_provider_arn
@@ -52,6 +56,10 @@ def build_deploy_access(
         provider_arn = aws.iam.OpenIdConnectProvider(
             "github-actions", url=f"https://{GITHUB_ISSUER}",
             client_id_lists=["sts.amazonaws.com"]).arn
+    boundary = aws.iam.Policy(
+        "service-role-boundary", policy=json.dumps(boundary_policy(), sort_keys=True),
+        description="the most a service's IRSA role may be granted (its deploy role's limit)",
+        opts=opts)
     roles: dict[str, pulumi.Output[str]] = {}
     for spec in platform.services:
         component = ServiceDeployAccess(
@@ -65,9 +73,10 @@ def build_deploy_access(
                 platform_project=config.name,
                 state_bucket=access.state_bucket,
                 state_key_arn=access.state_key_arn,
+                boundary_arn=boundary.arn,
                 depends_on=depends_on,
             ),
             opts=opts,
         )
         roles[spec.name] = component.role_arn
-    return roles
+    return roles, boundary.arn

@@ -96,6 +96,7 @@ def build_service_stack(
             tokens=TokenAccess(**access) if access else None,
             traffic=traffic_from(contract.traffic.get(spec.name)),
             depends_on=[*([user] if user is not None else [])],
+            permissions_boundary=contract.service_role_boundary or None,
         ),
         opts=opts,
     )

@@ -48,6 +48,8 @@ class PlatformOutputs:
             the platform decides it from every service's ``calls:``).
         deploy_roles: Service name -> the IAM role its repository's deploy job assumes
             (``vars.AWS_DEPLOY_ROLE_ARN`` of the generated workflow; see deploy_access).
+        service_role_boundary: ARN of the permissions boundary every service's IRSA role
+            carries (with deploy roles; "" without: no boundary).
         version: Version of this contract.
     """
 
@@ -70,6 +72,7 @@ class PlatformOutputs:
     token_access: dict[str, dict[str, Any]] = field(default_factory=dict)
     traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
     deploy_roles: dict[str, str] = field(default_factory=dict)
+    service_role_boundary: str = ""
     version: int = VERSION
 
     @classmethod

@@ -13,9 +13,11 @@ Per service (target aws, ``service_stacks``), the platform creates:
   cannot restrict ``create``), Kafka topics included, and any Deployment that mounts or reads
   a Secret that is not the service's own (services share one namespace).
 
-Not closed: the role may put an inline policy on its service's IRSA role (SMS needs
-``sns:Publish``) and set that role's trust, so it could give itself what it writes there; a
-permissions boundary on service roles would close it.
+The role may put an inline policy on its service's IRSA role (SMS needs ``sns:Publish``) and
+set that role's trust: it may create that role, and write or delete its inline policy, only
+while the platform's permissions boundary (``service.boundary_policy``) is attached
+(``iam:PermissionsBoundary``), and it may never remove or replace a boundary, nor change the
+boundary policy; so what it can give itself through that role is at most the boundary.
 """
 
 from __future__ import annotations
@@ -109,20 +111,37 @@ def github_trust_policy(provider_arn: str, repository: str, environment: str) ->
 def deploy_policy(
     identity: DeployIdentity, account_id: str, partition: str, service_project: str,
     platform_project: str, state_bucket: str = "", state_key_arn: str = "",
+    boundary_arn: str = "",
 ) -> str:
     """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, with its
-    inline policy; no managed-policy attach) and, with a state bucket, its own stack's state."""
+    inline policy; no managed-policy attach; created and its inline policy written only with
+    the permissions boundary ``boundary_arn`` attached, which it may never remove) and, with a
+    state bucket, its own stack's state."""
     role_arn = f"arn:{partition}:iam::{account_id}:role/{identity.service}-role-*"
+    bounded = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"]
     statements: list[dict[str, Any]] = [{
         "Sid": "OwnServiceRole",
         "Effect": "Allow",
-        "Action": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole",
+        "Action": ["iam:DeleteRole", "iam:GetRole", "iam:TagRole",
                    "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
                    "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-                   # the inline policy of a service that sends SMS (sns:Publish)
-                   "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+                   "iam:GetRolePolicy", *([] if boundary_arn else bounded)],
         "Resource": role_arn,
     }]
+    if boundary_arn:
+        statements += [
+            # the inline policy of a service that sends SMS (sns:Publish), within the boundary
+            {"Sid": "OwnServiceRoleBounded", "Effect": "Allow", "Action": bounded,
+             "Resource": role_arn,
+             "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}},
+            {"Sid": "KeepBoundary", "Effect": "Deny",
+             "Action": ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+             "Resource": "*"},
+            {"Sid": "KeepBoundaryPolicy", "Effect": "Deny",
+             "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy",
+                        "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+             "Resource": boundary_arn},
+        ]
     if state_bucket:
         bucket = f"arn:{partition}:s3:::{state_bucket}"
         statements += [
@@ -236,6 +255,7 @@ class ServiceDeployAccessArgs:
         platform_project: The platform stack's project (read through its StackReference).
         state_bucket: The state backend's S3 bucket ("": the role gets no state access).
         state_key_arn: The KMS key of the stacks' secrets provider ("": none).
+        boundary_arn: The permissions boundary its service role must carry ("": none).
         depends_on: What must exist first (the namespace, the cluster's access).
     """
 
@@ -247,6 +267,7 @@ class ServiceDeployAccessArgs:
     platform_project: str
     state_bucket: str = ""
     state_key_arn: str = ""
+    boundary_arn: pulumi.Input[str] = ""
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -265,9 +286,9 @@ class ServiceDeployAccess(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        policy = pulumi.Output.all(account, partition).apply(lambda v: deploy_policy(
-            me, v[0], v[1], args.service_project, args.platform_project, args.state_bucket,
-            args.state_key_arn))
+        policy = pulumi.Output.all(account, partition, args.boundary_arn).apply(
+            lambda v: deploy_policy(me, v[0], v[1], args.service_project, args.platform_project,
+                                    args.state_bucket, args.state_key_arn, v[2]))
         aws.iam.RolePolicy(f"{me.service}-deploy", role=self.role.id, policy=policy, opts=child)
         entry = aws.eks.AccessEntry(
             f"{me.service}-deploy", cluster_name=args.cluster_name,

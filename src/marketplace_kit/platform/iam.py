@@ -86,8 +86,10 @@ def irsa_role(
     policy_arns: Sequence[str],
     parent: pulumi.Resource,
     tags: Mapping[str, str] | None = None,
+    permissions_boundary: pulumi.Input[str] | None = None,
 ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
-    """A role for one service account (IRSA) with the given policies attached."""
+    """A role for one service account (IRSA) with the given policies attached (and, when
+    given, the managed policy ``permissions_boundary`` as the most it may ever be granted)."""
     trust = pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
         lambda v: irsa_trust_policy(v[0], v[1], namespace, service_account)
     )
@@ -95,6 +97,7 @@ def irsa_role(
         name,
         assume_role_policy=trust,
         tags=dict(tags or {}),
+        permissions_boundary=permissions_boundary,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return role, attach_policies(name, role, policy_arns, parent)

@@ -141,6 +141,8 @@ class MarketplaceServiceArgs:
         depends_on: Pods need istiod's injector and their Secrets (DB bootstrap, Kafka user)
             first.
         monitoring_depends_on: The ServiceMonitor CRD (``Observability.monitoring_ready``).
+        permissions_boundary: ARN of the managed policy bounding its IRSA role (the platform's
+            ``service_role_boundary`` when deploy roles may write that role); None: none.
     """
 
     spec: Workload
@@ -154,6 +156,7 @@ class MarketplaceServiceArgs:
     traffic: Traffic | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 def image_of(spec: Workload, registry: str) -> str:
@@ -182,7 +185,7 @@ class MarketplaceService(pulumi.ComponentResource):
             self.role, _ = iam.irsa_role(
                 f"{spec.name}-role", oidc_provider_arn=f.oidc_provider_arn,
                 oidc_issuer_url=f.oidc_issuer_url, namespace=ns, service_account=spec.name,
-                policy_arns=[], parent=self,
+                policy_arns=[], parent=self, permissions_boundary=args.permissions_boundary,
             )
             annotations = {"eks.amazonaws.com/role-arn": self.role.arn}
             if "sms" in spec.sends:
@@ -312,6 +315,21 @@ def sms_policy() -> dict[str, Any]:
     number has no resource ARN, so the resource is ``*``)."""
     return {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": list(c.SMS_IAM_ACTIONS), "Resource": "*"}]}
+
+
+def service_role_policies() -> tuple[dict[str, Any], ...]:
+    """Every inline policy a service's IRSA role may get from this kit (no managed policy is
+    attached to service roles)."""
+    return (sms_policy(),)
+
+
+def boundary_policy() -> dict[str, Any]:
+    """The permissions boundary of every service role: at most what ``service_role_policies``
+    grant, so an inline policy written by a service's deploy role cannot reach further."""
+    actions = sorted({a for p in service_role_policies() for s in p["Statement"]
+                      for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])})
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ServicesMayAtMost", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
 
 
 def sends_sms(args: MarketplaceServiceArgs) -> bool:

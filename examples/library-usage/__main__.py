@@ -7,12 +7,14 @@ gateway, Kafka, PostgreSQL and one service, each from its own typed Args.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from marketplace_kit.contract.openapi import merge_openapi
+from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import (
     ApiDocs,
@@ -57,6 +59,7 @@ from marketplace_kit.platform import (
     TokenSigningKeysArgs,
     Workload,
 )
+from marketplace_kit.platform.service import boundary_policy
 
 APPS = "apps"  # the workload namespace (sidecar injection on)
 # The orders service's OpenAPI document (a real service serves it at /orders/openapi.json).
@@ -165,6 +168,10 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         opts=opts,
     )
     user = bus.users["orders"]
+    # The most the orders role may ever be granted: its deploy role writes that role's inline
+    # policy only with this boundary attached, and may never lift it.
+    boundary = aws.iam.Policy("service-role-boundary", policy=json.dumps(boundary_policy()),
+                              opts=opts)
     MarketplaceService(
         "orders",
         MarketplaceServiceArgs(
@@ -177,6 +184,7 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
             tokens=TokenAccess(issuer, name, keys_secret=keys.secret_name, kids=tuple(keys.keys)),
             depends_on=[*mesh.ready, *stores.ready, user, keys.secret],
             monitoring_depends_on=observability.monitoring_ready,
+            permissions_boundary=boundary.arn,
         ),
         opts=opts,
     )
@@ -189,10 +197,11 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
         ServiceDeployAccessArgs(
             identity=DeployIdentity(
                 service="orders", repository="example-org/orders", environment="production",
-                names=("orders", "orders-dashboard"), topics=("order-events",),
+                names=("orders", "orders-dashboard"), topics=owned_topics(("order-events",)),
                 secrets=(stores.secret_names["orders"], keys.secret_name, bus.ca_secret)),
             namespace=APPS, cluster_name=cluster.cluster_name,
             github_provider_arn=github.arn, service_project="orders", platform_project=name,
+            boundary_arn=boundary.arn,
             depends_on=[mesh.workload_namespace]),
         opts=opts,
     )

@@ -35,12 +35,15 @@ from order.db import Database, Tx
 from order.errors import DomainError
 from order.events import new_event
 from order.models import OrderCreate
+from order.openapi import problem_response
 from order.projection import OrderState
 from order.settings import Settings
 
 router = APIRouter(tags=["checkout"])
 Buyer = Annotated[Principal, Depends(auth.require_role("buyer", "admin"))]
 Seller = Annotated[Principal, Depends(auth.require_role("seller", "admin"))]
+MISSING = {404: problem_response(404)}
+CONFLICT = {409: problem_response(409)}
 # ``python -m order replay``: the read model rebuilt from the event store.
 COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {"replay": replay.run}
 
@@ -50,7 +53,7 @@ class CartItemIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(ge=0, le=1000)
+    quantity: int = Field(ge=0, le=1000, strict=True)  # an integer, not true or "2"
 
 
 class Line(BaseModel):
@@ -144,7 +147,7 @@ async def get_cart(request: Request, buyer: Buyer) -> Cart:
         return await _cart(conn, buyer.subject)
 
 
-@router.put("/me/cart/items/{product_id}")
+@router.put("/me/cart/items/{product_id}", responses=MISSING)
 async def set_cart_item(
     product_id: UUID, body: CartItemIn, request: Request, buyer: Buyer
 ) -> Cart:
@@ -169,7 +172,7 @@ async def set_cart_item(
         return await _cart(tx.conn, buyer.subject)
 
 
-@router.post("/me/checkout", status_code=status.HTTP_201_CREATED)
+@router.post("/me/checkout", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 async def checkout(body: Checkout, request: Request, buyer: Buyer) -> OrderView:
     """Turn the cart into a PENDING order and announce it (OrderPlaced, the first event of the
     order's stream); payment follows."""
@@ -203,14 +206,14 @@ async def my_orders(request: Request, buyer: Buyer) -> list[OrderView]:
         return [_view(s) for s in states if s is not None]
 
 
-@router.get("/me/orders/{id_}")
+@router.get("/me/orders/{id_}", responses=MISSING)
 async def my_order(id_: UUID, request: Request, buyer: Buyer) -> OrderView:
     """One of the caller's orders."""
     async with _db(request).acquire() as conn:
         return _view(await _mine(conn, id_, buyer))
 
 
-@router.get("/me/orders/{id_}/events")
+@router.get("/me/orders/{id_}/events", responses=MISSING)
 async def my_order_events(id_: UUID, request: Request, buyer: Buyer) -> list[OrderEvent]:
     """The history of one of the caller's orders: its events, oldest first (the card number
     of ``order.placed`` is never stored)."""
@@ -220,13 +223,15 @@ async def my_order_events(id_: UUID, request: Request, buyer: Buyer) -> list[Ord
                            data=e.data) for e in await eventstore.read_stream(conn, id_)]
 
 
-@router.post("/orders/{id_}/ship")
+@router.post("/orders/{id_}/ship", responses={**MISSING, **CONFLICT})
 async def ship(id_: UUID, request: Request, seller: Seller) -> OrderView:
     """The seller of every line (or an admin) ships a PAID order (``order.shipped``)."""
     async with _db(request).transaction() as tx:
         sellers = {r["seller_id"] for r in await tx.conn.fetch(
             "SELECT seller_id FROM order_lines WHERE order_id = $1", id_)}
-        if not sellers:
+        if not sellers:  # an order made through the admin API has no lines: nothing to ship
+            if await tx.conn.fetchval("SELECT true FROM orders WHERE id = $1", id_):
+                raise DomainError(status.HTTP_409_CONFLICT, "an order without lines is not shipped")
             raise DomainError(status.HTTP_404_NOT_FOUND, "order not found")
         if sellers != {UUID(seller.subject)} and not seller.has_role("admin"):
             raise DomainError(status.HTTP_403_FORBIDDEN, "only the seller ships this order")

@@ -26,10 +26,12 @@ from user.db import Database, Tx
 from user.errors import DomainError
 from user.events import new_event
 from user.models import ProfileCreate, ProfileUpdate
+from user.openapi import problem_response
 from user.settings import Settings
 
 router = APIRouter(tags=["accounts"])
 TOPIC = "user-events"
+NO_ACCOUNT = {404: problem_response(404)}
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 Role = Literal["buyer", "seller", "admin"]
 # Verifying against this keeps a login for an unknown e-mail as slow as one with a bad password.
@@ -102,7 +104,8 @@ async def _account(conn: asyncpg.Connection, id_: UUID | str) -> Account | None:
     return Account.model_validate(dict(row)) if row else None
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED,
+             responses={409: problem_response(409)})
 async def register(body: Registration, request: Request) -> Account:
     """Create an account and its profile; ``user.registered`` is published."""
     email = normalize(body.email)
@@ -122,7 +125,7 @@ async def register(body: Registration, request: Request) -> Account:
     return Account(id=profile.id, email=email, role=body.role, display_name=body.display_name)
 
 
-@router.post("/login")
+@router.post("/login", responses={401: problem_response(401)})
 async def login(body: Login, request: Request) -> Token:
     """A token for a known e-mail and its password (401 otherwise)."""
     async with _db(request).acquire() as conn:
@@ -141,7 +144,7 @@ async def login(body: Login, request: Request) -> Token:
     return Token(access_token=token, expires_in=_settings(request).auth_token_ttl_seconds)
 
 
-@router.get("/me")
+@router.get("/me", responses=NO_ACCOUNT)
 async def me(principal: CurrentPrincipal, request: Request) -> Account:
     """The caller's account and profile."""
     async with _db(request).acquire() as conn:
@@ -151,7 +154,7 @@ async def me(principal: CurrentPrincipal, request: Request) -> Account:
     return account
 
 
-@router.patch("/me")
+@router.patch("/me", responses=NO_ACCOUNT)
 async def update_me(body: ProfileUpdate, principal: CurrentPrincipal, request: Request) -> Account:
     """Change the caller's display name or bio (``profile.updated`` is published)."""
     async with _db(request).transaction() as tx:
@@ -162,7 +165,7 @@ async def update_me(body: ProfileUpdate, principal: CurrentPrincipal, request: R
     return account
 
 
-@router.put("/accounts/{id_}/role")
+@router.put("/accounts/{id_}/role", responses=NO_ACCOUNT)
 async def change_role(
     id_: UUID,
     body: RoleChange,

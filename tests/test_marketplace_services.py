@@ -8,6 +8,7 @@ the services' third-party dependencies come from the kit's ``local``/``dev`` ext
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,10 @@ from marketplace_kit.devrun import running_sink
 pytestmark = pytest.mark.slow
 SERVICES = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "services"
 NAMES = ("catalog", "notification", "order", "payment", "user")
-TIMEOUT = 180
+# tests/test_fuzz.py (schemathesis, FUZZ_EXAMPLES per operation) runs in these suites; the others
+# do not pass it yet (issue 15: notification, its push and preference schemas).
+FUZZED = frozenset({"catalog", "order", "payment", "user"})
+TIMEOUT = 240
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +43,13 @@ def suites(
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(sink.port),
             "LOG_LEVEL": "WARNING",
+            "FUZZ_EXAMPLES": "3",
+            "WEBHOOK_SECRET": secrets.token_urlsafe(24),  # payment, as `marketplace-kit dev` sets
         }
         runs = {
             name: subprocess.Popen(
-                # tests/test_fuzz.py (schemathesis): not yet zero failures on the reference
-                # services' own domain routes (undocumented 404/409/401, a 500 in catalog search)
                 [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                 "--ignore", "tests/test_fuzz.py"],
+                 *([] if name in FUZZED else ["--ignore", "tests/test_fuzz.py"])],
                 cwd=SERVICES / name,
                 env={**env, "PYTHONPATH": os.pathsep.join([str(SERVICES / name / "src"),
                                                            str(SERVICES / name)])},

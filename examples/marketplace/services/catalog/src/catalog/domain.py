@@ -10,13 +10,22 @@ attributes). Every product change writes ``product.created|updated|deleted`` to
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from catalog import auth
 from catalog.auth import Principal
@@ -24,14 +33,35 @@ from catalog.db import Database, Tx
 from catalog.errors import DomainError
 from catalog.events import new_event
 from catalog.models import CategoryCreate
+from catalog.openapi import problem_response
 
 router = APIRouter(tags=["products"])
 TOPIC = "product-events"
 Scalar = str | int | float | bool
-Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+PRICE_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # the decimal string the service answers with
+
+
+def _not_a_number(value: object) -> object:
+    """A JSON number (or bool) is refused: money travels as a decimal string."""
+    if isinstance(value, int | float):
+        raise ValueError("a price is a decimal string, e.g. \"49.90\"")
+    return value
+
+
+Price = Annotated[
+    Decimal, BeforeValidator(_not_a_number), Field(ge=0, max_digits=12, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": PRICE_PATTERN}),
+]
+# key:value; PostgreSQL text holds no NUL character.
+AttrFilter = Annotated[str, StringConstraints(pattern=r"^[^:\x00]+:[^\x00]*$")]
+SearchText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+Nullable = SkipJsonSchema[None]  # null is refused (422), so not in the schema
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Seller = Annotated[Principal, Depends(auth.require_role("seller", "admin"))]
 NOT_FOUND = "product not found"
+MISSING: dict[int | str, dict[str, Any]] = {404: problem_response(404)}
+# category_id names no category (any more)
+NO_CATEGORY: dict[int | str, dict[str, Any]] = {409: problem_response(409)}
 
 
 class ProductIn(BaseModel):
@@ -52,12 +82,12 @@ class ProductPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    price: Price | None = None
-    currency: Currency | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)] | Nullable = None
+    description: Annotated[str, Field(max_length=5000)] | Nullable = None
+    price: Price | Nullable = None
+    currency: Currency | Nullable = None
     category_id: UUID | None = None
-    attributes: dict[str, Scalar] | None = Field(None, max_length=50)
+    attributes: Annotated[dict[str, Scalar], Field(max_length=50)] | Nullable = None
 
 
 class Product(ProductIn):
@@ -101,10 +131,10 @@ async def _owned(tx: Tx, id_: UUID, caller: Principal) -> asyncpg.Record:
 
 
 def _bad_category(exc: asyncpg.ForeignKeyViolationError) -> DomainError:
-    return DomainError(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown category_id")
+    return DomainError(status.HTTP_409_CONFLICT, "unknown category_id")  # a state, not a shape
 
 
-@router.post("/products", status_code=status.HTTP_201_CREATED)
+@router.post("/products", status_code=status.HTTP_201_CREATED, responses=NO_CATEGORY)
 async def create_product(body: ProductIn, request: Request, seller: Seller) -> Product:
     """A seller lists a product (ProductCreated)."""
     try:
@@ -122,7 +152,7 @@ async def create_product(body: ProductIn, request: Request, seller: Seller) -> P
     return product
 
 
-@router.patch("/products/{id_}")
+@router.patch("/products/{id_}", responses={**MISSING, **NO_CATEGORY})
 async def update_product(
     id_: UUID, body: ProductPatch, request: Request, seller: Seller
 ) -> Product:
@@ -148,7 +178,7 @@ async def update_product(
     return product
 
 
-@router.delete("/products/{id_}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/products/{id_}", status_code=status.HTTP_204_NO_CONTENT, responses=MISSING)
 async def delete_product(id_: UUID, request: Request, seller: Seller) -> None:
     """The owner (or an admin) removes a product (ProductDeleted)."""
     async with _db(request).transaction() as tx:
@@ -157,7 +187,7 @@ async def delete_product(id_: UUID, request: Request, seller: Seller) -> None:
         await _announce(tx, "deleted", _product(row))
 
 
-@router.get("/products/{id_}")
+@router.get("/products/{id_}", responses=MISSING)
 async def get_product(id_: UUID, request: Request) -> Product:
     """One product (public)."""
     rows = await _db(request).fetch("SELECT * FROM products WHERE id = $1", id_)
@@ -177,18 +207,23 @@ def parse_attributes(filters: list[str]) -> dict[str, Any]:
             value = json.loads(raw)
         except ValueError:
             value = raw
-        wanted[key] = value if isinstance(value, str | int | float | bool) else raw
+        scalar = isinstance(value, str | int | bool) or (
+            isinstance(value, float) and math.isfinite(value)  # 1e999: JSON has no Infinity
+        )
+        wanted[key] = value if scalar else raw
     return wanted
 
 
 @router.get("/products")
 async def search_products(
     request: Request,
-    q: Annotated[str | None, Query(max_length=200, description="full-text query")] = None,
+    q: Annotated[SearchText | None, Query(description="full-text query")] = None,
     category_id: UUID | None = None,
     seller_id: UUID | None = None,
-    max_price: Decimal | None = None,
-    attr: Annotated[list[str], Query(description="attribute filter key:value, repeatable")] = [],  # noqa: B006
+    max_price: Price | None = None,
+    attr: Annotated[
+        list[AttrFilter], Query(description="attribute filter key:value, repeatable")
+    ] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> ProductPage:
@@ -197,11 +232,11 @@ async def search_products(
     def param(value: Any) -> str:
         args.append(value)
         return f"${len(args)}"
-    rank = "0"
+    order = "created_at, id"  # (a constant in ORDER BY would be a column position)
     if q:
         query = f"websearch_to_tsquery('english', {param(q)})"
         where.append(f"search @@ {query}")
-        rank = f"ts_rank_cd(search, {query})"
+        order = f"ts_rank_cd(search, {query}) DESC, {order}"
     if category_id:
         where.append(f"category_id = {param(category_id)}")
     if seller_id:
@@ -215,7 +250,7 @@ async def search_products(
     total = (await db.fetch(f"SELECT count(*) AS n FROM products WHERE {condition}", *args))[0]
     rows = await db.fetch(
         f"SELECT * FROM products WHERE {condition}"
-        f" ORDER BY {rank} DESC, created_at, id LIMIT {param(limit)} OFFSET {param(offset)}",
+        f" ORDER BY {order} LIMIT {param(limit)} OFFSET {param(offset)}",
         *args,
     )
     return ProductPage(items=[_product(r) for r in rows], total=total["n"])

@@ -42,8 +42,8 @@ from order.settings import Settings
 router = APIRouter(tags=["checkout"])
 Buyer = Annotated[Principal, Depends(auth.require_role("buyer", "admin"))]
 Seller = Annotated[Principal, Depends(auth.require_role("seller", "admin"))]
-MISSING = {404: problem_response(404)}
-CONFLICT = {409: problem_response(409)}
+MISSING: dict[int | str, dict[str, Any]] = {404: problem_response(404)}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: problem_response(409)}
 # ``python -m order replay``: the read model rebuilt from the event store.
 COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {"replay": replay.run}
 

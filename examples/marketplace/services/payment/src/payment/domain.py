@@ -24,6 +24,7 @@ from payment.auth import Principal
 from payment.db import Database, Tx
 from payment.errors import DomainError
 from payment.models import PaymentCreate
+from payment.openapi import problem_response
 from payment.provider import get_provider
 from payment.webhooks import HEADER, BadSignature, WebhookSettings, verify
 
@@ -50,7 +51,8 @@ def _db(request: Request) -> Database:
     return db
 
 
-@router.post("/webhooks/sandbox")
+@router.post("/webhooks/sandbox",
+             responses={400: problem_response(400), 401: problem_response(401)})
 async def sandbox_webhook(request: Request) -> WebhookResult:
     """A signed provider notification: ``{"id", "type", "data": {"charge_id"}}``."""
     secret = WebhookSettings().webhook_secret

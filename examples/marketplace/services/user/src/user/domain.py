@@ -31,7 +31,7 @@ from user.settings import Settings
 
 router = APIRouter(tags=["accounts"])
 TOPIC = "user-events"
-NO_ACCOUNT = {404: problem_response(404)}
+NO_ACCOUNT: dict[int | str, dict[str, Any]] = {404: problem_response(404)}
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 Role = Literal["buyer", "seller", "admin"]
 # Verifying against this keeps a login for an unknown e-mail as slow as one with a bad password.

@@ -11,7 +11,8 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,13 @@ TIMEOUT = 240
 
 
 @pytest.fixture(scope="module")
-def suites(
+def service_env(
     tmp_path_factory: pytest.TempPathFactory, postgres: Postgres, broker: Broker
-) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """Start the five suites; yields the running processes."""
+) -> Iterator[dict[str, str]]:
+    """The environment of the suites: the session's PostgreSQL and broker, an SMTP sink."""
     with running_sink(tmp_path_factory.mktemp("mail")) as sink:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "OTEL_"))}
-        env = {
+        yield {
             **base,
             "DATABASE_URL": postgres.url(),
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
@@ -46,31 +47,68 @@ def suites(
             "FUZZ_EXAMPLES": "3",
             "WEBHOOK_SECRET": secrets.token_urlsafe(24),  # payment, as `marketplace-kit dev` sets
         }
-        runs = {
-            name: subprocess.Popen(
-                [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                 *([] if name in FUZZED else ["--ignore", "tests/test_fuzz.py"])],
-                cwd=SERVICES / name,
-                env={**env, "PYTHONPATH": os.pathsep.join([str(SERVICES / name / "src"),
-                                                           str(SERVICES / name)])},
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            )
-            for name in NAMES
-        }
-        try:
-            yield runs
-        finally:
-            for process in runs.values():
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+
+
+@contextmanager
+def running(
+    env: dict[str, str], names: Iterable[str], args: list[str]
+) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """pytest ``args`` in each named service, in parallel; killed on the way out."""
+    runs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
+            cwd=SERVICES / name,
+            env={**env, "PYTHONPATH": os.pathsep.join([str(SERVICES / name / "src"),
+                                                       str(SERVICES / name)])},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for name in names
+    }
+    try:
+        yield runs
+    finally:
+        for process in runs.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def suites(service_env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """The five suites without the fuzzer, in parallel."""
+    with running(service_env, NAMES, ["--ignore", "tests/test_fuzz.py"]) as runs:
+        yield runs
+
+
+@pytest.fixture(scope="module")
+def fuzzers(
+    service_env: dict[str, str], suites: dict[str, subprocess.Popen[str]]
+) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """The fuzz tests, started once the suites are done (the suites' consumer tests time out
+    under the fuzzers' load on two cores)."""
+    for process in suites.values():
+        process.wait(timeout=TIMEOUT)
+    with running(service_env, FUZZED, ["tests/test_fuzz.py"]) as runs:
+        yield runs
+
+
+def finished(process: subprocess.Popen[str]) -> str:
+    output, _ = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 0, output[-6000:]
+    assert " passed" in output and "skipped" not in output.splitlines()[-1], output[-2000:]
+    return output
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_service_suite_passes(suites: dict[str, subprocess.Popen[str]], name: str) -> None:
-    output, _ = suites[name].communicate(timeout=TIMEOUT)
-    assert suites[name].returncode == 0, output[-6000:]
-    assert " passed" in output and "skipped" not in output.splitlines()[-1], output[-2000:]
+    finished(suites[name])
+
+
+@pytest.mark.parametrize("name", sorted(FUZZED))
+def test_service_api_holds_under_the_fuzzer(
+    fuzzers: dict[str, subprocess.Popen[str]], name: str
+) -> None:
+    assert "2 passed" in finished(fuzzers[name])  # auth off and on
 
 
 def test_the_local_extra_pins_what_the_services_need() -> None:

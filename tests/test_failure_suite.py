@@ -283,23 +283,31 @@ def test_a_create_whose_answer_was_lost_is_replayed_not_repeated(pipeline: Pipel
     key = {"Idempotency-Key": uuid.uuid4().hex}
     body = {"name": "lost answer"}
     release = threading.Event()
+    gave_up = threading.Event()
 
-    async def hold_lock_briefly() -> None:
+    async def hold_lock_until_the_client_gives_up() -> None:
         conn = await asyncpg.connect(pipeline.orders_db)
         try:
             async with conn.transaction():
                 await conn.execute('LOCK TABLE "items" IN ACCESS EXCLUSIVE MODE')
                 release.set()
-                await asyncio.sleep(0.6)  # < the statement timeout: the create then commits
+                # Held until the client's 0.3 s timeout (not a fixed sleep a loaded machine can
+                # outlast before the request arrives), well under the 1 s statement timeout:
+                # the create then commits.
+                await asyncio.get_running_loop().run_in_executor(None, gave_up.wait, 5)
         finally:
             await conn.close()
 
-    holder = threading.Thread(target=run_sync, args=(hold_lock_briefly(),), daemon=True)
+    holder = threading.Thread(target=run_sync, args=(hold_lock_until_the_client_gives_up(),),
+                              daemon=True)
     holder.start()
     assert release.wait(10)
-    with httpx.Client(base_url=pipeline.orders.base_url, timeout=0.3) as http, \
-            pytest.raises(httpx.TimeoutException):
-        http.post(ORDERS, json=body, headers=key)  # the answer is lost
+    try:
+        with httpx.Client(base_url=pipeline.orders.base_url, timeout=0.3) as http, \
+                pytest.raises(httpx.TimeoutException):
+            http.post(ORDERS, json=body, headers=key)  # the answer is lost
+    finally:
+        gave_up.set()
     holder.join(10)
     stored = wait_until(lambda: query(pipeline.orders_db, "SELECT id::text AS id FROM items"
                                       " WHERE name = $1", body["name"]), 10, "the commit")

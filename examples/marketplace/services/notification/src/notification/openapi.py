@@ -26,7 +26,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 DESCRIPTIONS = {
     400: "Bad request", 401: "A valid bearer token is required", 403: "Not allowed",
-    404: "Not found", 412: "The ETag does not match (If-Match)", 422: "Invalid request",
+    404: "Not found", 409: "A business rule refused the request (conflict)",
+    412: "The ETag does not match (If-Match)", 422: "Invalid request",
     503: "A dependency is unavailable or the service is at its limit; retry after Retry-After",
     504: "The request did not finish within its budget",
 }

@@ -19,6 +19,8 @@ NOT_FOUND = "order not found"
 PURGE_EVERY_SECONDS = 300.0
 _MISSING = object()
 _last_purge = 0.0
+# 409: the domain hooks (``before_update``/``before_delete``) may refuse with a DomainError.
+WRITE_REFUSALS = {status_: problem_response(status_) for status_ in (404, 409, 412)}
 
 
 def _db(request: Request) -> Database:
@@ -27,7 +29,7 @@ def _db(request: Request) -> Database:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Order,
-             responses={422: problem_response(422)})
+             responses={409: problem_response(409), 422: problem_response(422)})
 async def create_order(
     body: OrderCreate,
     request: Request,
@@ -108,7 +110,7 @@ async def get_order(
     return entity
 
 
-@router.patch("/{id_}", responses={404: problem_response(404), 412: problem_response(412)})
+@router.patch("/{id_}", responses=WRITE_REFUSALS)
 async def update_order(
     id_: UUID,
     body: OrderUpdate,
@@ -139,7 +141,7 @@ async def update_order(
 @router.delete(
     "/{id_}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: problem_response(404), 412: problem_response(412)},
+    responses=WRITE_REFUSALS,
 )
 async def delete_order(
     id_: UUID,

@@ -16,7 +16,14 @@ from fastapi import FastAPI
 
 from notification import dispatch
 from notification.channel import Address, ChannelError, ChannelName, Message
-from notification.preferences import targets_for
+from notification.channel_settings import ChannelSettings
+from notification.preferences import (
+    AUTH_PATTERN,
+    P256DH_PATTERN,
+    allowed_endpoint,
+    endpoint_pattern,
+    targets_for,
+)
 from notification.settings import Settings
 from tests.conftest import bearer, integration
 
@@ -187,3 +194,19 @@ async def test_a_failing_channel_retries_then_dead_letters_and_sends_nothing_twi
         paid.id)
     assert [tuple(r) for r in rows] == [("email", "sent", 1),
                                         ("sms", "failed", settings.consumer_max_attempts)]
+
+
+@pytest.mark.parametrize("hosts", [["fcm.googleapis.com", "push.apple.com"], ["127.0.0.1"], []])
+def test_the_schema_states_what_the_validators_accept(hosts: list[str]) -> None:
+    """The document's patterns (the fuzzer's positive data) hold for the keys and endpoints the
+    service accepts, and refuse what it refuses."""
+    import re
+
+    assert re.fullmatch(P256DH_PATTERN, P256DH) and re.fullmatch(AUTH_PATTERN, AUTH)
+    assert not re.fullmatch(AUTH_PATTERN, AUTH[:-1] + "h")  # 2 bits left over: not 16 bytes
+    settings = ChannelSettings(push_endpoint_hosts=hosts)
+    pattern = endpoint_pattern(hosts)
+    for url in ["https://fcm.googleapis.com/fcm/send/abc:APA91b", "https://web.push.apple.com/Q",
+                "http://127.0.0.1:8080/push/1", "https://127.0.0.1/x", "http://fcm.googleapis.com/x",
+                "https://fcm.googleapis.com.evil.example/x", "https://internal.example/steal"]:
+        assert bool(re.fullmatch(pattern, url)) == allowed_endpoint(url, settings), url

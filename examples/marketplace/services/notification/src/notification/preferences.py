@@ -8,8 +8,9 @@ and without that, e-mail only.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -26,6 +27,17 @@ from notification.webpush import unb64url
 DEFAULT_CHANNELS: tuple[ChannelName, ...] = ("email",)
 EventKey = Literal["*"] | EventType  # "*": every type without a choice of its own
 E164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", examples=["+14155550100"])]
+EVENT_KEYS = sorted((*get_args(EventType), "*"))
+# base64url without padding: an uncompressed P-256 point is 65 bytes starting 0x04 (87 chars, the
+# last carrying 4 bits), an auth secret 16 bytes (22 chars, the last carrying 2 bits).
+P256DH_PATTERN = r"^B[A-Za-z0-9_-]{85}[AEIMQUYcgkosw048]$"
+AUTH_PATTERN = r"^[A-Za-z0-9_-]{21}[AQgw]$"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Stated in the schema as the validators check it: SMS chosen for some event type needs a number.
+SMS_NEEDS_PHONE = {"anyOf": [
+    {"properties": {"phone_number": {"type": "string"}}, "required": ["phone_number"]},
+    {"properties": {"channels": {"additionalProperties": {"not": {"contains": {"const": "sms"}}}}}},
+]}
 
 router = APIRouter(tags=["preferences"])
 
@@ -33,11 +45,12 @@ router = APIRouter(tags=["preferences"])
 class Preferences(BaseModel):
     """The caller's choices: channels per event type (``"*"``: every other type)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SMS_NEEDS_PHONE)
 
     phone_number: E164 | None = Field(None, description="where SMS go (E.164)")
     channels: dict[EventKey, Annotated[list[ChannelName], Field(max_length=3)]] = Field(
-        default_factory=dict, description="event type -> channels; default: e-mail only")
+        default_factory=dict, description="event type -> channels; default: e-mail only",
+        json_schema_extra={"propertyNames": {"enum": EVENT_KEYS}})
 
     @field_validator("channels")
     @classmethod
@@ -50,8 +63,8 @@ class PushKeys(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    p256dh: str = Field(max_length=100)
-    auth: str = Field(max_length=40)
+    p256dh: str = Field(pattern=P256DH_PATTERN, description="65-byte uncompressed P-256 point")
+    auth: str = Field(pattern=AUTH_PATTERN, description="16-byte auth secret")
 
     @field_validator("p256dh")
     @classmethod
@@ -76,12 +89,27 @@ class PushKeys(BaseModel):
         return value
 
 
+def endpoint_pattern(hosts: list[str]) -> str:
+    """The endpoints ``allowed_endpoint`` accepts, as a regular expression."""
+    names = [re.escape(h) for h in hosts if ":" not in h]
+    loopback = [re.escape(f"[{h}]" if ":" in h else h) for h in hosts if h in LOOPBACK_HOSTS]
+    schemes = [rf"https://([a-z0-9-]+\.)*({'|'.join(names)})"] if names else []
+    schemes += [rf"http://({'|'.join(loopback)})"] if loopback else []
+    start = "|".join(schemes) or r"[^\s\S]"  # no host: nothing matches
+    return rf"^({start})(:[0-9]{{1,5}})?(/[A-Za-z0-9._~/%:=-]*)?$"
+
+
+def _endpoint_schema(schema: dict[str, Any]) -> None:
+    """The pattern of the configured push hosts (when the document is built, settings read)."""
+    schema["pattern"] = endpoint_pattern(configured().settings.push_endpoint_hosts)
+
+
 class PushSubscription(BaseModel):
     """What ``PushSubscription.toJSON()`` gives in the browser."""
 
     model_config = ConfigDict(extra="ignore")
 
-    endpoint: str = Field(max_length=2000)
+    endpoint: str = Field(max_length=2000, json_schema_extra=_endpoint_schema)
     keys: PushKeys
 
 

@@ -23,8 +23,10 @@ from marketplace_kit.devrun import running_sink
 pytestmark = pytest.mark.slow
 SERVICES = Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "services"
 NAMES = ("catalog", "notification", "order", "payment", "user")
-# tests/test_fuzz.py (schemathesis, FUZZ_EXAMPLES per operation) passes in these services.
-FUZZED = frozenset(NAMES)
+# tests/test_fuzz.py (schemathesis, FUZZ_EXAMPLES per operation) passes in these services. Not yet:
+# notification (a schema-valid p256dh off the P-256 curve is refused: needs the template-owned
+# tests/fuzz_hooks.py to substitute a real point).
+FUZZED = frozenset({"catalog", "order", "payment", "user"})
 TIMEOUT = 240
 
 

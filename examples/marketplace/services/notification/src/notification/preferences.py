@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from notification.auth import CurrentPrincipal, Principal
 from notification.channel import Address, ChannelName
-from notification.channel_settings import ChannelSettings
+from notification.channel_settings import PUSH_SERVICES, ChannelSettings
 from notification.channels import configured
 from notification.db import Database
 from notification.messages import EventType
@@ -100,8 +100,10 @@ def endpoint_pattern(hosts: list[str]) -> str:
 
 
 def _endpoint_schema(schema: dict[str, Any]) -> None:
-    """The pattern of the configured push hosts (when the document is built, settings read)."""
-    schema["pattern"] = endpoint_pattern(configured().settings.push_endpoint_hosts)
+    """The pattern of the browsers' push services (the default hosts, never this process's
+    settings: the document is the same wherever it is built, e.g. at plan time for the gateway;
+    a deployment that adds hosts, such as ``dev``'s local sink, accepts more than it states)."""
+    schema["pattern"] = endpoint_pattern(list(PUSH_SERVICES))
 
 
 class PushSubscription(BaseModel):

@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import traffic, versions
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
-from marketplace_kit.platform.meta import labels, metadata
+from marketplace_kit.platform.meta import labels, metadata, restricted_container
 
 ADDON = AddOn(
     name="api-docs", component="ApiDocs", exports=("ApiDocs", "ApiDocsArgs"),
@@ -253,13 +253,7 @@ def deployment_spec(image: str, replicas: int, checksum: str) -> dict[str, Any]:
                     "livenessProbe": {**probe, "initialDelaySeconds": 5},
                     "resources": {"requests": {"cpu": "10m", "memory": "16Mi"},
                                   "limits": {"cpu": "100m", "memory": "64Mi"}},
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "allowPrivilegeEscalation": False,
-                        "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]},
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
+                    "securityContext": restricted_container(),
                     "volumeMounts": [
                         {"name": "site", "mountPath": SITE_DIR, "readOnly": True},
                         {"name": "config", "mountPath": CONF_DIR, "readOnly": True},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi_kubernetes as k8s
 
 PART_OF = "marketplace"
@@ -44,3 +46,18 @@ def metadata(
     if annotations:
         meta["annotations"] = annotations
     return meta
+
+
+def restricted_container(uid: int | None = None) -> dict[str, Any]:
+    """A container securityContext of the restricted Pod Security Standard (read-only root, no
+    capabilities, no escalation, RuntimeDefault seccomp); ``uid``: also run as this user and
+    group (None: the pod's securityContext says who)."""
+    context: dict[str, Any] = {"runAsNonRoot": True}
+    if uid is not None:
+        context |= {"runAsUser": uid, "runAsGroup": uid}
+    return context | {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

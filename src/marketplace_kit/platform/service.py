@@ -24,7 +24,7 @@ from marketplace_kit.monitoring.dashboards import render, service_dashboard
 from marketplace_kit.monitoring.rules import ServiceSignals, service_groups
 from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import iam, traffic, versions
-from marketplace_kit.platform.meta import labels, metadata
+from marketplace_kit.platform.meta import labels, metadata, restricted_container
 from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
 from marketplace_kit.platform.traffic import Peer as Peer  # exported with the service
 from marketplace_kit.platform.traffic import Traffic
@@ -439,13 +439,7 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
                             "requests": {"cpu": r.cpu, "memory": r.memory},
                             "limits": {"cpu": r.cpu_limit, "memory": r.memory_limit},
                         },
-                        "securityContext": {
-                            "runAsNonRoot": True,
-                            "allowPrivilegeEscalation": False,
-                            "readOnlyRootFilesystem": True,
-                            "capabilities": {"drop": ["ALL"]},
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
+                        "securityContext": restricted_container(),
                         "volumeMounts": mounts,
                     }
                 ],

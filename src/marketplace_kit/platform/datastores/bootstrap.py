@@ -21,9 +21,8 @@ from marketplace_kit.platform.datastores.shared import (
     DatabaseClient,
     DatastoresArgs,
     Engine,
-    restricted,
 )
-from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata
+from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata, restricted_container
 
 # Idempotent: creates the role and database once, (re)sets the role's password every run.
 # Variables: role, db, password (psql -v). The GRANT lets a non-superuser master (RDS, PG16+)
@@ -201,7 +200,7 @@ def bootstrap_job_spec(
                         "command": ["/bin/sh", "-c", bootstrap_shell(clients)],
                         "env": env,
                         "imagePullPolicy": "Always",
-                        "securityContext": restricted(JOB_UID),
+                        "securityContext": restricted_container(JOB_UID),
                         "resources": JOB_RESOURCES,
                         "volumeMounts": [
                             {"name": "scripts", "mountPath": "/scripts", "readOnly": True},

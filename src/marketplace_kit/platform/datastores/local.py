@@ -18,9 +18,8 @@ from marketplace_kit.platform.datastores.shared import (
     POSTGRES_UID,
     DatastoresArgs,
     Engine,
-    restricted,
 )
-from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata
+from marketplace_kit.platform.meta import NO_SIDECAR, labels, metadata, restricted_container
 
 
 def local_postgres(
@@ -116,7 +115,7 @@ def postgres_statefulset_spec(storage_gib: int) -> dict[str, Any]:
                             "requests": {"cpu": "100m", "memory": "256Mi"},
                             "limits": {"cpu": "1", "memory": "1Gi"},
                         },
-                        "securityContext": restricted(),
+                        "securityContext": restricted_container(POSTGRES_UID),
                         "volumeMounts": [
                             {"name": "data", "mountPath": "/var/lib/postgresql/data"},
                             {"name": "run", "mountPath": "/var/run/postgresql"},

@@ -19,8 +19,8 @@ from marketplace_kit.platform.datastores.shared import (
     MASTER_USER,
     DatastoresArgs,
     Engine,
-    restricted,
 )
+from marketplace_kit.platform.meta import restricted_container
 
 
 @dataclass
@@ -123,7 +123,7 @@ def rds_postgres(args: DatastoresArgs, key: aws.kms.Key, parent: pulumi.Resource
                 {"name": "HOME", "value": "/tmp"},
             ],
             "imagePullPolicy": "Always",
-            "securityContext": restricted(JOB_UID),
+            "securityContext": restricted_container(JOB_UID),
             "resources": JOB_RESOURCES,
             "volumeMounts": [
                 {"name": "bootstrap", "mountPath": "/bootstrap"},

@@ -113,16 +113,3 @@ class Engine:
     admin_env: list[dict[str, Any]]
     init: list[dict[str, Any]]
     ready: pulumi.Resource
-
-
-def restricted(uid: int = POSTGRES_UID) -> dict[str, Any]:
-    """The restricted Pod Security Standard for one container."""
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }

@@ -27,9 +27,9 @@ from botocore.credentials import Credentials as BotoCredentials
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from marketplace_kit.devrun.http_sink import Request
-from marketplace_kit.devrun.push_sink import PushSink, running_push_sink
-from marketplace_kit.devrun.sms_sink import SmsSink, running_sms_sink
+from marketplace_kit.devrun.http_sink import Request, running
+from marketplace_kit.devrun.push_sink import PushSink
+from marketplace_kit.devrun.sms_sink import SmsSink
 
 SERVICE_SRC = (Path(__file__).resolve().parent.parent / "examples" / "marketplace" / "services"
                / "notification" / "src")
@@ -76,7 +76,7 @@ def sms_settings(svc: dict[str, ModuleType], sink: SmsSink, **extra: Any) -> Any
 
 async def test_an_sms_is_published_to_sns_signed(svc: dict[str, ModuleType],
                                                  tmp_path: Path) -> None:
-    with running_sms_sink(tmp_path) as sink:
+    with running(SmsSink(tmp_path)) as sink:
         channel = svc["sms"].SnsChannel(sms_settings(svc, sink, sms_sender_id="Market"))
         await channel.send(svc["channel"].Address("+14155550100"), message(svc))
         [sms] = sink.messages()
@@ -140,7 +140,7 @@ class _Sts(BaseHTTPRequestHandler):
 async def test_irsa_credentials_come_from_sts(svc: dict[str, ModuleType], tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("eyJ.web-identity.token\n")
-    with running_sms_sink(tmp_path / "sms") as sink:
+    with running(SmsSink(tmp_path / "sms")) as sink:
         _Sts.sink, _Sts.forms = sink, []
         sts = ThreadingHTTPServer(("127.0.0.1", 0), _Sts)
         threading.Thread(target=sts.serve_forever, daemon=True).start()
@@ -186,7 +186,7 @@ def address_of(svc: dict[str, ModuleType], sink: PushSink) -> Any:
 async def test_a_push_is_encrypted_for_the_browser_and_signed(
     svc: dict[str, ModuleType], tmp_path: Path
 ) -> None:
-    with running_push_sink(tmp_path / "push") as sink:
+    with running(PushSink(tmp_path / "push")) as sink:
         channel = push_channel(svc, tmp_path)
         await channel.send(address_of(svc, sink), message(svc))
         [push] = sink.messages()

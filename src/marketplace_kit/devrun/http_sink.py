@@ -1,16 +1,14 @@
 """The base of the local HTTP sinks (SMS, push): a loopback HTTP server in a background thread
-that answers through one function and stores what it accepted as numbered JSON files."""
+that answers through one function (what it accepts goes to a ``records.Recorder``)."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from marketplace_kit.devenv.ports import LOOPBACK
 
@@ -34,31 +32,6 @@ class Reply:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class Recorder:
-    """Numbered ``NNNNNN.json`` files in ``directory``, in arrival order."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._count = 0
-        self._lock = threading.Lock()
-
-    def store(self, record: dict[str, Any]) -> Path:
-        """Write one record (whole file or none: written aside, then renamed)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            self._count += 1
-            path = self.directory / f"{self._count:06d}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.rename(path)
-        return path
-
-    def records(self) -> list[dict[str, Any]]:
-        """Every stored record, in arrival order."""
-        files = sorted(self.directory.glob("*.json"))
-        return [json.loads(f.read_text(encoding="utf-8")) for f in files]
 
 
 def _handler(answer: Callable[[Request], Reply]) -> type[BaseHTTPRequestHandler]:
@@ -99,3 +72,24 @@ def serving(answer: Callable[[Request], Reply], port: int = 0) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+class HttpSink(Protocol):
+    """A sink that answers HTTP requests and learns the port it is served on."""
+
+    port: int
+
+    def answer(self, request: Request) -> Reply:
+        """The reply to one request."""
+        ...
+
+
+SinkT = TypeVar("SinkT", bound=HttpSink)
+
+
+@contextmanager
+def running(sink: SinkT) -> Iterator[SinkT]:
+    """``sink`` served on a free loopback port in a background thread, stopped on exit."""
+    with serving(sink.answer) as bound:
+        sink.port = bound
+        yield sink

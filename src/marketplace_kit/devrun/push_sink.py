@@ -16,8 +16,6 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from marketplace_kit.devenv.ports import LOOPBACK
-from marketplace_kit.devrun.http_sink import Recorder, Reply, Request, serving
+from marketplace_kit.devrun.http_sink import Reply, Request
+from marketplace_kit.devrun.records import Recorder
 
 MAX_VAPID_LIFETIME = 24 * 3600  # RFC 8292 §2: exp no more than 24 hours ahead
 
@@ -138,12 +137,3 @@ class PushSink:
             "received_at": datetime.now(UTC).isoformat(),
         })
         return Reply(201, b"", {"location": f"{self.url}/messages/{message_id}"})
-
-
-@contextmanager
-def running_push_sink(directory: Path, port: int = 0) -> Iterator[PushSink]:
-    """A push sink served in a background thread, stopped on exit."""
-    sink = PushSink(directory)
-    with serving(sink.answer, port) as bound:
-        sink.port = bound
-        yield sink

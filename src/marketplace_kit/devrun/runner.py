@@ -26,13 +26,14 @@ from marketplace_kit.devenv import Broker, Postgres
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, port_open
 from marketplace_kit.devrun.channels import ChannelFiles
 from marketplace_kit.devrun.gateway import Gateway, RunningGateway
+from marketplace_kit.devrun.http_sink import running
 from marketplace_kit.devrun.logs import Prefixer
 from marketplace_kit.devrun.preflight import check_options
 from marketplace_kit.devrun.private_file import write_private
-from marketplace_kit.devrun.push_sink import running_push_sink
+from marketplace_kit.devrun.push_sink import PushSink
 from marketplace_kit.devrun.reaper import open_registry
 from marketplace_kit.devrun.services import LocalService, topics_to_create
-from marketplace_kit.devrun.sms_sink import running_sms_sink
+from marketplace_kit.devrun.sms_sink import SmsSink
 from marketplace_kit.devrun.smtp import running_sink
 from marketplace_kit.devrun.tokens import run_tokens
 from marketplace_kit.errors import KitError
@@ -133,8 +134,8 @@ class DevRun:
             if broker.pid is not None:
                 registry.add_process(broker.pid, group=True)
             sink = stack.enter_context(running_sink(mail_dir))
-            sms = stack.enter_context(running_sms_sink(mail_dir / "sms"))
-            push = stack.enter_context(running_push_sink(mail_dir / "push"))
+            sms = stack.enter_context(running(SmsSink(mail_dir / "sms")))
+            push = stack.enter_context(running(PushSink(mail_dir / "push")))
             channels = ChannelFiles(state, sms, push)
             topics = topics_to_create(self.services)
             asyncio.run(create_topics(broker.bootstrap_servers, topics))

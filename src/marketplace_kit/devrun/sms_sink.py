@@ -14,15 +14,14 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from marketplace_kit.devenv.ports import LOOPBACK
-from marketplace_kit.devrun.http_sink import Recorder, Reply, Request, serving
+from marketplace_kit.devrun.http_sink import Reply, Request
+from marketplace_kit.devrun.records import Recorder
 
 REGION = "us-east-1"
 API_VERSION = "2010-03-31"
@@ -114,12 +113,3 @@ class SmsSink:
                 f"</MessageId></PublishResult><ResponseMetadata><RequestId>{uuid.uuid4()}"
                 "</RequestId></ResponseMetadata></PublishResponse>")
         return Reply(200, body.encode(), {"content-type": "text/xml"})
-
-
-@contextmanager
-def running_sms_sink(directory: Path, port: int = 0) -> Iterator[SmsSink]:
-    """An SMS sink served in a background thread, stopped on exit."""
-    sink = SmsSink(directory)
-    with serving(sink.answer, port) as bound:
-        sink.port = bound
-        yield sink

@@ -17,6 +17,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
+from marketplace_kit.devrun.records import Recorder
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
@@ -27,8 +28,7 @@ class SmtpSink:
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory = directory
         self.port = port or free_port()
-        self._count = 0
-        self._lock = threading.Lock()
+        self._recorder = Recorder(directory, ".eml")
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -46,18 +46,11 @@ class SmtpSink:
     def messages(self) -> list[EmailMessage]:
         """Every stored message, in arrival order."""
         parser = BytesParser(policy=policy.default)
-        files = sorted(self.directory.glob("*.eml"), key=lambda p: int(p.stem))
-        return [parser.parsebytes(f.read_bytes()) for f in files]
+        return [parser.parsebytes(f.read_bytes()) for f in self._recorder.paths()]
 
     def _store(self, sender: str, recipients: list[str], data: bytes) -> Path:
-        with self._lock:
-            self._count += 1
-            path = self.directory / f"{self._count:06d}.eml"
         envelope = f"X-Sink-From: {sender}\r\nX-Sink-To: {', '.join(recipients)}\r\n".encode()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(envelope + data)
-        tmp.rename(path)
-        return path
+        return self._recorder.store_bytes(envelope + data)
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def reply(line: str) -> None:

@@ -1,0 +1,42 @@
+"""What the local sinks (SMTP, SMS, push) accepted: one numbered file per message, in arrival
+order (``000001.eml``, ``000002.json``...), each written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+
+class Recorder:
+    """Numbered ``NNNNNN<suffix>`` files in ``directory``, in arrival order."""
+
+    def __init__(self, directory: Path, suffix: str = ".json") -> None:
+        self.directory = directory
+        self.suffix = suffix
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def store_bytes(self, data: bytes) -> Path:
+        """Write the next file (written aside, then renamed)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._count += 1
+            path = self.directory / f"{self._count:06d}{self.suffix}"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.rename(path)
+        return path
+
+    def store(self, record: dict[str, Any]) -> Path:
+        """Write one JSON record."""
+        return self.store_bytes((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+    def paths(self) -> list[Path]:
+        """Every stored file, in arrival order."""
+        return sorted(self.directory.glob(f"*{self.suffix}"))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every stored JSON record, in arrival order."""
+        return [json.loads(p.read_text(encoding="utf-8")) for p in self.paths()]

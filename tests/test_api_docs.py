@@ -17,6 +17,7 @@ import httpx
 import pytest
 from support.cli import assert_one_error_line, run_cli
 from support.incluster import plan, validate_all
+from support.marketplace import SCHEMA_CLASH_ERROR, copy_with_schema_clash
 
 from marketplace_kit.devenv import free_port
 from marketplace_kit.plan.graph import ResourceGraph
@@ -31,8 +32,6 @@ from marketplace_kit.platform.api_docs import (
 )
 from marketplace_kit.platform.traffic import Traffic
 
-ROOT = Path(__file__).resolve().parent.parent
-MARKETPLACE = ROOT / "examples" / "marketplace"
 OPENAPI = {"openapi": "3.1.0", "info": {"title": "marketplace API", "version": "1"},
            "paths": {"/order/me/orders": {"get": {"responses": {"200": {"description": "ok"}}}}}}
 ASYNCAPI = {"order": {"asyncapi": "3.0.0", "info": {"title": "Order", "version": "0.1.0"}}}
@@ -161,14 +160,6 @@ def test_the_rendered_server_serves_the_documents(nginx: str) -> None:
 
 @pytest.mark.slow  # one service's document is built again (the others come from the cache)
 def test_a_schema_name_clash_fails_the_plan_in_one_line(tmp_path: Path) -> None:
-    copy = tmp_path / "marketplace"
-    shutil.copytree(MARKETPLACE, copy, ignore=shutil.ignore_patterns("tests", "__pycache__"))
-    app = copy / "services" / "notification" / "src" / "notification" / "app.py"
-    clash = ("    import pydantic as _pydantic\n"
-             "    _clash = _pydantic.create_model('Product', clash=(int, ...))\n"
-             "    app.get(f'{prefix}/clash', response_model=_clash)(lambda: None)\n"
-             "    return app\n")
-    app.write_text(app.read_text().replace("    return app\n", clash))
+    copy = copy_with_schema_clash(tmp_path)
     code, _, stderr = run_cli(["plan", "--config", str(copy / "marketplace.yaml")], tmp_path)
-    assert_one_error_line(code, stderr, "components.schemas.Product differs between catalog and "
-                          "notification")
+    assert_one_error_line(code, stderr, SCHEMA_CLASH_ERROR)

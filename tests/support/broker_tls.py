@@ -26,8 +26,6 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from marketplace_kit.devenv.broker import broker_binary
+from marketplace_kit.devenv.lifecycle import LocalServer
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
 
 # --- certificates ---------------------------------------------------------------------------
@@ -265,7 +264,7 @@ class TlsProxy:
 # --- the broker ----------------------------------------------------------------------------
 
 
-class SecureBroker:
+class SecureBroker(LocalServer):
     """tansu with authentication behind a TLS proxy; clients use ``bootstrap_servers``."""
 
     def __init__(self, directory: Path) -> None:
@@ -322,15 +321,3 @@ class SecureBroker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace_kit.config import Platform
+from marketplace_kit.config import Platform, ServiceSpec
 from marketplace_kit.contract.openapi import merge_openapi
 from marketplace_kit.contract.service_documents import ServiceDocuments, service_documents
 from marketplace_kit.errors import KitError
@@ -38,14 +38,12 @@ def api_documents(platform: Platform) -> ApiDocuments | None:
                            "from; fix: generate the service with `marketplace-kit new-service`, "
                            "or set gateway.api_docs: false")
 
-    def build(name: str) -> ServiceDocuments:
-        spec = next(s for s in specs if s.name == name)
-        return service_documents(name, spec.package, platform.service_files[name].parent,
+    def build(spec: ServiceSpec) -> ServiceDocuments:
+        return service_documents(spec.name, spec.package, platform.service_files[spec.name].parent,
                                  auth=platform.token_issuer is not None)
 
     with ThreadPoolExecutor() as pool:  # one subprocess each (cached), in parallel
-        built = dict(zip((s.name for s in specs), pool.map(build, [s.name for s in specs]),
-                         strict=True))
+        built = {s.name: d for s, d in zip(specs, pool.map(build, specs), strict=True)}
     merged = merge_openapi({n: d.openapi for n, d in built.items()},
                            {s.name: s.route_prefix for s in specs})
     return ApiDocuments(merged, {n: d.asyncapi for n, d in built.items() if d.asyncapi})

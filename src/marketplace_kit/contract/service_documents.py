@@ -55,12 +55,6 @@ class ServiceDocuments:
     asyncapi: dict[str, Any] | None
 
 
-def service_document(name: str, package: str, directory: Path,
-                     auth: bool = False) -> dict[str, Any]:
-    """The OpenAPI document the service at ``directory`` serves (``auth``: with tokens on)."""
-    return service_documents(name, package, directory, auth).openapi
-
-
 def cache_dir() -> Path:
     """Where built documents are cached."""
     if os.environ.get(CACHE_ENV):

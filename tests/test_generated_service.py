@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -39,6 +39,23 @@ OPTION_SETS: dict[str, dict[str, object]] = {
 # The option sets whose suites run their tests/test_fuzz.py too (schemathesis --checks all, auth
 # off and on): reviews has every field type; the others' fuzz costs CI time and finds no more.
 FUZZED = {"reviews"}
+# A team's own tests/fuzz_domain.py (the seam of the template's tests/fuzz_hooks.py) in the fuzzed
+# sets: it must be called, and only with schema-valid bodies (a review's rating is an integer).
+FUZZ_DOMAIN = '''"""Domain values for the fuzzer: records each call (the kit's test reads it)."""
+
+from pathlib import Path
+from typing import Any
+
+LOG = Path(__file__).with_name("fuzz_domain.log")
+
+
+def valid_body(method: str, path: str, body: Any) -> Any:
+    if method == "POST":
+        assert type(body["rating"]) is int, body  # schema-valid bodies only
+    with LOG.open("a") as log:
+        log.write(f"{method} {path}\\n")
+    return body
+'''
 
 
 @dataclass
@@ -47,6 +64,7 @@ class Generated:
     venv: Path
     env: dict[str, str]
     runs: dict[str, subprocess.Popen[str]]
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
 def service_env(postgres: Postgres, broker: Broker) -> dict[str, str]:
@@ -74,6 +92,8 @@ def generated(
     env = service_env(postgres, broker)
     for name, options in OPTION_SETS.items():
         render_service(make_answers(name=name, **options), root / name)
+        if name in FUZZED:
+            (root / name / "tests" / "fuzz_domain.py").write_text(FUZZ_DOMAIN)
         install_service(venv, root / name)
     runs = {
         name: subprocess.Popen(
@@ -90,12 +110,31 @@ def generated(
             process.kill()
 
 
+def suite_output(generated: Generated, name: str) -> str:
+    """The output of ``name``'s suite, once it has finished."""
+    if name not in generated.outputs:
+        generated.outputs[name], _ = generated.runs[name].communicate(timeout=300)
+    return generated.outputs[name]
+
+
 @pytest.mark.parametrize("name", list(OPTION_SETS))
 def test_generated_service_passes_its_own_tests(generated: Generated, name: str) -> None:
-    output, _ = generated.runs[name].communicate(timeout=300)
+    output = suite_output(generated, name)
     assert generated.runs[name].returncode == 0, output[-4000:]
     summary = output.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+
+
+@pytest.mark.parametrize("name", sorted(FUZZED))
+def test_the_fuzzer_takes_domain_values_from_the_services_own_module(
+    generated: Generated, name: str
+) -> None:
+    """tests/fuzz_domain.py, the team's, gets the schema-valid bodies (the other services, without
+    one, are fuzzed as generated: the reference services catalog, order, payment and user)."""
+    suite_output(generated, name)
+    calls = (generated.root / name / "tests" / "fuzz_domain.log").read_text().splitlines()
+    assert any(c.startswith("POST ") and c.endswith("/reviews") for c in calls), calls[:20]
+    assert {c.split()[0] for c in calls} <= {"POST", "PATCH"}, calls[:20]
 
 
 def test_generated_code_is_lint_clean(generated: Generated) -> None:

@@ -40,9 +40,11 @@ DOMAIN_BODY = _domain_body()
 
 
 def _body_is_valid(case: Any) -> bool:
-    """Whether the case's body is generated (or revalidated) as schema-valid."""
+    """Whether the case's body is generated (or revalidated) as schema-valid, for its operation
+    (not a probe with a method the operation does not have)."""
     body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
-    return body is not None and body.mode.is_positive
+    own_method = case.method.upper() == case.operation.method.upper()
+    return own_method and body is not None and body.mode.is_positive
 
 
 @schemathesis.hook

@@ -260,15 +260,21 @@ def test_team_owned_files_are_never_touched(
     domain = service / "src/orders/domain.py"
     domain.write_text(domain.read_text() + "\nRULE = 1\n")
     (service / "tests/test_domain.py").unlink()  # the team deleted its own file
-    before = domain.read_bytes()
+    fuzz_domain = service / "tests/fuzz_domain.py"  # added by the team: the fuzz hooks' companion
+    fuzz_domain.write_text("def valid_body(method, path, body):\n    return body\n")
+    before = domain.read_bytes(), fuzz_domain.read_bytes()
+    hooks = (service_template().root / "tests/fuzz_hooks.py").read_text()
     template = make_template(
         write("src/{{ package }}/domain.py.jinja", '"""Rewritten by the template."""\n'),
         write("tests/test_domain.py.jinja", "# new\n"),
+        write("tests/fuzz_hooks.py", hooks + "# changed\n"),
     )
     plan = update(service, template)
-    assert domain.read_bytes() == before
+    assert (domain.read_bytes(), fuzz_domain.read_bytes()) == before
     assert not (service / "tests/test_domain.py").exists()
-    assert not {"src/orders/domain.py", "tests/test_domain.py"} & set(kinds(plan))
+    assert (service / "tests/fuzz_hooks.py").read_text().endswith("# changed\n")
+    assert not {"src/orders/domain.py", "tests/test_domain.py", "tests/fuzz_domain.py"} & set(
+        kinds(plan))
 
 
 def test_a_renamed_answer_is_migrated(

@@ -118,6 +118,19 @@ async def test_a_retried_create_with_the_same_idempotency_key_creates_once(
     assert fresh.json()["id"] != first.json()["id"]
 
 
+async def test_an_idempotency_key_outside_its_bounds_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    for key, kind in (("", "string_too_short"), ("k" * 256, "string_too_long")):
+        refused = await client.post(BASE, json=SAMPLE, headers={"Idempotency-Key": key})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        error = refused.json()["errors"][0]
+        assert (error["loc"], error["type"]) == (["header", "idempotency-key"], kind), error
+    longest = await client.post(BASE, json=SAMPLE, headers={"Idempotency-Key": "k" * 255})
+    assert longest.status_code == 201, longest.text
+
+
 async def test_errors_are_problem_details(client: httpx.AsyncClient) -> None:
     missing = await client.get(f"{BASE}/00000000-0000-4000-8000-000000000000")
     invalid = await client.post(BASE, json={**SAMPLE, "unknown": 1})

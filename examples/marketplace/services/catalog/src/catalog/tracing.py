@@ -18,6 +18,8 @@ Headers = list[tuple[str, bytes]]
 
 def payload_traceparent(payload: bytes | None) -> str | None:
     """The ``traceparent`` attribute of an event's JSON (the context it was written in)."""
+    if not payload or b'"traceparent"' not in payload:  # tracing is off: no need to parse
+        return None
     try:
         value = json.loads(payload or b"").get("traceparent")
     except (ValueError, AttributeError):

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -22,7 +22,7 @@ from notification.errors import (
     validation_error_response,
 )
 from notification.faults import UNAVAILABLE, invalid_data_response, unavailable_response
-from notification.metrics import MetricsMiddleware, exposition
+from notification.metrics import exposition
 from notification.runtime import Runtime
 from notification.settings import Settings
 from notification.telemetry import configure_tracing
@@ -64,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestBudget, limit=settings.max_concurrent_requests, timeout=settings.request_timeout
     )
-    app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(DomainError, domain_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_exception_handler(RequestValidationError, validation_error_response)
@@ -94,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """What this service publishes and consumes (AsyncAPI 3.0), next to the OpenAPI."""
         return asyncapi.document(__version__)
 
-    app.include_router(entity_router, prefix=prefix, dependencies=[Depends(auth.crud_guard)])
+    app.include_router(entity_router, prefix=prefix)  # guarded: auth.CrudGuardedRoute
     app.include_router(domain.router, prefix=prefix)
     protected: set[str] = {"notifications"}  # the entity API, guarded while auth is on
     openapi.install(app, protected, app.state.auth.enabled)

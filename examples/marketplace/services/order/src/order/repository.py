@@ -25,6 +25,13 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
+# The create's statement, built once (the columns are fixed).
+_NAMES = ", ".join(f'"{c}"' for c in COLUMNS)
+_VALUES = ", ".join(f"${i}" for i in range(3, len(COLUMNS) + 3))
+INSERT = (f"INSERT INTO {TABLE} (id, created_at, updated_at, {_NAMES})"
+          f" VALUES ($1, $2, $2, {_VALUES}) RETURNING *")
+
+
 class InvalidCursor(ValueError):
     """A pagination cursor that this service did not issue."""
 
@@ -61,16 +68,7 @@ async def _announce(tx: Tx, kind: str, entity: Order) -> None:
 async def create(tx: Tx, data: OrderCreate) -> Order:
     """Insert a order and its ``order.created`` event."""
     now = datetime.now(UTC)
-    values = data.model_dump()
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    params = ", ".join(f"${i}" for i in range(3, len(COLUMNS) + 3))
-    row = await tx.conn.fetchrow(
-        f"INSERT INTO {TABLE} (id, created_at, updated_at, {columns})"
-        f" VALUES ($1, $2, $2, {params}) RETURNING *",
-        uuid4(),
-        now,
-        *(values[c] for c in COLUMNS),
-    )
+    row = await tx.conn.fetchrow(INSERT, uuid4(), now, *(getattr(data, c) for c in COLUMNS))
     entity = _entity(row)
     await _announce(tx, "created", entity)
     return entity

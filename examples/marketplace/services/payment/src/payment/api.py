@@ -9,12 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from payment import domain, etags, idempotency, repository
+from payment import auth, domain, etags, idempotency, repository
 from payment.db import Database, Tx
 from payment.models import Payment, PaymentCreate, PaymentPage, PaymentUpdate
 from payment.openapi import problem_response
 
-router = APIRouter(prefix="/payments", tags=["payments"])
+# Every route here passes the entity API's gate first (open while auth is off).
+router = APIRouter(
+    prefix="/payments", tags=["payments"], route_class=auth.CrudGuardedRoute
+)
 NOT_FOUND = "payment not found"
 PURGE_EVERY_SECONDS = 300.0
 _MISSING = object()
@@ -29,23 +32,22 @@ def _db(request: Request) -> Database:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Payment,
-             responses={409: problem_response(409), 422: problem_response(422)})
+             responses={409: problem_response(409), 422: problem_response(422)},
+             openapi_extra={"parameters": [idempotency.PARAMETER]})
 async def create_payment(
-    body: PaymentCreate,
-    request: Request,
-    idempotency_key: Annotated[
-        str | None, Header(min_length=1, max_length=idempotency.MAX_KEY_LENGTH)
-    ] = None,
+    body: PaymentCreate, request: Request
 ) -> Payment | Response:
     """Create a payment (its ``payment.created`` event is published via the outbox).
 
     With ``Idempotency-Key``, a retry with the same key and body gets the first response again
     (``Idempotent-Replayed: true``) and creates nothing; the same key with another body is 422.
     """
+    idempotency_key = idempotency.key_of(request)
     settings = request.app.state.settings
+    path = request.scope["path"]
     async with _db(request).transaction() as tx:
         if idempotency_key is not None:
-            print_ = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+            print_ = idempotency.fingerprint("POST", path, body.model_dump(mode="json"))
             try:
                 first = await idempotency.claim(
                     tx, idempotency_key, print_, settings.idempotency_key_hours
@@ -57,7 +59,7 @@ async def create_payment(
                 return JSONResponse(first.body, status_code=first.status, headers=headers)
         body = await domain.before_create(tx, body)
         entity = await repository.create(tx, body)
-        location = f"{request.url.path}/{entity.id}"
+        location = f"{path}/{entity.id}"
         headers = {"Location": location, "ETag": etags.etag(entity.version)}
         if idempotency_key is not None:
             stored = idempotency.Stored(201, headers, entity.model_dump(mode="json"))

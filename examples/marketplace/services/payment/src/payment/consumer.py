@@ -120,7 +120,10 @@ class EventConsumer:
         attempt = 0
         while True:
             try:
-                outcome = await self._handle_once(event, record.topic)
+                # The database and the handler's side effects get one budget per attempt (db.py
+                # has no timer per statement): a dependency that does not answer is an outage.
+                async with asyncio.timeout(self.settings.consumer_event_timeout):
+                    outcome = await self._handle_once(event, record.topic)
             except Exception as exc:
                 error = f"{exc.__class__.__name__}: {exc}"
                 extra = {"event_id": event.id, "topic": record.topic, "error": error[:300]}

@@ -1,8 +1,6 @@
-"""Prometheus metrics (served on /metrics) and the ASGI middleware that times requests."""
+"""Prometheus metrics (served on /metrics) and the record of each HTTP request's latency."""
 
 from __future__ import annotations
-
-import time
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -12,7 +10,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 # Names and buckets come from the platform kit (marketplace_kit.monitoring.signals): its
 # dashboards and alerts query exactly these; the latency SLO in service.yaml is a bucket bound.
@@ -36,31 +34,10 @@ OUTBOX_OLDEST_AGE = Gauge(
 )
 
 
-class MetricsMiddleware:
-    """Times every HTTP request; labels by route template, never by raw path."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            REQUESTS.labels(scope["method"], route_template(scope), str(status)).observe(
-                time.perf_counter() - start
-            )
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Record one HTTP request's latency, labelled by route template, never by raw path (the
+    request edge, ``budget.RequestBudget``, times every request)."""
+    REQUESTS.labels(scope["method"], route_template(scope), str(status)).observe(seconds)
 
 
 def route_template(scope: Scope) -> str:

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     consumer_max_backoff: float = Field(
         10.0, gt=0, description="longest pause between retries while a dependency is down"
     )
+    consumer_event_timeout: float = Field(
+        30.0, gt=0, description="seconds one event's handling may take: then retried as an outage"
+    )
 
     @model_validator(mode="after")
     def _secret_files(self) -> Settings:

@@ -1,4 +1,4 @@
-"""Load shedding and the request budget (an ASGI middleware).
+"""The request edge (one ASGI middleware): load shedding, the request budget, and timing.
 
 - At most ``max_concurrent_requests`` requests are in progress; one more is answered at once
   with 503 and ``Retry-After`` instead of queueing (memory and latency stay bounded).
@@ -7,17 +7,22 @@
   ``db_acquire_timeout``: 503), so the 504 is the last line.
 
 The probes and ``/metrics`` are exempt: an overloaded process is alive (no restart by the
-liveness probe), and readiness reports the dependencies, not the load.
+liveness probe), and readiness reports the dependencies, not the load. Every HTTP request, exempt
+or shed, is timed (``metrics.observe_request``; 500 if it ends without an answer). One
+middleware, not one per concern: each wraps the request and its ``send`` again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from user.errors import problem, unavailable
+from user.metrics import observe_request
 
 log = logging.getLogger(__name__)
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -33,31 +38,43 @@ class RequestBudget:
         self.in_progress = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in EXEMPT:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.in_progress >= self.limit:
-            await unavailable("the service is at its concurrency limit; retry later")(
-                scope, receive, send
-            )
-            return
-        started = False
+        start = time.perf_counter()
+        status = 0  # until the answer starts
 
         async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
 
-        self.in_progress += 1
+        try:
+            if scope["path"] in EXEMPT:
+                await self.app(scope, receive, send_tracking)
+            elif self.in_progress >= self.limit:
+                shed = unavailable("the service is at its concurrency limit; retry later")
+                await shed(scope, receive, send_tracking)
+            else:
+                self.in_progress += 1
+                try:
+                    await self._within_budget(scope, receive, send_tracking, lambda: status > 0)
+                finally:
+                    self.in_progress -= 1
+        finally:
+            observe_request(scope, status or 500, time.perf_counter() - start)
+
+    async def _within_budget(
+        self, scope: Scope, receive: Receive, send: Send, started: Callable[[], bool]
+    ) -> None:
         try:
             async with asyncio.timeout(self.timeout) as deadline:
-                await self.app(scope, receive, send_tracking)
+                await self.app(scope, receive, send)
         except TimeoutError:
             if not deadline.expired():
                 raise
             log.warning("request budget exceeded", extra={"path": scope["path"]})
-            if not started:  # once the answer has begun, the connection is all we can end
+            if not started():  # once the answer has begun, the connection is all we can end
                 detail = f"the request did not finish within {self.timeout:g}s"
                 await problem(504, detail)(scope, receive, send)
-        finally:
-            self.in_progress -= 1

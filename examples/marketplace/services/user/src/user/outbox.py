@@ -46,6 +46,12 @@ class OutboxRelay:
         self._last_purge = 0.0
         self._last_backlog = 0.0
         self._oldest: tuple[float, float] | None = None  # (age in s, monotonic when measured)
+        # One round (backlog, batch, purge) may take its statements, the broker's answer and a
+        # pooled connection; past that the database does not answer (db.py has no timer per
+        # statement): the round fails and is retried like any other failure.
+        statement = settings.db_statement_timeout + 1
+        self.round_budget = (settings.db_acquire_timeout + 5 * statement
+                             + settings.kafka_request_timeout_ms / 1000 + 5)
         OUTBOX_OLDEST_AGE.set_function(self.oldest_age)
 
     def wake(self) -> None:
@@ -121,13 +127,14 @@ class OutboxRelay:
         """Relay until stopped; back off (up to 10 s) while the broker or database fails."""
         backoff = 0.0
         while not self._stopping:
-            await self._measure()
             try:
-                sent = await self.publish_batch()
-                backoff = 0.0
-                if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
-                    self._last_purge = time.monotonic()
-                    await self.purge()
+                async with asyncio.timeout(self.round_budget):
+                    await self._measure()
+                    sent = await self.publish_batch()
+                    backoff = 0.0
+                    if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
+                        self._last_purge = time.monotonic()
+                        await self.purge()
                 if sent == self.settings.relay_batch_size:
                     continue
             except asyncio.CancelledError:

@@ -42,6 +42,8 @@ BENCHES = (
     Bench("cli_startup.py", "CLI start-up", (), ("--repeat", "3")),
     Bench("service_load.py", "A generated service under load", ("--profile",),
           ("--requests", "300", "--rounds", "2")),
+    Bench("service_instructions.py", "A generated service's CPU work per request (callgrind)",
+          (), ("--requests", "100")),
 )
 
 

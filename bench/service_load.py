@@ -92,6 +92,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def installed_service(work: Path) -> str:
+    """Render the benchmarked service (an entity with two fields, publishing through the
+    outbox) into ``work`` and install it in the services' venv; returns that venv's python."""
+    venv = service_venv()
+    answers = make_answers(name=PACKAGE, publishes=["bench-events"],
+                           fields=["name:str", "rating:int"])
+    render_service(answers, work / PACKAGE)
+    install_service(venv, work / PACKAGE)
+    return str(venv / "bin" / "python")
+
+
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -211,12 +222,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mk-bench-"))
-    venv = service_venv()
-    answers = make_answers(name=PACKAGE, publishes=["bench-events"],
-                           fields=["name:str", "rating:int"])
-    render_service(answers, work / PACKAGE)
-    install_service(venv, work / PACKAGE)
-    python = str(venv / "bin" / "python")
+    python = installed_service(work)
     targets: list[Target] = []
     with Postgres() as postgres, Broker() as broker:
         try:

@@ -132,3 +132,38 @@ app: FastAPI, settings: Settings
     assert outcome == "processed"
     assert calls == [False] + [True] * outage  # paused (readiness 503) while it lasted
     assert not consumer.paused
+
+
+async def test_a_handling_that_never_answers_is_cut_off_and_retried(
+app: FastAPI, settings: Settings
+) -> None:
+    """``consumer_event_timeout`` bounds one attempt (the database has no timer per statement):
+    a dependency that never answers is an outage, waited out, never a stuck partition."""
+    event = Event(type="test.hang", source="/tests", subject=f"hang-{uuid.uuid4().hex[:8]}")
+    calls: list[bool] = []
+    consumer: EventConsumer
+
+    async def handler(seen: Event, tx: Tx) -> None:
+        calls.append(consumer.paused)
+        if len(calls) <= 2:
+            await asyncio.Event().wait()  # a dependency that never answers
+
+    quick = settings.model_copy(update={"consumer_event_timeout": 0.3,
+                                        "consumer_retry_backoff": 0.05})
+    shared = SharedProducer(quick)
+    consumer = EventConsumer(
+        quick,
+        app.state.runtime.db,
+        shared,
+        handler,
+        [TOPIC],
+    )
+    record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
+        TOPIC, 0, 0, 0, 0, None, event.to_bytes(), None, 0, 0, ()
+    )
+    try:
+        outcome = await asyncio.wait_for(consumer.process(record), 30)
+    finally:
+        await shared.close()
+    assert outcome == "processed"
+    assert calls == [False, True, True]  # cut off twice (paused meanwhile), then handled

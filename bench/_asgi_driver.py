@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-BODY = json.dumps({"name": "bench", "rating": 5}).encode()
+from _load import BODY  # the load generator's body: the same request as service_load.py
+
 Message = dict[str, Any]
 App = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
                Awaitable[None]]

@@ -198,8 +198,8 @@ def profile_section(profiles: dict[str, Profile], markdown: bool) -> str:
     rows = [[a, *(f"{counts[n][a] / profiles[n].total:.0%}" for n in names)] for a in areas]
     service = profiles[names[0]]
     # Frames that wrap every request (middleware, the route gate): inclusive, they are ~all of it.
-    wraps_all = ("Middleware.__call__ (", "RequestBudget.__call__ (",
-                 "RequestBudget._within_budget (", ".<locals>.guarded (", "__main__.py)")
+    wraps_all = ("Middleware.__call__ (", "RequestBudget.__call__ (", ".<locals>.guarded (",
+                 "__main__.py)")
     own = service.inclusive(lambda f: (f"({service.package}/" in f
                                        and not any(w in f for w in wraps_all))
                             or f.startswith(FASTAPI_WORK))

@@ -237,7 +237,7 @@ class CrudGuardedRoute(APIRoute):
     """A route of the entity API: ``crud_guard`` runs before anything else of the request (its
     401/403 come before the body is read, as a dependency's would). A route class rather than a
     router dependency: FastAPI resolves a dependency per request at several times the guard's
-    own cost (bench/service_load.py in the kit)."""
+    own cost (the kit's bench/service_instructions.py)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,22 +58,16 @@ class RequestBudget:
             else:
                 self.in_progress += 1
                 try:
-                    await self._within_budget(scope, receive, send_tracking, lambda: status > 0)
+                    async with asyncio.timeout(self.timeout) as deadline:
+                        await self.app(scope, receive, send_tracking)
+                except TimeoutError:
+                    if not deadline.expired():
+                        raise
+                    log.warning("request budget exceeded", extra={"path": scope["path"]})
+                    if not status:  # once the answer has begun, the connection is all we can end
+                        detail = f"the request did not finish within {self.timeout:g}s"
+                        await problem(504, detail)(scope, receive, send_tracking)
                 finally:
                     self.in_progress -= 1
         finally:
             observe_request(scope, status or 500, time.perf_counter() - start)
-
-    async def _within_budget(
-        self, scope: Scope, receive: Receive, send: Send, started: Callable[[], bool]
-    ) -> None:
-        try:
-            async with asyncio.timeout(self.timeout) as deadline:
-                await self.app(scope, receive, send)
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            log.warning("request budget exceeded", extra={"path": scope["path"]})
-            if not started():  # once the answer has begun, the connection is all we can end
-                detail = f"the request did not finish within {self.timeout:g}s"
-                await problem(504, detail)(scope, receive, send)

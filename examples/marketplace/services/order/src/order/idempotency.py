@@ -25,7 +25,7 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # The header as the OpenAPI document states it (``openapi_extra`` of the POST route): read by
 # ``key_of`` rather than declared as a FastAPI Header parameter, whose per-request validation
-# costs more than the rest of the route's FastAPI work together (bench/service_load.py, kit).
+# costs more than the rest of the route's FastAPI work together (the kit's bench).
 PARAMETER: dict[str, Any] = {
     "name": HEADER.lower(),
     "in": "header",

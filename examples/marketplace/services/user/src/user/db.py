@@ -129,6 +129,8 @@ class _Transaction:
 class Database:
     """The connection pool; ``transaction()`` is the unit of work."""
 
+    _turns: asyncio.Semaphore  # made with the pool, in its event loop (``connect``)
+
     def __init__(
         self,
         url: str,
@@ -145,7 +147,6 @@ class Database:
         self.statement_timeout = statement_timeout
         self.acquire_timeout = acquire_timeout
         self._pool: asyncpg.Pool | None = None
-        self._turns = asyncio.Semaphore(max_size)  # first come, first served: see _Acquire
         self.after_publish: Callable[[], None] = lambda: None
 
     @property
@@ -157,7 +158,7 @@ class Database:
 
     async def connect(self) -> None:
         """Open the pool."""
-        self._turns = asyncio.Semaphore(self.max_size)  # of this event loop
+        self._turns = asyncio.Semaphore(self.max_size)  # first come, first served: see _Acquire
         self._pool = await asyncpg.create_pool(
             self.url,
             min_size=self.min_size,

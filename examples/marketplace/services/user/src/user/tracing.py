@@ -21,7 +21,7 @@ def payload_traceparent(payload: bytes | None) -> str | None:
     if not payload or b'"traceparent"' not in payload:  # tracing is off: no need to parse
         return None
     try:
-        value = json.loads(payload or b"").get("traceparent")
+        value = json.loads(payload).get("traceparent")
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None

@@ -22,7 +22,7 @@ from support.iam_eval import effective, evaluate
 from support.incluster import kube_object, validate
 
 from marketplace_kit.blueprints.program import plan_platform
-from marketplace_kit.blueprints.service_stack import plan_service
+from marketplace_kit.blueprints.service_plan import plan_service
 from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
 from marketplace_kit.contract.platform_outputs import OUTPUT, PlatformOutputs
 from marketplace_kit.core.events import dead_letter_topic

@@ -16,7 +16,7 @@ from support.fake_pulumi.harness import FakePulumi, install
 from support.provision import Kit, fake_program, kit
 
 from marketplace_kit.blueprints.program import plan_platform
-from marketplace_kit.blueprints.service_stack import plan_service
+from marketplace_kit.blueprints.service_plan import plan_service
 from marketplace_kit.config import Platform, load_platform
 from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import PlatformOutputs

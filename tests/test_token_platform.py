@@ -26,7 +26,7 @@ from marketplace_kit.errors import ConfigError
 from marketplace_kit.plan.fakes import new_resource
 from marketplace_kit.signing import new_kid
 from marketplace_kit.signing.keys import public_jwk
-from marketplace_kit.signing.rotation import (
+from marketplace_kit.signing_rotation import (
     ACTIVATION_DELAY,
     MARGIN,
     rotated,

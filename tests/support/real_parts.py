@@ -32,7 +32,8 @@ def real_part(name: str) -> Path:
     """The path of one real part; fails (never skips) when it is not there."""
     parts = _parts()
     if name not in parts:
-        raise LookupError(f"real part {name!r} not provided by .ci/real-parts (has: {sorted(parts)})")
+        known = sorted(parts)
+        raise LookupError(f"real part {name!r} not provided by .ci/real-parts (has: {known})")
     path = Path(parts[name])
     if not path.exists():
         raise FileNotFoundError(f"real part {name}={path} does not exist")

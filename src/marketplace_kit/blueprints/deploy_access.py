@@ -8,7 +8,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from marketplace_kit.blueprints.service_stack import service_project
+from marketplace_kit.blueprints.projects import service_project
 from marketplace_kit.config import Platform, ServiceSpec
 from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation

@@ -19,27 +19,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.blueprints import settings
-from marketplace_kit.config import Platform, ServiceSpec
+from marketplace_kit.config import ServiceSpec
 from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import PlatformOutputs
 from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
-from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.eventbus import KafkaClient, topic_resource, user_resource
 from marketplace_kit.platform.gateway import OpenRoute, Route, RoutePolicy, route_resources
 from marketplace_kit.platform.service import KafkaAccess, MarketplaceService, MarketplaceServiceArgs
 from marketplace_kit.platform.tokens import TokenAccess
 from marketplace_kit.platform.traffic import Peer, Traffic
-
-
-def platform_stack_name(platform: Platform) -> str:
-    """The platform stack as a StackReference names it in a DIY (file, S3) backend."""
-    return f"organization/{platform.config.name}/{platform.config.blueprint}"
-
-
-def service_project(platform: Platform, spec: ServiceSpec) -> str:
-    """A service stack's project: ``<platform>-<service>`` (its stack: the platform's)."""
-    return f"{platform.config.name}-{spec.name}"
 
 
 @dataclass
@@ -122,21 +111,3 @@ def service_program(spec: ServiceSpec, platform_stack: str) -> Callable[[], Awai
         build_service_stack(spec, contract, kubeconfig if contract.target == "aws" else None)
 
     return program
-
-
-def plan_service(
-    platform: Platform, spec: ServiceSpec, platform_plan: ResourceGraph | None = None
-) -> ResourceGraph:
-    """Plan one service's stack offline: the reference answers with the platform plan's outputs."""
-    from marketplace_kit.blueprints.program import plan_platform
-    from marketplace_kit.plan import plan_program
-
-    graph = platform_plan if platform_plan is not None else plan_platform(platform)
-    name = platform_stack_name(platform)
-    return plan_program(
-        service_program(spec, name),  # type: ignore[arg-type]
-        project=service_project(platform, spec),
-        stack=platform.config.blueprint,
-        region=platform.config.region,
-        references={name: graph.outputs},
-    )

@@ -44,17 +44,18 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
              backend: str | None, secrets_provider: str | None, yes: bool,
              as_json: bool, platform_stack: str | None) -> Session:
     from marketplace_kit.blueprints import service_stack
+    from marketplace_kit.blueprints.projects import platform_stack_name, service_project
     from marketplace_kit.provision.operations import Session
     from marketplace_kit.provision.settings import resolve_settings
 
     if image:
         spec = spec.model_copy(update={"image": image})
     settings = resolve_settings(platform, stack, backend, secrets_provider)
-    reference = platform_stack or service_stack.platform_stack_name(platform)
+    reference = platform_stack or platform_stack_name(platform)
     return Session(
         command="deploy-service",
         platform=platform,
-        settings=replace(settings, project=service_stack.service_project(platform, spec),
+        settings=replace(settings, project=service_project(platform, spec),
                          workspace=f"workspace-{spec.name}"),
         display=_quiet if as_json else _live,
         warn=_warn,

@@ -33,7 +33,8 @@ def plan(
 
     platform = resolve_platform(config)
     if service is not None:
-        from marketplace_kit.blueprints.service_stack import plan_service, service_project
+        from marketplace_kit.blueprints.projects import service_project
+        from marketplace_kit.blueprints.service_plan import plan_service
         from marketplace_kit.cli.common import load_service_dir
 
         spec = load_service_dir(service)

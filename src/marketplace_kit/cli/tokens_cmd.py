@@ -17,7 +17,7 @@ def rotate_signing_key(config: ConfigOption = None) -> None:
 
     from marketplace_kit.config import PLATFORM_FILE
     from marketplace_kit.errors import KitError
-    from marketplace_kit.signing.rotation import rotate
+    from marketplace_kit.signing_rotation import rotate
 
     file = config or Path.cwd() / PLATFORM_FILE
     if not file.is_file():

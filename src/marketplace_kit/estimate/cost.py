@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any, Literal
 
 from marketplace_kit.estimate.data import Assumption, PriceTable, price_table
-from marketplace_kit.estimate.inputs import availability_zones, dig, gib, kind, load_balancer
 from marketplace_kit.fit.pods import chart_volumes
 from marketplace_kit.fit.quantity import millicores as millicores_of
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.inputs import availability_zones, dig, gib, kind, load_balancer
 from marketplace_kit.platform import versions
 
 

@@ -12,15 +12,28 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from marketplace_kit.config import ServiceSpec
 from marketplace_kit.errors import KitError
-from marketplace_kit.estimate.inputs import component_type, dig, kind, load_balancer
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.inputs import component_type, dig, kind, load_balancer
 from marketplace_kit.platform import registry
 
 WRITE_OPS = {"Write", "All"}
 READ_OPS = {"Read", "All"}
+
+
+class DiagramService(Protocol):
+    """What the diagram reads of a service spec (the config's ``ServiceSpec`` has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def publishes(self) -> Sequence[str]: ...
+    @property
+    def consumes(self) -> Sequence[str]: ...
+    @property
+    def datastore(self) -> str: ...
 
 
 @dataclass
@@ -92,7 +105,7 @@ def _group_of(graph: ResourceGraph, r: PlannedResource) -> str | None:
     return addon.group if addon else None
 
 
-def build(graph: ResourceGraph, services: Sequence[ServiceSpec] = ()) -> Diagram:
+def build(graph: ResourceGraph, services: Sequence[DiagramService] = ()) -> Diagram:
     """The diagram of a plan (``services``: specs used where the plan has no ACLs)."""
     d = Diagram()
     _network(graph, d)
@@ -163,7 +176,7 @@ def _label(r: PlannedResource) -> str | None:
     return None
 
 
-def _services(graph: ResourceGraph, d: Diagram, specs: Sequence[ServiceSpec]) -> None:
+def _services(graph: ResourceGraph, d: Diagram, specs: Sequence[DiagramService]) -> None:
     """Services, topics, and publisher -> topic -> consumer edges."""
     topics = {_k8s_name(r) for r in graph if kind(r) == "KafkaTopic"}
     for topic in sorted(topics):

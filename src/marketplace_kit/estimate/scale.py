@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 from marketplace_kit.estimate.cost import CostReport, estimate
-from marketplace_kit.estimate.inputs import dig, kind
 from marketplace_kit.fit.data import facts
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.plan.inputs import dig, kind
 
 
 @dataclass(frozen=True)

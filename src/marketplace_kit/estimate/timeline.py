@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace_kit.estimate.data import Duration, DurationTable, ScaleStep, duration_table
-from marketplace_kit.estimate.inputs import dig, is_custom_resource, kind, load_balancer
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.plan.inputs import dig, is_custom_resource, kind, load_balancer
 
 WAIT_FOR = "pulumi.com/waitFor"
 NO_DURATION = Duration(0.0, "none", "components and providers take no time of their own")

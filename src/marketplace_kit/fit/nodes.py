@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.fit.data import facts
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.plan.inputs import dig
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace_kit.estimate.inputs import dig, kind
 from marketplace_kit.fit.data import facts
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.plan.inputs import dig, kind
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 _TEMPLATES = {"Deployment", "StatefulSet", "DaemonSet"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding, truthy
+from marketplace_kit.plan.inputs import dig
 from marketplace_kit.render.manifests import Manifest
 
 EBS_CSI = "ebs.csi.aws.com"

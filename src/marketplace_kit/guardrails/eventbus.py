@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding
+from marketplace_kit.plan.inputs import dig
 
 MIN_REPLICAS = 3
 MIN_INSYNC = 2

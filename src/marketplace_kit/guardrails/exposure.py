@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from marketplace_kit.estimate.inputs import dig, is_istio_gateway_release, kind, load_balancer
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding, truthy
 from marketplace_kit.plan.graph import PlannedResource
+from marketplace_kit.plan.inputs import dig, is_istio_gateway_release, kind, load_balancer
 
 WORLD = ("0.0.0.0/0", "::/0")
 

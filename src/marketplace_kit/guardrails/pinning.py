@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding
+from marketplace_kit.plan.inputs import dig
 from marketplace_kit.render.manifests import HELM_RELEASE_TYPE, helm_release_of
 
 _RANGE = re.compile(r"[\^~*><=x ]|\|\|")

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from marketplace_kit.estimate.inputs import dig
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding
+from marketplace_kit.plan.inputs import dig
 from marketplace_kit.plan.recorder import SECRET_MASK, UNKNOWN_VALUE
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|apikey|privatekey|secretkey|accesskey)$")

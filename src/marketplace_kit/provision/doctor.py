@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
+from marketplace_kit.provision import doctor_engine as engine
 from marketplace_kit.provision.aws_credentials import env_region, find_credentials
+from marketplace_kit.provision.doctor_check import Check, from_error
 from marketplace_kit.provision.errors import no_aws_credentials
 from marketplace_kit.provision.kube import find_context
 from marketplace_kit.provision.pulumi_binary import find_cli
@@ -16,33 +17,18 @@ from marketplace_kit.provision.secrets import PASSPHRASE_VARS
 from marketplace_kit.provision.settings import StackSettings, local_stack_exists
 
 
-@dataclass(frozen=True)
-class Check:
-    """One check: ok / warn / fail, what was found, and the fix when it is not ok."""
-
-    name: str
-    status: str  # ok | warn | fail
-    detail: str
-    fix: str = ""
-
-
-def _from_error(name: str, error: KitError) -> Check:
-    problem, _, fix = str(error).partition("; fix: ")
-    return Check(name, "fail", problem, fix)
-
-
 def check_cli() -> Check:
     try:
         cli = find_cli()
     except KitError as exc:
-        return _from_error("Pulumi CLI", exc)
+        return from_error("Pulumi CLI", exc)
     return Check("Pulumi CLI", "ok", f"{cli.version} ({cli.path})")
 
 
 def check_aws_credentials(environ: Mapping[str, str]) -> Check:
     source, looked = find_credentials(environ)
     if source is None:
-        return _from_error("AWS credentials", no_aws_credentials(looked))
+        return from_error("AWS credentials", no_aws_credentials(looked))
     return Check("AWS credentials", "ok", source)
 
 
@@ -120,8 +106,6 @@ def run_checks(
     cli_check: Callable[[], Check] = check_cli,
 ) -> list[Check]:
     """Every check for this platform's target."""
-    from marketplace_kit.provision import doctor_engine as engine
-
     cli = cli_check()
     checks = [cli]
     path = cli.detail.rsplit("(", 1)[-1].rstrip(")") if cli.status == "ok" else None

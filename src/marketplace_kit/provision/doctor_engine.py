@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 from marketplace_kit.config import Platform
 from marketplace_kit.provision.api_check import INSTALL_AWS_CLI
 from marketplace_kit.provision.deployer import OVERRIDE_VAR
-from marketplace_kit.provision.doctor import Check
+from marketplace_kit.provision.doctor_check import Check
 from marketplace_kit.provision.pulumi_binary import _parse
 from marketplace_kit.provision.settings import StackSettings
 from marketplace_kit.provision.workspace import FALLBACK_VAR, required_plugins

@@ -1,4 +1,4 @@
-"""The config's validation helpers, one concern per module; ``config.py`` is their one caller.
+"""The config's validation helpers, one concern per module; ``marketplace_kit.config`` calls them.
 
 Strict where Kubernetes, AWS or Kafka would refuse later: the YAML itself (duplicate keys,
 depth), the services directory, Kubernetes quantities and names, AWS regions and instance types,

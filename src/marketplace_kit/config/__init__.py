@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from marketplace_kit.blueprints.presets import PRESETS
+from marketplace_kit.config.presets import PRESETS
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError

@@ -7,6 +7,8 @@ the cluster CA: here a real TLS server with an openssl-made CA); only then the f
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,17 +35,26 @@ def api(tmp_path: Path) -> Iterator[fake_api.FakeApi]:
     server.stop()
 
 
+def _as_the_real_caller(urn: str) -> str:
+    """The creator's access entry is named after a hash of the caller's ARN: the mocks' caller
+    is not the one of a real run, so the real run registers another name."""
+    return re.sub(r"-admin-[0-9a-f]{8}", "-admin-0a1b2c3d", urn)
+
+
 def _real_program(config: Path, api: fake_api.FakeApi) -> list[dict[str, Any]]:
-    """The resources `up` registers for this marketplace.yaml (stack dev), as the fake's program;
-    the EKS cluster's outputs point at the stand-in API."""
+    """The resources `up` registers for this marketplace.yaml (stack dev), as the fake's program,
+    with the caller-derived names of a real caller; the EKS cluster's outputs point at the
+    stand-in API."""
     platform = load_platform(config)
     graph = plan_program(platform_program(platform, DeployInputs(deployer_cidr=DEPLOYER_CIDR)),
                          project="shop", stack="dev", region="eu-west-1")
     items = []
     for r in graph:
-        item: dict[str, Any] = {"urn": r.urn, "type": r.type, "parent": r.parent,
-                                "dependencies": list(r.dependencies), "custom": r.custom,
-                                "provider": r.provider or "", "inputs": {}}
+        item: dict[str, Any] = {"urn": _as_the_real_caller(r.urn), "type": r.type,
+                                "parent": _as_the_real_caller(r.parent or "") or None,
+                                "dependencies": [_as_the_real_caller(d) for d in r.dependencies],
+                                "custom": r.custom,
+                                "provider": _as_the_real_caller(r.provider or ""), "inputs": {}}
         if r.type == EKS:
             item["outputs"] = {
                 "name": r.inputs["name"], "endpoint": api.url,
@@ -76,6 +87,10 @@ def test_foundation_then_api_check_then_in_cluster(
     assert run.code == 0, run.err
     first, second = (c["argv"] for c in fake.engine_calls("up"))
     targets = _targets(first)
+    # the targets are what this run registers (its preview), not the offline plan's names
+    registered = {r["urn"] for r in json.loads(fake.program.read_text())["resources"]}
+    assert set(targets) <= registered
+    assert any("-admin-0a1b2c3d" in t for t in targets)
     assert any(t.endswith("::shop-eks") for t in targets)  # the cluster and the network
     assert any("aws:ec2/vpc:Vpc" in t for t in targets)
     assert not [t for t in targets if "kubernetes:" in t.rsplit("::", 2)[-2]]  # nothing in-cluster

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs, recorded
 from marketplace_kit.config import Platform
 
 if TYPE_CHECKING:
@@ -15,11 +15,14 @@ if TYPE_CHECKING:
 
 
 def build_platform(platform: Platform, inputs: DeployInputs | None = None) -> None:
-    """Register every resource of a platform (inside a Pulumi program) and export its contract."""
+    """Register every resource of a platform (inside a Pulumi program) and export its contract.
+
+    Without ``inputs`` the program uses those ``up`` recorded in the stack's config."""
     from marketplace_kit.blueprints.base import build_foundation
     from marketplace_kit.blueprints.in_cluster import build_in_cluster
     from marketplace_kit.contract import platform_outputs
 
+    inputs = inputs or recorded()
     foundation = build_foundation(platform, inputs)
     built = build_in_cluster(platform, foundation, inputs)
     platform_outputs.export(contract_values(platform, foundation, built), foundation.kubeconfig)

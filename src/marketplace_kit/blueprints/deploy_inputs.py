@@ -1,8 +1,9 @@
 """What only a deployment run knows (not ``marketplace.yaml``): passed to the program by ``up``.
 
-``up`` finds the address it runs from (for ``cluster.endpoint_access: deployer``) and records
-these in the stack's config (``marketplace-kit:*``) so that later runs (refresh, destroy, another
-machine) register the same program; ``plan`` uses ``PLAN_INPUTS``.
+``up`` and ``preview`` find the address they run from (for ``cluster.endpoint_access: deployer``);
+``up`` records these in the stack's config (``marketplace-kit:*``) and a program run without
+inputs of its own (refresh, destroy's targeted run, another machine) reads them back
+(``recorded``), so it registers the same program; ``plan`` uses ``PLAN_INPUTS``.
 """
 
 from __future__ import annotations
@@ -40,3 +41,13 @@ class DeployInputs:
 
 
 PLAN_INPUTS = DeployInputs(deployer_cidr=PLAN_DEPLOYER_CIDR)
+
+
+def recorded() -> DeployInputs:
+    """The inputs ``up`` recorded in this stack's config, read inside a running program."""
+    import pulumi
+
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY)
+    values = {key: config.get(key.split(":", 1)[1]) for key in keys}
+    return DeployInputs.from_config({key: value for key, value in values.items() if value})

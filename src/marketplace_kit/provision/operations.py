@@ -137,16 +137,23 @@ def _engine(
 
 
 def _open(
-    session: Session, *, create: bool, engine: bool = True, inputs: DeployInputs | None = None
+    session: Session,
+    *,
+    create: bool,
+    engine: bool = True,
+    inputs: DeployInputs | None = None,
+    record: bool = True,
 ) -> auto.Stack:
+    """The session's stack with its program (given ``inputs``: recorded in the stack's config
+    unless not ``record``; without: the program reads those ``up`` recorded)."""
     from marketplace_kit.blueprints.program import platform_program
 
     program = (session.program or platform_program(session.platform, inputs)) if engine else None
-    record = inputs.to_config() if inputs is not None else None
+    recording = inputs.to_config() if inputs is not None and record else None
     with translated(session.settings, session.command):
         return open_stack(
             session.platform, session.settings, create=create, program=program,
-            warn=session.warn, record=record,
+            warn=session.warn, record=recording,
         )
 
 
@@ -201,9 +208,11 @@ def estimate_line(platform: Platform) -> str:
 
 @_reporting
 def preview(session: Session) -> Outcome:
-    """What ``up`` would change (no confirmation: nothing is changed)."""
+    """What ``up`` would change (no confirmation: nothing is changed): the same program as
+    ``up``'s, with what this run finds (the deployer's address), not recorded."""
     started = time.monotonic()
-    stack = _open(session, create=True)
+    inputs = deploy_inputs(session.platform) if session.program is None else None
+    stack = _open(session, create=True, inputs=inputs, record=False)
     result, _ = _engine(session, "preview", None, lambda p: stack.preview(on_event=p.on_event))
     changes = normalize_changes(result.change_summary)
     return Outcome("preview", session.settings, "succeeded", time.monotonic() - started, changes)
@@ -248,7 +257,7 @@ def up(session: Session) -> Outcome:
         return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
     phases: list[Phase] = []
     if platform_run and inputs is not None and session.platform.config.target == "aws":
-        phases += _foundation_stage(session, stack, inputs, plan_progress.planned)
+        phases += _foundation_stage(session, stack, plan_progress.planned)
         _check_cluster_api(session, stack)
     total = count_changes(changes) - sum(count_changes(p.changes) for p in phases)
     done, _ = _engine(session, "up", max(total, 0), lambda p: stack.up(on_event=p.on_event))
@@ -265,16 +274,11 @@ def up(session: Session) -> Outcome:
 
 
 def _foundation_stage(
-    session: Session, stack: auto.Stack, inputs: DeployInputs, planned: Mapping[str, list[str]]
+    session: Session, stack: auto.Stack, planned: Mapping[str, list[str]]
 ) -> list[Phase]:
-    """Stage one: a targeted up of the network and cluster, when the preview changes them."""
-    from marketplace_kit.blueprints.program import platform_program
-    from marketplace_kit.plan import plan_program
-
-    settings, config = session.settings, session.platform.config
-    graph = plan_program(platform_program(session.platform, inputs), project=settings.project,
-                         stack=settings.stack, region=config.region)
-    targets = foundation_targets(graph)
+    """Stage one: a targeted up of the network and cluster, when this run's preview (``planned``,
+    from its events) changes them."""
+    targets = foundation_targets(planned)
     changing = touched(planned, targets)
     if not changing:
         return []

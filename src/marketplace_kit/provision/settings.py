@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -12,6 +14,7 @@ from marketplace_kit.errors import KitError
 KIT_DIR = ".marketplace-kit"
 STACK_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 BACKEND_SCHEMES = ("file", "s3", "azblob", "gs", "http", "https")
+BACKEND_VAR = "PULUMI_BACKEND_URL"  # the Pulumi CLI's own variable: honoured below --backend
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,22 @@ def _check_stack(name: str) -> str:
     return name
 
 
-def _check_backend(url: str) -> str:
+def _check_backend(url: str, source: str = "--backend") -> str:
     scheme = urlparse(url).scheme
     if scheme not in BACKEND_SCHEMES:
         raise KitError(
-            f"--backend: {url!r} is not a Pulumi backend URL; fix: use file://DIR, s3://BUCKET, "
+            f"{source}: {url!r} is not a Pulumi backend URL; fix: use file://DIR, s3://BUCKET, "
             "or https://api.pulumi.com"
         )
     return url
+
+
+def given_backend(backend: str | None, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The backend the user chose: ``--backend``, else ``PULUMI_BACKEND_URL`` (None: neither)."""
+    if backend:
+        return _check_backend(backend)
+    from_env = environ.get(BACKEND_VAR, "").strip()
+    return _check_backend(from_env, BACKEND_VAR) if from_env else None
 
 
 def _check_secrets_provider(provider: str) -> str:
@@ -95,13 +106,15 @@ def resolve_settings(
     stack: str | None = None,
     backend: str | None = None,
     secrets_provider: str | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> StackSettings:
-    """The stack settings for a platform and the command-line overrides."""
+    """The stack settings for a platform and the command-line overrides (the backend:
+    ``--backend``, else ``PULUMI_BACKEND_URL``, else a file backend beside marketplace.yaml)."""
     kit_dir = config_dir(platform) / KIT_DIR
     return StackSettings(
         project=platform.config.name,
         stack=_check_stack(stack or platform.config.blueprint),
-        backend_url=_check_backend(backend or f"file://{kit_dir / 'state'}"),
+        backend_url=given_backend(backend, environ) or f"file://{kit_dir / 'state'}",
         secrets_provider=_check_secrets_provider(secrets_provider or "passphrase"),
         kit_dir=kit_dir,
     )

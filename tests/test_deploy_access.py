@@ -12,54 +12,33 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import celpy
 import pytest
 import yaml
+from support.deploy_plan import platform_plan, service_graph, services
 from support.iam_eval import effective, evaluate
 from support.incluster import kube_object, validate
+from support.marketplace import MARKETPLACE
 
 from marketplace_kit.blueprints.program import plan_platform
-from marketplace_kit.blueprints.service_plan import plan_service
-from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
+from marketplace_kit.config import DeployAccessConfig, load_platform
 from marketplace_kit.contract.platform_outputs import OUTPUT, PlatformOutputs
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform.deploy_access import GITHUB_ISSUER, deploy_group
+from marketplace_kit.platform.waits import ENDPOINTS, ROLLOUT, SKIP_AWAIT, WAITS, wait_line
 
-REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "marketplace"
+REFERENCE = MARKETPLACE
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
-ACCESS = DeployAccessConfig(github_owner="acme", repository_prefix="svc-",
-                            state_bucket="acme-state", state_key_arn="arn:aws:kms:k")
-
-
-@cache
-def _platform() -> tuple[Platform, ResourceGraph]:
-    reference = load_platform(REFERENCE / "marketplace.yaml")
-    config = reference.config.model_copy(update={"service_stacks": True,
-                                                 "deploy_access": ACCESS})
-    platform = replace(reference, config=config)
-    return platform, plan_platform(platform)
-
-
-@cache
-def _service_graph(name: str) -> ResourceGraph:
-    platform, graph = _platform()
-    spec = next(s for s in platform.services if s.name == name)
-    return plan_service(platform, spec, graph)
+_platform, _service_graph, _services = platform_plan, service_graph, services
 
 
 @cache
 def _service_objects(name: str) -> tuple[dict[str, Any], ...]:
     return tuple(o for r in _service_graph(name) if (o := kube_object(r)))
-
-
-def _services() -> list[str]:
-    return sorted(p.name for p in (REFERENCE / "services").iterdir()
-                  if (p / "service.yaml").is_file())
 
 
 def _one(graph: ResourceGraph, type_: str, name: str) -> dict[str, Any]:
@@ -182,6 +161,67 @@ def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str)
     # Secrets: only its own, by name (no list or watch, no unrestricted get)
     assert all("resourceNames" in r or r["verbs"] == ["create"] for r in role["rules"]
                if "secrets" in r["resources"])
+
+
+# What pulumi-kubernetes 4.x's awaiters list and watch in the object's namespace
+# (provider/pkg/await: deployment.go, service.go, the event aggregator, and the informer a
+# delete of any kind opens): read from upstream, stated here independently of the kit's list.
+AWAITERS = {("apps", "deployments"), ("apps", "replicasets"), ("", "pods"), ("", "services"),
+            ("", "endpoints"), ("", "persistentvolumeclaims"), ("", "events")}
+
+
+def _rbac_allows_all(rules: list[dict[str, Any]], group: str, resource: str,
+                     verb: str) -> bool:
+    """Some rule grants the verb on every object of the kind (no resourceNames)."""
+    return any(({group, "*"} & set(r["apiGroups"])) and ({resource, "*"} & set(r["resources"]))
+               and ({verb, "*"} & set(r["verbs"])) and "resourceNames" not in r for r in rules)
+
+
+@pytest.mark.parametrize("name", _services())
+def test_a_deploy_role_lists_and_watches_what_the_awaiters_watch_and_reads_no_secret(
+    name: str,
+) -> None:
+    _, graph = _platform()
+    role = kube_object(next(r for r in graph if r.type == ROLE and r.name == f"deploy-{name}"))
+    assert role is not None
+    rules = role["rules"]
+    for group, resource in AWAITERS:
+        for verb in ("list", "watch", "get"):
+            assert _rbac_allows_all(rules, group, resource, verb), (group, resource, verb)
+    for obj in _service_objects(name):  # a delete waits on an informer of the object's kind
+        group, resource = _resource(obj)
+        if resource == "secrets":  # never listed: its own Secrets are not awaited
+            assert obj["metadata"]["annotations"] == SKIP_AWAIT, obj["metadata"]["name"]
+            continue
+        for verb in ("list", "watch"):
+            assert _rbac_allows_all(rules, group, resource, verb), (group, resource, verb)
+    for verb in ("get", "list", "watch"):
+        assert not _rbac_allows_all(rules, "", "secrets", verb), verb
+    for verb in ("get", "list", "watch"):
+        for secret in ("payment-db", "user-signing-keys", "notification-vapid", "order"):
+            if not secret.startswith(name):
+                assert not _rbac_allows(rules, "", "secrets", verb, secret), (verb, secret)
+
+
+@pytest.mark.parametrize("name", _services())
+def test_every_wait_of_a_service_deploy_is_bounded(name: str) -> None:
+    """The awaited kinds carry customTimeouts (what the provider honours) and the line
+    deploy-service prints names each wait and its bound."""
+    bounded = {w.kind: w for w in WAITS}
+    seen = set()
+    for resource in _service_graph(name):
+        obj = kube_object(resource)
+        if obj is None or obj["kind"] not in bounded:
+            continue
+        wait = bounded[obj["kind"]]
+        seen.add(wait.kind)
+        assert resource.timeouts == {op: f"{wait.minutes}m"
+                                     for op in ("create", "update", "delete")}, resource.name
+    assert seen == {ROLLOUT.kind, ENDPOINTS.kind}
+    line = wait_line(name)
+    assert "\n" not in line
+    for wait in WAITS:
+        assert f"{wait.kind} {name}: {wait.what} (at most {wait.minutes} min)" in line
 
 
 def test_a_deployment_may_not_mount_another_service_s_secret() -> None:

@@ -23,6 +23,7 @@ from marketplace_kit.contract.platform_outputs import PlatformOutputs
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.errors import KitError
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.platform.waits import wait_line
 
 __all__ = ["kit"]
 REFERENCE = Path(__file__).resolve().parents[1] / "examples" / "marketplace"
@@ -167,6 +168,7 @@ def test_deploying_one_service_leaves_the_platform_and_other_services_untouched(
     run = kit(["deploy-service", str(config.parent / "services" / "order"), "--config",
                str(config), "--image", "registry.example/order:abc", "--yes"])
     assert run.code == 0, run.err
+    assert wait_line("order") in run.err  # what it waits for, and how long at most
     after = {p.relative_to(stacks).as_posix(): p.read_bytes() for p in stacks.rglob("*.json")}
     assert after["marketplace-order/dev.json"] != before["marketplace-order/dev.json"]
     for untouched in set(before) - {"marketplace-order/dev.json"}:

@@ -2,7 +2,8 @@
 
 Covers what the kit's policies use: ``Action``/``Resource`` as a string or list with ``*`` and
 ``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike`` conditions (a
-key absent from the request context fails its condition, as in IAM).
+key absent from the request context fails its condition, as in IAM). ``assumable`` reads a
+role's trust policy for a web-identity token (``Principal.Federated`` and the token's claims).
 """
 
 from __future__ import annotations
@@ -59,3 +60,14 @@ def effective(policies: list[dict[str, Any]], boundary: dict[str, Any], action: 
     decisions = [evaluate(p, action, resource) for p in policies]
     return ("Deny" not in decisions and "Allow" in decisions
             and evaluate(boundary, action, resource) == "Allow")
+
+
+def assumable(trust: str | dict[str, Any], provider_arn: str, claims: dict[str, str]) -> bool:
+    """Whether a web-identity token from ``provider_arn`` with ``claims`` (``<issuer>:sub``,
+    ``<issuer>:aud``) may assume the role with this trust policy."""
+    document = json.loads(trust) if isinstance(trust, str) else trust
+    hits = [s["Effect"] for s in document["Statement"]
+            if s.get("Principal", {}).get("Federated") == provider_arn
+            and "sts:assumerolewithwebidentity" in [a.lower() for a in _list(s["Action"])]
+            and _conditions_hold(s.get("Condition", {}), claims)]
+    return "Allow" in hits and "Deny" not in hits

@@ -56,6 +56,8 @@ def contract_values(platform: Platform, foundation: Foundation, built: InCluster
         "token_access": {name: asdict(access) for name, access in built.token_access.items()
                          if access is not None},
         "traffic": {name: asdict(flow) for name, flow in built.traffic.items()},
-        "deploy_roles": dict(built.deploy_roles),
-        "service_role_boundary": built.service_role_boundary,
+        "deploy_roles": dict(built.ci.deploy_roles),
+        "push_roles": dict(built.ci.push_roles),
+        "image_repositories": dict(built.ci.image_repositories),
+        "service_role_boundary": built.ci.boundary,
     }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -19,7 +20,25 @@ from marketplace_kit.platform.deploy_access import (
     ServiceDeployAccessArgs,
     owned_names,
 )
+from marketplace_kit.platform.image_push import repository_name
 from marketplace_kit.platform.service import boundary_policy
+
+
+@dataclass
+class CiAccess:
+    """What the platform gives its services' CI (exported in the platform contract).
+
+    Attributes:
+        deploy_roles: Service -> its deploy role's ARN.
+        push_roles: Service -> its push role's ARN.
+        image_repositories: Service -> its ECR repository's name.
+        boundary: ARN of the permissions boundary every service role must carry.
+    """
+
+    deploy_roles: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    push_roles: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    image_repositories: dict[str, str] = field(default_factory=dict)
+    boundary: pulumi.Input[str] = ""
 
 
 def wanted(platform: Platform, foundation: Foundation) -> bool:
@@ -36,6 +55,8 @@ def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) ->
         service=spec.name,
         repository=f"{access.github_owner}/{access.repository_prefix}{spec.name}",
         environment=access.environment,
+        image_environment=access.image_environment,
+        image_repository=repository_name(platform.config.name, spec.name),
         names=owned_names(spec.name),
         topics=owned_topics(tuple(spec.publishes)),
         secrets=secrets,
@@ -45,10 +66,9 @@ def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) ->
 def build_deploy_access(
     platform: Platform, foundation: Foundation, secrets: dict[str, tuple[str, ...]],
     opts: pulumi.ResourceOptions, depends_on: list[pulumi.Resource],
-) -> tuple[dict[str, pulumi.Output[str]], pulumi.Output[str]]:
-    """Every service's deploy access; ``secrets``: service -> the Secrets its pods may read.
-    Returns service -> its deploy role's ARN, and the ARN of the permissions boundary every
-    service role must carry (both exported in the platform contract)."""
+) -> CiAccess:
+    """Every service's image repository, push and deploy access; ``secrets``: service -> the
+    Secrets its pods may read."""
     config = platform.config
     access = config.deploy_access
     provider_arn: pulumi.Input[str] = access.github_oidc_provider_arn
@@ -60,7 +80,7 @@ def build_deploy_access(
         "service-role-boundary", policy=json.dumps(boundary_policy(), sort_keys=True),
         description="the most a service's IRSA role may be granted (its deploy role's limit)",
         opts=opts)
-    roles: dict[str, pulumi.Output[str]] = {}
+    built = CiAccess(boundary=boundary.arn)
     for spec in platform.services:
         component = ServiceDeployAccess(
             f"{spec.name}-deploy-access",
@@ -78,5 +98,7 @@ def build_deploy_access(
             ),
             opts=opts,
         )
-        roles[spec.name] = component.role_arn
-    return roles, boundary.arn
+        built.deploy_roles[spec.name] = component.role_arn
+        built.push_roles[spec.name] = component.push_role_arn
+        built.image_repositories[spec.name] = repository_name(config.name, spec.name)
+    return built

@@ -62,8 +62,7 @@ class InCluster:
     services: dict[str, MarketplaceService] = field(default_factory=dict)
     token_access: dict[str, TokenAccess | None] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
-    deploy_roles: dict[str, pulumi.Output[str]] = field(default_factory=dict)
-    service_role_boundary: pulumi.Input[str] = ""
+    ci: deploy_access.CiAccess = field(default_factory=deploy_access.CiAccess)
 
     def _get(self, name: str, kind: type[_C]) -> _C:
         addon = self.addons[name]
@@ -331,7 +330,7 @@ def build_in_cluster(
         )
     if deploy_access.wanted(platform, foundation):
         secrets = {spec.name: pod_secrets(spec.name, built) for spec in specs}
-        built.deploy_roles, built.service_role_boundary = deploy_access.build_deploy_access(
+        built.ci = deploy_access.build_deploy_access(
             platform, foundation, secrets, ctx.opts, [mesh.workload_namespace, *ctx.ready])
     return built
 

@@ -97,6 +97,7 @@ def deploy_service(
     stack exports. The platform and every other service are not touched. Needs
     `service_stacks: true` in marketplace.yaml."""
     from marketplace_kit.errors import KitError
+    from marketplace_kit.platform.waits import wait_line
     from marketplace_kit.provision import operations
     from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
@@ -111,6 +112,8 @@ def deploy_service(
     for spec in _targets(path, all_services, platform):
         session = _session(platform, spec, image, stack, backend, secrets_provider, yes,
                            as_json, platform_stack)
+        if not preview:
+            typer.echo(wait_line(spec.name), err=True)
         outcome = operations.preview(session) if preview else operations.up(session)
         _report(outcome, as_json)
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from marketplace_kit.config.presets import PRESETS
+from marketplace_kit.contract import ci
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
@@ -280,15 +281,19 @@ class DeployAccessConfig(_Model):
                               "repositories; empty: no deploy roles")
     repository_prefix: str = Field("", description="a service's repository is "
                                    "<github_owner>/<repository_prefix><service>")
-    environment: str = Field("production", description="the GitHub environment of the deploy "
-                             "job (the role trusts only jobs in it)")
+    environment: str = Field(ci.DEPLOY_ENVIRONMENT, description="the GitHub environment of "
+                             "the deploy job (its deploy role trusts only jobs in it; the "
+                             "generated workflow's deploy job names `production`)")
+    image_environment: str = Field(ci.IMAGE_ENVIRONMENT, description="the GitHub environment "
+                                   "of the image job (its push role trusts only jobs in it; "
+                                   "the generated workflow's image job names `image`)")
     github_oidc_provider_arn: str = Field("", description="the account's IAM OIDC provider for "
                                           "token.actions.githubusercontent.com; empty: create it")
     state_bucket: str = Field("", description="the state bucket (`marketplace-kit bootstrap`): "
                               "each role may write its own stack's state only")
     state_key_arn: str = Field("", description="the KMS key of the secrets provider")
 
-    @field_validator("github_owner", "repository_prefix", "environment")
+    @field_validator("github_owner", "repository_prefix", "environment", "image_environment")
     @classmethod
     def _github_name(cls, value: str) -> str:
         if value and not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", value):

@@ -48,6 +48,10 @@ class PlatformOutputs:
             the platform decides it from every service's ``calls:``).
         deploy_roles: Service name -> the IAM role its repository's deploy job assumes
             (``vars.AWS_DEPLOY_ROLE_ARN`` of the generated workflow; see deploy_access).
+        push_roles: Service name -> the IAM role its repository's image job assumes to push
+            (``vars.AWS_PUSH_ROLE_ARN``).
+        image_repositories: Service name -> its ECR repository's name
+            (``vars.ECR_REPOSITORY``).
         service_role_boundary: ARN of the permissions boundary every service's IRSA role
             carries (with deploy roles; "" without: no boundary).
         version: Version of this contract.
@@ -72,6 +76,8 @@ class PlatformOutputs:
     token_access: dict[str, dict[str, Any]] = field(default_factory=dict)
     traffic: dict[str, dict[str, Any]] = field(default_factory=dict)
     deploy_roles: dict[str, str] = field(default_factory=dict)
+    push_roles: dict[str, str] = field(default_factory=dict)
+    image_repositories: dict[str, str] = field(default_factory=dict)
     service_role_boundary: str = ""
     version: int = VERSION
 

@@ -98,6 +98,18 @@ def _tls_private_key(name: str, h: str, region: str) -> dict[str, Any]:
             "publicKeyPem": public.decode()}
 
 
+def _ecr_repository(inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """ECR names a repository's ARN and URL after its name (``<platform>/<service>``)."""
+    repository = str(inputs.get("name", ""))
+    return {"arn": f"arn:aws:ecr:{region}:{FAKE_ACCOUNT}:repository/{repository}",
+            "repositoryUrl": f"{FAKE_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{repository}"}
+
+
+# Outputs the provider derives from the resource's own inputs.
+INPUT_OUTPUTS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "aws:ecr/repository:Repository": _ecr_repository,
+}
+
 # Type-specific outputs the provider computes; extend here when a component reads a new one.
 TYPE_OUTPUTS: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
@@ -120,6 +132,8 @@ def new_resource(
     """The id and output state of a resource: its inputs plus the fakes the cloud would fill in."""
     state = dict(inputs)
     h = digest(type_, name)
+    if type_ in INPUT_OUTPUTS:
+        state.update(INPUT_OUTPUTS[type_](inputs, region))
     if type_.startswith("aws:"):
         state.setdefault("arn", fake_arn(type_, name, region))
     if type_ in TYPE_OUTPUTS:

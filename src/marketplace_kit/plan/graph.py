@@ -21,6 +21,8 @@ class PlannedResource:
     provider: str | None
     inputs: dict[str, Any]
     custom: bool = True
+    # The customTimeouts option (create/update/delete: "10m"), what bounds the provider's waits.
+    timeouts: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The resource as in the plan's JSON contract."""

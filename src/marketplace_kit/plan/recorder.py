@@ -56,6 +56,14 @@ def _provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
+def _timeouts(request: Any) -> dict[str, str]:
+    """The request's customTimeouts, the ones it sets."""
+    if not request.HasField("customTimeouts"):
+        return {}
+    given = request.customTimeouts
+    return {k: v for k in ("create", "update", "delete") if (v := getattr(given, k))}
+
+
 class RecordingMonitor(sdk_mocks.MockMonitor):
     """A MockMonitor that keeps every registration request."""
 
@@ -77,6 +85,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                     provider=_provider_urn(request.provider),
                     custom=bool(request.custom),
                     inputs=_masked(raw),
+                    timeouts=_timeouts(request),
                 )
             )
         return response

@@ -1,6 +1,8 @@
 """Least privilege for a service's deploy job: it may change its own objects and topics only.
 
 Per service (target aws, ``service_stacks``), the platform creates:
+- an ECR repository and a push role only the repository's image job (GitHub environment
+  ``image``) can assume, which may push to that repository only (``platform/image_push.py``);
 - an IAM role that only the service repository's GitHub Actions OIDC token, in the deploy
   environment, can assume; it may manage the service's own IRSA role and read/write its own
   stack's state (and read the platform stack's), nothing else in AWS;
@@ -30,7 +32,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.contract import ci
 from marketplace_kit.core.addon import AddOn
+from marketplace_kit.platform.image_push import lifecycle_policy, push_policy
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
@@ -54,10 +58,20 @@ SERVICE_KINDS: tuple[tuple[str, str], ...] = (
     ("security.istio.io", "authorizationpolicies"),
     ("kafka.strimzi.io", "kafkatopics"), ("kafka.strimzi.io", "kafkausers"),
 )
-# What the provider reads while it waits for a Deployment to roll out (never Secrets).
-READ_ONLY: tuple[tuple[str, str], ...] = (
-    ("", "pods"), ("", "events"), ("apps", "replicasets"), ("", "endpoints"),
+# What pulumi-kubernetes' awaiters list and watch, namespace-wide, while the deploy job waits
+# (provider/pkg/await: a Deployment's rollout watches deployments, replicasets, pods and PVCs, a
+# Service's watches services and endpoints, every wait aggregates events, and a delete of any
+# kind opens an informer on that kind): informers never time out on a forbidden list.
+AWAITED: tuple[tuple[str, str], ...] = (
+    ("apps", "deployments"), ("apps", "replicasets"), ("", "pods"), ("", "services"),
+    ("", "endpoints"), ("", "persistentvolumeclaims"), ("", "events"),
+    ("events.k8s.io", "events"),
 )
+# Never listed or watched: a Secret is read by its own name only (the service's own Secrets
+# carry pulumi.com/skipAwait, so their delete opens no informer on Secrets).
+UNLISTED: frozenset[tuple[str, str]] = frozenset({("", "secrets")})
+READ_ONLY: tuple[tuple[str, str], ...] = tuple(sorted(
+    {*AWAITED, *(k for k in SERVICE_KINDS if k not in UNLISTED)}))
 
 
 def deploy_group(service: str) -> str:
@@ -73,6 +87,8 @@ class DeployIdentity:
         service: Service name.
         repository: ``owner/name`` of the GitHub repository whose deploy job assumes the role.
         environment: The GitHub environment the deploy job runs in (part of the trust).
+        image_environment: The GitHub environment of the image job (its push role's trust).
+        image_repository: Its ECR repository's name.
         names: Its object names in the namespace (workload, route, dashboard, Kafka user).
         topics: The topics its stack owns (what it publishes and their dead-letter topics).
         secrets: The Secrets its pods may read (its database, Kafka user, the cluster CA, ...).
@@ -84,6 +100,8 @@ class DeployIdentity:
     names: tuple[str, ...]
     topics: tuple[str, ...]
     secrets: tuple[str, ...]
+    image_environment: str = ci.IMAGE_ENVIRONMENT
+    image_repository: str = ""
 
 
 def owned_names(service: str) -> tuple[str, ...]:
@@ -102,7 +120,7 @@ def github_trust_policy(provider_arn: str, repository: str, environment: str) ->
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {"StringEquals": {
                 f"{GITHUB_ISSUER}:aud": "sts.amazonaws.com",
-                f"{GITHUB_ISSUER}:sub": f"repo:{repository}:environment:{environment}",
+                f"{GITHUB_ISSUER}:sub": ci.subject(repository, environment),
             }},
         }],
     }, sort_keys=True)
@@ -177,9 +195,10 @@ def _rules(kinds: tuple[tuple[str, str], ...], verbs: list[str],
 
 
 def role_rules(identity: DeployIdentity) -> list[dict[str, Any]]:
-    """Create any service kind (the admission policy checks the name), read, change and delete
-    only its own names (Secrets included: no list, no other service's), read what a rollout
-    wait needs. Nothing cluster-wide."""
+    """Create any service kind (the admission policy checks the name), change and delete only
+    its own names, get its own Secrets by name (no list, no other service's), list and watch
+    in the namespace what the awaiters watch (``READ_ONLY``: never Secrets). Nothing
+    cluster-wide."""
     own = sorted({*identity.names, *identity.topics})
     return [*_rules(SERVICE_KINDS, ["create"]),
             *_rules(SERVICE_KINDS, ["get", "update", "patch", "delete"], own),
@@ -272,15 +291,33 @@ class ServiceDeployAccessArgs:
 
 
 class ServiceDeployAccess(pulumi.ComponentResource):
-    """One service's deploy role, its cluster mapping, namespaced Role and admission policy."""
+    """One service's image repository and push role, its deploy role, cluster mapping,
+    namespaced Role and admission policy."""
 
     def __init__(self, name: str, args: ServiceDeployAccessArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("marketplace-kit:platform:ServiceDeployAccess", name, None, opts)
         me, ns = args.identity, args.namespace
         child = pulumi.ResourceOptions(parent=self)
-        trust = pulumi.Output.from_input(args.github_provider_arn).apply(
-            lambda arn: github_trust_policy(arn, me.repository, me.environment))
+        provider = pulumi.Output.from_input(args.github_provider_arn)
+        self.repository = aws.ecr.Repository(
+            f"{me.service}-images", name=me.image_repository or me.service,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
+                scan_on_push=True),
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
+                encryption_type="KMS")],
+            opts=child)
+        aws.ecr.LifecyclePolicy(f"{me.service}-images", repository=self.repository.name,
+                                policy=lifecycle_policy(), opts=child)
+        self.push_role = aws.iam.Role(
+            f"{me.service}-push", description=f"pushes {me.service}'s images only", opts=child,
+            assume_role_policy=provider.apply(
+                lambda arn: github_trust_policy(arn, me.repository, me.image_environment)))
+        aws.iam.RolePolicy(f"{me.service}-push", role=self.push_role.id,
+                           policy=self.repository.arn.apply(push_policy), opts=child)
+        trust = provider.apply(lambda arn: github_trust_policy(arn, me.repository,
+                                                               me.environment))
         self.role = aws.iam.Role(f"{me.service}-deploy", assume_role_policy=trust,
                                  description=f"deploys {me.service}'s stack only", opts=child)
         invoke = pulumi.InvokeOutputOptions(parent=self)
@@ -314,4 +351,6 @@ class ServiceDeployAccess(pulumi.ComponentResource):
             spec=admission_binding_spec(role_name, ns),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, policy]))
         self.role_arn = self.role.arn
-        self.register_outputs({"role_arn": self.role_arn})
+        self.push_role_arn = self.push_role.arn
+        self.register_outputs({"role_arn": self.role_arn, "push_role_arn": self.push_role_arn,
+                               "repository_url": self.repository.repository_url})

@@ -28,6 +28,7 @@ from marketplace_kit.platform.meta import labels, metadata, restricted_container
 from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
 from marketplace_kit.platform.traffic import Peer as Peer  # exported with the service
 from marketplace_kit.platform.traffic import Traffic
+from marketplace_kit.platform.waits import ENDPOINTS, ROLLOUT, SKIP_AWAIT
 
 ADDON = AddOn(
     name="service", component="MarketplaceService",
@@ -199,7 +200,8 @@ class MarketplaceService(pulumi.ComponentResource):
                                             ecdsa_curve="P256", opts=child)
             self.vapid_secret = k8s.core.v1.Secret(
                 f"{spec.name}-vapid",
-                metadata=metadata(vapid_secret_name(spec), ns, "vapid-key"),
+                metadata=metadata(vapid_secret_name(spec), ns, "vapid-key",
+                                  annotations=SKIP_AWAIT),
                 string_data={c.VAPID_MOUNT.key: self.vapid_key.private_key_pem_pkcs8},
                 opts=child,
             )
@@ -215,7 +217,8 @@ class MarketplaceService(pulumi.ComponentResource):
             f"{spec.name}-deployment",
             metadata=meta,
             spec=deployment_spec(args, image_of(spec, args.image_registry)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[
+            opts=pulumi.ResourceOptions(parent=self, custom_timeouts=ROLLOUT.timeouts(),
+                                        depends_on=[
                 *args.depends_on, self.service_account,
                 *([self.vapid_secret] if self.vapid_secret else [])]),
         )
@@ -229,7 +232,7 @@ class MarketplaceService(pulumi.ComponentResource):
                     {"name": "http-metrics", "port": METRICS_PORT, "targetPort": METRICS_PORT},
                 ],
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, custom_timeouts=ENDPOINTS.timeouts()),
         )
         self.hpa = k8s.autoscaling.v2.HorizontalPodAutoscaler(
             f"{spec.name}-hpa",

@@ -2,17 +2,19 @@
 
 The reference marketplace is planned through the real program (what ``plan`` and ``up`` see);
 each service's rendered Deployment is turned into a local process start the way a kubelet would:
-its env exactly (no variable a service reads is added, except the one broker limitation below),
-its Secret volumes written as files to a temp dir (the secret values made here, playing the
-operators: a database per service, a SCRAM user per KafkaUser, the cluster CA, the issuer's
-ES256 signing key), paths remapped only under the mounted directories, endpoints pointed at the
-local servers (the JWKS URL at the local user service), the container port mapped to a free
-host port. The entity APIs are called with an admin token signed by that key, so every verifier
-fetches the issuer's JWK Set over the Deployment's AUTH_JWKS_URL. The five services then start
-in parallel against the real PostgreSQL, a TLS + SCRAM-SHA-512 broker (tests/support/broker_tls.py)
+its env exactly (no variable added), its Secret volumes written as files to a temp dir (the
+secret values made here, playing the operators: a database per service, a SCRAM user per
+KafkaUser, the cluster CA, the issuer's ES256 signing key), paths remapped only under the
+mounted directories, endpoints pointed at the local servers (the JWKS URL at the local user
+service), the container port mapped to a free host port. The entity APIs are called with an
+admin token signed by that key, so every verifier fetches the issuer's JWK Set over the
+Deployment's AUTH_JWKS_URL. The five services then start in parallel against the real
+PostgreSQL, Apache Kafka configured as the rendered ``Kafka`` resource configures Strimzi's
+listener (TLS with the cluster CA, SCRAM-SHA-512, ACLs enforced by the broker; each service's
+credential and ACLs applied from its rendered ``KafkaUser`` by ``support.kafka.apply_kafka_user``)
 and an OTLP/HTTP sink; the probe paths the Deployment declares must answer 200, an entity
-created through the API must reach its topic, and spans must arrive over the contract's OTLP
-protocol.
+created through the API must reach its topic, each service may use exactly the topics and group
+its own answers declare, and spans must arrive over the contract's OTLP protocol.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
+import secrets
+import ssl
 import threading
 import time
 import uuid
@@ -34,17 +39,20 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 import pytest
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from confluent_kafka.admin import AdminClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from support.broker_tls import SecureBroker
+from support import kafka
 from support.service_process import ServiceProcess, wait_until
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import load_platform
 from marketplace_kit.contract import container as contract
+from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.devenv import Postgres, free_port
+from marketplace_kit.devenv.kafka import KafkaCluster
 from marketplace_kit.plan import ResourceGraph
 from marketplace_kit.render import Manifest, helm_releases, manifests
 from marketplace_kit.scaffold.answers import answers_from_file
@@ -55,9 +63,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "marketplace" / "marketplace.yaml"
 SERVICES = CONFIG.parent / "services"
 NAMES = ("catalog", "notification", "order", "payment", "user")
-# tansu answers InitProducerId with an error (a bug in its memory storage, 0.6.0): the one
-# variable added to a Deployment's env. Strimzi's Kafka supports the idempotent producer.
-BROKER_LIMITATION = {"KAFKA_ENABLE_IDEMPOTENCE": "false"}
 SAMPLES = {"str": "seam", "int": 7, "float": 1.5, "bool": True, "decimal": "19.99",
            "datetime": "2024-01-01T03:04:05+00:00", "date": "2024-01-01",
            "uuid": "00000000-0000-4000-8000-000000000001"}
@@ -111,10 +116,12 @@ class Cluster:
     """What the operators would have made: Secret values by (Secret, key), topics, users."""
 
     postgres: Postgres
-    broker: SecureBroker
+    broker: KafkaCluster
+    admin: AdminClient
+    kafka_users: dict[str, dict[str, Any]]  # the rendered KafkaUsers by name
     sink: OtlpSink
     root: Path
-    users: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # KafkaUser -> its Secret's password
     signing_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
     vapid_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)  # local port of each service
@@ -134,10 +141,12 @@ class Cluster:
             database = name.removesuffix("-db").replace("-", "_")
             return self.postgres.create_database(f"seam_{database}")  # unique in the session
         if key == "password":  # Strimzi's User Operator: a Secret named after the KafkaUser
-            self.users[name] = self.users.get(name) or self.broker.create_user(name)
+            if name not in self.users:
+                self.users[name] = secrets.token_urlsafe(24)
+                kafka.apply_kafka_user(self.admin, self.kafka_users[name], self.users[name])
             return self.users[name]
         if key == "ca.crt":  # Strimzi's Cluster Operator: <cluster>-cluster-ca-cert
-            return self.broker.ca.read_text()
+            return kafka.tls_of(self.broker).ca.read_text()
         if key == contract.VAPID_MOUNT.key:  # <service>-vapid: the service's VAPID key (push)
             self.vapid_keys[name] = self.vapid_keys.get(name) or ec.generate_private_key(
                 ec.SECP256R1())
@@ -154,12 +163,16 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres,
+            rendered: list[Manifest]) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("seam")
+    (resource,) = of_kind(rendered, "Kafka").values()
+    config = kafka.broker_config(resource, nodes=1)
     sink = OtlpSink()
     try:
-        with SecureBroker(root) as broker:
-            yield Cluster(postgres, broker, sink, root)
+        with kafka.secure_kafka(root / "kafka", config=config) as broker:
+            admin = kafka.admin_client(broker)
+            yield Cluster(postgres, broker, admin, of_kind(rendered, "KafkaUser"), sink, root)
     finally:
         sink.shutdown()
 
@@ -227,24 +240,24 @@ def local_environment(deployment: dict[str, Any], cluster: Cluster, port: int) -
         elif variable == contract.PORT:
             value = str(port)  # the container port mapped to a free host port
         env[variable.name] = value
-    return {**env, **BROKER_LIMITATION}
+    return env
 
 
-async def create_topics(cluster: Cluster, topics: list[str]) -> None:
-    password = cluster.broker.create_user("topic-operator")
-    admin = AIOKafkaAdminClient(**cluster.broker.client_options("topic-operator", password))
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(t, 1, 1) for t in topics])
-    finally:
-        await admin.close()
+def create_topics(cluster: Cluster, topics: dict[str, dict[str, Any]]) -> None:
+    """The rendered KafkaTopics as Strimzi's Topic Operator creates them (replicas capped at
+    the one local broker)."""
+    kafka.create_topics(cluster.admin, {
+        spec.get("topicName", name): (
+            spec["partitions"], 1,
+            {k: str(min(int(v), 1) if k == "min.insync.replicas" else v)
+             for k, v in spec.get("config", {}).items()})
+        for name, spec in ((n, t["spec"]) for n, t in topics.items())})
 
 
 @pytest.fixture(scope="module")
 def pods(rendered: list[Manifest], cluster: Cluster) -> Iterator[dict[str, Pod]]:
     deployments = of_kind(rendered, "Deployment")
-    topics = [t["spec"].get("topicName", n) for n, t in of_kind(rendered, "KafkaTopic").items()]
-    asyncio.run(create_topics(cluster, topics))
+    create_topics(cluster, of_kind(rendered, "KafkaTopic"))
     started: dict[str, Pod] = {}
     cluster.ports.update({name: free_port() for name in NAMES})
     for name in NAMES:
@@ -326,10 +339,10 @@ def entity_payload(name: str) -> tuple[str, dict[str, Any]]:
 
 
 async def find_on_topic(cluster: Cluster, topic: str, needle: str, timeout: float) -> bool:
-    user = f"reader-{uuid.uuid4().hex[:8]}"
-    password = cluster.broker.create_user(user)
+    tls = kafka.tls_of(cluster.broker)
     consumer = AIOKafkaConsumer(topic, auto_offset_reset="earliest", enable_auto_commit=False,
-                                **cluster.broker.client_options(user, password))
+                                **kafka.client_options(cluster.broker, tls.admin,
+                                                       tls.admin_password))
     await consumer.start()
     try:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -360,14 +373,120 @@ def test_an_entity_written_through_the_api_reaches_the_topic(
         f"{identifier} not on {spec.publishes[0]}:\n{pod.process.log.read_text()[-2000:]}")
 
 
-def test_every_service_authenticated_with_its_kafka_user_over_tls(
-    pods: dict[str, Pod], cluster: Cluster
-) -> None:
-    def all_in() -> bool:
-        return set(NAMES) <= set(cluster.broker.proxy.authenticated)
+def declared_uses(name: str) -> tuple[list[str], list[str], str]:
+    """What the service's own answers say it writes and reads, and its group."""
+    answers = answers_from_file(SERVICES / name / ".marketplace-kit.yaml")
+    writes = [*answers.publishes, *(dead_letter_topic(t) for t in answers.consumes)]
+    return writes, list(answers.consumes), name
 
-    wait_until(all_in, 30, f"SCRAM logins of {NAMES}: {cluster.broker.proxy.authenticated}")
-    assert not [r for r in cluster.broker.proxy.refused if "password" in r]
+
+async def refused_uses(cluster: Cluster, user: str, password: str,
+                       writes: list[str], reads: list[str], group: str) -> list[str]:
+    """Each write and read (in ``group``) ``user`` is refused by the broker, as "op topic"."""
+    options = kafka.client_options(cluster.broker, user, password)
+    refused = []
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **options)
+    await producer.start()
+    try:
+        for topic in writes:
+            try:
+                await asyncio.wait_for(producer.send_and_wait(topic, b"acl-probe"), 20)
+            except KafkaError as error:
+                refused.append(f"write {topic}: {type(error).__name__}")
+    finally:
+        await producer.stop()
+    for topic in reads:
+        consumer = AIOKafkaConsumer(topic, group_id=group, enable_auto_commit=False,
+                                    auto_offset_reset="latest", **options)
+        try:
+            await consumer.start()
+            await asyncio.wait_for(consumer.getone(), 3)
+        except TimeoutError:
+            pass  # joined and fetched: nothing new to read
+        except KafkaError as error:
+            refused.append(f"read {topic} as {group}: {type(error).__name__}")
+        finally:
+            await consumer.stop()
+    return refused
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_service_may_use_exactly_its_declared_topics_and_group(
+    pods: dict[str, Pod], cluster: Cluster, rendered: list[Manifest], name: str
+) -> None:
+    writes, reads, group = declared_uses(name)
+    password = cluster.users[name]
+    assert asyncio.run(refused_uses(cluster, name, password, writes, reads, group)) == []
+    topics = {t["spec"].get("topicName", n) for n, t in of_kind(rendered, "KafkaTopic").items()}
+    (other,) = sorted(topics - set(writes) - set(reads))[:1]
+    refused = asyncio.run(refused_uses(cluster, name, password, [other], [other], group))
+    assert refused == [f"write {other}: TopicAuthorizationFailedError",
+                       f"read {other} as {group}: TopicAuthorizationFailedError"], refused
+    if reads:  # another service's group
+        others = asyncio.run(refused_uses(cluster, name, password, [], reads[:1], "intruder"))
+        assert others == [f"read {reads[0]} as intruder: GroupAuthorizationFailedError"], others
+
+
+def test_the_acl_check_fails_when_a_kafka_user_loses_a_topic_it_uses(cluster: Cluster) -> None:
+    writes, reads, group = declared_uses("order")
+    user = json.loads(json.dumps(cluster.kafka_users["order"]))
+    lost = writes[0]
+    user["metadata"]["name"] = group = "order-lost-a-topic"  # same rules, another principal
+    acls = user["spec"]["authorization"]["acls"]
+    user["spec"]["authorization"]["acls"] = [
+        rule if rule["resource"]["type"] != "group" else
+        {**rule, "resource": {**rule["resource"], "name": group}}
+        for rule in acls if rule["resource"].get("name") != lost]
+    password = secrets.token_urlsafe(12)
+    kafka.apply_kafka_user(cluster.admin, user, password)
+    refused = asyncio.run(refused_uses(cluster, group, password, writes, reads, group))
+    assert refused == [f"write {lost}: TopicAuthorizationFailedError"], refused
+
+
+def test_the_broker_refuses_a_wrong_password_and_a_client_without_the_ca(
+    pods: dict[str, Pod], cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong password and a client not speaking TLS are refused by the broker (its log says
+    why). A client without the cluster CA cannot verify the broker's certificate and drops the
+    handshake itself: TLS has the server prove itself, so the broker has nothing to refuse."""
+    log = cluster.broker.node_dir(0) / "kafka.log"
+
+    def attempt(refusal_logged: bool, **options: Any) -> str:
+        """How the attempt ended and the broker's reason for refusing it."""
+        seen = len(log.read_bytes())
+
+        async def connect() -> str:
+            producer = AIOKafkaProducer(request_timeout_ms=5000, **options)
+            try:
+                await asyncio.wait_for(producer.start(), 30)
+                return "connected"
+            except KafkaError as error:
+                return type(error).__name__
+            finally:
+                await producer.stop()
+
+        def reasons() -> list[str]:
+            return re.findall(r"Failed authentication with \S+ \(channelId=\S+\) \((.*?)\)",
+                              log.read_bytes()[seen:].decode(errors="replace"))
+
+        outcome = asyncio.run(connect())
+        if refusal_logged:  # the broker logs a refusal when it closes the channel
+            wait_until(reasons, 15, f"the broker's reason for refusing {outcome}")
+        return f"{outcome}: {(reasons() or ['nothing logged'])[0]}"
+
+    right = kafka.client_options(cluster.broker, "order", cluster.users["order"])
+    assert attempt(False, **right) == "connected: nothing logged"
+    wrong = {**right, "sasl_plain_password": "not-the-secret"}
+    assert attempt(True, **wrong) == (
+        "KafkaConnectionError: Authentication failed during authentication due to invalid "
+        "credentials with SASL mechanism SCRAM-SHA-512")
+    plain = {k: v for k, v in right.items() if k != "ssl_context"} | {
+        "security_protocol": "SASL_PLAINTEXT"}
+    assert attempt(True, **plain) == "KafkaConnectionError: SSL handshake failed"
+    caplog.clear()
+    without_ca = {**right, "ssl_context": ssl.create_default_context()}  # the system CAs only
+    assert attempt(False, **without_ca) == "KafkaConnectionError: nothing logged"
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
 
 
 def test_spans_arrive_over_otlp_http(pods: dict[str, Pod], cluster: Cluster) -> None:

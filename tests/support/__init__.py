@@ -8,7 +8,8 @@
 - dev: `marketplace-kit dev` as a subprocess (stopped when the test is done)
 - service_process: a generated service started as a real process
 - faults: Kafka/PostgreSQL helpers of the failure tests
-- broker_tls: a TLS + SCRAM-SHA-512 proxy in front of the test broker
+- kafka: Apache Kafka as Strimzi runs it (TLS, SCRAM-SHA-512, ACLs from the rendered KafkaUsers)
+- real_parts: the real parts `.ci/real-parts` builds (Kafka's classpath, ...)
 - otlp_receiver: an OTLP/HTTP receiver collecting spans
 - promql_names: metric names referenced by PromQL expressions
 - asyncapi_schema: the official AsyncAPI JSON Schema (npm @asyncapi/specs, pinned)

@@ -1,9 +1,11 @@
-"""`marketplace-kit api-doc`: the one API document, merged from the reference services' own code
-before anything runs; a schema name two services define differently is a one-line error."""
+"""`marketplace-kit api-doc`: the one API document, merged from the reference services' own
+document files (never their code); a schema name two services define differently, or a missing
+or stale document, is a one-line error."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,6 @@ from openapi_spec_validator import validate
 from support.cli import assert_one_error_line, run_cli
 from support.marketplace import MARKETPLACE, SCHEMA_CLASH_ERROR, copy_with_schema_clash
 
-pytestmark = pytest.mark.slow  # a Python process per service, importing its app
 PREFIXES = ("/user/", "/catalog/", "/order/", "/payment/", "/notification/")
 
 
@@ -37,4 +38,25 @@ def test_a_schema_name_clash_is_one_line_error(tmp_path: Path) -> None:
     code, _, stderr = run_cli(
         ["api-doc", "--config", str(copy / "marketplace.yaml"), "--out", str(out)], tmp_path)
     assert_one_error_line(code, stderr, SCHEMA_CLASH_ERROR)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "stale"])
+def test_a_missing_or_stale_document_is_one_line_naming_its_command(
+    tmp_path: Path, damage: str
+) -> None:
+    copy = tmp_path / "marketplace"
+    shutil.copytree(MARKETPLACE, copy, ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    service = copy / "services" / "catalog"
+    if damage == "missing":
+        (service / "openapi.json").unlink()
+    else:  # the code changed after the documents were written
+        domain = service / "src" / "catalog" / "domain.py"
+        domain.write_text(domain.read_text() + "\n# changed\n")
+    out = tmp_path / "api.json"
+    code, _, stderr = run_cli(
+        ["api-doc", "--config", str(copy / "marketplace.yaml"), "--out", str(out)], tmp_path)
+    assert_one_error_line(code, stderr, "`python -m catalog documents`")
+    assert stderr.startswith("error: catalog: ")
+    assert ("no openapi.json" if damage == "missing" else "is stale") in stderr
     assert not out.exists()

@@ -16,7 +16,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import assert_one_error_line, run_cli
+from support.dev import console_script
 
 from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.devrun import runner as runner_module
@@ -90,12 +90,14 @@ def private_tmp() -> Iterator[Path]:
 
 
 def start_dev(platform: Path, tmp: Path, info_file: Path, log: Path) -> subprocess.Popen[bytes]:
-    code = "from marketplace_kit.cli.app import main; main()"
+    """`marketplace-kit dev --config shop/marketplace.yaml` from the directory above the platform
+    (a relative path: the services start in their own directories and still find their code)."""
+    relative = platform.relative_to(platform.parent.parent)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", code, "dev", "--config", str(platform), "--free-ports",
+            [console_script(), "dev", "--config", str(relative), "--free-ports",
              "--info-file", str(info_file)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=platform.parent,
+            stdout=out, stderr=subprocess.STDOUT, cwd=platform.parent.parent,
             env={**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1"},
         )
     deadline = time.monotonic() + 180

@@ -34,7 +34,7 @@ import httpx
 import jwt
 import pytest
 from openapi_spec_validator import validate
-from support.dev import running_dev
+from support.dev import REFERENCE_CONFIG, running_dev
 
 from marketplace_kit.blueprints.api_documents import api_documents
 from marketplace_kit.config import load_platform
@@ -54,7 +54,7 @@ T = TypeVar("T")
 def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """`marketplace-kit dev` as a subprocess; yields its info file's content."""
     work = tmp_path_factory.mktemp("dev")
-    with running_dev(CONFIG, work, "--mail-dir", str(work / "mail")) as dev:
+    with running_dev(REFERENCE_CONFIG, work, "--mail-dir", str(work / "mail")) as dev:
         yield dev.info
     output = dev.log.read_text()
     assert dev.process.returncode == 0, output[-4000:]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.dev import running_dev
+from support.dev import REFERENCE_CONFIG, running_dev
 from support.plans import full_plan
 
 from marketplace_kit.blueprints.program import plan_platform
@@ -105,7 +105,7 @@ def test_generated_passwords_never_appear_in_plan_json_or_rendered_files(
 @pytest.fixture(scope="module")
 def dev_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, object], Path]]:
     """``marketplace-kit dev`` of the reference marketplace: (its info file, its log)."""
-    with running_dev(REFERENCE, tmp_path_factory.mktemp("dev-secrets")) as dev:
+    with running_dev(REFERENCE_CONFIG, tmp_path_factory.mktemp("dev-secrets")) as dev:
         yield dev.info, dev.log
 
 

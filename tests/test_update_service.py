@@ -204,13 +204,16 @@ def test_a_file_the_template_removed(
         remove("mkdocs.yml.jinja"),
         remove(".dockerignore"),
         remove("docs/index.md.jinja"),  # team-owned: never touched, even when dropped
-        remove("src/{{ package }}/{% if has_db %}migrations{% endif %}/__init__.py"),
+        remove(".github/workflows/ci.yml.jinja"),
         remove("src/{{ package }}/{% if has_db %}migrations{% endif %}/0001_initial.sql.jinja"),
     )
     plan = update(service, template)
     assert not plan.conflicts
     assert not (service / "mkdocs.yml").exists()  # unchanged by the team: deleted
-    assert not (service / "src/orders/migrations").exists()  # emptied directory removed too
+    assert not (service / ".github").exists()  # emptied directories removed too
+    # a migration is history (a database applied it): never deleted, even when the template
+    # drops it
+    assert (service / "src/orders/migrations/0001_initial.sql").is_file()
     assert "dist\nnotes/\n" in (service / ".dockerignore").read_text()  # edited: kept
     change = next(c for c in plan.changes if c.path == ".dockerignore")
     assert change.kind == "keep" and "removed" in change.note

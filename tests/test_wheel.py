@@ -127,12 +127,17 @@ def test_new_service_from_the_wheel_equals_the_source_tree(installed: Installed,
                                                            tmp_path: Path) -> None:
     (tmp_path / "wheel").mkdir()
     (tmp_path / "source").mkdir()
-    _run([installed.cli, *SERVICE_ARGS, "--dir", "."], cwd=tmp_path / "wheel")
+    output = _run([installed.cli, *SERVICE_ARGS, "--dir", "."], cwd=tmp_path / "wheel")
     _run([sys.executable, "-c", "from marketplace_kit.cli.app import main; main()",
           *SERVICE_ARGS, "--dir", "."], cwd=tmp_path / "source")
     from_wheel = _tree(tmp_path / "wheel" / "reviews")
     from_source = _tree(tmp_path / "source" / "reviews")
     assert ".github/workflows/ci.yml" in from_wheel
+    # The API documents come from the service's own command, which needs the service's
+    # dependencies: a plain install has none, and says what to run once they are installed.
+    assert "run `python -m reviews documents` there" in output, output
+    for written in ("openapi.json", "asyncapi.json"):
+        assert written not in from_wheel and from_source.pop(written)
     assert sorted(from_wheel) == sorted(from_source)
     assert from_wheel == from_source
 
@@ -146,6 +151,18 @@ def test_update_service_all_from_the_wheel_changes_nothing(installed: Installed,
     output = _run([installed.cli, "update-service", "--all"], cwd=shop)
     assert _tree(shop) == before, output
     assert output.count("up to date") == len(list((shop / "services").iterdir())), output
+
+
+def test_plan_of_the_reference_marketplace_from_a_plain_install(installed: Installed,
+                                                                  tmp_path: Path) -> None:
+    """`marketplace-kit plan -c examples/marketplace/marketplace.yaml` as the README runs it after
+    a plain `pip install .`: the API documents are the services' files, so none of the services'
+    dependencies (asyncpg, FastAPI, ...) is needed."""
+    shutil.copytree(MARKETPLACE, tmp_path / "examples" / "marketplace",
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.egg-info"))
+    output = _run([installed.cli, "plan", "-c", "examples/marketplace/marketplace.yaml"],
+                  cwd=tmp_path)
+    assert "api-docs" in output and "catalog" in output, output[-3000:]
 
 
 def test_up_confirmation_from_the_wheel_needs_no_click(

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-CLI = "from marketplace_kit.cli.app import main; main()"
+ROOT = Path(__file__).resolve().parents[2]
+# The reference marketplace as docs/how-to/run-locally.md names it, from the repository's root.
+REFERENCE_CONFIG = "examples/marketplace/marketplace.yaml"
 
 
 @dataclass
@@ -28,20 +30,27 @@ class DevRun:
     process: subprocess.Popen[bytes]
 
 
+def console_script() -> str:
+    """The `marketplace-kit` command of this environment (what `pip install` put on PATH)."""
+    return str(Path(sys.executable).parent / "marketplace-kit")
+
+
 @contextlib.contextmanager
 def running_dev(
-    config: Path, work: Path, *extra: str, ready_within: float = 120
+    config: str, work: Path, *extra: str, cwd: Path = ROOT, ready_within: float = 120
 ) -> Iterator[DevRun]:
-    """Start `dev --config config --free-ports` in ``work``; yield once its info file exists.
+    """Start `marketplace-kit dev --config config --free-ports` in ``cwd`` (``config`` as the docs
+    write it: relative to the repository's root by default); yield once its info file exists.
+    The info file and the log go to ``work``.
 
     On exit `dev` gets SIGTERM and ``wait`` (killed after 60 s): ``process.returncode`` and the
     log are then the whole run's.
     """
     info_file, log = work / "info.json", work / "dev.log"
-    command = [sys.executable, "-c", CLI, "dev", "--config", str(config), "--free-ports",
+    command = [console_script(), "dev", "--config", config, "--free-ports",
                "--info-file", str(info_file), *extra]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=work,
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                    env={**os.environ, "NO_COLOR": "1"})
     try:
         deadline = time.monotonic() + ready_within

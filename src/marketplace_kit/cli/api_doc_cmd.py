@@ -19,9 +19,10 @@ def api_doc(
                      "standard output)."),
     ] = None,
 ) -> None:
-    """Merge the services' OpenAPI documents (each built from its own code, cached) into the
-    one the gateway serves at /openapi.json (in dev; on the cluster with gateway.api_docs). A
-    path or schema name two services define differently is an error here, before any deploy."""
+    """Merge the services' OpenAPI documents (each service's openapi.json, written by its own
+    `python -m <service> documents`; no service code is imported) into the one the gateway
+    serves at /openapi.json (in dev; on the cluster with gateway.api_docs). A path or schema
+    name two services define differently is an error here, before any deploy."""
     import json
 
     from marketplace_kit.blueprints.api_documents import api_documents

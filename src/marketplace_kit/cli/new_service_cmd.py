@@ -50,7 +50,9 @@ def _signature() -> inspect.Signature:
 def new_service(**values: Any) -> None:
     """Generate a production-grade service: FastAPI + PostgreSQL + Kafka (transactional outbox,
     idempotent consumers), Dockerfile, CI workflow, catalog entry, docs and tests."""
+    from marketplace_kit.contract.service_documents import ASYNCAPI_FILE, OPENAPI_FILE, command
     from marketplace_kit.scaffold import make_answers, render_service
+    from marketplace_kit.scaffold.documents import write_documents
     from marketplace_kit.scaffold.siblings import fit_among_siblings
 
     parent: Path | None = values.pop("dir", None)
@@ -64,6 +66,11 @@ def new_service(**values: Any) -> None:
     for relative in report.created:
         typer.echo(f"  {relative}")
     package = name.replace("-", "_")
+    unwritten = write_documents(dest, package)  # the service's own command: its API documents
+    if unwritten is None:
+        typer.echo(f"  {OPENAPI_FILE}, {ASYNCAPI_FILE} (written by `{command(package)}`)")
+    else:
+        typer.echo(f"note: {unwritten}", err=True)
     typer.echo(
         "\nNext steps:\n"
         f"  cd {dest} && python -m venv .venv && .venv/bin/pip install -e '.[dev]'\n"

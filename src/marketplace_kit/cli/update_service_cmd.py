@@ -75,6 +75,28 @@ def _confirm_deletions(plans: list[UpdatePlan], yes: bool) -> None:
                    "then re-run with --yes")
 
 
+def _documents(plan: UpdatePlan) -> None:
+    """Write the service's API documents again when the update changed its code or they are
+    missing or stale (its own command; a note when it cannot run here)."""
+    from marketplace_kit.config import SERVICE_FILE, load_service
+    from marketplace_kit.contract.service_documents import service_documents
+    from marketplace_kit.errors import KitError
+    from marketplace_kit.scaffold.documents import write_documents
+
+    spec = load_service(plan.service / SERVICE_FILE)
+    if not plan.changes:
+        try:
+            service_documents(spec.name, spec.package, plan.service)
+            return  # fresh
+        except KitError:
+            pass
+    unwritten = write_documents(plan.service, spec.package)
+    if unwritten is not None:
+        typer.echo(f"note: {unwritten}", err=True)
+    else:
+        typer.echo(f"  {'written':<8} openapi.json, asyncapi.json")
+
+
 def update_service(
     path: Annotated[
         Path | None,
@@ -113,6 +135,8 @@ def update_service(
         if dry_run:
             typer.echo(plan.diff(), nl=False)
         _report(plan, dry_run)
+        if not dry_run:
+            _documents(plan)
     conflicts = sum(len(plan.conflicts) for plan in plans)
     if conflicts:
         if dry_run:

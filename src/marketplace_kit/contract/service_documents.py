@@ -1,45 +1,31 @@
-"""Each service's OpenAPI (and AsyncAPI) document, from its own code, without running it.
+"""Each service's OpenAPI and AsyncAPI documents: files in its own repository, read, never built.
 
-``create_app().openapi()`` in a subprocess (``PYTHONPATH=<service>/src``, this interpreter, the
-container contract's variables set to placeholders: nothing is connected to). The merged
-document (``contract/openapi.py``) is then built before anything is deployed, so a path or
-schema-name conflict between services is an error on the author's machine or in CI.
+A generated service writes ``openapi.json`` and ``asyncapi.json`` beside its ``service.yaml``
+with its own command (``python -m <package> documents``; ``--check`` in its CI and tests fails
+when they are stale). The platform (``plan``, ``render``, ``api-doc``, the ApiDocs add-on) and
+the portal (``catalog-info.yaml``) read those files and never import the service's code, so the
+platform team's machine needs none of the services' dependencies.
 
-A build takes seconds per service (the service's imports), and ``plan`` needs it on every run:
-results are cached on disk by a hash of the service's ``src/`` tree, this Python and the
-versions of FastAPI and pydantic (``$MARKETPLACE_KIT_CACHE_DIR``, else
-``$XDG_CACHE_HOME/marketplace-kit``, else ``~/.cache/marketplace-kit``).
+Each document carries ``x-source-digest``: ``source_digest`` of the service's package directory
+when the document was written (the service's ``documents.py`` computes the same digest; the
+tests cross that seam with a real service's output). A missing, unreadable or stale document is
+one ``KitError`` naming the service and the command that writes it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from marketplace_kit.contract import container as contract
 from marketplace_kit.errors import KitError
 
-SCRIPT = """\
-import importlib, importlib.util, json, sys
-from {package} import __version__
-from {package}.app import create_app
-asyncapi = None
-if importlib.util.find_spec("{package}.asyncapi") is not None:
-    asyncapi = importlib.import_module("{package}.asyncapi").document(__version__)
-sys.stdout.write(json.dumps({{"openapi": create_app().openapi(), "asyncapi": asyncapi}}))
-"""
-CACHE_ENV = "MARKETPLACE_KIT_CACHE_DIR"
-# With tokens on the platform, a service documents its bearer security (401/403 included): a
-# JWKS URL turns its auth on (nothing is fetched while the document is built).
-PLACEHOLDER_JWKS_URL = "https://issuer.invalid/.well-known/jwks.json"
-TIMEOUT = 120.0
+OPENAPI_FILE = "openapi.json"
+ASYNCAPI_FILE = "asyncapi.json"
+DIGEST_KEY = "x-source-digest"
+COMMAND = "documents"  # python -m <package> documents [--check]
 
 
 @dataclass(frozen=True)
@@ -47,81 +33,55 @@ class ServiceDocuments:
     """What a service documents about itself.
 
     Attributes:
-        openapi: Its OpenAPI document (``<prefix>/openapi.json``).
-        asyncapi: Its AsyncAPI document (``<prefix>/asyncapi.json``); None if it has none.
+        openapi: Its OpenAPI document (also served at ``<prefix>/openapi.json``).
+        asyncapi: Its AsyncAPI document (also served at ``<prefix>/asyncapi.json``); None if it
+            has none.
     """
 
     openapi: dict[str, Any]
     asyncapi: dict[str, Any] | None
 
 
-def cache_dir() -> Path:
-    """Where built documents are cached."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "marketplace-kit"
+def command(package: str) -> str:
+    """The command, run in the service's directory, that writes its documents."""
+    return f"python -m {package} {COMMAND}"
 
 
-def _fingerprint(name: str, package: str, directory: Path, auth: bool) -> str:
-    digest = hashlib.sha256(f"{name}\0{package}\0{auth}\0{sys.version}\0{SCRIPT}".encode())
-    for dist in ("fastapi", "pydantic"):
-        try:
-            digest.update(f"\0{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{dist}=none".encode())
-    src = directory.resolve() / "src"
-    for path in sorted(p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo")):
-        digest.update(f"\0{path.relative_to(src).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def source_digest(package_dir: Path) -> str:
+    """``sha256:<hex>`` over every ``.py`` file under ``package_dir`` (its path relative to the
+    directory, then its bytes), in path order: what the documents were built from."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in package_dir.rglob("*.py")
+                   if p.is_file() and "__pycache__" not in p.relative_to(package_dir).parts)
+    for path in files:
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"sha256:{digest.hexdigest()}"
 
 
-def service_documents(name: str, package: str, directory: Path,
-                      auth: bool = False) -> ServiceDocuments:
-    """The OpenAPI and AsyncAPI documents of the service at ``directory`` (cached on disk);
-    ``auth``: as it serves them with tokens on."""
-    key = _fingerprint(name, package, directory, auth)
-    cached = cache_dir() / "service-documents" / f"{key}.json"
+def _read(name: str, package: str, directory: Path, file: str) -> dict[str, Any] | None:
+    """The document in ``file`` (None if absent), checked to be an object of this source."""
+    path = directory / file
+    fix = f"fix: run `{command(package)}` in {directory}"
+    if not path.exists():
+        return None
     try:
-        found = json.loads(cached.read_text(encoding="utf-8"))
-        return ServiceDocuments(found["openapi"], found["asyncapi"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    built = _build(name, package, directory, auth)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps({"openapi": built.openapi, "asyncapi": built.asyncapi}),
-                           encoding="utf-8")
-        partial.replace(cached)
-    except OSError:
-        pass  # an unwritable cache only costs time
-    return built
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise KitError(f"{name}: {path} cannot be read as JSON ({exc}); {fix}") from None
+    if not isinstance(document, dict):
+        raise KitError(f"{name}: {path} is not a JSON object; {fix}")
+    written = document.get(DIGEST_KEY)
+    if written != source_digest(directory / "src" / package):
+        why = "has no x-source-digest" if written is None else f"src/{package} changed since"
+        raise KitError(f"{name}: {path} is stale ({why}); {fix}")
+    return document
 
 
-def _build(name: str, package: str, directory: Path, auth: bool) -> ServiceDocuments:
-    env = {**os.environ, "PYTHONPATH": str(directory.resolve() / "src"),
-           contract.SERVICE_NAME.name: name, contract.PORT.name: "8000",
-           contract.DATABASE_URL.name: "postgresql://placeholder@127.0.0.1:1/placeholder",
-           contract.KAFKA_BOOTSTRAP_SERVERS.name: "127.0.0.1:1"}
-    if auth:
-        env[contract.AUTH_JWKS_URL] = PLACEHOLDER_JWKS_URL
-    try:
-        done = subprocess.run([sys.executable, "-c", SCRIPT.format(package=package)], env=env,
-                              cwd=directory, capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise KitError(f"{name}: building its OpenAPI document took over {TIMEOUT:.0f}s; fix: "
-                       f"run `python -m {package}` in {directory} to see why") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise KitError(f"{name}: its OpenAPI document could not be built ({last}); fix: install "
-                       "the services' dependencies (pip install 'marketplace-kit[local]') or fix "
-                       "the service's code")
-    try:
-        found = json.loads(done.stdout)
-        return ServiceDocuments(dict(found["openapi"]), found["asyncapi"])
-    except (json.JSONDecodeError, KeyError, TypeError):
-        raise KitError(f"{name}: create_app().openapi() printed no JSON; fix: keep stdout free "
-                       "of other output at import time") from None
+def service_documents(name: str, package: str, directory: Path) -> ServiceDocuments:
+    """The OpenAPI and AsyncAPI documents the service at ``directory`` wrote."""
+    openapi = _read(name, package, directory, OPENAPI_FILE)
+    if openapi is None:
+        raise KitError(f"{name}: no {OPENAPI_FILE} in {directory}; fix: run "
+                       f"`{command(package)}` in {directory} and commit the files it writes")
+    return ServiceDocuments(openapi, _read(name, package, directory, ASYNCAPI_FILE))

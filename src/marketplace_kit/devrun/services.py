@@ -13,7 +13,8 @@ from marketplace_kit.errors import KitError
 
 @dataclass(frozen=True)
 class LocalService:
-    """One service to run: its spec and its directory (``src/<package>`` inside)."""
+    """One service to run: its spec and its directory (``src/<package>`` inside), absolute: the
+    process starts in it, so a path relative to the caller's directory would not resolve."""
 
     spec: ServiceSpec
     directory: Path
@@ -47,7 +48,7 @@ def local_services(platform: Platform) -> list[LocalService]:
     """The platform's services, each checked to have its package in ``src/``."""
     found = []
     for spec in platform.services:
-        directory = platform.service_files[spec.name].parent
+        directory = Path(os.path.abspath(platform.service_files[spec.name].parent))
         if not (directory / "src" / spec.package / "__main__.py").is_file():
             raise KitError(
                 f"{directory}: no src/{spec.package}/__main__.py; fix: generate the service with "

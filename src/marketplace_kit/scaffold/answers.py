@@ -221,8 +221,10 @@ class Answers(BaseModel):
         data["fields"] = [str(f) for f in self.fields]
         body = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
         header = (
-            "# Answers of `marketplace-kit new-service` (template-owned: do not edit by hand).\n"
-            "# Regenerating the service from this file reproduces every template-owned file.\n"
+            "# Answers of `marketplace-kit new-service`. To change the service (add a field, a\n"
+            "# topic), edit the answers here, then run `marketplace-kit update-service`; leave\n"
+            "# template_version to the kit. Rendering these answers reproduces every\n"
+            "# template-owned file.\n"
         )
         return header + body
 

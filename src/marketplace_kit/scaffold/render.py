@@ -15,7 +15,7 @@ import jinja2
 import yaml
 
 from marketplace_kit import __version__
-from marketplace_kit.contract import ci, container
+from marketplace_kit.contract import ci, container, service_documents
 from marketplace_kit.core import events
 from marketplace_kit.monitoring import signals
 from marketplace_kit.monitoring.slo import Objectives
@@ -64,6 +64,7 @@ def context(answers: Answers, template: Template) -> dict[str, Any]:
         "v": versions,
         "ci": ci,  # GitHub environments and repository variables: shared with deploy access
         "contract": container,  # env names, mounted files, probe paths: shared with the platform
+        "documents": service_documents,  # the API document files the platform reads
         "events": events,  # the dead-letter topic suffix: shared with the event bus
         "signals": signals,
         "slo": Objectives(),

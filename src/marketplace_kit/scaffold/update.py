@@ -22,6 +22,7 @@ from marketplace_kit.scaffold.base import BASE_FILE, pack, read_base
 from marketplace_kit.scaffold.merge import merge3, split_lines
 from marketplace_kit.scaffold.migrations import migrate_answers, version_key
 from marketplace_kit.scaffold.render import render_files
+from marketplace_kit.scaffold.schema_delta import schema_delta
 from marketplace_kit.scaffold.template import Template, service_template
 
 Kind = Literal["create", "update", "delete", "conflict", "keep"]
@@ -156,6 +157,12 @@ def plan_update(service: Path, template: Template | None = None) -> UpdatePlan:
             if ours is None and path in theirs and path not in base:
                 changes.append(Change(path, "create", None, theirs[path]))
             continue
+        if template.is_history(path) and (ours is not None or path in base):
+            wanted = theirs.get(path)
+            if ours is not None and wanted is not None and wanted not in (ours, base.get(path)):
+                added = _next_migration(service, path, ours, wanted, changes, notes)
+                changes += [added] if added is not None else []
+            continue  # a migration the service has is never changed
         change = _plan_file(path, base.get(path), ours, theirs.get(path))
         if change is not None:
             changes.append(change)
@@ -164,6 +171,28 @@ def plan_update(service: Path, template: Template | None = None) -> UpdatePlan:
         if before != text:
             changes.append(Change(path, "create" if before is None else "update", before, text))
     return UpdatePlan(service, recorded, template.version, tuple(changes), tuple(notes))
+
+
+def _next_migration(service: Path, path: str, applied: str, wanted: str,
+                    planned: list[Change], notes: list[str]) -> Change | None:
+    """A new numbered migration beside ``path`` taking its schema from ``applied`` to ``wanted``
+    (the template's new render of it; None if the schema is the same); destructive changes are
+    left to the team (a note)."""
+    folder, name = path.rsplit("/", 1)
+    taken = [p.name for p in (service / folder).glob("[0-9][0-9][0-9][0-9]_*.sql")]
+    taken += [c.path.rsplit("/", 1)[-1] for c in planned if c.path.startswith(folder + "/")]
+    number = max((int(n[:4]) for n in taken if n[:4].isdigit()), default=0) + 1
+    new_path = f"{folder}/{number:04d}_schema_update.sql"
+    delta = schema_delta(applied, wanted)
+    header = (f"The template's {name} changed after this service had it (applied migrations never "
+              "change):\nupdate-service wrote this one instead. Yours from now on.")
+    if delta.left:
+        notes.append(f"{new_path}: not applied, it would lose data: {'; '.join(delta.left)}")
+    text = delta.sql(header)
+    if text is None:
+        return None
+    return Change(new_path, "create", None, text,
+                  f"new migration: the template changed {name}, which the service keeps as it is")
 
 
 def apply_update(plan: UpdatePlan, template: Template | None = None) -> None:

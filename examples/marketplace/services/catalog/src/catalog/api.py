@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
@@ -23,7 +23,9 @@ PURGE_EVERY_SECONDS = 300.0
 _MISSING = object()
 _last_purge = 0.0
 # 409: the domain hooks (``before_update``/``before_delete``) may refuse with a DomainError.
-WRITE_REFUSALS = {status_: problem_response(status_) for status_ in (404, 409, 412)}
+WRITE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status_: problem_response(status_) for status_ in (404, 409, 412)
+}
 
 
 def _db(request: Request) -> Database:

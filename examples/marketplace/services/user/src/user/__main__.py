@@ -1,18 +1,20 @@
-"""Command line: ``python -m user serve`` (default) and
-``python -m user migrate``; the team's own commands are the
-``COMMANDS`` of ``domain.py`` (name -> async function of the settings).
+"""Command line: ``python -m user serve`` (default),
+``python -m user migrate`` and ``python -m user documents [--check]``
+(writes the API documents, ``documents.py``); the team's own commands are the ``COMMANDS`` of
+``domain.py`` (name -> async function of the settings).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import uvicorn
 
-from user import domain
+from user import documents, domain
 from user.app import create_app
 from user.logs import configure_logging
 from user.migrate import migrate
@@ -23,10 +25,13 @@ Command = Callable[[Settings], Coroutine[Any, Any, None]]
 
 def main(argv: list[str] | None = None) -> None:
     """Run the service or apply migrations."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["documents"]:  # needs no settings: nothing is connected to
+        raise SystemExit(documents.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="user", description="User service")
     # A domain.py written before the template declared COMMANDS has none.
     extra: dict[str, Command] = getattr(domain, "COMMANDS", {})
-    commands = ["serve", "migrate", *extra]
+    commands = ["serve", "migrate", "documents", *extra]
     parser.add_argument("command", nargs="?", default="serve", choices=commands)
     command = parser.parse_args(argv).command
     settings = Settings()  # type: ignore[call-arg]  # values come from the environment

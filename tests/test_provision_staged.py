@@ -151,3 +151,39 @@ def test_confirmation_works_without_click(
     run = kit(["up", "-c", str(config)], stdin="n\n")
     assert run.code == 1 and "cancelled: nothing was changed" in run.out, run.err
     assert not fake.engine_calls("up")
+
+
+def test_destroy_from_a_new_address_admits_it_then_checks_the_api_first(
+    staged: tuple[FakePulumi, Path], api: fake_api.FakeApi, kit: Kit,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """endpoint_access: deployer, and the machine that destroys is not the one that ran up:
+    a targeted update of the cluster alone records its address, then /readyz, then destroy."""
+    fake, config = staged
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    api.seen.clear()
+    before = len(fake.engine_calls("up"))
+    monkeypatch.setenv("MARKETPLACE_KIT_DEPLOYER_CIDR", "198.51.100.23/32")
+    run = kit(["destroy", "-c", str(config), "-y"])
+    assert run.code == 0, run.err
+    admit = fake.engine_calls("up")[before:]
+    assert len(admit) == 1 and [t.rsplit("::", 1)[-1] for t in _targets(admit[0]["argv"])] == [
+        "shop-eks"]
+    calls = fake.calls()
+    assert calls.index(admit[0]) < calls.index(fake.engine_calls("destroy")[0])
+    assert api.seen == ["/readyz"]  # called once, before anything was deleted
+    recorded = [c for c in fake.commands() if c[:2] == ["config", "set-all"]]
+    assert "marketplace-kit:deployerCidr=198.51.100.23/32" in recorded[-1], recorded
+
+
+def test_refresh_stops_before_reading_when_the_api_refuses_this_identity(
+    staged: tuple[FakePulumi, Path], api: fake_api.FakeApi, kit: Kit,
+) -> None:
+    fake, config = staged
+    assert kit(["up", "-c", str(config), "-y"]).code == 0
+    api.status = 403
+    run = kit(["refresh", "-c", str(config), "-y"])
+    assert run.code == 5 and run.err.splitlines()[-1].startswith("error: the cluster API")
+    assert "refresh changed nothing in the cluster" in run.err
+    assert not fake.engine_calls("refresh")
+    assert not fake.engine_calls("up")[2:]  # no address to admit: it is the recorded one

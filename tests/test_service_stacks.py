@@ -6,13 +6,15 @@ service's stack leaves the platform's and the other services' state untouched.""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from support.fake_pulumi.harness import FakePulumi, install
+from support.fake_pulumi import fake_api
+from support.fake_pulumi.harness import FakePulumi, install, serve_cluster
 from support.provision import Kit, fake_program, kit
 
 from marketplace_kit.blueprints.program import plan_platform
@@ -63,6 +65,15 @@ def _plans(tmp: Path) -> tuple[Platform, ResourceGraph, Platform, ResourceGraph]
 def plans(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, ResourceGraph, Platform,
                                                              ResourceGraph]:
     return _plans(tmp_path_factory.mktemp("service-stacks"))
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[fake_api.FakeApi]:
+    """The platform's cluster API (a TLS stand-in: AWS cannot run here); deploy-service calls
+    it before it deploys."""
+    server = fake_api.start(tmp_path)
+    yield server
+    server.stop()
 
 
 def _objects(graph: ResourceGraph) -> set[tuple[str, str]]:
@@ -145,11 +156,13 @@ def test_plan_service_cli(kit: Kit, plans: Any) -> None:
 
 def test_deploying_one_service_leaves_the_platform_and_other_services_untouched(
     plans: Any, kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    cluster: fake_api.FakeApi,
 ) -> None:
     _, _, split, split_graph = plans
     assert split.source is not None
     config = split.source
     fake: FakePulumi = install(tmp_path, monkeypatch)
+    serve_cluster("marketplace-dev", cluster.url, cluster.ca_data)
     stacks = config.parent / ".marketplace-kit" / "state" / ".pulumi" / "stacks"
     fake.set_program(fake_program(split_graph)[:5], {"platform": split_graph.outputs["platform"]})
     assert kit(["up", "--config", str(config), "--yes"]).code == 0
@@ -186,10 +199,12 @@ def test_deploy_service_needs_service_stacks(plans: Any, kit: Kit) -> None:
 
 def test_deploy_service_all_deploys_one_stack_per_service(
     plans: Any, kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    cluster: fake_api.FakeApi,
 ) -> None:
     split = plans[2]
     assert split.source is not None
     fake = install(tmp_path, monkeypatch)
+    serve_cluster("marketplace-dev", cluster.url, cluster.ca_data)
     backend = tmp_path / "state"
     fake.set_program([{"type": "kubernetes:core/v1:ConfigMap", "name": "marker", "inputs": {}}])
     run = kit(["deploy-service", "--all", "--config", str(split.source), "--yes", "--backend",

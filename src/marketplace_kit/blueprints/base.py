@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from ipaddress import IPv4Network
 
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
-from marketplace_kit.config import ClusterConfig, Platform, PlatformConfig
+from marketplace_kit.config import Platform, PlatformConfig
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import versions
@@ -31,11 +32,13 @@ def cluster_name(config: PlatformConfig, stack: str) -> str:
     return resource_prefix(config.name, stack)
 
 
-def public_access_cidrs(cluster: ClusterConfig, inputs: DeployInputs) -> list[str]:
-    """Who may reach the public API endpoint; empty means private only."""
+def public_access_cidrs(config: PlatformConfig, inputs: DeployInputs) -> list[str]:
+    """Who may reach the public API endpoint (the listed CIDRs, the deployer's address, the
+    deploy jobs' runners); empty means private only."""
+    cluster = config.cluster
     if cluster.endpoint_access == "private":
         return []
-    cidrs = [str(c) for c in cluster.public_access_cidrs]
+    cidrs = [str(c) for c in (*cluster.public_access_cidrs, *runner_cidrs(config))]
     if cluster.endpoint_access == "deployer":
         if not inputs.deployer_cidr:
             raise ConfigError(
@@ -45,6 +48,19 @@ def public_access_cidrs(cluster: ClusterConfig, inputs: DeployInputs) -> list[st
             )
         cidrs.append(inputs.deployer_cidr)
     return list(dict.fromkeys(cidrs))
+
+
+def runner_cidrs(config: PlatformConfig) -> list[IPv4Network]:
+    """The deploy jobs' runner CIDRs the API admits (``api_reach: runner_cidrs``)."""
+    access = config.deploy_access
+    if config.deploys_from_ci and access.api_reach == "runner_cidrs":
+        return list(access.runner_cidrs)
+    return []
+
+
+def open_endpoint(config: PlatformConfig) -> bool:
+    """Whether the public endpoint admits any address (``api_reach: public_endpoint``)."""
+    return config.deploys_from_ci and config.deploy_access.api_reach == "public_endpoint"
 
 
 def build_foundation(platform: Platform, inputs: DeployInputs | None = None) -> Foundation:
@@ -104,7 +120,8 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             private_subnet_ids=network.private_subnet_ids,
             kubernetes_version=config.cluster.kubernetes_version,
             node_groups=groups,
-            public_access_cidrs=public_access_cidrs(config.cluster, inputs),
+            public_access_cidrs=public_access_cidrs(config, inputs),
+            open_endpoint=open_endpoint(config),
             admin_principal_arns=list(config.cluster.admin_principal_arns),
             log_types=list(config.cluster.log_types),
             support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",

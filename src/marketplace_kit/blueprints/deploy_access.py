@@ -43,9 +43,7 @@ class CiAccess:
 
 def wanted(platform: Platform, foundation: Foundation) -> bool:
     """Whether this platform gets deploy roles."""
-    config = platform.config
-    return (foundation.target == "aws" and config.service_stacks
-            and bool(config.deploy_access.github_owner))
+    return foundation.target == "aws" and platform.config.deploys_from_ci
 
 
 def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) -> DeployIdentity:

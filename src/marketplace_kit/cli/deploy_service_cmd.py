@@ -99,6 +99,7 @@ def deploy_service(
     from marketplace_kit.errors import KitError
     from marketplace_kit.platform.waits import wait_line
     from marketplace_kit.provision import operations
+    from marketplace_kit.provision.api_reach import check_service_deploy
     from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
     platform = resolve_platform(config)
@@ -109,9 +110,13 @@ def deploy_service(
     if image and all_services:
         raise KitError("--image names one service's image; fix: drop --all or --image")
     refuse_file_backend_in_ci(backend)
+    checked = False
     for spec in _targets(path, all_services, platform):
         session = _session(platform, spec, image, stack, backend, secrets_provider, yes,
                            as_json, platform_stack)
+        if not checked:  # before touching the cluster: this identity can call its API
+            check_service_deploy(platform, session.settings.stack)
+            checked = True
         if not preview:
             typer.echo(wait_line(spec.name), err=True)
         outcome = operations.preview(session) if preview else operations.up(session)

@@ -33,7 +33,7 @@ from marketplace_kit.platform import versions
 from marketplace_kit.validation import aws, kube, yaml_load
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.names import check_service_name
-from marketplace_kit.validation.network import check_public_cidrs
+from marketplace_kit.validation.network import check_public_cidrs, not_public
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 from marketplace_kit.validation.services_dir import find_service_files
 
@@ -120,6 +120,18 @@ LogType = Literal["api", "audit", "authenticator", "controllerManager", "schedul
 DEFAULT_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator")
 
 
+# EKS's quota of public access CIDR ranges per cluster.
+MAX_PUBLIC_ACCESS_CIDRS = 40
+
+
+def _api_cidrs(cidrs: list[IPv4Network]) -> list[IPv4Network]:
+    """CIDRs admitted to the public API endpoint: public addresses, never the whole internet."""
+    if any(c.prefixlen == 0 for c in cidrs):
+        raise ValueError("0.0.0.0/0 opens the API to the internet; list your office/VPN CIDRs "
+                         "(or, for CI, deploy_access.api_reach: public_endpoint)")
+    return check_public_cidrs(cidrs)
+
+
 class ClusterConfig(_Model):
     """EKS (or, for target local, the kubeconfig context to use)."""
 
@@ -164,9 +176,7 @@ class ClusterConfig(_Model):
     @field_validator("public_access_cidrs")
     @classmethod
     def _not_world(cls, cidrs: list[IPv4Network]) -> list[IPv4Network]:
-        if any(c.prefixlen == 0 for c in cidrs):
-            raise ValueError("0.0.0.0/0 opens the API to the internet; list your office/VPN CIDRs")
-        return check_public_cidrs(cidrs)
+        return _api_cidrs(cidrs)
 
     @model_validator(mode="after")
     def _cidrs_given(self) -> ClusterConfig:
@@ -292,6 +302,28 @@ class DeployAccessConfig(_Model):
     state_bucket: str = Field("", description="the state bucket (`marketplace-kit bootstrap`): "
                               "each role may write its own stack's state only")
     state_key_arn: str = Field("", description="the KMS key of the secrets provider")
+    api_reach: Literal["unset", "runner_cidrs", "self_hosted", "public_endpoint"] = Field(
+        "unset", description="how the deploy jobs reach the cluster API: runner_cidrs (the "
+        "runners' egress CIDRs join the public endpoint's allow list), self_hosted (runners "
+        "inside the VPC use the private endpoint), public_endpoint (the public endpoint admits "
+        "any address; every call still needs an IAM identity with an access entry); unset is "
+        "refused while deploy roles are made")
+    runner_cidrs: list[IPv4Network] = Field(
+        default_factory=list, max_length=MAX_PUBLIC_ACCESS_CIDRS,
+        description="with api_reach: runner_cidrs, the public egress CIDRs of the runners that "
+        "run the deploy jobs (self-hosted runners behind NAT, GitHub larger runners with static "
+        "addresses)")
+
+    @field_validator("runner_cidrs")
+    @classmethod
+    def _runner_cidrs(cls, cidrs: list[IPv4Network]) -> list[IPv4Network]:
+        for cidr in cidrs:
+            if cidr.prefixlen and not_public(cidr):
+                raise ValueError(f"{cidr} is not a public range: the API endpoint sees the "
+                                 "runners' public egress address; fix: list the runners' NAT "
+                                 "or static public addresses (runners inside the VPC: "
+                                 "api_reach: self_hosted)")
+        return _api_cidrs(cidrs)
 
     @field_validator("github_owner", "repository_prefix", "environment", "image_environment")
     @classmethod
@@ -327,6 +359,43 @@ class PlatformConfig(_Model):
     # platform's exported contract (`deploy-service`); false: all in the platform stack.
     service_stacks: bool = False
     deploy_access: DeployAccessConfig = DeployAccessConfig()
+
+    @property
+    def deploys_from_ci(self) -> bool:
+        """Whether the services' CI deploys them (aws, service stacks, deploy roles made)."""
+        return (self.target == "aws" and self.service_stacks
+                and bool(self.deploy_access.github_owner))
+
+    @model_validator(mode="after")
+    def _ci_reaches_the_api(self) -> PlatformConfig:
+        access, cluster = self.deploy_access, self.cluster
+        if not self.deploys_from_ci:
+            return self
+        if access.api_reach == "unset":
+            raise ValueError(
+                "deploy_access: the services' deploy jobs have no way to reach the cluster API "
+                "stated; fix: set deploy_access.api_reach: runner_cidrs (with "
+                "deploy_access.runner_cidrs), self_hosted (runners in the VPC) or "
+                "public_endpoint (see docs/how-to/deploy-from-ci.md)")
+        if access.api_reach == "runner_cidrs" and not access.runner_cidrs:
+            raise ValueError("deploy_access: api_reach: runner_cidrs lists no runner_cidrs; fix: "
+                             "list the runners' public egress CIDRs in deploy_access.runner_cidrs")
+        if access.runner_cidrs and access.api_reach != "runner_cidrs":
+            raise ValueError(f"deploy_access: runner_cidrs given with api_reach: "
+                             f"{access.api_reach}; fix: set api_reach: runner_cidrs or remove "
+                             "runner_cidrs")
+        public = access.api_reach in ("runner_cidrs", "public_endpoint")
+        if public and cluster.endpoint_access == "private":
+            raise ValueError(f"deploy_access: api_reach: {access.api_reach} needs the public "
+                             "endpoint, but cluster.endpoint_access is private; fix: set "
+                             "api_reach: self_hosted, or endpoint_access: cidrs or deployer")
+        total = len({*cluster.public_access_cidrs, *access.runner_cidrs}) + (
+            cluster.endpoint_access == "deployer")
+        if total > MAX_PUBLIC_ACCESS_CIDRS:
+            raise ValueError(f"deploy_access: {total} public access CIDRs (with the deployer's); "
+                             f"EKS admits {MAX_PUBLIC_ACCESS_CIDRS}; fix: aggregate the runner "
+                             "CIDRs or use api_reach: self_hosted")
+        return self
 
     @field_validator("name")
     @classmethod

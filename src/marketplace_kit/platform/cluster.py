@@ -115,6 +115,8 @@ class ClusterArgs:
         kubernetes_version: Kubernetes minor version (default: ``versions.KUBERNETES``).
         node_groups: Managed node groups.
         public_access_cidrs: CIDRs allowed to reach the public API endpoint; empty: private only.
+        open_endpoint: The public endpoint admits any address (every call still needs an IAM
+            identity with an access entry): ``public_access_cidrs`` is then ignored.
         admin_principal_arns: IAM principals given cluster-admin access entries.
         creator_admin: Give the identity running the deployment a cluster-admin access entry.
         log_types: Control-plane logs sent to CloudWatch (EKS creates and owns the log group).
@@ -134,6 +136,7 @@ class ClusterArgs:
     kubernetes_version: str = versions.KUBERNETES
     node_groups: Sequence[NodeGroupArgs] = (NodeGroupArgs("on-demand"),)
     public_access_cidrs: Sequence[str] = ()
+    open_endpoint: bool = False
     admin_principal_arns: Sequence[str] = ()
     creator_admin: bool = True
     log_types: Sequence[str] = DEFAULT_LOG_TYPES
@@ -292,7 +295,8 @@ class Cluster(pulumi.ComponentResource):
             opts=child(),
         )
         self.kms_key_arn = key.arn
-        public = bool(args.public_access_cidrs)
+        public = bool(args.public_access_cidrs) or args.open_endpoint
+        cidrs = ["0.0.0.0/0"] if args.open_endpoint else list(args.public_access_cidrs)
         self.eks = aws.eks.Cluster(
             f"{name}-eks",
             name=cluster_name,
@@ -302,7 +306,7 @@ class Cluster(pulumi.ComponentResource):
                 subnet_ids=list(args.private_subnet_ids),
                 endpoint_private_access=True,
                 endpoint_public_access=public,
-                public_access_cidrs=list(args.public_access_cidrs) if public else None,
+                public_access_cidrs=cidrs if public else None,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),

@@ -129,7 +129,7 @@ def github_trust_policy(provider_arn: str, repository: str, environment: str) ->
 def deploy_policy(
     identity: DeployIdentity, account_id: str, partition: str, service_project: str,
     platform_project: str, state_bucket: str = "", state_key_arn: str = "",
-    boundary_arn: str = "",
+    boundary_arn: str = "", cluster_arn: str = "",
 ) -> str:
     """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, with its
     inline policy; no managed-policy attach; created and its inline policy written only with
@@ -160,6 +160,9 @@ def deploy_policy(
                         "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
              "Resource": boundary_arn},
         ]
+    if cluster_arn:  # deploy-service checks the API before it deploys (aws eks describe-cluster)
+        statements.append({"Sid": "DescribeCluster", "Effect": "Allow",
+                           "Action": "eks:DescribeCluster", "Resource": cluster_arn})
     if state_bucket:
         bucket = f"arn:{partition}:s3:::{state_bucket}"
         statements += [
@@ -323,9 +326,12 @@ class ServiceDeployAccess(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        policy = pulumi.Output.all(account, partition, args.boundary_arn).apply(
+        region = aws.get_region_output(opts=invoke).region
+        policy = pulumi.Output.all(account, partition, args.boundary_arn, region,
+                                   args.cluster_name).apply(
             lambda v: deploy_policy(me, v[0], v[1], args.service_project, args.platform_project,
-                                    args.state_bucket, args.state_key_arn, v[2]))
+                                    args.state_bucket, args.state_key_arn, v[2],
+                                    f"arn:{v[1]}:eks:{v[3]}:{v[0]}:cluster/{v[4]}"))
         aws.iam.RolePolicy(f"{me.service}-deploy", role=self.role.id, policy=policy, opts=child)
         entry = aws.eks.AccessEntry(
             f"{me.service}-deploy", cluster_name=args.cluster_name,

@@ -42,6 +42,35 @@ class ClusterApi:
     public: bool = False
 
 
+def described_cluster(name: str, region: str, run: Runner = subprocess.run) -> ClusterApi:
+    """The cluster as EKS describes it (``aws eks describe-cluster``: what a service's deploy
+    job may read, not the platform's state), or a one-line error with the fix."""
+    argv = ["aws", "eks", "describe-cluster", "--name", name, "--region", region,
+            "--output", "json"]
+    try:
+        done = run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError:
+        raise MissingPrerequisite(f"no `aws` on PATH; fix: {INSTALL_AWS_CLI}") from None
+    except subprocess.SubprocessError as exc:
+        raise MissingPrerequisite(f"`aws eks describe-cluster` did not finish "
+                                  f"({exc.__class__.__name__}); fix: check the network") from None
+    if done.returncode != 0:
+        first = next((line for line in done.stderr.splitlines() if line.strip()), "no output")
+        fix = ("run the platform's `marketplace-kit up` first" if "ResourceNotFound" in first
+               else "check the AWS credentials (the deploy role may describe its cluster)")
+        raise ProvisionError(f"cluster {name} in {region}: {first.strip()[:160]}; fix: {fix}")
+    try:
+        out = json.loads(done.stdout)["cluster"]
+        vpc = out.get("resourcesVpcConfig") or {}
+        return ClusterApi(name=name, endpoint=str(out["endpoint"]),
+                          ca_data=str(out["certificateAuthority"]["data"]), region=region,
+                          public_cidrs=tuple(vpc.get("publicAccessCidrs") or ()),
+                          public=bool(vpc.get("endpointPublicAccess")))
+    except (ValueError, KeyError, TypeError):
+        raise ProvisionError(f"`aws eks describe-cluster` printed no endpoint for {name}; fix: "
+                             "wait until the cluster is ACTIVE") from None
+
+
 def cluster_api(resources: Iterable[Mapping[str, Any]], region: str) -> ClusterApi | None:
     """The EKS cluster in a stack's state, once created (None before the foundation exists)."""
     for resource in resources:
@@ -123,8 +152,21 @@ def readyz(api: ClusterApi, token: str, timeout: float = 10.0) -> tuple[int, str
         return 0, str(reason)
 
 
-def unreachable_fix(api: ClusterApi, endpoint_access: str) -> str:
-    """What to do when this machine cannot reach the API, per endpoint mode."""
+# What to do when a service's deploy job cannot reach the API, per ``deploy_access.api_reach``.
+CI_FIXES = {
+    "runner_cidrs": "add this runner's public egress address to deploy_access.runner_cidrs and "
+                    "run the platform's `marketplace-kit up`",
+    "self_hosted": "run the deploy job on a self-hosted runner inside the cluster's VPC "
+                   "(runs-on), allowed to the cluster security group on 443",
+    "public_endpoint": "run the platform's `marketplace-kit up`: it opens the public endpoint",
+}
+
+
+def unreachable_fix(api: ClusterApi, endpoint_access: str, api_reach: str = "") -> str:
+    """What to do when this machine cannot reach the API, per endpoint mode (and, for a
+    service's deploy job, per ``deploy_access.api_reach``)."""
+    if api_reach in CI_FIXES:
+        return CI_FIXES[api_reach]
     if not api.public:
         return (
             "the endpoint is private (cluster.endpoint_access: private): run `marketplace-kit "
@@ -147,6 +189,8 @@ def wait_for_api(
     api: ClusterApi,
     endpoint_access: str,
     *,
+    api_reach: str = "",
+    kept: str = "the foundation is kept; nothing in-cluster was created",
     wait_seconds: float = 300.0,
     interval: float = 10.0,
     token: Callable[[ClusterApi], str] = get_token,
@@ -154,7 +198,8 @@ def wait_for_api(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Return once ``/readyz`` answers 200 with this identity; else raise with the fix."""
+    """Return once ``/readyz`` answers 200 with this identity; else raise with the fix (and
+    ``kept``: what the failed command left as it was)."""
     deadline = clock() + wait_seconds
     while True:
         status, body = probe(api, token(api))
@@ -164,11 +209,10 @@ def wait_for_api(
             break
         sleep(interval)
     where = f"the cluster API {api.endpoint}"
-    kept = "the foundation is kept; nothing in-cluster was created"
     if status == 0:
         raise ProvisionError(
             f"{where} is not reachable from this machine ({body[:120]}); "
-            f"fix: {unreachable_fix(api, endpoint_access)} ({kept})"
+            f"fix: {unreachable_fix(api, endpoint_access, api_reach)} ({kept})"
         )
     if status in (401, 403):
         raise ProvisionError(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
+from marketplace_kit.validation.network import not_public
 
 CHECK_IP_URL = "https://checkip.amazonaws.com"  # AWS's own "what is my address" service
 OVERRIDE_VAR = "MARKETPLACE_KIT_DEPLOYER_CIDR"
@@ -27,17 +28,6 @@ def needs_deployer_address(platform: Platform) -> bool:
     )
 
 
-# What AWS would never see as a client address: private, shared (carrier NAT) and local ranges.
-NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-    "169.254.0.0/16", "0.0.0.0/8", "224.0.0.0/3",
-))
-
-
-def _not_public(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
-    return any(network.overlaps(blocked) for blocked in NOT_PUBLIC)
-
-
 def _as_cidr(text: str, source: str) -> str:
     try:
         network = ipaddress.ip_network(text.strip(), strict=False)
@@ -46,7 +36,7 @@ def _as_cidr(text: str, source: str) -> str:
             f"{source} gave {text.strip()[:60]!r}, not an IPv4 address; fix: export "
             f"{OVERRIDE_VAR}=YOUR.PUBLIC.IP/32"
         ) from None
-    if network.version != 4 or network.prefixlen == 0 or _not_public(network):
+    if network.version != 4 or network.prefixlen == 0 or not_public(network):
         raise KitError(
             f"{source} gave {network}, not a public IPv4 address or CIDR; fix: export "
             f"{OVERRIDE_VAR} with the public IPv4 address this machine reaches AWS from"

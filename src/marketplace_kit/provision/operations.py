@@ -10,7 +10,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from marketplace_kit.blueprints.deploy_inputs import DeployInputs
@@ -331,6 +331,38 @@ def describe_destroy(settings: StackSettings, count: int, first: list[tuple[str,
     return text
 
 
+def _reach_cluster(session: Session, stack: auto.Stack, command: str) -> None:
+    """Before ``destroy``/``refresh`` of the platform touch the cluster: with ``endpoint_access:
+    deployer``, admit this machine's address first (a targeted update of the cluster alone),
+    then call the API as the kubeconfig will (``provision/api_reach.py``)."""
+    from marketplace_kit.blueprints.program import platform_program
+    from marketplace_kit.provision.api_check import EKS_CLUSTER
+    from marketplace_kit.provision.api_reach import address_to_admit, check_platform_api
+
+    platform = session.platform
+    if session.program is not None or platform.config.target != "aws":
+        return
+    with translated(session.settings, command):
+        resources = state_resources(stack.export_stack().deployment)
+    api = cluster_api(resources, platform.config.region)
+    if api is None:
+        return  # no cluster: nothing in it to reach
+    cidr = address_to_admit(platform, api)
+    if cidr is not None:
+        with translated(session.settings, command):
+            recorded = {k: v.value for k, v in stack.get_all_config().items()}
+            inputs = replace(DeployInputs.from_config(recorded), deployer_cidr=cidr)
+            stack.set_all_config({k: auto_config(v) for k, v in inputs.to_config().items()})
+        eks = [str(r["urn"]) for r in resources if r.get("type") == EKS_CLUSTER]
+        program = platform_program(platform, inputs)
+        _engine(session, f"{command} (admitting {cidr} to the cluster API)", len(eks),
+                lambda p: stack.up(target=eks, program=program, on_event=p.on_event))
+        with translated(session.settings, command):
+            api = cluster_api(state_resources(stack.export_stack().deployment),
+                              platform.config.region) or api
+    check_platform_api(platform, api, command)
+
+
 def _lift_protection(
     session: Session, stack: auto.Stack, protected: list[str]
 ) -> Phase:
@@ -381,6 +413,7 @@ def destroy(session: Session) -> Outcome:
     protected = protected_stores(resources)
     if session.confirm and not session.confirm(describe_destroy(settings, len(shown), first)):
         return Outcome("destroy", settings, "cancelled", time.monotonic() - started)
+    _reach_cluster(session, stack, "destroy")
     phases: list[Phase] = []
     if protected:
         names = ", ".join(resource_name(u) for u in protected)
@@ -430,6 +463,7 @@ def refresh(session: Session) -> Outcome:
     stack = _open(session, create=False)
     with translated(session.settings, "refresh"):
         total = len(counted_resources(state_resources(stack.export_stack().deployment)))
+    _reach_cluster(session, stack, "refresh")
     result, _ = _engine(session, "refresh", total, lambda p: stack.refresh(on_event=p.on_event))
     changes = normalize_changes(result.summary.resource_changes)
     return Outcome("refresh", session.settings, "succeeded", time.monotonic() - started, changes)

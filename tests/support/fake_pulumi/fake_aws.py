@@ -3,7 +3,9 @@
 ``eks get-token`` prints the ExecCredential the real CLI prints (a ``k8s-aws-v1.`` token), or
 fails like it does without credentials (FAKE_AWS_FAIL=credentials); ``logs create-log-group``
 answers ResourceAlreadyExistsException once a group was created (state in FAKE_AWS_STATE);
-``logs put-retention-policy`` records the retention. Every call goes to FAKE_AWS_LOG as JSON.
+``logs put-retention-policy`` records the retention; ``eks describe-cluster`` prints a cluster
+written to FAKE_AWS_STATE/clusters.json (``FakePulumi.serve_cluster``), else fails like EKS
+with ResourceNotFoundException. Every call goes to FAKE_AWS_LOG as JSON.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ def main() -> int:
             "spec": {}, "status": {"expirationTimestamp": "2030-01-01T00:00:00Z",
                                    "token": os.environ.get("FAKE_AWS_TOKEN", TOKEN)},
         }))
+        return 0
+    if argv[:2] == ["eks", "describe-cluster"]:
+        clusters = state / "clusters.json"
+        known = json.loads(clusters.read_text()) if clusters.is_file() else {}
+        name = _flag(argv, "--name") or ""
+        if name not in known:
+            print("An error occurred (ResourceNotFoundException) when calling the "
+                  f"DescribeCluster operation: No cluster found for name: {name}.",
+                  file=sys.stderr)
+            return 254
+        print(json.dumps({"cluster": known[name]}))
         return 0
     if argv[:2] == ["logs", "create-log-group"]:
         groups = state / "log-groups.json"

@@ -58,6 +58,22 @@ class FakePulumi:
         self.program.write_text(json.dumps(spec))
 
 
+def serve_cluster(name: str, url: str, ca_data: str,
+                  public_cidrs: tuple[str, ...] = (DEPLOYER_CIDR,)) -> None:
+    """Make the fake `aws eks describe-cluster --name NAME` describe an ACTIVE cluster whose API
+    is at ``url`` (a ``fake_api`` server), as EKS's DescribeCluster answers."""
+    state = Path(os.environ["FAKE_AWS_STATE"])
+    state.mkdir(parents=True, exist_ok=True)
+    clusters = state / "clusters.json"
+    known = json.loads(clusters.read_text()) if clusters.is_file() else {}
+    known[name] = {"name": name, "status": "ACTIVE", "endpoint": url,
+                   "certificateAuthority": {"data": ca_data},
+                   "resourcesVpcConfig": {"endpointPublicAccess": bool(public_cidrs),
+                                          "endpointPrivateAccess": True,
+                                          "publicAccessCidrs": list(public_cidrs)}}
+    clusters.write_text(json.dumps(known))
+
+
 def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePulumi:
     """The fake `pulumi` first on PATH, a private HOME, fake AWS keys, no passphrase in env."""
     bin_dir = tmp_path / "fake-bin"

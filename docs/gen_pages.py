@@ -3,6 +3,7 @@
 - reference/cli.md: every command and option, from the typer app itself;
 - reference/config.md: every key of `marketplace.yaml` and `service.yaml`, from the pydantic models;
 - reference/components.md: the public components and their Args (rendered by mkdocstrings);
+- assets/mermaid.min.js: the kit's own copy of Mermaid (the site needs no CDN);
 - the estimate page's generated part and the architecture diagram: real `cost`, `timeline` and
   `diagram` output for the reference marketplace, planned offline under the SDK mocks.
 """
@@ -211,7 +212,17 @@ def fill(page: str, marker: str, text: str) -> None:
         handle.write(source.replace(tag, text))
 
 
+def browser_assets() -> None:
+    """Mermaid for the diagrams, from the installed kit (pinned in versions.py, fetched from npm
+    when the kit was built): the site loads it from itself, never from a CDN."""
+    from marketplace_kit.assets.pages import asset
+
+    with mkdocs_gen_files.open("assets/mermaid.min.js", "wb") as handle:
+        handle.write(asset("mermaid.min.js"))
+
+
 def main() -> None:
+    browser_assets()
     for page, text in (("reference/cli.md", cli_reference()),
                        ("reference/config.md", config_reference()),
                        ("reference/components.md", components_reference())):

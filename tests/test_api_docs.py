@@ -19,12 +19,14 @@ from support.cli import assert_one_error_line, run_cli
 from support.incluster import plan, validate_all
 from support.marketplace import SCHEMA_CLASH_ERROR, copy_with_schema_clash
 
+from marketplace_kit.assets.pages import asset, docs_csp, docs_page
 from marketplace_kit.devenv import free_port
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import registry, versions
 from marketplace_kit.platform.api_docs import (
     CONF_DIR,
     SITE_DIR,
+    SWAGGER_CDN,
     ApiDocs,
     ApiDocsArgs,
     DocumentsTooLarge,
@@ -61,6 +63,7 @@ def test_the_objects_serve_the_documents_at_the_gateway(open_at_gateway: bool) -
     assert route["gateways"] == ["istio-ingress/marketplace"]
     assert route["http"][0]["match"] == [{"uri": {"exact": "/openapi.json"}},
                                          {"uri": {"exact": "/docs"}},
+                                         {"uri": {"exact": "/docs/swagger-init.js"}},
                                          {"uri": {"prefix": "/asyncapi/"}}]
     opened = [r for r in graph if r.name == "api-docs-open"]
     assert len(opened) == int(open_at_gateway)
@@ -150,7 +153,14 @@ def test_the_rendered_server_serves_the_documents(nginx: str) -> None:
         assert answer.json() == OPENAPI
         docs = http.get("/docs")
         assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
-        assert '"/openapi.json"' in docs.text and "SwaggerUIBundle" in docs.text
+        assert 'data-openapi-url="/openapi.json"' in docs.text
+        # The same page as dev's, its bundle from the pinned CDN (too big for the ConfigMap),
+        # under a CSP that allows that origin and no other; the start script served here.
+        assert docs.text == docs_page("/openapi.json", "marketplace API", assets=SWAGGER_CDN)
+        assert docs.headers["content-security-policy"] == docs_csp("https://cdn.jsdelivr.net")
+        init = http.get("/docs/swagger-init.js")
+        assert init.status_code == 200 and init.content == asset("swagger-init.js")
+        assert "SwaggerUIBundle" in init.text
         assert http.get("/asyncapi/order.json").json() == ASYNCAPI["order"]
         assert http.get("/healthz").status_code == 200
         for missing in ("/asyncapi/nobody.json", "/asyncapi/Order.json", "/docs.html",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -87,3 +89,54 @@ def test_example_files_are_complete() -> None:
     assert "runtime:" in (EXAMPLE / "Pulumi.yaml").read_text()
     assert (EXAMPLE / "requirements.txt").is_file() and (EXAMPLE / "README.md").is_file()
     assert 'if __name__ == "__main__":' in (EXAMPLE / "__main__.py").read_text()
+
+
+CLI = [sys.executable, "-c", "from marketplace_kit.cli.app import main; main()"]
+
+
+def test_plan_program_is_the_packages_public_api() -> None:
+    import marketplace_kit
+
+    assert marketplace_kit.plan_program is plan_program
+    assert marketplace_kit.ResourceGraph is ResourceGraph
+    assert {"plan_program", "ResourceGraph"} <= set(marketplace_kit.__all__)
+    assert (Path(marketplace_kit.__file__).parent / "py.typed").is_file()
+
+
+def test_plan_program_cli_plans_what_the_library_plans() -> None:
+    """`plan --program DIR` runs the project's __main__.py as Pulumi does: the same graph."""
+    done = subprocess.run([*CLI, "plan", "--program", str(EXAMPLE), "-f", "json"],
+                          capture_output=True, text=True, timeout=600, check=True)
+    library = plan_program(
+        lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
+        project="library-usage",
+    )
+    assert done.stdout == library.to_json()
+
+
+def test_the_documented_plan_offline_script_runs() -> None:
+    done = subprocess.run([sys.executable, str(EXAMPLE / "plan_offline.py")],
+                          capture_output=True, text=True, timeout=600, check=True)
+    assert "resources" in done.stdout and "shop-spot: SPOT 0-6 nodes" in done.stdout
+
+
+@pytest.mark.parametrize(("program", "error"), [
+    ("import pulumi\n\nraise ValueError('no region')\n",
+     "__main__.py:3: the program failed: ValueError: no region; fix: correct the program there"),
+    (None, "no such program file"),
+])
+def test_a_bad_program_is_one_error_line(tmp_path: Path, program: str | None,
+                                         error: str) -> None:
+    if program is not None:
+        (tmp_path / "__main__.py").write_text(program)
+    done = subprocess.run([*CLI, "plan", "--program", str(tmp_path)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: ") and error in line, line
+
+
+def test_program_takes_no_config(tmp_path: Path) -> None:
+    done = subprocess.run([*CLI, "plan", "--program", str(EXAMPLE), "-c", "x.yaml"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "takes no --config" in done.stderr

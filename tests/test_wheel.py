@@ -23,7 +23,7 @@ from filelock import FileLock
 REPO = Path(__file__).resolve().parents[1]
 MARKETPLACE = REPO / "examples" / "marketplace"
 VENVS = REPO / ".venv-wheel"  # git-ignored, like .venv-checkov
-BUILD_INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "src")
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "src")
 SERVICE_ARGS = ("new-service", "reviews", "--publishes", "review-events",
                 "--consumes", "order-events")
 
@@ -107,6 +107,10 @@ def test_the_wheel_carries_every_tracked_file_under_src(installed: Installed) ->
                      if p.removeprefix("src/") not in packed)
     assert not missing, f"not in the wheel: {missing}"
     assert "marketplace_kit/services_template/.github/workflows/ci.yml.jinja" in packed
+    assert "marketplace_kit/py.typed" in packed
+    # Built from the pinned npm packages by setup.py, never committed (test_offline_assets.py).
+    assert {f"marketplace_kit/assets/dist/{a}" for a in
+            ("swagger-ui-bundle.js", "swagger-ui.css", "mermaid.min.js")} <= packed
     assert not [n for n in packed if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -220,3 +224,42 @@ def test_up_and_destroy_from_the_wheel(
     phases = destroy["phases"]
     assert [p["name"] for p in phases] == ["release", "destroy"]
     assert sum(p["changes"]["delete"] for p in phases) == len(RESOURCES) + 1
+
+
+MYPY_CONFIG = """[mypy]
+strict = True
+# pulumi-aws and pulumi-kubernetes take minutes and GBs when followed (as in pyproject's config)
+[mypy-pulumi_aws.*]
+follow_imports = skip
+[mypy-pulumi_kubernetes.*]
+follow_imports = skip
+"""
+MISUSE = """from marketplace_kit import plan_program
+
+graph = plan_program("not a function", project=1)
+"""
+
+
+def test_mypy_checks_library_code_against_the_installed_wheel(installed: Installed,
+                                                              tmp_path: Path) -> None:
+    """py.typed: code importing the installed kit is type-checked against it, the library
+    example clean (strict), a misuse of plan_program caught."""
+    example = REPO / "examples" / "library-usage"
+    for name in ("__main__.py", "plan_offline.py"):
+        shutil.copy2(example / name, tmp_path / name)
+    (tmp_path / "misuse.py").write_text(MISUSE)
+    (tmp_path / "mypy.ini").write_text(MYPY_CONFIG)
+
+    def mypy(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--python-executable",
+             str(installed.venv / "bin" / "python"), "--cache-dir", str(tmp_path / "cache"),
+             *files], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True,
+            timeout=900)
+
+    clean = mypy("__main__.py", "plan_offline.py")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    misuse = mypy("misuse.py")
+    assert misuse.returncode == 1, misuse.stdout
+    assert 'misuse.py:3: error: Argument 1 to "plan_program" has incompatible type' \
+        in misuse.stdout, misuse.stdout

@@ -21,7 +21,7 @@ def plan_service(
     graph = platform_plan if platform_plan is not None else plan_platform(platform)
     name = platform_stack_name(platform)
     return plan_program(
-        service_program(spec, name),  # type: ignore[arg-type]
+        service_program(spec, name),
         project=service_project(platform, spec),
         stack=platform.config.blueprint,
         region=platform.config.region,

@@ -31,6 +31,10 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No spinner on stderr while a command works (also off "
+        "when stderr is not a terminal or NO_COLOR is set)."
+    ),
 ) -> None:
     """Stand up an event-driven marketplace platform and give teams a golden path."""
 
@@ -66,8 +70,11 @@ def main() -> None:
     except ImportError:  # pragma: no cover - depends on the installed typer
         from click import exceptions as click  # type: ignore[no-redef]
 
+    from marketplace_kit.cli.progress import spinner_for
+
     try:
-        result = app(standalone_mode=False)
+        with spinner_for(sys.argv[1:]):
+            result = app(standalone_mode=False)
     except KitError as exc:
         _fail(str(exc), exc.exit_code)
     except click.NoArgsIsHelpError as exc:

@@ -27,8 +27,17 @@ def plan(
                      help="Plan only this service's own stack (its service.yaml), the platform "
                      "stack it reads mocked from the platform's plan."),
     ] = None,
+    program: Annotated[
+        Path | None,
+        typer.Option("--program", metavar="PATH",
+                     help="Plan a Pulumi program of your own instead (a Python file, or a "
+                     "project directory with Pulumi.yaml), run as `pulumi up` runs it."),
+    ] = None,
 ) -> None:
     """Plan the platform offline (Pulumi SDK mocks): no cloud account, no Pulumi CLI."""
+    if program is not None:
+        _plan_program(program, config, service, format)
+        return
     from marketplace_kit.blueprints.program import plan_platform
 
     platform = resolve_platform(config)
@@ -52,6 +61,23 @@ def plan(
     from marketplace_kit.estimate.views import plan_summary
 
     typer.echo(plan_summary(graph, platform.config.region))
+
+
+def _plan_program(program: Path, config: Path | None, service: Path | None,
+                  format: PlanFormat) -> None:
+    from marketplace_kit.errors import KitError
+    from marketplace_kit.plan.program_file import plan_program_file
+
+    if config is not None or service is not None:
+        raise KitError("--program plans your own program: it takes no --config or --service; "
+                       "fix: give one of them")
+    graph = plan_program_file(program)
+    if format is PlanFormat.json:
+        typer.echo(graph.to_json(), nl=False)
+        return
+    from marketplace_kit.plan.table import print_table
+
+    print_table(graph, title=f"{program} (your program)")
 
 
 def register(app: typer.Typer) -> None:

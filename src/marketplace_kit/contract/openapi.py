@@ -65,10 +65,3 @@ def merge_openapi(documents: Mapping[str, Mapping[str, Any]], prefixes: Mapping[
     if tags:
         merged_doc["tags"] = list(tags.values())
     return merged_doc
-
-
-def docs_page(openapi_url: str, title: str = TITLE) -> str:
-    """The documentation page (Swagger UI, as each service's own ``/docs``)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-
-    return bytes(get_swagger_ui_html(openapi_url=openapi_url, title=title).body).decode()

@@ -13,14 +13,22 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from marketplace_kit.assets.pages import (
+    DOCS_CSP,
+    DOCS_PATH,
+    SWAGGER_FILES,
+    asset,
+    content_type,
+    docs_page,
+)
 from marketplace_kit.blueprints.routes import RouteTable
-from marketplace_kit.contract.openapi import docs_page, merge_openapi
+from marketplace_kit.contract.openapi import merge_openapi
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform.gateway import Route
 
@@ -98,8 +106,11 @@ class Gateway:
                 await respond(send, 502, f"error: {error}".encode(), "text/plain")
                 return
             await respond(send, 200, document, "application/json")
-        elif path == "/docs":
-            await respond(send, 200, docs_page("/openapi.json").encode(), "text/html")
+        elif path == DOCS_PATH:
+            await respond(send, 200, docs_page("/openapi.json").encode(),
+                          "text/html; charset=utf-8", [(b"content-security-policy", DOCS_CSP)])
+        elif (name := path.removeprefix(f"{DOCS_PATH}/")) in SWAGGER_FILES:
+            await respond(send, 200, asset(name), content_type(name))
         elif (found := self.route(path)) is None:
             await respond(send, 404, b"no route", "text/plain")
         else:
@@ -211,11 +222,13 @@ async def relay(response: httpx.Response, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def respond(send: Send, status: int, body: bytes, content_type: str) -> None:
+async def respond(send: Send, status: int, body: bytes, content_type: str,
+                  headers: Sequence[tuple[bytes, str]] = ()) -> None:
     """A complete response the gateway answers itself."""
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()),
+                            *((k, v.encode()) for k, v in headers)]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -20,10 +20,10 @@ def minutes(seconds: float) -> str:
 def print_cost(report: CostReport, console: Console) -> None:
     """Cost lines, the total, what could not be priced, and the assumptions."""
     table = Table(title=f"Monthly cost estimate ({report.region}, USD)")
-    table.add_column("resource")
-    table.add_column("type")
-    table.add_column("item")
-    table.add_column("$/month", justify="right")
+    table.add_column("resource", overflow="fold")
+    table.add_column("type", overflow="fold")
+    table.add_column("item", overflow="fold")
+    table.add_column("$/month", justify="right", no_wrap=True)
     for line in sorted(report.lines, key=lambda x: (-x.monthly_usd, x.resource, x.item)):
         table.add_row(line.resource, _short(line.type), line.item, f"{line.monthly_usd:,.2f}")
     table.add_section()
@@ -61,11 +61,13 @@ def print_scale_range(scale: ScaleRange, console: Console) -> None:
 def print_timeline(timeline: Timeline, console: Console) -> None:
     """The critical path, step by step, with what runs alongside each step."""
     table = Table(title="Estimated `up` time: critical path")
+    # Names fold instead of squeezing the last column to nothing: at 80 columns every column
+    # keeps room (tests/test_cli_feedback.py).
     table.add_column("finishes at", justify="right", no_wrap=True)
-    table.add_column("resource", no_wrap=True)
-    table.add_column("type", no_wrap=True)
+    table.add_column("resource", overflow="fold", ratio=1)
+    table.add_column("type", overflow="fold")
     table.add_column("takes", justify="right", no_wrap=True)
-    table.add_column("in parallel (count: longest)")
+    table.add_column("in parallel (count: longest)", overflow="fold", ratio=2, min_width=16)
     for step in timeline.critical_path:
         beside = timeline.alongside(step)
         longest = ", ".join(f"{s.resource.name} {minutes(s.duration.seconds)}" for s in beside[:2])

@@ -6,7 +6,8 @@ The program is the very function that ``up`` hands to the Automation API: the pl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from marketplace_kit.plan import fakes
@@ -17,7 +18,7 @@ STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 def plan_program(
-    program: Callable[[], None],
+    program: Callable[[], object],  # None, a coroutine (async programs) or ignored (runpy's dict)
     *,
     project: str = "marketplace",
     stack: str = "plan",
@@ -46,7 +47,11 @@ def plan_program(
     def call(token: str, args: dict[str, Any]) -> dict[str, Any]:
         return fakes.call(token, args, region)
 
+    def run() -> Awaitable[None] | None:  # an async program's coroutine is the engine's to run
+        result = program()
+        return result if inspect.isawaitable(result) else None
+
     outputs: dict[str, Any] = {}
-    registered = run_under_mocks(program, ResourceMocks(new_resource, call), project=project,
+    registered = run_under_mocks(run, ResourceMocks(new_resource, call), project=project,
                                  stack=stack, outputs=outputs)
     return ResourceGraph(registered, outputs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from google.protobuf import json_format
@@ -129,7 +129,7 @@ async def _resolved(value: Any) -> Any:
 
 
 def run_under_mocks(
-    program: Callable[[], None],
+    program: Callable[[], Awaitable[None] | None],
     mocks: sdk_mocks.Mocks,
     *,
     project: str,

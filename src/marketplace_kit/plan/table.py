@@ -12,9 +12,11 @@ def print_table(graph: ResourceGraph, *, title: str, console: Console | None = N
     """Print each resource as a tree under its component, then the totals."""
     console = console or Console()
     table = Table(title=title, show_lines=False)
-    table.add_column("resource")
-    table.add_column("type")
-    table.add_column("depends on", justify="right")
+    # Long names and types fold onto the next line rather than being cut: at 80 columns a type
+    # such as marketplace-kit:platform:ApiGateway stays whole (tests/test_cli_feedback.py).
+    table.add_column("resource", overflow="fold", ratio=1)
+    table.add_column("type", overflow="fold", ratio=1)
+    table.add_column("depends on", justify="right", no_wrap=True)
 
     def add(urn: str | None, depth: int) -> None:
         for r in graph.resources:

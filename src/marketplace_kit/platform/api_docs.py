@@ -11,7 +11,6 @@ a token. A changed document rolls the pods (its checksum is a pod annotation).
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from marketplace_kit.assets.pages import INIT, asset, docs_csp, docs_page
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import traffic, versions
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
@@ -40,7 +40,11 @@ CONF_DIR = "/etc/nginx/conf.d"
 TMP_DIR = "/tmp"
 # A ConfigMap holds at most 1 MiB; leave room for the other keys and the object itself.
 MAX_DOCUMENT_BYTES = 900 * 1024
-SWAGGER_CDN = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{versions.SWAGGER_UI}"
+# Swagger UI's bundle (1.5 MB) does not fit in a ConfigMap beside the documents: the cluster's page
+# loads it from jsDelivr at the pinned version (its CSP allows that origin and no other); its start
+# script and the documents are served here. dev serves all of it itself (assets/pages.py).
+CDN_ORIGIN = "https://cdn.jsdelivr.net"
+SWAGGER_CDN = f"{CDN_ORIGIN}/npm/swagger-ui-dist@{versions.SWAGGER_UI}"
 
 
 class DocumentsTooLarge(ValueError):
@@ -163,7 +167,9 @@ def asyncapi_file(service: str) -> str:
 def site_files(openapi: dict[str, Any], asyncapi: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The files the server serves; DocumentsTooLarge when they would not fit in a ConfigMap."""
     files = {"openapi.json": json.dumps(openapi, separators=(",", ":"), sort_keys=True),
-             "docs.html": docs_page(OPENAPI_PATH, str(openapi.get("info", {}).get("title", "")))}
+             "docs.html": docs_page(OPENAPI_PATH, str(openapi.get("info", {}).get("title", "")),
+                                    assets=SWAGGER_CDN),
+             INIT: asset(INIT).decode()}
     for service, document in sorted(asyncapi.items()):
         files[asyncapi_file(service)] = json.dumps(document, separators=(",", ":"),
                                                    sort_keys=True)
@@ -172,27 +178,6 @@ def site_files(openapi: dict[str, Any], asyncapi: dict[str, dict[str, Any]]) -> 
         raise DocumentsTooLarge(f"the API documents take {size // 1024} KiB, over the ConfigMap's "
                          f"{MAX_DOCUMENT_BYTES // 1024} KiB")
     return files
-
-
-def docs_page(openapi_url: str, title: str) -> str:
-    """Swagger UI over ``openapi_url`` (its script and styles from jsDelivr, pinned)."""
-    name = html.escape(title or "API")
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{name}</title>
-<link rel="stylesheet" href="{SWAGGER_CDN}/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="{SWAGGER_CDN}/swagger-ui-bundle.js"></script>
-<script>
-SwaggerUIBundle({{url: {json.dumps(openapi_url)}, dom_id: "#swagger-ui", deepLinking: true}});
-</script>
-</body>
-</html>
-"""
 
 
 def nginx_config() -> str:
@@ -210,7 +195,13 @@ def nginx_config() -> str:
     }}
     location = {DOCS_PATH} {{
         default_type text/html;
+        add_header Content-Security-Policy "{docs_csp(CDN_ORIGIN)}" always;
+        add_header X-Content-Type-Options nosniff always;
         try_files /docs.html =404;
+    }}
+    location = {DOCS_PATH}/{INIT} {{
+        default_type text/javascript;
+        try_files /{INIT} =404;
     }}
     location ~ ^{ASYNCAPI_PREFIX}([a-z][a-z0-9-]*)\\.json$ {{
         default_type application/json;
@@ -281,6 +272,7 @@ def virtual_service_spec(host: str, hosts: list[str], gateway: str) -> dict[str,
         "http": [{
             "name": NAME,
             "match": [{"uri": {"exact": OPENAPI_PATH}}, {"uri": {"exact": DOCS_PATH}},
+                      {"uri": {"exact": f"{DOCS_PATH}/{INIT}"}},
                       {"uri": {"prefix": ASYNCAPI_PREFIX}}],
             "route": [{"destination": {"host": host, "port": {"number": PORT}}}],
             "timeout": "10s",
@@ -298,5 +290,5 @@ def gateway_policy_spec() -> dict[str, Any]:
         "action": "ALLOW",
         "rules": [{"to": [{"operation": {
             "methods": ["GET", "HEAD"],
-            "paths": [OPENAPI_PATH, DOCS_PATH, f"{ASYNCAPI_PREFIX}*"]}}]}],
+            "paths": [OPENAPI_PATH, DOCS_PATH, f"{DOCS_PATH}/{INIT}", f"{ASYNCAPI_PREFIX}*"]}}]}],
     }

@@ -299,8 +299,17 @@ AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 # not pulled from this machine). Its config is the kit's own, tested with Debian's nginx.
 # 1.30.1: the stable line's security release (CVE-2026-42945 and five more fixed).
 API_DOCS_IMAGE = "docker.io/nginxinc/nginx-unprivileged:1.30.1-alpine"
-# Swagger UI of the API documents' page, loaded by the browser from jsDelivr (npm swagger-ui-dist).
+# Browser assets the kit serves itself (never from a CDN): Swagger UI of every /docs page (npm
+# swagger-ui-dist) and Mermaid of the docs site's diagrams (npm mermaid; 11: what mkdocs-material
+# 9.8 drives). Fetched from the npm registry when the kit is built (setup.py ->
+# marketplace_kit/assets/fetch.py), checked against the registry's integrity hash below, shipped
+# in the wheel; nothing of them is committed.
 SWAGGER_UI = "5.27.1"
+SWAGGER_UI_INTEGRITY = ("sha512-oGtpYO3lnoaqyGtlJalvryl7TwzgRuxpOVWqEHx8af0YXI+Kt+4jMpLdgMt"
+                        "McmWmuQ0QTCHLKExwrBFMSxvAUA==")
+MERMAID = "11.17.2"
+MERMAID_INTEGRITY = ("sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhMRD9qf4oEK7LoaRQxULMa"
+                     "80/qt5gHO73aCleBBg==")
 # Amazon DocumentDB engine (https://docs.aws.amazon.com/documentdb/latest/developerguide/).
 DOCUMENTDB = "5.0.0"
 

@@ -1,0 +1,1 @@
+"""Browser assets the kit serves itself: Swagger UI and Mermaid, from their npm packages."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -46,6 +45,7 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
     from marketplace_kit.blueprints import service_stack
     from marketplace_kit.blueprints.projects import platform_stack_name, service_project
     from marketplace_kit.provision.operations import Session
+    from marketplace_kit.provision.service_stacks import service_settings
     from marketplace_kit.provision.settings import resolve_settings
 
     if image:
@@ -55,8 +55,7 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
     return Session(
         command="deploy-service",
         platform=platform,
-        settings=replace(settings, project=service_project(platform, spec),
-                         workspace=f"workspace-{spec.name}"),
+        settings=service_settings(settings, service_project(platform, spec)),
         display=_quiet if as_json else _live,
         warn=_warn,
         confirm=None if yes else _confirm,

@@ -184,6 +184,14 @@ def destroy(
             "(final snapshots are kept). Asked interactively without --yes.",
         ),
     ] = False,
+    with_services: Annotated[
+        bool,
+        typer.Option(
+            "--with-services",
+            help="Destroy the service stacks still running on the platform first (without it, "
+            "destroy refuses while one holds resources).",
+        ),
+    ] = False,
 ) -> None:
     """Tear the platform down in one command.
 
@@ -194,6 +202,7 @@ def destroy(
 
     session = _session("destroy", config, stack, backend, None, yes, as_json)
     session.remove, session.lift_protection = remove, lift_deletion_protection
+    session.with_services = with_services
     _report(operations.destroy(session), as_json)
 
 

@@ -47,7 +47,17 @@ def _first_error_line(text: str) -> str:
     return lines[0] if lines else "the Pulumi CLI failed without a message"
 
 
-def _locked(settings: StackSettings) -> StackLockedError:
+# The DIY backend's lock error names each holder (pkg/backend/diy/lock.go checkForLock).
+HOLDER = re.compile(r"created by (\S+) \(pid (\d+)\) at (\S+)")
+
+
+def lock_holder(stderr: str) -> str:
+    """`` (held by USER@HOST, pid N, since TIME)`` from the engine's lock error, or nothing."""
+    found = HOLDER.search(stderr)
+    return f" (held by {found[1]}, pid {found[2]}, since {found[3]})" if found else ""
+
+
+def _locked(settings: StackSettings, holder: str = "") -> StackLockedError:
     state = settings.local_state_dir
     unlock = (
         f"delete the lock file under {state / '.pulumi' / 'locks'}"
@@ -62,7 +72,8 @@ def _locked(settings: StackSettings) -> StackLockedError:
         )
     )
     return StackLockedError(
-        f"stack {settings.stack!r} is locked by another update; fix: wait for it to finish, "
+        f"stack {settings.stack!r} is locked by another update{holder}; fix: wait for it to "
+        "finish, "
         f"or, if no other run is active (a run was killed), {unlock}"
     )
 
@@ -74,7 +85,7 @@ def explain(
     from pulumi import automation as auto
 
     if isinstance(exc, auto.ConcurrentUpdateError):
-        return _locked(settings)
+        return _locked(settings, lock_holder(_stderr_of(exc)))
     if isinstance(exc, auto.InvalidVersionError):
         return MissingPrerequisite(f"{exc}; fix: curl -fsSL https://get.pulumi.com | sh")
     if isinstance(exc, FileNotFoundError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +26,13 @@ from marketplace_kit.provision.api_check import (
 )
 from marketplace_kit.provision.deployer import deployer_cidr, needs_deployer_address
 from marketplace_kit.provision.failures import translated
+from marketplace_kit.provision.pending import (
+    Interrupted,
+    cleared_warning,
+    interrupted,
+    pending_creates,
+    pending_operations,
+)
 from marketplace_kit.provision.progress import (
     Diagnostic,
     PolicyViolation,
@@ -35,6 +42,11 @@ from marketplace_kit.provision.progress import (
     resource_name,
 )
 from marketplace_kit.provision.pulumi_binary import find_cli
+from marketplace_kit.provision.service_stacks import (
+    live_service_stacks,
+    service_settings,
+)
+from marketplace_kit.provision.service_stacks import refuse as refuse_services
 from marketplace_kit.provision.settings import StackSettings
 from marketplace_kit.provision.stages import foundation_targets, touched
 from marketplace_kit.provision.teardown import (
@@ -68,8 +80,13 @@ class Session:
     allow_delete: bool = False  # up: may delete services, databases, topics, the cluster
     remove: bool = False  # destroy: remove the emptied stack too
     lift_protection: bool = False  # destroy: lift databases' deletion protection (confirmed)
+    with_services: bool = False  # destroy: destroy the service stacks on the platform first
     program: Callable[[], None] | None = None  # None: the platform's own program
+    # up in stages (foundation, API check, the rest)? None: when the platform's target is aws
+    staged: bool | None = None
+    plugins: Mapping[str, str] | None = None  # provider plugins to install; None: the target's
     runs: list[Progress] = field(default_factory=list)  # every engine run so far, in order
+    opened: auto.Stack | None = field(default=None, repr=False)  # the stack, once opened
 
 
 @dataclass
@@ -129,11 +146,45 @@ def _merge(changes: Iterable[Mapping[str, int]]) -> dict[str, int]:
 def _engine(
     session: Session, title: str, total: int | None, call: Callable[[Progress], T]
 ) -> tuple[T, Progress]:
-    """Run one engine operation under the live display, failures mapped to one line."""
+    """Run one engine operation under the live display, failures mapped to one line; Ctrl-C
+    stops the engine cleanly (``engine_command``) and says what was done and what is pending."""
+    from marketplace_kit.provision.engine_command import EngineInterrupted
+
     progress = Progress(title, total=total)
     session.runs.append(progress)
-    with translated(session.settings, session.command, progress), session.display(progress, title):
-        return call(progress), progress
+    try:
+        with translated(session.settings, session.command, progress), session.display(
+            progress, title
+        ):
+            return call(progress), progress
+    except EngineInterrupted as stop:
+        raise _interrupted(session, title, progress, stop.forced) from None
+
+
+def _interrupted(session: Session, title: str, progress: Progress, forced: bool) -> Interrupted:
+    """The one line for a run Ctrl-C stopped, with what the state now records as pending."""
+    from pulumi import automation as auto
+
+    pending: list[tuple[str, str]] = []
+    # the state cannot always be read then: the line says what is known
+    with suppress(auto.CommandError):
+        if session.opened is not None:
+            pending = pending_operations(session.opened.export_stack().deployment)
+    return interrupted(session.command, title, progress, forced, pending)
+
+
+def _clear_pending(session: Session, stack: auto.Stack) -> None:
+    """Before a run: drop the creates an interrupted run left pending (the engine's own
+    ``refresh --clear-pending-creates``, which also refreshes the state), and say so."""
+    with translated(session.settings, session.command):
+        creates = pending_creates(stack.export_stack().deployment)
+    if not creates:
+        return
+    _engine(
+        session, "refresh (clearing what an interrupted run left pending)", None,
+        lambda p: stack.refresh(clear_pending_creates=True, on_event=p.on_event),
+    )
+    session.warn(cleared_warning(creates))
 
 
 def _open(
@@ -151,10 +202,11 @@ def _open(
     program = (session.program or platform_program(session.platform, inputs)) if engine else None
     recording = inputs.to_config() if inputs is not None and record else None
     with translated(session.settings, session.command):
-        return open_stack(
+        session.opened = open_stack(
             session.platform, session.settings, create=create, program=program,
-            warn=session.warn, record=recording,
+            warn=session.warn, record=recording, plugins=session.plugins,
         )
+    return session.opened
 
 
 def deploy_inputs(platform: Platform) -> DeployInputs:
@@ -239,6 +291,7 @@ def up(session: Session) -> Outcome:
     platform_run = session.program is None  # not e.g. the state backend's bootstrap program
     inputs = deploy_inputs(session.platform) if platform_run else None
     stack = _open(session, create=True, inputs=inputs)
+    _clear_pending(session, stack)
     planned, plan_progress = _engine(
         session, "preview", None, lambda p: stack.preview(on_event=p.on_event)
     )
@@ -256,7 +309,10 @@ def up(session: Session) -> Outcome:
     ):
         return Outcome("up", settings, "cancelled", time.monotonic() - started, changes)
     phases: list[Phase] = []
-    if platform_run and inputs is not None and session.platform.config.target == "aws":
+    staged = session.staged
+    if staged is None:
+        staged = platform_run and session.platform.config.target == "aws"
+    if staged:
         phases += _foundation_stage(session, stack, plan_progress.planned)
         _check_cluster_api(session, stack)
     total = count_changes(changes) - sum(count_changes(p.changes) for p in phases)
@@ -402,19 +458,24 @@ def destroy(session: Session) -> Outcome:
     started = time.monotonic()
     stack = _open(session, create=False)
     settings = session.settings
+    _clear_pending(session, stack)
+    services = _live_services(session, stack)
     with translated(settings, "destroy"):
         resources = state_resources(stack.export_stack().deployment)
     shown = counted_resources(resources)
-    if not shown:
+    if not shown and not services:
         if session.remove:
             _remove_stack(session, stack)
         return Outcome("destroy", settings, "no-changes", time.monotonic() - started)
     first = blockers(resources)
     protected = protected_stores(resources)
-    if session.confirm and not session.confirm(describe_destroy(settings, len(shown), first)):
+    question = describe_destroy(settings, len(shown), first)
+    if services:
+        question += f"\n  first the service stacks: {', '.join(services)}"
+    if session.confirm and not session.confirm(question):
         return Outcome("destroy", settings, "cancelled", time.monotonic() - started)
+    phases = _destroy_services(session, services)
     _reach_cluster(session, stack, "destroy")
-    phases: list[Phase] = []
     if protected:
         names = ", ".join(resource_name(u) for u in protected)
         question = (
@@ -439,7 +500,7 @@ def destroy(session: Session) -> Outcome:
             lambda p: stack.destroy(target=targets, target_dependents=True, on_event=p.on_event),
         )
         phases.append(Phase("release", normalize_changes(result.summary.resource_changes), targets))
-    remaining = len(shown) - sum(p.changes.get("delete", 0) for p in phases)
+    remaining = len(shown) - sum(p.changes.get("delete", 0) for p in phases if p.name == "release")
     result, _ = _engine(
         session, "destroy", remaining,
         lambda p: stack.destroy(on_event=p.on_event, remove=session.remove or None),
@@ -449,6 +510,38 @@ def destroy(session: Session) -> Outcome:
     return Outcome(
         "destroy", settings, "succeeded", time.monotonic() - started, changes, phases=phases
     )
+
+
+def _live_services(session: Session, stack: auto.Stack) -> list[str]:
+    """The platform's destroy: the service stacks running on it (refused unless
+    ``with_services``: then they are destroyed first)."""
+    settings = session.settings
+    if settings.project != session.platform.config.name:  # a service's or bootstrap's own stack
+        return []
+    with translated(settings, "destroy"):
+        projects = live_service_stacks(stack, settings)
+    if projects and not session.with_services:
+        raise refuse_services(projects, settings)
+    return projects
+
+
+def _destroy_services(session: Session, projects: list[str]) -> list[Phase]:
+    """Destroy each service stack (a phase ``service <project>`` each)."""
+    phases = []
+    for project in projects:
+        where = service_settings(session.settings, project)
+        with translated(where, "destroy"):
+            service = open_stack(session.platform, where, create=False, program=None,
+                                 warn=session.warn)
+        result, _ = _engine(session, f"destroy ({project})", None,
+                            functools.partial(_destroy_all, service))
+        phases.append(Phase(f"service {project}",
+                            normalize_changes(result.summary.resource_changes)))
+    return phases
+
+
+def _destroy_all(stack: auto.Stack, progress: Progress) -> auto.DestroyResult:
+    return stack.destroy(on_event=progress.on_event)
 
 
 def _remove_stack(session: Session, stack: auto.Stack) -> None:
@@ -462,9 +555,14 @@ def refresh(session: Session) -> Outcome:
     started = time.monotonic()
     stack = _open(session, create=False)
     with translated(session.settings, "refresh"):
-        total = len(counted_resources(state_resources(stack.export_stack().deployment)))
+        deployment = stack.export_stack().deployment
+    total = len(counted_resources(state_resources(deployment)))
+    creates = pending_creates(deployment)  # an interrupted run's: dropped, as `up` would
     _reach_cluster(session, stack, "refresh")
-    result, _ = _engine(session, "refresh", total, lambda p: stack.refresh(on_event=p.on_event))
+    result, _ = _engine(session, "refresh", total, lambda p: stack.refresh(
+        clear_pending_creates=bool(creates) or None, on_event=p.on_event))
+    if creates:
+        session.warn(cleared_warning(creates))
     changes = normalize_changes(result.summary.resource_changes)
     return Outcome("refresh", session.settings, "succeeded", time.monotonic() - started, changes)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from marketplace_kit.config import Platform
@@ -51,14 +51,18 @@ def open_stack(
     program: Callable[[], None] | None,
     warn: Callable[[str], None],
     record: dict[str, str] | None = None,
+    plugins: Mapping[str, str] | None = None,
 ) -> auto.Stack:
     """The stack, selected (or created when ``create``); ready for an engine run with ``program``.
 
     Ready means: the stack config set (with ``record``: what this run found, such as the
-    deployer's address) and the pinned provider plugins installed.
+    deployer's address) and the provider plugins installed (``plugins``, name -> version; by
+    default the pinned ones the platform's target uses).
     """
     from pulumi import automation as auto
     from semver import VersionInfo
+
+    from marketplace_kit.provision.engine_command import StoppableCommand
 
     engine = program is not None
     find_cli()
@@ -75,7 +79,7 @@ def open_stack(
         env_vars=env,
         secrets_provider=settings.secrets_provider,
         project_settings=auto.ProjectSettings(name=settings.project, runtime="python"),
-        pulumi_command=auto.PulumiCommand(version=VersionInfo.parse(PULUMI_CLI_MINIMUM)),
+        pulumi_command=StoppableCommand(version=VersionInfo.parse(PULUMI_CLI_MINIMUM)),
     )
     try:
         stack = auto.Stack.select(settings.stack, workspace)
@@ -95,6 +99,7 @@ def open_stack(
         config = stack_config(platform) | (record or {})
         if config:
             stack.set_all_config({key: auto.ConfigValue(value=v) for key, v in config.items()})
-        for name, version in required_plugins(platform.config.target).items():
+        wanted = required_plugins(platform.config.target) if plugins is None else plugins
+        for name, version in wanted.items():
             workspace.install_plugin(name, version)
     return stack

@@ -668,6 +668,12 @@ def stack_command(args: Args) -> None:
                           for k, v in state["outputs"].items()}))
     elif sub == "history":
         print(json.dumps(load(stack)["history"][: int(args.get("--page-size") or 10)]))
+    elif sub == "ls":  # `stack ls --json --all`: every project's stacks in the backend
+        stacks = backend_root() / ".pulumi" / "stacks"
+        found = sorted(stacks.glob("*/*.json")) if stacks.is_dir() else []
+        print(json.dumps([{"name": f"organization/{f.parent.name}/{f.stem}", "current": False,
+                           "resourceCount": len(json.loads(f.read_text())["resources"])}
+                          for f in found]))
     elif sub == "export":
         resources = [{k: v for k, v in r.items()} for r in load(stack, secrets=False)["resources"]]
         print(json.dumps({"version": 3, "deployment": {"resources": resources}}))

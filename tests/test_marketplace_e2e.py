@@ -144,6 +144,19 @@ def test_the_gateway_serves_one_valid_api_document(marketplace: dict[str, Any]) 
                                      for url in marketplace["services"].values()}
 
 
+def test_dev_is_ready_once_every_consumer_joined_its_group(marketplace: dict[str, Any]) -> None:
+    """dev announces itself only when each consuming service holds its partitions: an event
+    published right after (the docs' walk creates a product, then puts it in a cart) is not
+    left waiting seconds in its topic for a group join."""
+    consumers = {"order", "payment", "notification"}
+    with httpx.Client(timeout=10) as http:
+        for name, url in marketplace["services"].items():
+            parts = urlsplit(url)
+            body = http.get(f"{parts.scheme}://{parts.netloc}/readyz").json()
+            assert body["ready"] is True, (name, body)
+            assert body.get("consuming") is (True if name in consumers else None), (name, body)
+
+
 def test_a_buyer_orders_a_sellers_product(marketplace: dict[str, Any]) -> None:
     urls, mail_dir = through_gateway(marketplace), Path(marketplace["mail_dir"])
     with httpx.Client(timeout=10) as http:

@@ -212,7 +212,9 @@ class DevRun:
         return Child(service, port, process)
 
     def wait_ready(self, prefix: Prefixer) -> bool:
-        """Poll every /readyz until all answer 200; False if one dies or time runs out."""
+        """Poll every /readyz until all answer 200 and every consumer has joined its group (an
+        event published before the join waits in its topic for seconds: a shop walked right
+        after `ready` would miss it); False if one dies or time runs out."""
         deadline = time.monotonic() + self.options.ready_timeout
         waiting = {c.service.name: c for c in self.children}
         while waiting and not self._stop.is_set():
@@ -281,11 +283,13 @@ class DevRun:
 
 
 def ready(url: str) -> bool:
-    """Whether ``url``/readyz answers 200."""
+    """Whether ``url``/readyz answers 200 and, for a service that consumes, says its consumer
+    holds partitions (``consuming``; absent in services generated before it was told)."""
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+            body = json.loads(response.read() or b"{}")
+            return bool(response.status == 200) and body.get("consuming", True) is True
+    except (urllib.error.URLError, OSError, ValueError):
         return False
 
 

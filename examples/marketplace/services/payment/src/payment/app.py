@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Readiness: dependencies answer, the consumer is not paused, not shutting down."""
         checks = await request.app.state.runtime.ready()
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body: dict[str, Any] = {"ready": ready, "checks": checks}
+        # Told, not a readiness condition (a replica without partitions still serves): whether
+        # the consumer has joined its group and holds partitions (`marketplace-kit dev` waits).
+        body["consuming"] = bool(request.app.state.runtime.consumer.assignment)
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def metrics() -> Response:

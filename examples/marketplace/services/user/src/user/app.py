@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Readiness: dependencies answer not shutting down."""
         checks = await request.app.state.runtime.ready()
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body: dict[str, Any] = {"ready": ready, "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def metrics() -> Response:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,10 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from support import workflow
 
 from marketplace_kit.devenv import Broker, Postgres, free_port, wait_for_port
 from marketplace_kit.devenv.venv import install_service, service_venv
 from marketplace_kit.scaffold import make_answers, render_service
+from marketplace_kit.scaffold.documents import write_documents
 
 pytestmark = pytest.mark.slow
 
@@ -95,14 +97,14 @@ def generated(
         render_service(make_answers(name=name, **options), root / name)
         if name in FUZZED:
             (root / name / "tests" / "fuzz_domain.py").write_text(FUZZ_DOMAIN)
+        assert write_documents(root / name, name) is None  # as new-service does
         install_service(venv, root / name)
+    # The test job of each service's own workflow, its steps as listed (the fuzzer step, bounded
+    # by FUZZ_EXAMPLES, in the fuzzed sets; the fuzzer itself is tests/test_fuzz.py, run here).
     runs = {
-        name: subprocess.Popen(
-            [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-             *([] if name in FUZZED else ["--ignore", "tests/test_fuzz.py"])],
-            cwd=root / name, env={**env, "PYTHONPATH": str(root / name / "src")},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        name: workflow.start(root / name, venv / "bin", env,
+                             workflow.steps(root / name, "test")[:None if name in FUZZED else 1],
+                             keep=("FUZZ_EXAMPLES",))
         for name in OPTION_SETS
     }
     yield Generated(root, venv, env, runs)
@@ -120,10 +122,13 @@ def suite_output(generated: Generated, name: str) -> str:
 
 @pytest.mark.parametrize("name", list(OPTION_SETS))
 def test_generated_service_passes_its_own_tests(generated: Generated, name: str) -> None:
+    """The test job's pytest steps, exactly as its workflow lists them."""
     output = suite_output(generated, name)
     assert generated.runs[name].returncode == 0, output[-4000:]
-    summary = output.strip().splitlines()[-1]
-    assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+    summaries = [line for line in output.splitlines() if re.match(r"^\d+ \w+.* in [\d.]+s", line)]
+    assert len(summaries) == (2 if name in FUZZED else 1), output[-3000:]
+    for summary in summaries:
+        assert " passed" in summary and "skipped" not in summary and "failed" not in summary
 
 
 @pytest.mark.parametrize("name", sorted(FUZZED))
@@ -138,13 +143,14 @@ def test_the_fuzzer_takes_domain_values_from_the_services_own_module(
     assert {c.split()[0] for c in calls} <= {"POST", "PATCH"}, calls[:20]
 
 
-def test_generated_code_is_lint_clean(generated: Generated) -> None:
-    ruff = Path(sys.executable).parent / "ruff"
-    ruff_bin = str(ruff) if ruff.exists() else "ruff"
-    for name in OPTION_SETS:
-        result = subprocess.run([ruff_bin, "check", "--no-cache", "src", "tests"],
-                                cwd=generated.root / name, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout
+@pytest.mark.parametrize("name", list(OPTION_SETS))
+def test_the_lint_job_passes_as_its_workflow_lists_it(generated: Generated, name: str) -> None:
+    """ruff, mypy and the API documents' check of a fresh service: its first push is green."""
+    lint = workflow.steps(generated.root / name, "lint")
+    assert [s.run.split()[0] for s in lint] == ["ruff", "mypy", "python"], lint
+    process = workflow.start(generated.root / name, generated.venv / "bin", generated.env, lint)
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-4000:]
 
 
 class Service:

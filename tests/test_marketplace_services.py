@@ -1,8 +1,11 @@
-"""Each reference service runs its OWN test suite (generated + domain tests) against the
-session's real PostgreSQL and tansu broker, plus an SMTP sink, the five suites in parallel.
+"""Each reference service runs its OWN CI steps, read from its workflow file and run as listed
+(support/workflow.py): the test job's pytest and fuzzer steps against the session's real
+PostgreSQL and tansu broker, plus an SMTP sink, the five suites in parallel; the lint job's
+ruff, mypy and API documents' check.
 
 Like ``marketplace-kit dev``, the suites run with this interpreter and PYTHONPATH=<service>/src:
-the services' third-party dependencies come from the kit's ``local``/``dev`` extras.
+the services' third-party dependencies come from the kit's ``local``/``dev`` extras. The lint job
+runs in the shared service venv, with the linters' versions the services pin.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support import workflow
 
 from marketplace_kit.devenv import Broker, Postgres
+from marketplace_kit.devenv.venv import service_venv
 from marketplace_kit.devrun import running_sink
 
 pytestmark = pytest.mark.slow
@@ -51,17 +56,14 @@ def service_env(
 
 @contextmanager
 def running(
-    env: dict[str, str], names: Iterable[str], args: list[str]
+    env: dict[str, str], names: Iterable[str], which: slice
 ) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """pytest ``args`` in each named service, in parallel; killed on the way out."""
+    """The ``which`` steps of each named service's test job, as its workflow lists them, in
+    parallel (this interpreter's bin/ first on PATH); killed on the way out."""
     runs = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
-            cwd=SERVICES / name,
-            env={**env, "PYTHONPATH": os.pathsep.join([str(SERVICES / name / "src"),
-                                                       str(SERVICES / name)])},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        name: workflow.start(SERVICES / name, Path(sys.executable).parent, env,
+                             workflow.steps(SERVICES / name, "test")[which],
+                             keep=("FUZZ_EXAMPLES",))
         for name in names
     }
     try:
@@ -76,7 +78,7 @@ def running(
 @pytest.fixture(scope="module")
 def suites(service_env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[str]]]:
     """The five suites without the fuzzer, in parallel."""
-    with running(service_env, NAMES, ["--ignore", "tests/test_fuzz.py"]) as runs:
+    with running(service_env, NAMES, slice(0, 1)) as runs:  # pytest without the fuzzer
         yield runs
 
 
@@ -88,7 +90,7 @@ def fuzzers(
     under the fuzzers' load on two cores)."""
     for process in suites.values():
         process.wait(timeout=TIMEOUT)
-    with running(service_env, FUZZED, ["tests/test_fuzz.py"]) as runs:
+    with running(service_env, FUZZED, slice(1, None)) as runs:  # the fuzzer step
         yield runs
 
 
@@ -109,6 +111,19 @@ def test_service_api_holds_under_the_fuzzer(
     fuzzers: dict[str, subprocess.Popen[str]], name: str
 ) -> None:
     assert "2 passed" in finished(fuzzers[name])  # auth off and on
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_lint_job_passes_as_its_workflow_lists_it(name: str, tmp_path: Path) -> None:
+    """ruff, mypy and the API documents' check as each service's CI runs them, with the
+    versions it pins (the shared service venv: devenv/venv.py)."""
+    lint = workflow.steps(SERVICES / name, "lint")
+    assert [s.run.split()[0] for s in lint] == ["ruff", "mypy", "python"], lint
+    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "mypy"),
+           "RUFF_CACHE_DIR": str(tmp_path / "ruff")}  # nothing written into the example
+    process = workflow.start(SERVICES / name, service_venv() / "bin", env, lint)
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-4000:]
 
 
 def test_the_local_extra_pins_what_the_services_need() -> None:

@@ -19,11 +19,12 @@ from pathlib import Path
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import versions
 
-TEST_TOOLS = ("pytest", "pytest-asyncio", "httpx", "schemathesis")
+# What a generated service's CI runs besides its code: its tests, its fuzzer and its linters.
+TEST_TOOLS = ("pytest", "pytest-asyncio", "httpx", "schemathesis", "ruff", "mypy")
 
 
 def requirements() -> list[str]:
-    """Every pin a generated service needs to run, and to run its own tests."""
+    """Every pin a generated service needs to run, and to run its own CI's steps."""
     pins = dict(versions.SERVICE_DEPENDENCIES)
     pins.update({k: versions.SERVICE_DEV_DEPENDENCIES[k] for k in TEST_TOOLS})
     return [f"{name}=={version}" for name, version in sorted(pins.items())]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, get_args
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from notification.auth import CurrentPrincipal, Principal
 from notification.channel import Address, ChannelName
@@ -34,7 +34,7 @@ P256DH_PATTERN = r"^B[A-Za-z0-9_-]{85}[AEIMQUYcgkosw048]$"
 AUTH_PATTERN = r"^[A-Za-z0-9_-]{21}[AQgw]$"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Stated in the schema as the validators check it: SMS chosen for some event type needs a number.
-SMS_NEEDS_PHONE = {"anyOf": [
+SMS_NEEDS_PHONE: dict[str, JsonValue] = {"anyOf": [
     {"properties": {"phone_number": {"type": "string"}}, "required": ["phone_number"]},
     {"properties": {"channels": {"additionalProperties": {"not": {"contains": {"const": "sms"}}}}}},
 ]}

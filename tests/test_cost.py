@@ -13,6 +13,7 @@ from marketplace_kit.errors import KitError
 from marketplace_kit.estimate.cost import estimate
 from marketplace_kit.estimate.data import price_table
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.platform.versions import ISTIO
 
 HOURS = 730
 
@@ -70,7 +71,8 @@ def test_volumes_and_the_gateway_load_balancer_are_priced() -> None:
                 {"id": 0, "type": "persistent-claim", "size": "100Gi"}]}}}),
         res("kubernetes:core/v1:PersistentVolumeClaim", "data", {"spec": {
             "resources": {"requests": {"storage": "10Gi"}}}}),
-        res("kubernetes:helm.sh/v3:Release", "gateway", {"chart": "gateway", "values": {
+        res("kubernetes:helm.sh/v3:Release", "gateway", {"chart": "gateway", "version": ISTIO,
+                                                          "values": {
             "service": {"annotations": {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
                 "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}}}}),
@@ -83,21 +85,28 @@ def test_volumes_and_the_gateway_load_balancer_are_priced() -> None:
     assert ("gateway", "load balancer public IPv4 x 1") in lines
 
 
-def test_chart_volumes_from_recorded_facts_count_every_replica() -> None:
-    from marketplace_kit.platform.observability import opensearch_values
+def test_chart_volumes_from_the_rendered_facts_count_every_replica() -> None:
+    from support.plans import full_plan
 
-    graph = ResourceGraph([
-        res("kubernetes:helm.sh/v3:Release", "opensearch",
-            {"chart": "opensearch", "values": opensearch_values(3)}),
-        res("kubernetes:helm.sh/v3:Release", "defaults", {"chart": "opensearch", "values": {}}),
-        res("kubernetes:helm.sh/v3:Release", "off", {"chart": "opensearch", "values": {
-            "persistence": {"enabled": False}}}),
-    ])
-    lines = {(x.resource, x.item): x.monthly_usd for x in estimate(graph, "us-east-1").lines}
-    assert lines == {
-        ("opensearch", "opensearch-cluster-master volumes: 3 x 30 GiB gp3"): pytest.approx(7.2),
-        ("defaults", "opensearch-cluster-master volumes: 3 x 8 GiB gp3"): pytest.approx(1.92),
-    }
+    report = estimate(full_plan("production"), "us-east-1")
+    items = {(x.resource, x.item) for x in report.lines}
+    assert {("opensearch", "StatefulSet opensearch-cluster-master volumes: 3 x 30 GiB gp3"),
+            ("kube-prometheus-stack",
+             "Prometheus kube-prometheus-stack-prometheus volumes: 3 x 30 GiB gp3"),
+            ("kube-prometheus-stack",
+             "Alertmanager kube-prometheus-stack-alertmanager volumes: 3 x 2 GiB gp3"),
+            ("kube-prometheus-stack", "claim kube-prometheus-stack-grafana: 1 x 5 GiB gp3"),
+            } <= items
+    dev = {(x.resource, x.item) for x in estimate(full_plan("dev"), "us-east-1").lines}
+    assert ("loki", "StatefulSet loki volumes: 1 x 10 GiB gp3") in dev
+
+
+def test_a_release_of_a_chart_without_facts_is_unpriced() -> None:
+    graph = ResourceGraph([res("kubernetes:helm.sh/v3:Release", "mystery",
+                               {"chart": "mystery", "version": "1.0.0", "values": {}})])
+    report = estimate(graph, "us-east-1")
+    assert [(name, why.split(";")[0]) for name, _, why in report.unpriced] == [
+        ("mystery", "fit: no chart facts for mystery 1.0.0 (release mystery)")]
 
 
 @pytest.mark.parametrize("name", PLATFORMS)

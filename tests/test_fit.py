@@ -1,5 +1,5 @@
-"""The fit check: every blueprint's pods placed on its node groups; Loki's 9.8 GiB chunks cache
-(the chart's default) is the case that fails."""
+"""The fit check: every blueprint's pods placed on its node groups, the charts' pods counted from
+the generated chart facts; nodes too small for them name the pod that fails."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from support.plans import full_plan
 
 from marketplace_kit.fit import fit
 from marketplace_kit.fit.nodes import allocatable, reserved_cpu_m
-from marketplace_kit.fit.pods import chart_pods
+from marketplace_kit.fit.pods import pods_of
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.guardrails import RULES, run_checks
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.platform.observability import loki_values
 
 RULE = [r for r in RULES if r.id == "pods-fit"]
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -26,31 +25,36 @@ def test_quantities_and_allocatable() -> None:
     assert (node.cpu_m, node.memory_mib, node.max_pods) == (1930, 8192 - 255 - 11 * 35 - 100, 35)
 
 
-def test_the_loki_chart_default_chunks_cache_is_9830Mi() -> None:
-    pods = {p.name: p for p in chart_pods("loki", {}, "loki")}
-    assert pods["loki-chunks-cache-0"].memory_mib == 9830  # 8192 MB x 1.2
-    kit = {p.name for p in chart_pods("loki", loki_values(), "loki")}
-    assert not any("cache" in name for name in kit)
-
-
-def _with_chart_defaults(graph: ResourceGraph) -> ResourceGraph:
-    """The plan as it was before the fix: Loki's caches at the chart's defaults."""
+def _with_nodes(graph: ResourceGraph, instance_type: str) -> ResourceGraph:
+    """The plan with every node group on one instance type."""
     changed = []
     for r in graph:
-        if r.type == RELEASE and r.name == "loki":
-            values = {k: v for k, v in r.inputs["values"].items()
-                      if k not in ("chunksCache", "resultsCache")}
-            r = PlannedResource(**{**r.__dict__, "inputs": {**r.inputs, "values": values}})
+        if r.type == "aws:eks/nodeGroup:NodeGroup":
+            r = PlannedResource(**{**r.__dict__, "inputs": {**r.inputs,
+                                                            "instanceTypes": [instance_type]}})
         changed.append(r)
     return ResourceGraph(changed)
 
 
 def test_check_names_the_pod_that_cannot_fit_and_why() -> None:
-    report = run_checks(_with_chart_defaults(full_plan("dev")), rules=RULE)
+    report = run_checks(_with_nodes(full_plan("dev"), "t3.small"), rules=RULE)
     messages = [f.message for f in report.findings]
-    assert any(m.startswith("pod loki-chunks-cache-0 would stay Pending: requests 9830Mi memory")
+    # istiod's chart requests 2048Mi: more than a t3.small (2 GiB) has allocatable.
+    assert any(m.startswith("pod istiod-0 would stay Pending: requests 2048Mi memory")
                for m in messages), messages
     assert all(f.rule == "pods-fit" for f in report.findings)
+
+
+def test_a_release_with_values_no_blueprint_rendered_is_counted_with_a_note() -> None:
+    changed = []
+    for r in full_plan("dev"):
+        if r.type == RELEASE and r.name == "loki":
+            values = {**r.inputs["values"], "extra": True}
+            r = PlannedResource(**{**r.__dict__, "inputs": {**r.inputs, "values": values}})
+        changed.append(r)
+    pods, notes = pods_of(ResourceGraph(changed))
+    assert any(p.owner == "release loki" for p in pods)
+    assert any("release loki: its values differ" in n for n in notes), notes
 
 
 def test_every_blueprint_fits_its_nodes() -> None:
@@ -58,7 +62,7 @@ def test_every_blueprint_fits_its_nodes() -> None:
         report = fit(full_plan(blueprint))
         assert report.pending == [], (blueprint, [(p.pod.name, p.reason) for p in report.pending])
         assert report.placed > 30
-        assert not [n for n in report.notes if "no pod facts" in n], report.notes
+        assert report.notes == [], report.notes
     assert run_checks(full_plan("dev"), rules=RULE).findings == []
 
 

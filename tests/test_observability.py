@@ -7,7 +7,7 @@ import pytest
 from support.incluster import fake_foundation, plan, validate_all
 
 from marketplace_kit.plan.graph import ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.recorder import SECRET_MASK, masked_secret
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.observability import (
     Observability,
@@ -45,7 +45,7 @@ def _releases(graph: ResourceGraph) -> dict[str, dict[str, object]]:
 )
 def test_log_stacks(logs: str, expected: set[str]) -> None:
     releases = _releases(_graph(logs=logs, traces=False))
-    assert set(releases) == {"kube-prometheus-stack", *expected}
+    assert set(releases) == {"prometheus-operator-crds", "kube-prometheus-stack", *expected}
 
 
 def test_metrics_retention_and_grafana_admin_from_a_secret() -> None:
@@ -58,7 +58,8 @@ def test_metrics_retention_and_grafana_admin_from_a_secret() -> None:
     assert grafana["admin"]["existingSecret"] == "grafana-admin"
     assert grafana["enabled"] is True  # user values merged over the defaults
     assert grafana["sidecar"]["dashboards"]["label"] == "grafana_dashboard"
-    assert graph.named("grafana-admin").inputs["stringData"] == SECRET_MASK
+    assert graph.named("grafana-admin").inputs["stringData"] == {
+        "admin-user": SECRET_MASK, "admin-password": SECRET_MASK}
     assert "fake-password-" not in graph.to_json()
 
 
@@ -92,7 +93,7 @@ def test_opensearch_holds_logs_and_traces_with_one_generated_admin_password() ->
     assert store["singleNode"] is True and store["replicas"] == 1  # type: ignore[index]
     assert store["persistence"]["size"] == "30Gi"  # type: ignore[index]
     secret = graph.named("opensearch-admin")
-    assert secret.inputs["stringData"] == SECRET_MASK
+    assert masked_secret(secret.inputs["stringData"])
     ref = {"secretKeyRef": {"name": "opensearch-admin", "key": "password"}}
     assert store["extraEnvs"] == [  # type: ignore[index]
         {"name": "OPENSEARCH_INITIAL_ADMIN_PASSWORD", "valueFrom": ref}]

@@ -6,13 +6,13 @@ objects that only use node capacity), or *unpriced*: listed as such, never silen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from marketplace_kit.estimate.data import Assumption, PriceTable, price_table
-from marketplace_kit.fit.pods import chart_volumes
+from marketplace_kit.fit.pods import release_facts, replicas_of, running
 from marketplace_kit.fit.quantity import millicores as millicores_of
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.inputs import availability_zones, dig, gib, kind, load_balancer
@@ -370,20 +370,26 @@ def _node_class_disk(ctx: _Context) -> float:
     return ctx.assume("node_disk_gib")
 
 def _release_volumes(r: PlannedResource, ctx: _Context) -> list[CostLine]:
-    """A release's volumes: from the chart's recorded facts (claims x replicas) where they are
-    recorded, else guessed from its values (a size under a persistence-ish key, 1 replica)."""
-    values = r.inputs.get("values") or {}
-    chart = str(r.inputs.get("chart", "")).rsplit("/", 1)[-1]
-    recorded = chart_volumes(chart, values)
-    if recorded is None:
-        return [ctx.ebs(r, f"volume from values {path} (1 replica assumed)", size)
-                for path, size in _chart_volumes(values)]
+    """A release's volumes from the generated chart facts: each workload's claims x its
+    replicas, and the claims it renders by themselves; no facts: the release is unpriced."""
+    notes: list[str] = []
+    found = release_facts(r, notes)
+    if found is None:
+        raise _Unpriced(notes[0])
     lines = []
-    for volume in recorded:
-        size = gib(volume.size)
+    for workload in running(found["workloads"]):
+        for claim in workload["volumes"]:
+            size = gib(claim["size"])
+            if size is None:
+                raise _Unpriced(f"{workload['name']}: volume {claim['name']} has no size")
+            count = float(replicas_of(workload))
+            lines.append(ctx.ebs(r, f"{workload['kind']} {workload['name']} volumes", size,
+                                 count))
+    for claim in found["claims"]:
+        size = gib(claim["size"])
         if size is None:
-            raise _Unpriced(f"{volume.size_path}: {volume.size!r} is not a size")
-        lines.append(ctx.ebs(r, f"{volume.pod} volumes", size, volume.count))
+            raise _Unpriced(f"claim {claim['name']} has no size")
+        lines.append(ctx.ebs(r, f"claim {claim['name']}", size))
     return lines
 
 
@@ -393,33 +399,6 @@ def _strimzi_storage(storage: dict[str, Any]) -> float:
     if storage.get("type") == "persistent-claim":
         return gib(storage.get("size")) or 0.0
     return 0.0
-
-
-_VOLUME_WORDS = ("persistence", "storage", "volumeclaim", "pvc")
-
-
-def _chart_volumes(values: Any, path: str = "") -> Iterator[tuple[str, float]]:
-    """Volumes a chart's values ask for: a size/storage quantity under a persistence-ish key."""
-    if not isinstance(values, dict):
-        return
-    if values.get("enabled") is False:
-        return
-    for key, value in values.items():
-        here = f"{path}.{key}" if path else str(key)
-        if isinstance(value, dict):
-            yield from _chart_volumes(value, here)
-        elif _is_volume_size(here, key, value):
-            size = gib(value)
-            if size:
-                yield here, size
-
-
-def _is_volume_size(path: str, key: str, value: Any) -> bool:
-    if key not in ("size", "storage") or not isinstance(value, str):
-        return False
-    if value[-2:] not in ("Gi", "Ti"):
-        return False
-    return any(word in path.lower() for word in _VOLUME_WORDS)
 
 
 def _load_balancer(r: PlannedResource, ctx: _Context, lb: str, public: bool) -> list[CostLine]:

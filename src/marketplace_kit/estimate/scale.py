@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from marketplace_kit.chartfacts.facts import sidecar as sidecar_facts
 from marketplace_kit.estimate.cost import CostReport, estimate
-from marketplace_kit.fit.data import facts
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.inputs import dig, kind
@@ -64,8 +64,9 @@ def _pod_requests(template: dict[str, Any], sidecar: bool) -> tuple[int, int]:
         cpu += millicores(requests.get("cpu"))
         memory += mebibytes(requests.get("memory"))
     if sidecar:
-        cpu += millicores(facts()["sidecar"]["cpu"])
-        memory += mebibytes(facts()["sidecar"]["memory"])
+        requests = sidecar_facts()["requests"]
+        cpu += millicores(requests.get("cpu"))
+        memory += mebibytes(requests.get("memory"))
     return cpu, memory
 
 

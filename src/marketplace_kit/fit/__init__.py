@@ -3,8 +3,8 @@
 Every pod the plan starts (the kit's own workloads, the Helm charts' pods at their minimum
 replicas, DaemonSets on every node, what EKS itself runs) is placed on the node groups at their
 desired size, by allocatable CPU, memory and pod count. Pods that cannot be placed are named,
-with the reason. Charts are not rendered here: their pods come from facts recorded per chart
-version (``data/chart_pods.yaml``), overridden by the values the kit sets.
+with the reason. A chart's pods come from the generated chart facts (``data/chart_facts.yaml``:
+the chart rendered with the kit's values at its pinned version).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The recorded facts the fit check reads (``marketplace_kit/data/chart_pods.yaml``)."""
+"""The node sizes the fit check reads (``marketplace_kit/data/instances.yaml``, EC2 facts)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import yaml
 
 
 @cache
-def facts() -> dict[str, Any]:
-    """Chart pods per chart version, EKS system pods, instance sizes, the sidecar's requests."""
-    text = resources.files("marketplace_kit").joinpath("data", "chart_pods.yaml").read_text(
+def instances() -> dict[str, Any]:
+    """vCPUs, memory and EKS max pods per instance type."""
+    text = resources.files("marketplace_kit").joinpath("data", "instances.yaml").read_text(
         encoding="utf-8")
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
-    return data
+    found = data["instances"]
+    assert isinstance(found, dict)
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketplace_kit.fit.data import facts
+from marketplace_kit.fit.data import instances
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.inputs import dig
 
@@ -51,7 +51,7 @@ def reserved_cpu_m(cores: int) -> int:
 
 def allocatable(instance_type: str, name: str) -> Node | None:
     """A fresh node of an instance type (None when the type is not in the table)."""
-    spec = facts()["instances"].get(instance_type)
+    spec = instances().get(instance_type)
     if spec is None:
         return None
     max_pods = int(spec["max_pods"])

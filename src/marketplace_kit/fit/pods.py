@@ -1,18 +1,20 @@
 """The pods a plan starts, with their requests: the kit's own workloads from the plan's objects,
-each Helm release's pods from the recorded chart facts under the kit's values, EKS's own pods."""
+each Helm release's pods from the generated chart facts, EKS's own pods."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace_kit.fit.data import facts
+from marketplace_kit.chartfacts import facts as chart_facts
+from marketplace_kit.chartfacts.releases import HELM_RELEASE, chart_name
 from marketplace_kit.fit.quantity import mebibytes, millicores
-from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.inputs import dig, kind
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 _TEMPLATES = {"Deployment", "StatefulSet", "DaemonSet"}
+_LINUX = {"", "linux"}  # the node groups run Linux: a Windows-only DaemonSet starts no pod
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def _hpa_minimums(graph: ResourceGraph) -> dict[str, int]:
 
 def _workload_pods(graph: ResourceGraph) -> list[Pod]:
     injected, minimums = _injected_namespaces(graph), _hpa_minimums(graph)
-    sidecar = _requests(facts()["sidecar"])
+    sidecar = _requests(chart_facts.sidecar()["requests"])
     pods: list[Pod] = []
     for r in graph:
         k = kind(r)
@@ -86,96 +88,78 @@ def _strimzi_pods(graph: ResourceGraph) -> list[Pod]:
             pods += [Pod(f"kafka-{role}-{i}", f"KafkaNodePool {role}", cpu, memory)
                      for i in range(replicas)]
         elif kind(r) == "Kafka":
-            pods.append(Pod("kafka-entity-operator", "Kafka", 0, 0))
+            cpu = memory = 0
+            for operator in ("topicOperator", "userOperator"):
+                c, m = _requests(dig(r.inputs, "spec", "entityOperator", operator, "resources",
+                                     "requests"))
+                cpu, memory = cpu + c, memory + m
+            pods.append(Pod("kafka-entity-operator", "Kafka", cpu, memory))
     return pods
 
 
-def _value(values: dict[str, Any], path: str, default: Any) -> Any:
-    found = dig(values, *path.split(".")) if path != "none" else None
-    return default if found is None else found
+def workload_requests(workload: dict[str, Any]) -> tuple[int, int]:
+    """A rendered workload's pod requests: its containers' sum, or its largest init container."""
+    main = [c for c in workload["containers"] if not c.get("init")]
+    init = [c for c in workload["containers"] if c.get("init")]
+    cpu = sum(millicores(c["requests"].get("cpu")) for c in main)
+    memory = sum(mebibytes(c["requests"].get("memory")) for c in main)
+    for c in init:
+        cpu = max(cpu, millicores(c["requests"].get("cpu")))
+        memory = max(memory, mebibytes(c["requests"].get("memory")))
+    return cpu, memory
 
 
-def chart_pods(chart: str, values: dict[str, Any], owner: str) -> list[Pod]:
-    """The pods one chart starts under ``values`` (empty when no facts are recorded)."""
-    entry = facts()["charts"].get(chart) or {}
-    return _pods_from(entry.get("pods") or [], values, owner)
+def running(workloads: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The workloads that keep pods on Linux nodes: no Helm hooks, no Windows-only ones."""
+    for workload in workloads:
+        os = str((workload.get("node_selector") or {}).get("kubernetes.io/os", ""))
+        if workload.get("hook") is None and os in _LINUX:
+            yield workload
 
 
-@dataclass(frozen=True)
-class ChartVolume:
-    """The claims one chart pod asks for: one per replica."""
-
-    pod: str
-    size_path: str
-    count: int
-    size: str
+def replicas_of(workload: dict[str, Any]) -> int:
+    """Pods of a non-DaemonSet workload at its minimum (an HPA's minReplicas where one is)."""
+    return int(workload.get("hpa_min_replicas") or workload["replicas"] or 0)
 
 
-def chart_volumes(chart: str, values: dict[str, Any]) -> list[ChartVolume] | None:
-    """The volumes a chart's pods claim under ``values`` (None: no volume facts recorded)."""
-    entry = facts()["charts"].get(chart) or {}
-    recorded = [p for p in entry.get("pods") or [] if "volume" in p]
-    if not recorded:
-        return None
-    found: list[ChartVolume] = []
-    for pod in recorded:
-        size_path, size_default, enabled_path, enabled_default = pod["volume"]
-        enabled = pod.get("enabled")
-        if enabled is not None and not _value(values, *enabled):
-            continue
-        if not _value(values, enabled_path, enabled_default):
-            continue
-        replicas = pod.get("replicas", 1)
-        count = int(_value(values, *replicas) if isinstance(replicas, list) else replicas)
-        found.append(ChartVolume(pod["name"], size_path, count,
-                                 str(_value(values, size_path, size_default))))
-    return found
-
-
-def _pods_from(entries: list[dict[str, Any]], values: dict[str, Any], owner: str) -> list[Pod]:
+def _pods_from(workloads: list[dict[str, Any]], owner: str) -> list[Pod]:
     pods: list[Pod] = []
-    for entry in entries:
-        enabled = entry.get("enabled")
-        if enabled is not None and not _value(values, *enabled):
-            continue
-        replicas = entry.get("replicas", 1)
-        count = int(_value(values, *replicas) if isinstance(replicas, list) else replicas)
-        path, default = entry["resources"]
-        requests = _value(values, path, default) or default
-        cpu, memory = _requests(requests if requests else default)
-        if not cpu and not memory:
-            cpu, memory = _requests(default)
-        if "memory_from" in entry:
-            size_path, size_default, factor = entry["memory_from"]
-            if not dig(requests if isinstance(requests, dict) else {}, "memory"):
-                memory = round(float(_value(values, size_path, size_default)) * factor)
-        daemon = entry["kind"] == "DaemonSet"
-        pods += [Pod(f"{entry['name']}-{i}", owner, cpu, memory, daemon)
-                 for i in range(1 if daemon else count)]
+    for workload in running(workloads):
+        cpu, memory = workload_requests(workload)
+        daemon = workload["replicas"] is None
+        count = 1 if daemon else replicas_of(workload)
+        pods += [Pod(f"{workload['name']}-{i}", owner, cpu, memory, daemon)
+                 for i in range(count)]
     return pods
+
+
+def release_facts(r: PlannedResource, notes: list[str]) -> dict[str, Any] | None:
+    """The generated facts of a plan's release (a note where they are missing or approximate)."""
+    chart = chart_name(str(r.inputs.get("chart", "")))
+    version = str(r.inputs.get("version", ""))
+    found = chart_facts.release(r.name, chart, version, dict(r.inputs.get("values") or {}))
+    if found is None:
+        notes.append(f"fit: no chart facts for {chart} {version} (release {r.name}); its pods "
+                     "are not counted: regenerate data/chart_facts.yaml (tools/chart_facts.py)")
+        return None
+    if found.note:
+        notes.append(f"fit: {found.note}")
+    return found.facts
 
 
 def _release_pods(graph: ResourceGraph, notes: list[str]) -> list[Pod]:
     pods: list[Pod] = []
     for r in graph.of_type(HELM_RELEASE):
-        chart = str(r.inputs.get("chart", "")).rsplit("/", 1)[-1]
-        version = str(r.inputs.get("version", ""))
-        entry = facts()["charts"].get(chart)
-        if entry is None:
-            notes.append(f"fit: no pod facts recorded for chart {chart} {version}; "
-                         "its pods are not counted")
-            continue
-        if str(entry["version"]) != version:
-            notes.append(f"fit: pod facts of {chart} were read at {entry['version']}, the pin "
-                         f"is {version}; re-read them from the chart")
-        pods += chart_pods(chart, r.inputs.get("values") or {}, f"release {r.name}")
+        found = release_facts(r, notes)
+        if found is not None:
+            pods += _pods_from(found["workloads"], f"release {r.name}")
     return pods
 
 
 def _eks_pods(graph: ResourceGraph) -> list[Pod]:
     if not graph.of_type("aws:eks/cluster:Cluster"):
         return []
-    return _pods_from(facts()["eks"]["pods"], {}, "EKS")
+    return _pods_from(chart_facts.eks_workloads(), "EKS")
 
 
 def pods_of(graph: ResourceGraph) -> tuple[list[Pod], list[str]]:

@@ -26,12 +26,27 @@ SECRET_MASK = "[secret]"
 UNKNOWN_VALUE = "(known after apply)"
 
 
+def _mask_secret(value: Any) -> Any:
+    """A secret's value masked; a mapping (a Secret's data) keeps its key names, which are
+    not secret and are what the charts read (``secretKeyRef.key``)."""
+    if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        return {k: SECRET_MASK for k in value if k != rpc._special_sig_key}
+    return SECRET_MASK
+
+
+def masked_secret(value: Any) -> bool:
+    """Whether a recorded input is a masked secret (the mask, or a mapping of masks)."""
+    if isinstance(value, dict):
+        return bool(value) and all(v == SECRET_MASK for v in value.values())
+    return bool(value == SECRET_MASK)
+
+
 def _masked(value: Any) -> Any:
     """Turn a wire-format property value into plain JSON, secrets masked, references as URNs."""
     if isinstance(value, dict):
         sig = value.get(rpc._special_sig_key)
         if sig == rpc._special_secret_sig:
-            return SECRET_MASK
+            return _mask_secret(value.get("value"))
         if sig == rpc._special_resource_sig:
             return value.get("urn", "")
         if sig in (rpc._special_asset_sig, rpc._special_archive_sig):

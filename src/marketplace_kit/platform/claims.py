@@ -69,6 +69,7 @@ CHARTS: dict[str, ChartClaims] = {
 # Charts the kit installs that make no claims (checked against every plan by the tests).
 WITHOUT_CLAIMS = frozenset({
     "base", "istiod", "gateway", "strimzi-kafka-operator", "metrics-server", "karpenter",
+    "karpenter-crd", "prometheus-operator-crds",
     "fluent-bit", "opensearch-dashboards", "jaeger", "opentelemetry-collector",
 })
 

@@ -253,6 +253,13 @@ def controller_replicas(cfg: KafkaSettings) -> int:
     return 3 if cfg.brokers >= 3 else 1
 
 
+# Requests of the Kafka pods (Strimzi sets none: without them the pods are BestEffort, the
+# first evicted). A broker: 1 GiB of heap by Strimzi's default sizing plus the page cache.
+BROKER_REQUESTS = {"cpu": "250m", "memory": "1Gi"}
+CONTROLLER_REQUESTS = {"cpu": "100m", "memory": "512Mi"}
+ENTITY_OPERATOR_REQUESTS = {"cpu": "25m", "memory": "256Mi"}  # each of topic and user operator
+
+
 def metrics_config_name(cluster: str) -> str:
     """The ConfigMap with the brokers' JMX Exporter configuration."""
     return f"{cluster}-kafka-metrics"
@@ -301,8 +308,8 @@ def kafka_spec(cfg: KafkaSettings, metrics_config: str, zone_aware: bool = False
             "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
         },
         "entityOperator": {
-            "topicOperator": {},
-            "userOperator": {},
+            "topicOperator": {"resources": {"requests": dict(ENTITY_OPERATOR_REQUESTS)}},
+            "userOperator": {"resources": {"requests": dict(ENTITY_OPERATOR_REQUESTS)}},
             "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
         },
     }
@@ -371,6 +378,8 @@ def node_pool_spec(
         "replicas": replicas,
         "roles": [role],
         "storage": {"type": "jbod", "volumes": [volume]},
+        "resources": {"requests": dict(BROKER_REQUESTS if role == "broker"
+                                       else CONTROLLER_REQUESTS)},
         "template": {"pod": pod},
     }
 

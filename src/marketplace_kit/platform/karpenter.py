@@ -129,13 +129,20 @@ class Karpenter(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # The CRDs first, as their own release (Helm upgrades a chart's templates, never its
+        # crds/ folder): a version bump upgrades them before the controller that reads them.
+        self.crds = helm_release(
+            "karpenter-crd", versions.KARPENTER_CRD, namespace=NAMESPACE, parent=self,
+            depends_on=list(f.ready), create_namespace=False,
+        )
         self.release = helm_release(
             "karpenter", versions.KARPENTER, namespace=NAMESPACE, parent=self,
             defaults=controller_values(cluster, self.queue.name, self.role.arn, args.replicas),
-            values=args.values, depends_on=list(f.ready), create_namespace=False,
+            values=args.values, depends_on=[*f.ready, self.crds], create_namespace=False,
+            skip_crds=True,
         )
-        # The chart ships the CRDs (crds/): NodePools and the EC2NodeClass wait for the release.
-        self.crds_ready: list[pulumi.Resource] = [self.release]
+        # NodePools and the EC2NodeClass wait for the CRDs and the controller (its webhooks).
+        self.crds_ready: list[pulumi.Resource] = [self.crds, self.release]
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=self.crds_ready)
         role_name = pulumi.Output.from_input(f.node_role_arn).apply(lambda a: a.rsplit("/", 1)[-1])
         self.node_class = k8s.apiextensions.CustomResource(

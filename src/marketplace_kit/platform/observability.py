@@ -28,7 +28,7 @@ GRAFANA_ADMIN_SECRET = "grafana-admin"
 COLLECTOR = "otel-collector"
 JAEGER = "jaeger"  # the release, and the chart's Deployment and Service (release name = chart name)
 JAEGER_OTLP_GRPC_PORT = 4317
-OPENSEARCH_ADMIN_SECRET = "opensearch-admin"  # keys: username, password
+OPENSEARCH_ADMIN_SECRET = "opensearch-admin"  # keys: username, password, cookie
 OPENSEARCH_SERVICE = "opensearch-cluster-master"  # the chart's clusterName-nodeGroup
 OPENSEARCH_PORT = 9200
 OPENSEARCH_URL = f"https://{OPENSEARCH_SERVICE}:{OPENSEARCH_PORT}"
@@ -102,10 +102,14 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=after_ns),
         )
         self.releases: dict[str, k8s.helm.v3.Release] = {}
+        # The operator's CRDs first, as a release of their own: Helm upgrades them with each
+        # version bump (kube-prometheus-stack's own copy sits in crds/, never upgraded).
+        crds = self._release("prometheus-operator-crds", versions.PROMETHEUS_OPERATOR_CRDS, {},
+                             after_ns)
         self.prometheus = self._release(
             "kube-prometheus-stack", versions.KUBE_PROMETHEUS_STACK,
             prometheus_values(cfg.metrics_retention_days, args.replicas),
-            [grafana_secret, *after_ns],
+            [grafana_secret, crds, *after_ns],
         )
         self.monitoring_ready: list[pulumi.Resource] = [self.prometheus]
         self.otlp_host: str | None = None
@@ -137,10 +141,17 @@ class Observability(pulumi.ComponentResource):
             min_upper=2, min_lower=2, min_numeric=2, min_special=2,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # Dashboards signs its session cookies with the key `cookie` of the same Secret
+        # (opensearch-dashboards' deployment reads it, not optional).
+        cookie = random.RandomPassword(
+            "opensearch-dashboards-cookie", length=32, special=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         return k8s.core.v1.Secret(
             OPENSEARCH_ADMIN_SECRET,
             metadata=metadata(OPENSEARCH_ADMIN_SECRET, NAMESPACE, "observability"),
-            string_data={"username": "admin", "password": password.result},
+            string_data={"username": "admin", "password": password.result,
+                         "cookie": cookie.result},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
@@ -158,6 +169,27 @@ class Observability(pulumi.ComponentResource):
 
 
 ALERTMANAGER_VOLUME_GIB = 2  # silences and notification state
+# Requests of every observability pod the charts leave without (their values default to
+# `resources: {}`: BestEffort pods, first evicted and invisible to the fit check).
+REQUESTS: dict[str, dict[str, str]] = {
+    "prometheus": {"cpu": "100m", "memory": "1Gi"},
+    "alertmanager": {"cpu": "10m", "memory": "64Mi"},
+    "prometheus-operator": {"cpu": "50m", "memory": "128Mi"},
+    "grafana": {"cpu": "50m", "memory": "256Mi"},
+    "grafana-sidecar": {"cpu": "5m", "memory": "64Mi"},  # each dashboard/datasource sidecar
+    "kube-state-metrics": {"cpu": "10m", "memory": "64Mi"},
+    "node-exporter": {"cpu": "10m", "memory": "32Mi"},
+    "loki": {"cpu": "100m", "memory": "512Mi"},
+    "loki-gateway": {"cpu": "10m", "memory": "32Mi"},
+    "loki-canary": {"cpu": "5m", "memory": "32Mi"},
+    "fluent-bit": {"cpu": "25m", "memory": "64Mi"},
+    "otel-collector": {"cpu": "50m", "memory": "256Mi"},
+}
+
+
+def requests(name: str) -> dict[str, Any]:
+    """A ``resources`` value with the requests of one of the pods above."""
+    return {"requests": dict(REQUESTS[name])}
 GRAFANA_VOLUME_GIB = 5  # users, annotations, alert state (dashboards come from ConfigMaps)
 
 
@@ -179,21 +211,31 @@ def prometheus_values(retention_days: int, replicas: int) -> dict[str, Any]:
     """Prometheus picks up every ServiceMonitor; Grafana loads dashboards from labelled
     ConfigMaps in any namespace; its admin password comes from a Secret."""
     return {
+        "crds": {"enabled": False},  # the prometheus-operator-crds release has them
         "prometheus": {
             "prometheusSpec": {
                 "retention": f"{retention_days}d",
                 "replicas": replicas,
+                # Every rule and monitor, not only those labelled release=<this release>: the
+                # platform's and each service's PrometheusRules carry no such label.
+                "ruleSelectorNilUsesHelmValues": False,
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
+                "resources": requests("prometheus"),
                 # Retention survives a reschedule (each spot reclaim in dev): a volume per replica.
                 "storageSpec": volume_claim(prometheus_volume_gib(retention_days)),
             },
             "podDisruptionBudget": {"enabled": replicas >= 2, "minAvailable": 1},
         },
         "alertmanager": {"alertmanagerSpec": {"replicas": replicas,
-                                              "storage": volume_claim(ALERTMANAGER_VOLUME_GIB)},
+                                              "storage": volume_claim(ALERTMANAGER_VOLUME_GIB),
+                                              "resources": requests("alertmanager")},
                          "podDisruptionBudget": {"enabled": replicas >= 2, "minAvailable": 1}},
+        "prometheusOperator": {"resources": requests("prometheus-operator")},
+        "kube-state-metrics": {"resources": requests("kube-state-metrics")},
+        "prometheus-node-exporter": {"resources": requests("node-exporter")},
         "grafana": {
+            "resources": requests("grafana"),
             "persistence": {"enabled": True, "size": f"{GRAFANA_VOLUME_GIB}Gi"},
             "admin": {
                 "existingSecret": GRAFANA_ADMIN_SECRET,
@@ -201,7 +243,8 @@ def prometheus_values(retention_days: int, replicas: int) -> dict[str, Any]:
                 "passwordKey": "admin-password",
             },
             "sidecar": {
-                "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "searchNamespace": "ALL"}
+                "resources": requests("grafana-sidecar"),
+                "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "searchNamespace": "ALL"},
             },
         },
     }
@@ -260,6 +303,7 @@ def collector_values() -> dict[str, Any]:
     return {
         "mode": "deployment",
         "fullnameOverride": COLLECTOR,
+        "resources": requests("otel-collector"),
         "image": {"repository": versions.OTEL_COLLECTOR_IMAGE},
         "config": {
             "receivers": {"otlp": {"protocols": {
@@ -331,7 +375,9 @@ def loki_values() -> dict[str, Any]:
                 ]
             },
         },
-        "singleBinary": {"replicas": 1},
+        "singleBinary": {"replicas": 1, "resources": requests("loki")},
+        "gateway": {"resources": requests("loki-gateway")},
+        "lokiCanary": {"resources": requests("loki-canary")},
         # The chart's memcached caches default to 8192 MB (chunks: a 9830Mi request) and
         # 1024 MB (results): more than a dev node has. A single-binary Loki on its filesystem
         # reads chunks locally; the fit check (marketplace_kit.fit) caught the first one.
@@ -352,10 +398,10 @@ def fluent_bit_values(sink: str) -> dict[str, Any]:
             "    Suppress_Type_Name On\n    Logstash_Format On\n    Replace_Dots On\n"
             "    HTTP_User admin\n    HTTP_Passwd ${OPENSEARCH_PASSWORD}\n"
         )
-        return {"config": {"outputs": output},
+        return {"config": {"outputs": output}, "resources": requests("fluent-bit"),
                 "env": [_admin_password_env("OPENSEARCH_PASSWORD")]}
     output = (
         "[OUTPUT]\n    Name loki\n    Match kube.*\n    Host loki-gateway\n"
         "    Port 80\n    Labels job=fluent-bit\n    Auto_kubernetes_labels On\n"
     )
-    return {"config": {"outputs": output}}
+    return {"config": {"outputs": output}, "resources": requests("fluent-bit")}

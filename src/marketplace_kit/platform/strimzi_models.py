@@ -101,9 +101,15 @@ class KafkaExporterSpec(_Strict):
     template: Template | None = None
 
 
+class ResourceRequirements(_Strict):
+    requests: dict[str, str] | None = None
+    limits: dict[str, str] | None = None
+
+
 class EntityOperatorComponent(_Strict):
     watchedNamespace: str | None = None
     reconciliationIntervalMs: int | None = None
+    resources: ResourceRequirements | None = None
 
 
 class EntityOperatorSpec(_Strict):
@@ -139,6 +145,7 @@ class KafkaNodePoolSpec(_Strict):
     replicas: Annotated[int, Field(ge=0)]
     roles: Annotated[list[Literal["controller", "broker"]], Field(min_length=1)]
     storage: JbodStorage
+    resources: ResourceRequirements | None = None
     template: Template | None = None
 
 

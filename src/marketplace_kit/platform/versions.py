@@ -138,6 +138,15 @@ KUBE_PROMETHEUS_STACK = Chart(
     "79.10.0",
     "https://github.com/prometheus-community/helm-charts/releases/tag/kube-prometheus-stack-79.10.0",
 )
+# The prometheus-operator CRDs as their own chart (prometheus-operator-crds 24.0.2: operator
+# v0.86.2, kube-prometheus-stack 79.10.0's appVersion). kube-prometheus-stack ships them in a
+# crds/ folder, which Helm installs once and never upgrades; this chart has them as templates.
+PROMETHEUS_OPERATOR_CRDS = Chart(
+    "prometheus-operator-crds",
+    "https://prometheus-community.github.io/helm-charts",
+    "24.0.2",
+    "https://github.com/prometheus-community/helm-charts/releases/tag/prometheus-operator-crds-24.0.2",
+)
 # metrics-server chart 3.13.1 (kubernetes-sigs/metrics-server, tag metrics-server-helm-chart-3.13.1;
 # image 0.8.1): the metrics.k8s.io API the HPAs read.
 METRICS_SERVER = Chart(
@@ -154,6 +163,16 @@ KARPENTER = Chart(
     "oci://public.ecr.aws/karpenter",
     "1.15.0",
     "https://github.com/aws/karpenter-provider-aws/releases/tag/v1.15.0",
+)
+# Its CRDs as a chart of their own (karpenter-crd, same version): the controller chart ships them
+# in crds/, which Helm installs once and never upgrades; Karpenter's upgrade guide installs
+# karpenter-crd before the controller so each version bump upgrades the CRDs
+# (https://karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades).
+KARPENTER_CRD = Chart(
+    "karpenter-crd",
+    "oci://public.ecr.aws/karpenter",
+    KARPENTER.version,
+    KARPENTER.source,
 )
 KARPENTER_API = "karpenter.sh/v1"
 KARPENTER_NODE_CLASS_API = "karpenter.k8s.aws/v1"
@@ -265,8 +284,10 @@ SUPPORT: dict[str, UpstreamSupport] = {
     **{name: UpstreamSupport(None, "published", f"{source} ({_LATEST_LINE})") for name, source in (
         ("strimzi-kafka-operator", "https://strimzi.io/downloads/"),
         ("kube-prometheus-stack", "https://github.com/prometheus-community/helm-charts"),
+        ("prometheus-operator-crds", "https://github.com/prometheus-community/helm-charts"),
         ("metrics-server", "https://github.com/kubernetes-sigs/metrics-server"),
         ("karpenter", "https://karpenter.sh/docs/upgrading/compatibility/"),
+        ("karpenter-crd", "https://karpenter.sh/docs/upgrading/compatibility/"),
         ("fluent-bit", "https://github.com/fluent/helm-charts"),
         ("opensearch", "https://opensearch.org/releases/"),
         ("opensearch-dashboards", "https://opensearch.org/releases/"),

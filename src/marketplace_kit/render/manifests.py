@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace_kit.plan.graph import PlannedResource
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.recorder import masked_secret
 
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 REDACTED_ANNOTATION = "marketplace-kit.io/redacted"
@@ -122,7 +122,7 @@ def manifest_of(resource: PlannedResource) -> Manifest:
     metadata = dict(body.get("metadata") or {})
     metadata.setdefault("name", resource.name)
     redacted = sorted(
-        key for key, value in body.items() if key not in _LEADING and value == SECRET_MASK
+        key for key, value in body.items() if key not in _LEADING and masked_secret(value)
     )
     if redacted:
         annotations = dict(metadata.get("annotations") or {})
@@ -155,7 +155,7 @@ def helm_release_of(resource: PlannedResource) -> HelmRelease:
         repository=repository,
         version=str(inputs.get("version", "")),
         values=dict(values) if isinstance(values, dict) else {},
-        values_redacted=values == SECRET_MASK,
+        values_redacted=masked_secret(values),
     )
 
 

@@ -1,7 +1,9 @@
-"""Shared fixtures: real PostgreSQL and a real Kafka-protocol broker (tansu), one per session.
+"""Shared fixtures, one per session: real PostgreSQL, a Kafka-protocol broker (tansu) and moto
+(S3 + KMS).
 
-Both come from ``marketplace_kit.devenv`` and listen on free loopback ports; tests that need a
-database of their own call ``postgres.create_database(name)``.
+The first two come from ``marketplace_kit.devenv``, the others from `.ci/real-parts`; all listen on
+free loopback ports and start only when a test asks. Tests that need a database of their own call
+``postgres.create_database(name)``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.moto_server import MotoServer
 
 from marketplace_kit.devenv import Broker, Postgres
 
@@ -31,3 +34,10 @@ def broker() -> Iterator[Broker]:
 def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner's CI=true stays out of tests: the commands' CI guards are tested explicitly."""
     monkeypatch.delenv("CI", raising=False)
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """A moto server (S3 and KMS, `.ci/parts/moto.sh`) on a free port, for the session."""
+    with MotoServer() as server:
+        yield server

@@ -1,0 +1,55 @@
+"""moto's server (`.ci/parts/moto.sh`) on a free 127.0.0.1 port: the S3 and KMS endpoint that
+stands in for AWS where the engine keeps state (``s3://``) and secrets (``awskms://``).
+
+A stand-in because AWS itself cannot be reached from here; moto serves the same wire protocol
+(SigV4 requests are accepted without checking the signature).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from marketplace_kit.devenv.lifecycle import LocalServer
+from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
+from support.process_group import stop_group
+from support.real_parts import real_part
+
+REGION = "us-east-1"
+
+
+class MotoServer(LocalServer):
+    """One moto server; ``endpoint`` is its URL, ``environment()`` what an AWS client needs."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://{LOOPBACK}:{self.port}"
+        self._tmp = tempfile.TemporaryDirectory(prefix="mk-moto-")
+        self.log = Path(self._tmp.name) / "moto.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        """Variables pointing an AWS SDK (and Pulumi's s3/awskms support) at this server."""
+        return {
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start moto_server and wait until its port answers."""
+        with self.log.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(real_part("moto")), "-H", LOOPBACK, "-p", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env={**os.environ, **self.environment()},
+            )
+        wait_for_port(self.port, timeout, what="moto_server")
+
+    def close(self) -> None:
+        """Stop the server and remove its log."""
+        process, self._process = self._process, None
+        stop_group(process, 10.0)
+        self._tmp.cleanup()

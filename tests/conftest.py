@@ -1,5 +1,5 @@
-"""Shared fixtures, one per session: real PostgreSQL, a Kafka-protocol broker (tansu) and moto
-(S3 + KMS).
+"""Shared fixtures, one per session: real PostgreSQL, a Kafka-protocol broker (tansu), a Kubernetes
+API (kube-apiserver + etcd) and moto (S3 + KMS).
 
 The first two come from ``marketplace_kit.devenv``, the others from `.ci/real-parts`; all listen on
 free loopback ports and start only when a test asks. Tests that need a database of their own call
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.kube_api import KubeApi
 from support.moto_server import MotoServer
 
 from marketplace_kit.devenv import Broker, Postgres
@@ -34,6 +35,13 @@ def broker() -> Iterator[Broker]:
 def _not_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner's CI=true stays out of tests: the commands' CI guards are tested explicitly."""
     monkeypatch.delenv("CI", raising=False)
+
+
+@pytest.fixture(scope="session")
+def kube_api() -> Iterator[KubeApi]:
+    """A real kube-apiserver and etcd (`.ci/parts/kube.sh`) on free ports, for the session."""
+    with KubeApi() as api:
+        yield api
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,58 @@
-"""The real parts (`.ci/real-parts`) start and answer: Pulumi, moto."""
+"""The real parts (`.ci/real-parts`) start and answer: Pulumi, kube-apiserver + etcd, moto."""
 
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import uuid
 
 import httpx
+import yaml
+from support.kube_api import KubeApi
 from support.moto_server import REGION, MotoServer
 from support.real_parts import real_part
 
 from marketplace_kit.platform import versions
+
+
+def test_apiserver_is_the_pinned_minor_and_ready(kube_api: KubeApi) -> None:
+    with kube_api.client() as http:
+        version = http.get("/version").json()
+        assert f"{version['major']}.{version['minor']}" == versions.KUBERNETES
+        assert http.get("/readyz").status_code == 200
+        # Anonymous requests are not the admin: the client certificate is what authenticates.
+        trust_only = ssl.create_default_context(cafile=str(kube_api.ca_file))
+        anonymous = httpx.get(f"{kube_api.server}/api/v1/namespaces", verify=trust_only)
+        assert anonymous.status_code in (401, 403)
+
+
+def test_apiserver_stores_validates_and_dry_runs(kube_api: KubeApi) -> None:
+    name = f"parts-{uuid.uuid4().hex[:8]}"
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                  "data": {"k": "v"}}
+    with kube_api.client() as http:
+        assert http.post("/api/v1/namespaces", json=namespace).status_code == 201
+        path = f"/api/v1/namespaces/{name}/configmaps"
+        dry = http.post(path, params={"dryRun": "All"}, json=config_map)
+        assert dry.status_code == 201, dry.text
+        assert http.get(f"{path}/c").status_code == 404  # a dry run stores nothing
+        invalid = {**config_map, "metadata": {"name": "Not_A_Name"}}
+        refused = http.post(path, params={"dryRun": "All"}, json=invalid)
+        assert refused.status_code == 422 and refused.json()["reason"] == "Invalid"
+        assert http.post(path, json=config_map).status_code == 201
+        assert http.get(f"{path}/c").json()["data"] == {"k": "v"}
+
+
+def test_kubeconfig_names_the_server_and_the_admin(kube_api: KubeApi) -> None:
+    document = yaml.safe_load(kube_api.kubeconfig.read_text())
+    assert document == kube_api.kubeconfig_document()
+    assert document["clusters"][0]["cluster"]["server"] == kube_api.server
+    # The service-account issuer answers discovery with the key it signs tokens with.
+    with kube_api.client() as http:
+        jwks = http.get("/openid/v1/jwks").json()
+    assert [key["kty"] for key in jwks["keys"]] == ["EC"]
 
 
 def _signed(service: str) -> dict[str, str]:
@@ -51,5 +93,3 @@ def test_pulumi_cli_is_at_least_the_minimum_the_kit_drives() -> None:
     assert tuple(map(int, cli.lstrip("v").split("."))) >= tuple(
         map(int, versions.PULUMI_CLI_MINIMUM.split(".")))
     assert real_part("pulumi").parent == real_part("pulumi-bin-dir")
-
-

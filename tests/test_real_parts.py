@@ -7,10 +7,14 @@ import ssl
 import subprocess
 import uuid
 
+import grpc
 import httpx
 import yaml
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from support.kube_api import KubeApi
 from support.moto_server import REGION, MotoServer
+from support.process_group import stop_group
 from support.real_parts import real_part
 
 from marketplace_kit.platform import versions
@@ -93,3 +97,23 @@ def test_pulumi_cli_is_at_least_the_minimum_the_kit_drives() -> None:
     assert tuple(map(int, cli.lstrip("v").split("."))) >= tuple(
         map(int, versions.PULUMI_CLI_MINIMUM.split(".")))
     assert real_part("pulumi").parent == real_part("pulumi-bin-dir")
+
+
+def test_kubernetes_provider_serves_its_embedded_schema() -> None:
+    provider = real_part("pulumi-resource-kubernetes")
+    assert provider.parent == real_part("pulumi-bin-dir")  # on PATH beside the CLI
+    # A plugin prints the port it serves gRPC on; the engine then asks for its info and schema.
+    process = subprocess.Popen([str(provider)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline().strip())
+        limit = [("grpc.max_receive_message_length", 64 << 20)]  # the schema is ~5 MB
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=limit) as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
+            schema = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)
+    finally:
+        stop_group(process)
+    assert schema["name"] == "kubernetes" and schema["version"] == info.version
+    assert "kubernetes:apps/v1:Deployment" in schema["resources"]

@@ -1,6 +1,9 @@
 """`marketplace-kit bootstrap`: the state bucket and secrets key, planned offline and deployed
 through the Automation API path (against the fake `pulumi`); `up`/`preview` refuse a file
-backend on CI unless --backend says so."""
+backend on CI unless --backend says so.
+
+Stand-in (the fake `pulumi`): the bootstrap stack is an S3 bucket and a KMS key made by
+pulumi-aws, which cannot be built here."""
 
 from __future__ import annotations
 

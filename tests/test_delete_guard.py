@@ -4,6 +4,7 @@ Against the fake `pulumi` (tests/support/fake_pulumi): a first `up` creates a pl
 service, its database and its topic; then the program loses them (as a mistyped services_dir
 would make it) and `up --yes` must refuse, the prompt must name them, and `--allow-delete` lets
 it through.
+Stand-in (the fake `pulumi`): the platform's databases are RDS, which cannot be created here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""init writes a loadable, commented marketplace.yaml; doctor checks this machine offline."""
+"""init writes a loadable, commented marketplace.yaml; doctor checks this machine offline.
+
+Stand-in (the fake `pulumi` and `aws` on PATH): doctor's checks of an AWS platform need AWS
+credentials and an AWS CLI that cannot run here.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""preview / up / refresh / outputs against the fake `pulumi`: what the kit passes the CLI."""
+"""preview / up / refresh / outputs against the fake `pulumi`: what the kit passes the CLI.
+
+Stand-in: the commands run the dev blueprint's AWS program (pulumi-aws cannot be built here);
+the same cycle through the real engine: tests/test_engine_lifecycle.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Failures users will hit: one line on stderr and an exit code per kind."""
+"""Failures users will hit: one line on stderr and an exit code per kind.
+
+Stand-in (the fake `pulumi`): rejected AWS credentials and failing AWS resources need pulumi-aws,
+which cannot be built here (the real engine's lock refusal: tests/test_engine_s3.py).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 """Warnings, the program's stderr and policy findings the engine streams reach the user: in
 ``--json`` (diagnostics by severity, policy events) and in the human summary, for every engine
 command. The fake engine sends them as apitype/events.go types them (DiagnosticEvent severity
-info, info#err, warning, error, ephemeral; PolicyEvent enforcement level)."""
+info, info#err, warning, error, ephemeral; PolicyEvent enforcement level).
+
+Stand-in (the fake `pulumi`): policy packs and a provider's error diagnostics on demand need
+plugins that cannot be built here (a real engine warning reaching the summary:
+tests/test_engine_lifecycle.py)."""
 
 from __future__ import annotations
 

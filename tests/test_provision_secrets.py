@@ -1,5 +1,8 @@
 """Secrets and state for teams and CI: an existing stack on a shared backend, a fresh checkout.
 
+Stand-in (the fake `pulumi`): the commands run the dev blueprint's AWS program, and pulumi-aws
+cannot be built here (the real engine's S3/KMS fresh checkout: tests/test_engine_s3.py).
+
 The fake `pulumi` takes the stack's secrets manager from Pulumi.<stack>.yaml and, when that is
 missing (a fresh checkout: the kit keeps it in its git-ignored directory), from the state only
 with PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, as pkg/cmd/pulumi/stack/secrets.go does.

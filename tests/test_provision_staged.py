@@ -3,6 +3,9 @@
 Stage one is a targeted up of the network and cluster; then the kit calls the new API the way
 the Kubernetes provider will (a token from `aws eks get-token`, GET /readyz over TLS against
 the cluster CA: here a real TLS server with an openssl-made CA); only then the full up.
+
+Stand-in (the fake `pulumi`): EKS and `aws eks get-token` cannot run here; the staged run
+through the real engine, with stand-in cloud resources: tests/test_engine_platform.py.
 """
 
 from __future__ import annotations

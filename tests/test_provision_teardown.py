@@ -1,4 +1,8 @@
-"""destroy: what holds cloud resources Kubernetes made goes first, then everything else."""
+"""destroy: what holds cloud resources Kubernetes made goes first, then everything else.
+
+Stand-in (the fake `pulumi`): the state is the dev blueprint's (EKS, load balancers, EBS
+volumes, RDS), AWS resources pulumi-aws cannot create here.
+"""
 
 from __future__ import annotations
 

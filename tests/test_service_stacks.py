@@ -1,7 +1,10 @@
 """Per-service stacks on the platform's exported contract (issue 23), under the SDK mocks and
 against the fake `pulumi`: the platform plan exports the contract; each reference service plans
 as its own stack from it; both shapes register the same Kubernetes objects; deploying one
-service's stack leaves the platform's and the other services' state untouched."""
+service's stack leaves the platform's and the other services' state untouched.
+
+Stand-in (the fake `pulumi`): the reference services' stacks hold AWS resources (IRSA roles,
+databases); a real StackReference between stacks: tests/test_engine_service_stacks.py."""
 
 from __future__ import annotations
 

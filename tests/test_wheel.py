@@ -178,6 +178,7 @@ def test_up_confirmation_from_the_wheel_needs_no_click(
     probe = subprocess.run([installed.venv / "bin/python", "-c", "import click"],
                            capture_output=True, text=True, env=_clean_env())
     assert probe.returncode != 0, "the wheel's venv has click: this test would prove nothing"
+    # stand-in: the dev blueprint's AWS program needs pulumi-aws, which cannot be built here
     fake = install(tmp_path, monkeypatch)  # the fake `pulumi` first on PATH, fake AWS keys
     _run([installed.cli, "init", tmp_path / "shop", "--name", "shop"], cwd=tmp_path)
     result = subprocess.run([installed.cli, "up", "-c", tmp_path / "shop" / "marketplace.yaml"],
@@ -198,6 +199,7 @@ def test_up_and_destroy_from_the_wheel(
     from support.fake_pulumi.harness import install
     from support.provision import OUTPUTS, RESOURCES
 
+    # stand-in: the commands run the dev blueprint's AWS program (pulumi-aws cannot be built here)
     fake = install(tmp_path, monkeypatch)
     fake.set_program(RESOURCES, OUTPUTS)
     monkeypatch.setenv("FAKE_PULUMI_DIAGNOSTICS", json.dumps(

@@ -1,0 +1,139 @@
+"""Programs the real-engine tests deploy, shaped like the platform's (AWS cannot run here).
+
+pulumi-aws cannot be built from the registries, and neither can pulumi-random nor pulumi-tls
+(the Go module proxy serves none of their provider modules): the cloud resources are stand-ins
+served by the SDK's dynamic provider (``pulumi.dynamic``, run by the real engine as a plugin),
+typed like the foundation's and taking the time a create or delete takes. Everything in-cluster
+is real: the kubernetes provider built from its Go module against the real kube-apiserver.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+from marketplace_kit.contract import platform_outputs
+
+NETWORK = "marketplace-kit:platform:Network"
+CLUSTER = "marketplace-kit:platform:Cluster"
+
+
+class Timed(ResourceProvider):
+    """A cloud resource's stand-in: its create and delete take ``seconds``; its ID is its name."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        time.sleep(float(props.get("seconds") or 0))
+        return CreateResult(id_=str(props["resource_name"]), outs=props)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        time.sleep(float(props.get("seconds") or 0))
+
+
+class CloudResource(Resource, module="cloud", name="Resource"):
+    """A stand-in cloud resource (type ``pulumi-python:dynamic/cloud:Resource``)."""
+
+    resource_name: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(self, name: str, *, seconds: float = 0, kubeconfig: str = "",
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(Timed(), name, {"resource_name": name, "seconds": seconds,
+                                         "kubeconfig": kubeconfig}, opts)
+
+
+def caller_name() -> str:
+    """Stands for ``aws.get_caller_identity()``: a provider data call (invoke) the real provider
+    answers, and the offline plan's SDK mocks answer otherwise (here: with nothing)."""
+    text = "kind: Caller\nmetadata:\n  name: deployer-7f3a\n"
+    found = pulumi.runtime.invoke("kubernetes:yaml:decode", {"text": text}).value or {}
+    objects = found.get("result") or []
+    return str(objects[0]["metadata"]["name"]) if objects else "planner"
+
+
+def staged_platform(kubeconfig: str, prefix: str, settings: int = 2) -> Callable[[], None]:
+    """The AWS program's shape: a network and a cluster (cloud resources; the creator's access
+    entry named after the caller), a Kubernetes provider depending on the cluster and the access
+    entry, then ``settings`` ConfigMaps (``PREFIX-settings-N`` in ``default``) in the cluster
+    through that provider."""
+
+    def program() -> None:
+        network = pulumi.ComponentResource(NETWORK, "shop")
+        vpc = CloudResource("shop-vpc", opts=pulumi.ResourceOptions(parent=network))
+        cluster = pulumi.ComponentResource(CLUSTER, "shop")
+        eks = CloudResource("shop-eks", kubeconfig=kubeconfig,
+                            opts=pulumi.ResourceOptions(parent=cluster, depends_on=[vpc]))
+        admin = CloudResource(f"shop-admin-{caller_name()}",
+                              opts=pulumi.ResourceOptions(parent=cluster, depends_on=[eks]))
+        provider = k8s.Provider("shop", kubeconfig=eks.kubeconfig,
+                                opts=pulumi.ResourceOptions(parent=cluster, depends_on=[admin]))
+        for index in range(settings):
+            k8s.core.v1.ConfigMap(
+                f"settings-{index}",
+                metadata={"name": f"{prefix}-settings-{index}", "namespace": "default"},
+                data={"index": str(index)},
+                opts=pulumi.ResourceOptions(provider=provider),
+            )
+        pulumi.export("cluster", eks.resource_name)
+        pulumi.export("kubeconfig", pulumi.Output.secret(eks.kubeconfig))
+
+    return program
+
+
+SECRET = "the-stack-secret"
+
+
+def chain(count: int, seconds: float) -> Callable[[], None]:
+    """``count`` cloud resources, each depending on the one before, each taking ``seconds``;
+    a secret output (``token``)."""
+
+    def program() -> None:
+        previous: list[pulumi.Resource] = []
+        for index in range(count):
+            previous = [CloudResource(f"step-{index}", seconds=seconds,
+                                      opts=pulumi.ResourceOptions(depends_on=previous))]
+        pulumi.export("steps", count)
+        pulumi.export("token", pulumi.Output.secret(SECRET))
+
+    return program
+
+
+CONTRACT: dict[str, Any] = {
+    "target": "aws", "region": "eu-west-1", "namespace": "default", "cluster_name": "shop-eks",
+    "kafka_cluster": "events", "kafka_bootstrap_servers": "events-kafka-bootstrap.shop:9093",
+    "kafka_ca_secret": "events-cluster-ca-cert", "kafka_topic_spec": {"partitions": 3},
+    "gateway": "istio-ingress/edge", "gateway_hosts": ["shop.example.com"],
+}
+
+
+def contract_platform(kubeconfig: str) -> Callable[[], None]:
+    """A platform exporting the kit's contract (``platform_outputs.export``), its kubeconfig a
+    secret output of the cluster's stand-in."""
+
+    def program() -> None:
+        eks = CloudResource("shop-eks", kubeconfig=kubeconfig)
+        platform_outputs.export(CONTRACT, eks.kubeconfig)
+
+    return program
+
+
+def contract_service(platform_stack: str, service: str) -> Callable[[], Any]:
+    """A service stack reading the platform as the kit's service program does (a StackReference,
+    ``platform_outputs.read``, the secret kubeconfig for its provider), then a ConfigMap in the
+    contract's namespace holding what it read."""
+
+    async def program() -> None:
+        reference = pulumi.StackReference("platform", stack_name=platform_stack)
+        contract = await platform_outputs.read(reference, platform_stack)
+        provider = k8s.Provider("platform", kubeconfig=reference.get_output(
+            platform_outputs.KUBECONFIG))
+        k8s.core.v1.ConfigMap(
+            service, metadata={"name": f"{service}-contract", "namespace": contract.namespace},
+            data={"kafka": contract.kafka_bootstrap_servers, "cluster": contract.cluster_name},
+            opts=pulumi.ResourceOptions(provider=provider))
+
+    return program

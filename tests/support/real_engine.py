@@ -1,0 +1,127 @@
+"""The real Pulumi engine for a test: the CLI and providers from `.ci/real-parts`, a private home.
+
+``engine`` puts the CLI (built from its Go module) first on PATH with a fresh PULUMI_HOME and
+HOME, a passphrase for local secrets, no update check, and the kubernetes provider (built from
+its Go module) installed as a plugin at the version the kit pins, from the built binary (so the
+kit's own ``plugin install`` finds it and downloads nothing). The kit's code path is unchanged:
+``operations`` through the Automation API.
+
+The Python SDK's dynamic provider (``pulumi.dynamic``) serves the test programs' stand-ins for
+cloud resources: the engine starts it as the plugin ``pulumi-resource-pulumi-python``, which the
+SDK's own launcher script (sdk/python/dist) runs as ``python3 -u -m pulumi.dynamic``; the
+launcher here runs the same module with this interpreter (the SDK's own code, no stand-in).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from marketplace_kit.config import Platform, load_platform
+from marketplace_kit.platform.versions import PULUMI_PLUGINS
+from marketplace_kit.provision.operations import Session
+from marketplace_kit.provision.progress import Progress
+from marketplace_kit.provision.settings import resolve_settings
+from support.provision import new_platform
+from support.real_parts import real_part
+
+TESTS = Path(__file__).resolve().parents[1]
+KUBERNETES = {"kubernetes": PULUMI_PLUGINS["kubernetes"]}
+PASSPHRASE = "engine-test-passphrase"
+
+
+def _launcher(directory: Path) -> None:
+    script = directory / "pulumi-resource-pulumi-python"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -u -m pulumi.dynamic "$@"\n')
+    script.chmod(0o755)
+
+
+@functools.cache
+def pulumi_home() -> Path:
+    """The tests' PULUMI_HOME (one per test process: plugins are installed once)."""
+    return Path(tempfile.mkdtemp(prefix="mk-pulumi-home-"))
+
+
+@pytest.fixture(scope="session")
+def kubernetes_plugin(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The built kubernetes provider installed as a plugin at the version the kit pins."""
+    provider = real_part("pulumi-resource-kubernetes")
+    folder = tmp_path_factory.mktemp("kubernetes-plugin")
+    shutil.copy2(provider, folder / provider.name)
+    subprocess.run(
+        [str(real_part("pulumi")), "plugin", "install", "resource", "kubernetes",
+         KUBERNETES["kubernetes"], "--file", str(folder)],
+        check=True, capture_output=True, env={**os.environ, "PULUMI_HOME": str(pulumi_home()),
+                                              "PULUMI_SKIP_UPDATE_CHECK": "true"},
+    )
+
+
+@dataclass
+class Engine:
+    """What a test runs the kit against: a platform config and sessions over it."""
+
+    tmp: Path
+    platform: Platform
+    seen: list[tuple[str, Progress]] = field(default_factory=list)  # every run's display
+    warnings: list[str] = field(default_factory=list)
+    on_display: Callable[[Progress, str], None] | None = None
+
+    def display(self, progress: Progress, title: str) -> AbstractContextManager[object]:
+        @contextmanager
+        def shown() -> Iterator[None]:
+            self.seen.append((title, progress))
+            if self.on_display is not None:
+                self.on_display(progress, title)
+            yield
+
+        return shown()
+
+    def checkout(self, name: str) -> Engine:
+        """Another checkout of the same platform (its own directory, no state of its own)."""
+        return Engine(self.tmp, load_platform(new_platform(self.tmp / name / "shop", "local")))
+
+    def session(self, command: str, program: Callable[[], None],
+                secrets_provider: str | None = None, plugins: Mapping[str, str] = KUBERNETES,
+                **options: object) -> Session:
+        """A session of ``command`` for ``program`` (the platform's stack, named after its
+        blueprint, ``local``; the backend as the CLI resolves it: PULUMI_BACKEND_URL, else the
+        file backend beside marketplace.yaml)."""
+        settings = resolve_settings(self.platform, secrets_provider=secrets_provider)
+        return Session(command, self.platform, settings, display=self.display,
+                       warn=self.warnings.append, program=program, plugins=plugins,
+                       **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """The real CLI first on PATH, a private home, state in a file backend under tmp_path."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _launcher(bin_dir)
+    cli_dir = real_part("pulumi").parent
+    monkeypatch.setenv("PATH", os.pathsep.join([str(cli_dir), str(bin_dir),
+                                                os.environ.get("PATH", "")]))
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PULUMI_HOME", str(pulumi_home()))
+    monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    # the dynamic provider imports the test programs' providers by module (support.*)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get(
+        "PYTHONPATH", "")]))
+    for var in ("PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "KUBECONFIG", "CI",
+                "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    platform = load_platform(new_platform(tmp_path / "shop", "local"))
+    return Engine(tmp_path, platform)

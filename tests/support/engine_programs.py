@@ -49,17 +49,19 @@ class CloudResource(Resource, module="cloud", name="Resource"):
 def caller_name() -> str:
     """Stands for ``aws.get_caller_identity()``: a provider data call (invoke) the real provider
     answers, and the offline plan's SDK mocks answer otherwise (here: with nothing)."""
-    text = "kind: Caller\nmetadata:\n  name: deployer-7f3a\n"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deployer-7f3a\n"
     found = pulumi.runtime.invoke("kubernetes:yaml:decode", {"text": text}).value or {}
     objects = found.get("result") or []
     return str(objects[0]["metadata"]["name"]) if objects else "planner"
 
 
-def staged_platform(kubeconfig: str, prefix: str, settings: int = 2) -> Callable[[], None]:
+def staged_platform(kubeconfig: str, prefix: str, settings: int = 2,
+                    render_to: str | None = None) -> Callable[[], None]:
     """The AWS program's shape: a network and a cluster (cloud resources; the creator's access
     entry named after the caller), a Kubernetes provider depending on the cluster and the access
     entry, then ``settings`` ConfigMaps (``PREFIX-settings-N`` in ``default``) in the cluster
-    through that provider."""
+    through that provider (``render_to``: the provider writes their manifests to that
+    directory instead of applying them, its own mode for a cluster not reachable yet)."""
 
     def program() -> None:
         network = pulumi.ComponentResource(NETWORK, "shop")
@@ -69,7 +71,11 @@ def staged_platform(kubeconfig: str, prefix: str, settings: int = 2) -> Callable
                             opts=pulumi.ResourceOptions(parent=cluster, depends_on=[vpc]))
         admin = CloudResource(f"shop-admin-{caller_name()}",
                               opts=pulumi.ResourceOptions(parent=cluster, depends_on=[eks]))
-        provider = k8s.Provider("shop", kubeconfig=eks.kubeconfig,
+        reach: dict[str, Any] = (
+            {"kubeconfig": eks.kubeconfig} if render_to is None else  # renders take no cluster
+            {"render_yaml_to_directory": render_to,
+             "namespace": eks.resource_name.apply(lambda _: "default")})
+        provider = k8s.Provider("shop", **reach,
                                 opts=pulumi.ResourceOptions(parent=cluster, depends_on=[admin]))
         for index in range(settings):
             k8s.core.v1.ConfigMap(

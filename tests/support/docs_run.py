@@ -235,6 +235,8 @@ def _directive(example: Example) -> None:
     # "cloud: WHY", "parse-only: WHY", "background until URL" (the URL has colons of its own)
     mode = arguments if arguments.startswith("background") else arguments.split(":", 1)[0].strip()
     assert mode.split()[0] in MODES, f"{example.path}:{example.line}: unknown mode {mode!r}"
+    assert "next_mode" not in example.namespace, f"{example.path}:{example.line}: two docs-test " \
+        "comments before one block"
     example.namespace["next_mode"] = mode
 
 

@@ -354,4 +354,15 @@ def test_a_deploy_role_cannot_lift_its_service_role_s_boundary(name: str) -> Non
     for action in ("iam:AttachRolePolicy", "iam:PassRole", "iam:CreatePolicy",
                    "iam:UpdateRole"):
         assert evaluate(policy, action, own, with_boundary) == "ImplicitDeny", action
-    assert evaluate(policy, "iam:GetRole", own) == "Allow"  # reading and trust need none
+    assert evaluate(policy, "iam:GetRole", own) == "Allow"  # reading needs none
+    for role in (own, other, f"arn:aws:iam::{account}:role/{name}-deploy"):  # its own too
+        assert evaluate(policy, "iam:UpdateAssumeRolePolicy", role) == "Deny", role
+
+
+def test_the_boundary_lets_a_service_role_text_phone_numbers_only() -> None:
+    _, boundary = _boundary()
+    anything = {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    assert effective([anything], boundary, "sns:Publish", "*")  # a phone number has no ARN
+    topic = "arn:aws:sns:us-east-1:123456789012:anything"
+    assert not effective([anything], boundary, "sns:Publish", topic)

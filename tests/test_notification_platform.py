@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from support.iam_eval import evaluate
 from support.incluster import fake_foundation, plan
 
 from marketplace_kit.config import ServiceSpec, load_service
@@ -56,8 +57,15 @@ def container(g: ResourceGraph) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_the_role_may_publish_sms_and_nothing_else(aws: ResourceGraph) -> None:
     (policy,) = aws.of_type("aws:iam/rolePolicy:RolePolicy")
-    assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"}]}
+    document = json.loads(policy.inputs["policy"])
+    assert document == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sns:Publish"], "NotResource": "arn:*:sns:*:*:*"}]}
+    # phone numbers (no ARN) only: no topic or application endpoint, in any partition
+    assert evaluate(document, "sns:Publish", "*") == "Allow"
+    for topic in ("arn:aws:sns:eu-west-1:123456789012:orders",
+                  "arn:aws-cn:sns:cn-north-1:123456789012:orders",
+                  "arn:aws:sns:eu-west-1:123456789012:app/GCM/shop/1a2b"):
+        assert evaluate(document, "sns:Publish", topic) == "ImplicitDeny", topic
     role = aws.named("notification-role")
     assert role.urn in policy.dependencies  # on this service's own role
     _, main = container(aws)

@@ -1,7 +1,7 @@
 """A small IAM policy evaluator for tests: explicit Deny, then Allow, else implicit deny.
 
-Covers what the kit's policies use: ``Action``/``Resource`` as a string or list with ``*`` and
-``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike`` conditions (a
+Covers what the kit's policies use: ``Action``/``Resource``/``NotResource`` as a string or list
+with ``*`` and ``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike`` conditions (a
 key absent from the request context fails its condition, as in IAM). ``assumable`` reads a
 role's trust policy for a web-identity token (``Principal.Federated`` and the token's claims).
 """
@@ -37,10 +37,15 @@ def _conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, st
 
 def _matches(statement: dict[str, Any], action: str, resource: str,
              context: dict[str, str]) -> bool:
-    if "NotAction" in statement or "NotResource" in statement or "Principal" in statement:
-        raise ValueError("NotAction/NotResource/Principal not supported by this evaluator")
+    if "NotAction" in statement or "Principal" in statement:
+        raise ValueError("NotAction/Principal not supported by this evaluator")
+    if "NotResource" in statement:  # every resource but those listed
+        resource_matches = not any(fnmatchcase(resource, r)
+                                   for r in _list(statement["NotResource"]))
+    else:
+        resource_matches = any(fnmatchcase(resource, r) for r in _list(statement["Resource"]))
     return (any(fnmatchcase(action.lower(), a.lower()) for a in _list(statement["Action"]))
-            and any(fnmatchcase(resource, r) for r in _list(statement["Resource"]))
+            and resource_matches
             and _conditions_hold(statement.get("Condition", {}), context))
 
 

@@ -15,8 +15,9 @@ Per service (target aws, ``service_stacks``), the platform creates:
   cannot restrict ``create``), Kafka topics included, and any Deployment that mounts or reads
   a Secret that is not the service's own (services share one namespace).
 
-The role may put an inline policy on its service's IRSA role (SMS needs ``sns:Publish``) and
-set that role's trust: it may create that role, and write or delete its inline policy, only
+The role may put an inline policy on its service's IRSA role (SMS needs ``sns:Publish``); the
+role's trust is set when it is created and never rewritten (``iam:UpdateAssumeRolePolicy`` is
+denied on every role). It may create that role, and write or delete its inline policy, only
 while the platform's permissions boundary (``service.boundary_policy``) is attached
 (``iam:PermissionsBoundary``), and it may never remove or replace a boundary, nor change the
 boundary policy; so what it can give itself through that role is at most the boundary.
@@ -141,11 +142,15 @@ def deploy_policy(
         "Sid": "OwnServiceRole",
         "Effect": "Allow",
         "Action": ["iam:DeleteRole", "iam:GetRole", "iam:TagRole",
-                   "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
+                   "iam:UntagRole", "iam:ListRolePolicies",
                    "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
                    "iam:GetRolePolicy", *([] if boundary_arn else bounded)],
         "Resource": role_arn,
     }]
+    # A role's trust is set once, when it is created (the cluster's OIDC provider and the
+    # service account: what the contract gives); no deploy role may rewrite any trust after.
+    statements.append({"Sid": "KeepTrust", "Effect": "Deny",
+                       "Action": "iam:UpdateAssumeRolePolicy", "Resource": "*"})
     if boundary_arn:
         statements += [
             # the inline policy of a service that sends SMS (sns:Publish), within the boundary

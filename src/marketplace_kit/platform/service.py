@@ -313,11 +313,16 @@ def vapid_secret_name(spec: Workload) -> str:
     return f"{spec.name}-vapid"
 
 
+# SMS goes to phone numbers, which have no ARN: publishing is allowed on anything that is not
+# an SNS topic or application endpoint (AWS's pattern for SMS-only publishing; every partition).
+NOT_SNS = "arn:*:sns:*:*:*"
+
+
 def sms_policy() -> dict[str, Any]:
-    """The inline policy of a service that sends SMS: publish, nothing else (an SMS to a phone
-    number has no resource ARN, so the resource is ``*``)."""
+    """The inline policy of a service that sends SMS: publish to phone numbers, nothing else
+    (no topic, no application endpoint)."""
     return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": list(c.SMS_IAM_ACTIONS), "Resource": "*"}]}
+        {"Effect": "Allow", "Action": list(c.SMS_IAM_ACTIONS), "NotResource": NOT_SNS}]}
 
 
 def service_role_policies() -> tuple[dict[str, Any], ...]:
@@ -328,11 +333,12 @@ def service_role_policies() -> tuple[dict[str, Any], ...]:
 
 def boundary_policy() -> dict[str, Any]:
     """The permissions boundary of every service role: at most what ``service_role_policies``
-    grant, so an inline policy written by a service's deploy role cannot reach further."""
-    actions = sorted({a for p in service_role_policies() for s in p["Statement"]
-                      for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])})
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "ServicesMayAtMost", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    grant (their statements, resources included), so an inline policy written by a service's
+    deploy role cannot reach further."""
+    statements = [{**s, "Sid": f"ServicesMayAtMost{i}"}
+                  for i, s in enumerate(s for p in service_role_policies()
+                                        for s in p["Statement"])]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def sends_sms(args: MarketplaceServiceArgs) -> bool:

@@ -1,9 +1,10 @@
 """A small IAM policy evaluator for tests: explicit Deny, then Allow, else implicit deny.
 
 Covers what the kit's policies use: ``Action``/``Resource``/``NotResource`` as a string or list
-with ``*`` and ``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike`` conditions (a
-key absent from the request context fails its condition, as in IAM). ``assumable`` reads a
-role's trust policy for a web-identity token (``Principal.Federated`` and the token's claims).
+with ``*`` and ``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike``
+conditions (a key absent from the request context fails its condition, as in IAM).
+``assumable`` reads a role's trust policy for a web-identity token (``Principal.Federated``
+and the token's claims).
 """
 
 from __future__ import annotations

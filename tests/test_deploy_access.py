@@ -24,6 +24,7 @@ from support.marketplace import MARKETPLACE
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import DeployAccessConfig, load_platform
+from marketplace_kit.contract import platform_outputs
 from marketplace_kit.contract.platform_outputs import OUTPUT, PlatformOutputs
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.plan.graph import ResourceGraph
@@ -108,7 +109,7 @@ def test_each_role_may_touch_only_its_own_service_role_and_state() -> None:
                        for a in by_sid["OwnServiceRole"]["Action"])
         assert by_sid["OwnState"]["Resource"] == (
             f"arn:aws:s3:::acme-state/.pulumi/*/marketplace-{name}/*")
-        assert by_sid["ReadPlatformState"]["Action"] == "s3:GetObject"
+        assert by_sid["BackendMeta"]["Resource"] == "arn:aws:s3:::acme-state/.pulumi/meta.yaml"
         assert by_sid["StateSecrets"]["Resource"] == "arn:aws:kms:k"
 
 
@@ -366,3 +367,54 @@ def test_the_boundary_lets_a_service_role_text_phone_numbers_only() -> None:
     assert effective([anything], boundary, "sns:Publish", "*")  # a phone number has no ARN
     topic = "arn:aws:sns:us-east-1:123456789012:anything"
     assert not effective([anything], boundary, "sns:Publish", topic)
+
+
+PLATFORM_STATE = ("stacks/marketplace/dev.json", "stacks/marketplace/dev.json.bak",
+                  "history/marketplace/dev/dev-1700000000.history.json",
+                  "history/marketplace/dev/dev-1700000000.checkpoint.json",
+                  "backups/marketplace/dev/dev.1700000000.json", "locks/marketplace/dev/x.json")
+
+
+@pytest.mark.parametrize("name", _services())
+def test_a_service_s_roles_cannot_read_the_platform_s_state_or_history(name: str) -> None:
+    """Its deploy and push roles (evaluated by the kit's IAM evaluator) read and write their own
+    stack's objects, the backend's meta.yaml and their own contract parameter: never an
+    object of the platform's stack, nor another service's parameter."""
+    _, graph = _platform()
+    bucket = "arn:aws:s3:::acme-state/.pulumi"
+    for role in (f"{name}-deploy", f"{name}-push"):
+        policy = _one(graph, "aws:iam/rolePolicy:RolePolicy", role)["policy"]
+        for key in PLATFORM_STATE:
+            for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                           "s3:GetObjectVersion"):
+                assert evaluate(policy, action, f"{bucket}/{key}") != "Allow", (role, key)
+    deploy = _one(graph, "aws:iam/rolePolicy:RolePolicy", f"{name}-deploy")["policy"]
+    own = f"{bucket}/stacks/marketplace-{name}/dev.json"
+    assert evaluate(deploy, "s3:GetObject", own) == "Allow"
+    assert evaluate(deploy, "s3:GetObject", f"{bucket}/meta.yaml") == "Allow"
+    parameter = f"arn:aws:ssm:us-east-1:123456789012:parameter/marketplace-kit/marketplace/dev" \
+                f"/services/{name}/contract"
+    assert evaluate(deploy, "ssm:GetParameter", parameter) == "Allow"
+    other = next(o for o in _services() if o != name)
+    assert evaluate(deploy, "ssm:GetParameter", parameter.replace(
+        f"/services/{name}/", f"/services/{other}/")) == "ImplicitDeny"
+
+
+def test_each_service_reads_its_contract_from_its_parameter_with_no_secret() -> None:
+    """The platform publishes each service's view (its own entries only) as an SSM parameter;
+    the service's plan reads it through aws.ssm.get_parameter, not the platform's state."""
+    platform, graph = _platform()
+    parameters = {r.name: r.inputs for r in graph.of_type("aws:ssm/parameter:Parameter")}
+    assert sorted(parameters) == [f"{s}-contract" for s in _services()]
+    for name in _services():
+        inputs = parameters[f"{name}-contract"]
+        assert inputs["name"] == f"/marketplace-kit/marketplace/dev/services/{name}/contract"
+        assert inputs["type"] == "String"  # nothing in it is a secret
+        plan = _service_graph(name)
+        assert not [r for r in plan if r.type == "pulumi:pulumi:StackReference"]
+    document = json.loads(platform_outputs.service_document(
+        graph.outputs[OUTPUT], "order", "kubeconfig"))
+    view = document[OUTPUT]
+    for key in platform_outputs.PER_SERVICE:
+        assert set(view[key]) <= {"order"}, key
+    assert "password" not in json.dumps(document).lower()

@@ -25,7 +25,32 @@ def build_platform(platform: Platform, inputs: DeployInputs | None = None) -> No
     inputs = inputs or recorded()
     foundation = build_foundation(platform, inputs)
     built = build_in_cluster(platform, foundation, inputs)
-    platform_outputs.export(contract_values(platform, foundation, built), foundation.kubeconfig)
+    values = contract_values(platform, foundation, built)
+    platform_outputs.export(values, foundation.kubeconfig)
+    if foundation.target == "aws" and platform.config.service_stacks:
+        publish_contract(platform, values, foundation.kubeconfig)
+
+
+def publish_contract(platform: Platform, values: dict[str, Any],
+                     kubeconfig: Any) -> None:
+    """Each service's view of the contract as an SSM parameter of its own, away from the
+    platform's state: a service's deploy role reads its parameter, never the platform stack."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from marketplace_kit.contract import platform_outputs as po
+
+    contract = pulumi.Output.from_input({"version": po.VERSION, **values})
+
+    def document(service: str) -> pulumi.Output[str]:
+        return pulumi.Output.all(contract, kubeconfig).apply(
+            lambda v: po.service_document(v[0], service, v[1] or ""))
+
+    for spec in platform.services:
+        aws.ssm.Parameter(
+            f"{spec.name}-contract", type="String", tier="Intelligent-Tiering",
+            name=po.parameter_name(platform.config.name, pulumi.get_stack(), spec.name),
+            value=document(spec.name), description=f"the platform contract {spec.name}'s stack reads")
 
 
 def contract_values(platform: Platform, foundation: Foundation, built: InCluster) -> dict[str, Any]:

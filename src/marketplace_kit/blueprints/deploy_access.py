@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from marketplace_kit.blueprints.projects import service_project
 from marketplace_kit.config import Platform, ServiceSpec
+from marketplace_kit.contract.platform_outputs import parameter_name
 from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform.deploy_access import (
@@ -55,6 +56,7 @@ def identity(platform: Platform, spec: ServiceSpec, secrets: tuple[str, ...]) ->
         environment=access.environment,
         image_environment=access.image_environment,
         image_repository=repository_name(platform.config.name, spec.name),
+        contract_parameter=parameter_name(platform.config.name, pulumi.get_stack(), spec.name),
         names=owned_names(spec.name),
         topics=owned_topics(tuple(spec.publishes)),
         secrets=secrets,
@@ -88,7 +90,6 @@ def build_deploy_access(
                 cluster_name=foundation.cluster_name,
                 github_provider_arn=provider_arn,
                 service_project=service_project(platform, spec),
-                platform_project=config.name,
                 state_bucket=access.state_bucket,
                 state_key_arn=access.state_key_arn,
                 boundary_arn=boundary.arn,

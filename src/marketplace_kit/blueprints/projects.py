@@ -13,3 +13,14 @@ def platform_stack_name(platform: Platform) -> str:
 def service_project(platform: Platform, spec: ServiceSpec) -> str:
     """A service stack's project: ``<platform>-<service>`` (its stack: the platform's)."""
     return f"{platform.config.name}-{spec.name}"
+
+
+def contract_parameter(platform: Platform, stack: str, spec: ServiceSpec) -> str | None:
+    """The SSM parameter a service stack reads its contract from (aws with service stacks:
+    ``compose.publish_contract`` writes it); None: it reads the platform stack (local)."""
+    from marketplace_kit.contract.platform_outputs import parameter_name
+
+    config = platform.config
+    if config.target != "aws" or not config.service_stacks:
+        return None
+    return parameter_name(config.name, stack, spec.name)

@@ -101,13 +101,24 @@ def traffic_from(data: dict[str, Any] | None) -> Traffic | None:
     return Traffic(**{**data, **peers})
 
 
-def service_program(spec: ServiceSpec, platform_stack: str) -> Callable[[], Awaitable[None]]:
-    """The service stack's Pulumi program (async: it awaits the platform's contract)."""
+def service_program(spec: ServiceSpec, platform_stack: str,
+                    parameter: str | None = None) -> Callable[[], Awaitable[None]]:
+    """The service stack's Pulumi program (async: it awaits the platform's contract): from its
+    SSM ``parameter`` (aws: the platform's state stays unread), else through a StackReference
+    to ``platform_stack`` (local)."""
 
     async def program() -> None:
+        if parameter:
+            import pulumi_aws as aws
+
+            text = await aws.ssm.get_parameter_output(name=parameter).value.future()
+            contract, kubeconfig = platform_outputs.read_document(text, parameter)
+            build_service_stack(spec, contract, kubeconfig)
+            return
         reference = pulumi.StackReference("platform", stack_name=platform_stack)
         contract = await platform_outputs.read(reference, platform_stack)
-        kubeconfig = reference.get_output(platform_outputs.KUBECONFIG)
-        build_service_stack(spec, contract, kubeconfig if contract.target == "aws" else None)
+        from_reference = reference.get_output(platform_outputs.KUBECONFIG)
+        build_service_stack(spec, contract,
+                            from_reference if contract.target == "aws" else None)
 
     return program

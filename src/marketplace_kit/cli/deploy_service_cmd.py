@@ -43,7 +43,11 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
              backend: str | None, secrets_provider: str | None, yes: bool,
              as_json: bool, platform_stack: str | None) -> Session:
     from marketplace_kit.blueprints import service_stack
-    from marketplace_kit.blueprints.projects import platform_stack_name, service_project
+    from marketplace_kit.blueprints.projects import (
+        contract_parameter,
+        platform_stack_name,
+        service_project,
+    )
     from marketplace_kit.provision.operations import Session
     from marketplace_kit.provision.service_stacks import service_settings
     from marketplace_kit.provision.settings import resolve_settings
@@ -59,7 +63,8 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
         display=_quiet if as_json else _live,
         warn=_warn,
         confirm=None if yes else _confirm,
-        program=service_stack.service_program(spec, reference),  # type: ignore[arg-type]
+        program=service_stack.service_program(  # type: ignore[arg-type]
+            spec, reference, contract_parameter(platform, settings.stack, spec)),
     )
 
 

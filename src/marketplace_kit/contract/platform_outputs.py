@@ -8,6 +8,7 @@ Deployment, this one what a service's stack gets from the platform's stack.
 
 from __future__ import annotations
 
+import json
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -18,6 +19,9 @@ from marketplace_kit.errors import KitError
 VERSION = 1
 OUTPUT = "platform"  # the stack output holding the contract (plain values only)
 KUBECONFIG = "kubeconfig"  # the secret stack output: how a service stack reaches the cluster
+# The maps keyed by service: a service's parameter holds only its own entry of each.
+PER_SERVICE = ("database_secrets", "token_access", "traffic", "deploy_roles", "push_roles",
+               "image_repositories")
 
 
 @dataclass(frozen=True)
@@ -118,3 +122,30 @@ async def read(reference: pulumi.StackReference, where: str) -> PlatformOutputs:
     details = await reference.get_output_details(OUTPUT)
     data = details.value if details.value is not None else details.secret_value
     return PlatformOutputs.from_json(data, where)
+
+
+def parameter_name(platform: str, stack: str, service: str) -> str:
+    """The SSM parameter (aws, service stacks) publishing one service's view of the contract:
+    a service's stack reads it instead of the platform stack's state."""
+    return f"/marketplace-kit/{platform}/{stack}/services/{service}/contract"
+
+
+def service_document(contract: dict[str, Any], service: str, kubeconfig: str) -> str:
+    """One service's parameter: the contract (``{"version": ..., fields}``) with only its own
+    entry of each per-service map, and the kubeconfig (on EKS: endpoint, CA and ``aws eks
+    get-token``; no credential). Nothing in it is a secret."""
+    view = {k: ({service: v[service]} if service in v else {}) if k in PER_SERVICE else v
+            for k, v in contract.items()}
+    return json.dumps({OUTPUT: view, KUBECONFIG: kubeconfig}, sort_keys=True)
+
+
+def read_document(text: str, where: str) -> tuple[PlatformOutputs, str]:
+    """The contract and kubeconfig of a service's parameter (``service_document``)."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise KitError(f"{where}: not a platform contract; fix: `marketplace-kit up` the "
+                       "platform with this kit version")
+    return PlatformOutputs.from_json(data.get(OUTPUT), where), str(data.get(KUBECONFIG) or "")

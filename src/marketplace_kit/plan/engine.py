@@ -17,6 +17,9 @@ from marketplace_kit.plan.recorder import ResourceMocks, run_under_mocks
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
+SSM_PARAMETER = "aws:ssm/getParameter:getParameter"
+
+
 def plan_program(
     program: Callable[[], object],  # None, a coroutine (async programs) or ignored (runpy's dict)
     *,
@@ -24,11 +27,13 @@ def plan_program(
     stack: str = "plan",
     region: str = "us-east-1",
     references: Mapping[str, Mapping[str, Any]] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> ResourceGraph:
     """Run ``program`` under the SDK mocks and record every resource it registers.
 
     ``references`` maps a stack name (as given to ``pulumi.StackReference``) to its outputs: a
-    program that reads another stack plans against those (e.g. the platform plan's outputs).
+    program that reads another stack plans against those (e.g. the platform plan's outputs);
+    ``parameters`` maps an SSM parameter's name to the value ``aws.ssm.get_parameter`` reads.
     """
     known = dict(references or {})
 
@@ -45,6 +50,12 @@ def plan_program(
         return import_id or resource_id, state
 
     def call(token: str, args: dict[str, Any]) -> dict[str, Any]:
+        if token == SSM_PARAMETER:
+            name = str(args.get("name"))
+            if name not in (parameters or {}):
+                raise KeyError(f"plan: no value given for the SSM parameter {name!r}")
+            return {"name": name, "value": (parameters or {})[name], "type": "String",
+                    "id": name, "arn": name, "version": 1, "insecureValue": ""}
         return fakes.call(token, args, region)
 
     def run() -> Awaitable[None] | None:  # an async program's coroutine is the engine's to run

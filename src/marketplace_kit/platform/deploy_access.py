@@ -90,6 +90,7 @@ class DeployIdentity:
         environment: The GitHub environment the deploy job runs in (part of the trust).
         image_environment: The GitHub environment of the image job (its push role's trust).
         image_repository: Its ECR repository's name.
+        contract_parameter: The SSM parameter its stack reads the platform contract from.
         names: Its object names in the namespace (workload, route, dashboard, Kafka user).
         topics: The topics its stack owns (what it publishes and their dead-letter topics).
         secrets: The Secrets its pods may read (its database, Kafka user, the cluster CA, ...).
@@ -103,6 +104,7 @@ class DeployIdentity:
     secrets: tuple[str, ...]
     image_environment: str = ci.IMAGE_ENVIRONMENT
     image_repository: str = ""
+    contract_parameter: str = ""
 
 
 def owned_names(service: str) -> tuple[str, ...]:
@@ -129,8 +131,8 @@ def github_trust_policy(provider_arn: str, repository: str, environment: str) ->
 
 def deploy_policy(
     identity: DeployIdentity, account_id: str, partition: str, service_project: str,
-    platform_project: str, state_bucket: str = "", state_key_arn: str = "",
-    boundary_arn: str = "", cluster_arn: str = "",
+    state_bucket: str = "", state_key_arn: str = "",
+    boundary_arn: str = "", cluster_arn: str = "", region: str = "",
 ) -> str:
     """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, with its
     inline policy; no managed-policy attach; created and its inline policy written only with
@@ -165,6 +167,11 @@ def deploy_policy(
                         "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
              "Resource": boundary_arn},
         ]
+    if identity.contract_parameter:  # its view of the platform contract, nothing else
+        statements.append({
+            "Sid": "ReadContract", "Effect": "Allow", "Action": "ssm:GetParameter",
+            "Resource": f"arn:{partition}:ssm:{region}:{account_id}:parameter"
+                        f"{identity.contract_parameter}"})
     if cluster_arn:  # deploy-service checks the API before it deploys (aws eks describe-cluster)
         statements.append({"Sid": "DescribeCluster", "Effect": "Allow",
                            "Action": "eks:DescribeCluster", "Resource": cluster_arn})
@@ -173,9 +180,9 @@ def deploy_policy(
         statements += [
             {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket",
              "Resource": bucket},
-            {"Sid": "ReadPlatformState", "Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": [f"{bucket}/.pulumi/meta.yaml",
-                          f"{bucket}/.pulumi/*/{platform_project}/*"]},
+            # the backend's own file; the platform's state and history stay unread
+            {"Sid": "BackendMeta", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": f"{bucket}/.pulumi/meta.yaml"},
             {"Sid": "OwnState", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
              "Resource": f"{bucket}/.pulumi/*/{service_project}/*"},
@@ -279,7 +286,6 @@ class ServiceDeployAccessArgs:
         cluster_name: The EKS cluster (its access entry).
         github_provider_arn: The account's IAM OIDC provider for GitHub Actions.
         service_project: The service stack's Pulumi project (its state objects).
-        platform_project: The platform stack's project (read through its StackReference).
         state_bucket: The state backend's S3 bucket ("": the role gets no state access).
         state_key_arn: The KMS key of the stacks' secrets provider ("": none).
         boundary_arn: The permissions boundary its service role must carry ("": none).
@@ -291,7 +297,6 @@ class ServiceDeployAccessArgs:
     cluster_name: pulumi.Input[str]
     github_provider_arn: pulumi.Input[str]
     service_project: str
-    platform_project: str
     state_bucket: str = ""
     state_key_arn: str = ""
     boundary_arn: pulumi.Input[str] = ""
@@ -334,9 +339,9 @@ class ServiceDeployAccess(pulumi.ComponentResource):
         region = aws.get_region_output(opts=invoke).region
         policy = pulumi.Output.all(account, partition, args.boundary_arn, region,
                                    args.cluster_name).apply(
-            lambda v: deploy_policy(me, v[0], v[1], args.service_project, args.platform_project,
+            lambda v: deploy_policy(me, v[0], v[1], args.service_project,
                                     args.state_bucket, args.state_key_arn, v[2],
-                                    f"arn:{v[1]}:eks:{v[3]}:{v[0]}:cluster/{v[4]}"))
+                                    f"arn:{v[1]}:eks:{v[3]}:{v[0]}:cluster/{v[4]}", v[3]))
         aws.iam.RolePolicy(f"{me.service}-deploy", role=self.role.id, policy=policy, opts=child)
         entry = aws.eks.AccessEntry(
             f"{me.service}-deploy", cluster_name=args.cluster_name,

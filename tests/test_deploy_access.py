@@ -403,7 +403,7 @@ def test_a_service_s_roles_cannot_read_the_platform_s_state_or_history(name: str
 def test_each_service_reads_its_contract_from_its_parameter_with_no_secret() -> None:
     """The platform publishes each service's view (its own entries only) as an SSM parameter;
     the service's plan reads it through aws.ssm.get_parameter, not the platform's state."""
-    platform, graph = _platform()
+    _, graph = _platform()
     parameters = {r.name: r.inputs for r in graph.of_type("aws:ssm/parameter:Parameter")}
     assert sorted(parameters) == [f"{s}-contract" for s in _services()]
     for name in _services():

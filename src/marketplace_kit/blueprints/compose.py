@@ -50,7 +50,8 @@ def publish_contract(platform: Platform, values: dict[str, Any],
         aws.ssm.Parameter(
             f"{spec.name}-contract", type="String", tier="Intelligent-Tiering",
             name=po.parameter_name(platform.config.name, pulumi.get_stack(), spec.name),
-            value=document(spec.name), description=f"the platform contract {spec.name}'s stack reads")
+            value=document(spec.name),
+            description=f"the platform contract {spec.name}'s stack reads")
 
 
 def contract_values(platform: Platform, foundation: Foundation, built: InCluster) -> dict[str, Any]:

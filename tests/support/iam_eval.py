@@ -2,7 +2,8 @@
 
 Covers what the kit's policies use: ``Action``/``Resource``/``NotResource`` as a string or list
 with ``*`` and ``?`` wildcards (actions case-insensitive), and ``StringEquals``/``StringLike``
-conditions (a key absent from the request context fails its condition, as in IAM).
+conditions (a key absent from the request context fails its condition, as in IAM), and
+``ForAllValues:StringEquals`` (a multi-valued key given comma-separated).
 ``assumable`` reads a role's trust policy for a web-identity token (``Principal.Federated``
 and the token's claims).
 """
@@ -22,6 +23,12 @@ def _list(value: str | list[str]) -> list[str]:
 
 def _conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
     for operator, tests in condition.items():
+        if operator == "ForAllValues:StringEquals":  # every requested value listed (a missing
+            for key, wanted in tests.items():        # key holds vacuously, as in IAM)
+                given = [v for v in context.get(key, "").split(",") if v]
+                if not set(given) <= set(_list(wanted)):
+                    return False
+            continue
         if operator not in ("StringEquals", "StringLike"):
             raise ValueError(f"operator {operator} not supported by this evaluator")
         for key, wanted in tests.items():

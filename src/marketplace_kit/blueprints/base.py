@@ -123,6 +123,10 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             public_access_cidrs=public_access_cidrs(config, inputs),
             open_endpoint=open_endpoint(config),
             admin_principal_arns=list(config.cluster.admin_principal_arns),
+            # configured admins are the cluster's admins: whoever runs `up` gets no entry of
+            # its own (an explicit access entry; the cluster's bootstrap flag, ForceNew on EKS,
+            # stays off either way, so switching never replaces an existing cluster)
+            creator_admin=not config.cluster.admin_principal_arns,
             log_types=list(config.cluster.log_types),
             support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",
             addon_versions=dict(

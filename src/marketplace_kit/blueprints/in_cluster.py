@@ -263,7 +263,8 @@ def _api_docs(ctx: Context) -> ApiDocs | None:
 def _karpenter(ctx: Context) -> Karpenter:
     limits = NodePoolLimits(spot_cpu=64, on_demand_cpu=32) if ctx.production else NodePoolLimits()
     args = KarpenterArgs(foundation=ctx.foundation, limits=limits,
-                         replicas=2 if ctx.production else 1)
+                         replicas=2 if ctx.production else 1,
+                         disk_gib=ctx.platform.config.cluster.on_demand.disk_gib)
     return Karpenter("karpenter", args, opts=ctx.opts)
 
 

@@ -21,7 +21,7 @@ from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.platform import iam, versions
 from marketplace_kit.platform.helm import helm_release
-from marketplace_kit.platform.meta import metadata
+from marketplace_kit.platform.meta import CAPACITY_LABEL, metadata
 
 ADDON = AddOn(
     name="karpenter", component="Karpenter",
@@ -70,6 +70,7 @@ class KarpenterArgs:
         limits: vCPU ceilings of the spot and on-demand NodePools.
         replicas: Controller replicas (the chart spreads them over nodes and adds a PDB).
         instance_categories: EC2 instance categories the NodePools may choose from.
+        disk_gib: Root volume of each node Karpenter launches (GiB).
         values: Helm values merged over the defaults.
         tags: Tags on the AWS resources and on the instances Karpenter launches.
     """
@@ -78,6 +79,7 @@ class KarpenterArgs:
     limits: NodePoolLimits = NodePoolLimits()
     replicas: int = 1
     instance_categories: tuple[str, ...] = ("c", "m", "r")
+    disk_gib: int = 50
     values: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -121,11 +123,15 @@ class Karpenter(pulumi.ComponentResource):
             oidc_issuer_url=f.oidc_issuer_url, namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT, policy_arns=[], parent=self, tags=args.tags,
         )
-        aws.iam.RolePolicy(
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        caller = (aws.get_partition_output(opts=invoke).partition,
+                  aws.get_region_output(opts=invoke).region,
+                  aws.get_caller_identity_output(opts=invoke).account_id)
+        self.policy = aws.iam.RolePolicy(
             "karpenter-controller",
             role=self.role.name,
-            policy=pulumi.Output.all(self.queue.arn, f.node_role_arn, cluster).apply(
-                lambda v: controller_policy(v[0], v[1], v[2])
+            policy=pulumi.Output.all(self.queue.arn, f.node_role_arn, cluster, *caller).apply(
+                lambda v: controller_policy(*v)
             ),
             opts=child,
         )
@@ -138,8 +144,9 @@ class Karpenter(pulumi.ComponentResource):
         self.release = helm_release(
             "karpenter", versions.KARPENTER, namespace=NAMESPACE, parent=self,
             defaults=controller_values(cluster, self.queue.name, self.role.arn, args.replicas),
-            values=args.values, depends_on=[*f.ready, self.crds], create_namespace=False,
-            skip_crds=True,
+            # the policy too: the controller keeps its rights while destroy drains its nodes
+            values=args.values, depends_on=[*f.ready, self.crds, self.policy],
+            create_namespace=False, skip_crds=True,
         )
         # NodePools and the EC2NodeClass wait for the CRDs and the controller (its webhooks).
         self.crds_ready: list[pulumi.Resource] = [self.crds, self.release]
@@ -151,7 +158,7 @@ class Karpenter(pulumi.ComponentResource):
             kind="EC2NodeClass",
             metadata=metadata(NODE_CLASS, None, "node-autoscaling"),
             spec=node_class_spec(role_name, list(f.private_subnet_ids),
-                                 f.node_security_group_id, args.tags),
+                                 f.node_security_group_id, args.tags, args.disk_gib),
             opts=after_crds,
         )
         pools = {"spot": args.limits.spot_cpu, "on-demand": args.limits.on_demand_cpu}
@@ -185,38 +192,101 @@ def queue_policy(queue_arn: str) -> str:
     }, sort_keys=True)
 
 
-def controller_policy(queue_arn: str, node_role_arn: str, cluster: str) -> str:
-    """What the controller may do: launch and tag instances, terminate only its own, read
-    prices and AMI parameters, pass the node role, manage its instance profiles, read the
-    interruption queue (a condensed form of upstream's controller policy)."""
-    own = {"StringLike": {"ec2:ResourceTag/karpenter.sh/nodepool": "*"}}
+def controller_policy(queue_arn: str, node_role_arn: str, cluster: str, partition: str,
+                      region: str, account: str) -> str:
+    """What the controller may do, scoped as upstream scopes it (Karpenter's getting-started
+    CloudFormation, terraform-aws-eks ``modules/karpenter/policy.tf``): launch only with its
+    cluster's tags on what it creates, tag and terminate only instances carrying its cluster's
+    tag, manage only instance profiles tagged for its cluster and region, pass the node role to
+    EC2 only; ARNs in the caller's partition."""
+    arn = f"arn:{partition}"
+    owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
+    tagged_request = {f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
+                      "aws:RequestTag/eks:eks-cluster-name": cluster}
+    created = [f"{arn}:ec2:{region}:*:{kind}/*" for kind in (
+        "fleet", "instance", "volume", "network-interface", "launch-template",
+        "spot-instances-request")]
+    profile = f"{arn}:iam::{account}:instance-profile/*"
+    profile_tags = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned",
+                    "aws:ResourceTag/topology.kubernetes.io/region": region}
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "Launch", "Effect": "Allow", "Resource": "*",
-             "Action": ["ec2:CreateFleet", "ec2:RunInstances", "ec2:CreateLaunchTemplate",
-                        "ec2:CreateTags"]},
-            {"Sid": "TerminateOwn", "Effect": "Allow", "Resource": "*", "Condition": own,
-             "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]},
-            {"Sid": "Read", "Effect": "Allow", "Resource": "*",
+            {"Sid": "ScopedInstanceAccess", "Effect": "Allow",
+             "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+             "Resource": [f"{arn}:ec2:{region}::image/*", f"{arn}:ec2:{region}::snapshot/*",
+                          f"{arn}:ec2:{region}:*:security-group/*",
+                          f"{arn}:ec2:{region}:*:subnet/*",
+                          f"{arn}:ec2:{region}:*:capacity-reservation/*"]},
+            {"Sid": "ScopedLaunchTemplateAccess", "Effect": "Allow",
+             "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+             "Resource": f"{arn}:ec2:{region}:*:launch-template/*",
+             "Condition": {"StringEquals": owned,
+                           "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}}},
+            {"Sid": "ScopedInstanceActionsWithTags", "Effect": "Allow",
+             "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+             "Resource": created,
+             "Condition": {"StringEquals": tagged_request,
+                           "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"}}},
+            {"Sid": "ScopedResourceCreationTagging", "Effect": "Allow",
+             "Action": "ec2:CreateTags", "Resource": created,
+             "Condition": {"StringEquals": {**tagged_request, "ec2:CreateAction": [
+                 "RunInstances", "CreateFleet", "CreateLaunchTemplate"]},
+                 "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"}}},
+            {"Sid": "ScopedResourceTagging", "Effect": "Allow", "Action": "ec2:CreateTags",
+             "Resource": f"{arn}:ec2:{region}:*:instance/*",
+             "Condition": {"StringEquals": owned,
+                           "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+                           "ForAllValues:StringEquals": {"aws:TagKeys": [
+                               "eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]}}},
+            {"Sid": "ScopedDeletion", "Effect": "Allow",
+             "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+             "Resource": [f"{arn}:ec2:{region}:*:instance/*",
+                          f"{arn}:ec2:{region}:*:launch-template/*"],
+             "Condition": {"StringEquals": owned,
+                           "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}}},
+            {"Sid": "RegionalRead", "Effect": "Allow", "Resource": "*",
              "Action": ["ec2:DescribeAvailabilityZones", "ec2:DescribeImages",
                         "ec2:DescribeInstances", "ec2:DescribeInstanceTypeOfferings",
                         "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates",
                         "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory",
-                        "ec2:DescribeSubnets", "pricing:GetProducts"]},
+                        "ec2:DescribeSubnets", "ec2:DescribeCapacityReservations"],
+             "Condition": {"StringEquals": {"aws:RequestedRegion": region}}},
             {"Sid": "AmiParameters", "Effect": "Allow", "Action": "ssm:GetParameter",
-             "Resource": "arn:aws:ssm:*::parameter/aws/service/*"},
-            {"Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole",
-             "Resource": node_role_arn},
-            {"Sid": "InstanceProfiles", "Effect": "Allow", "Resource": "*",
-             "Action": ["iam:CreateInstanceProfile", "iam:TagInstanceProfile",
-                        "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
-                        "iam:DeleteInstanceProfile", "iam:GetInstanceProfile",
-                        "iam:ListInstanceProfiles"]},
+             "Resource": f"{arn}:ssm:{region}::parameter/aws/service/*"},
+            {"Sid": "Pricing", "Effect": "Allow", "Action": "pricing:GetProducts",
+             "Resource": "*"},
             {"Sid": "Interruptions", "Effect": "Allow", "Resource": queue_arn,
              "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]},
+            {"Sid": "PassNodeRole", "Effect": "Allow", "Action": "iam:PassRole",
+             "Resource": node_role_arn,
+             "Condition": {"StringEquals": {"iam:PassedToService": [
+                 "ec2.amazonaws.com", "ec2.amazonaws.com.cn"]}}},
+            {"Sid": "ScopedInstanceProfileCreation", "Effect": "Allow",
+             "Action": "iam:CreateInstanceProfile", "Resource": profile,
+             "Condition": {"StringEquals": {
+                 f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
+                 "aws:RequestTag/eks:eks-cluster-name": cluster,
+                 "aws:RequestTag/topology.kubernetes.io/region": region},
+                 "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}}},
+            {"Sid": "ScopedInstanceProfileTagging", "Effect": "Allow",
+             "Action": "iam:TagInstanceProfile", "Resource": profile,
+             "Condition": {"StringEquals": {
+                 **profile_tags, f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
+                 "aws:RequestTag/eks:eks-cluster-name": cluster,
+                 "aws:RequestTag/topology.kubernetes.io/region": region},
+                 "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                                "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}}},
+            {"Sid": "ScopedInstanceProfileActions", "Effect": "Allow",
+             "Action": ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
+                        "iam:DeleteInstanceProfile"], "Resource": profile,
+             "Condition": {"StringEquals": profile_tags,
+                           "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"}}},
+            {"Sid": "InstanceProfileRead", "Effect": "Allow",
+             "Action": ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"],
+             "Resource": profile},
             {"Sid": "Cluster", "Effect": "Allow", "Action": "eks:DescribeCluster",
-             "Resource": f"arn:aws:eks:*:*:cluster/{cluster}"},
+             "Resource": f"{arn}:eks:{region}:{account}:cluster/{cluster}"},
         ],
     }, sort_keys=True)
 
@@ -237,10 +307,11 @@ def controller_values(
 
 def node_class_spec(
     role: pulumi.Input[str], subnet_ids: list[pulumi.Input[str]],
-    security_group: pulumi.Input[str] | None, tags: dict[str, str],
+    security_group: pulumi.Input[str] | None, tags: dict[str, str], disk_gib: int = 50,
 ) -> dict[str, Any]:
     """AL2023 nodes in the private subnets with the node role and security group, IMDSv2
-    only (hop limit 1: pods cannot reach the node's credentials), encrypted gp3 root volume."""
+    only (hop limit 1: pods cannot reach the node's credentials), encrypted gp3 root volume
+    of ``disk_gib``."""
     return {
         "role": role,
         "amiSelectorTerms": [{"alias": versions.KARPENTER_AMI_ALIAS}],
@@ -249,17 +320,20 @@ def node_class_spec(
         "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required",
                             "httpPutResponseHopLimit": 1},
         "blockDeviceMappings": [{"deviceName": "/dev/xvda",
-                                 "ebs": {"volumeSize": "50Gi", "volumeType": "gp3",
+                                 "ebs": {"volumeSize": f"{disk_gib}Gi", "volumeType": "gp3",
                                          "encrypted": True}}],
         "tags": dict(tags),
     }
 
 
 def node_pool_spec(capacity: str, cpu: int, categories: tuple[str, ...]) -> dict[str, Any]:
-    """A NodePool of one capacity type; spot weighs more so it is tried first."""
+    """A NodePool of one capacity type; spot weighs more so it is tried first. Its nodes carry
+    the platform's capacity label (``CAPACITY_LABEL``), as the managed node groups' do, so the
+    platform's "not on spot" affinities hold on Karpenter's nodes too."""
     return {
         "weight": 100 if capacity == "spot" else 10,
         "template": {
+            "metadata": {"labels": {CAPACITY_LABEL: capacity}},
             "spec": {
                 "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass",
                                  "name": NODE_CLASS},

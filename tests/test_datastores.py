@@ -95,6 +95,17 @@ def test_deletion_protection_lifted_only_when_asked() -> None:
     (docdb,) = graph.of_type("aws:docdb/cluster:Cluster")
     assert rds.inputs["deletionProtection"] is False and docdb.inputs["deletionProtection"] is False
     assert rds.inputs["skipFinalSnapshot"] is False  # the final snapshot is still taken
+    # and the key under it stays: a snapshot whose KMS key is deleted cannot be restored
+    (key,) = graph.of_type("aws:kms/key:Key")
+    assert key.retain_on_delete is True
+    assert rds.inputs["kmsKeyId"].endswith(f"key/{key.name}")
+
+
+def test_without_final_snapshots_the_key_goes_with_the_stores(dev: ResourceGraph) -> None:
+    (rds,) = dev.of_type("aws:rds/instance:Instance")
+    assert rds.inputs["skipFinalSnapshot"] is True
+    (key,) = dev.of_type("aws:kms/key:Key")
+    assert key.retain_on_delete is False
 
 
 def test_documentdb_only_when_asked(dev: ResourceGraph) -> None:

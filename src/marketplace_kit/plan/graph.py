@@ -23,6 +23,8 @@ class PlannedResource:
     custom: bool = True
     # The customTimeouts option (create/update/delete: "10m"), what bounds the provider's waits.
     timeouts: dict[str, str] = field(default_factory=dict)
+    # The retainOnDelete option: a destroy leaves the cloud resource in place.
+    retain_on_delete: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The resource as in the plan's JSON contract."""

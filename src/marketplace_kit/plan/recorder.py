@@ -101,6 +101,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
                     custom=bool(request.custom),
                     inputs=_masked(raw),
                     timeouts=_timeouts(request),
+                    retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 )
             )
         return response

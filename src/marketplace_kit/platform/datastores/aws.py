@@ -12,13 +12,15 @@ from marketplace_kit.platform.datastores.shared import DatastoresArgs
 
 
 def kms_key(args: DatastoresArgs, parent: pulumi.Resource) -> aws.kms.Key:
-    """The data stores' encryption key (rotated yearly)."""
+    """The data stores' encryption key (rotated yearly). In production it outlives a destroy
+    (``retain_on_delete``): the final snapshots destroy keeps are encrypted with it, and a
+    snapshot whose key is deleted cannot be restored."""
     return aws.kms.Key(
         "datastores-key",
         description=f"{args.name} data stores (RDS, DocumentDB) encryption",
         enable_key_rotation=True,
         deletion_window_in_days=30,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=args.production),
     )
 
 

@@ -4,6 +4,8 @@ documents refused at plan time with one line."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import shutil
@@ -17,22 +19,25 @@ import httpx
 import pytest
 from support.cli import assert_one_error_line, run_cli
 from support.incluster import plan, validate_all
+from support.kube_api import KubeApi
+from support.kube_objects import Discovery, apply
 from support.marketplace import SCHEMA_CLASH_ERROR, copy_with_schema_clash
 
-from marketplace_kit.assets.pages import asset, docs_csp, docs_page
+from marketplace_kit.assets.pages import DOCS_CSP, asset, content_type, docs_page
 from marketplace_kit.devenv import free_port
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import registry, versions
 from marketplace_kit.platform.api_docs import (
+    COMPRESSED,
     CONF_DIR,
     SITE_DIR,
-    SWAGGER_CDN,
     ApiDocs,
     ApiDocsArgs,
     DocumentsTooLarge,
     site_files,
 )
 from marketplace_kit.platform.traffic import Traffic
+from marketplace_kit.render import manifests
 
 OPENAPI = {"openapi": "3.1.0", "info": {"title": "marketplace API", "version": "1"},
            "paths": {"/order/me/orders": {"get": {"responses": {"200": {"description": "ok"}}}}}}
@@ -54,15 +59,26 @@ def test_the_objects_serve_the_documents_at_the_gateway(open_at_gateway: bool) -
     site = graph.named("api-docs-site", CONFIGMAP).inputs["data"]
     assert json.loads(site["openapi.json"]) == OPENAPI
     assert json.loads(site["asyncapi-order.json"]) == ASYNCAPI["order"]
-    assert f"swagger-ui-dist@{versions.SWAGGER_UI}" in site["docs.html"]
+    assert "https:" not in site["docs.html"]
+    # Swagger UI, compressed, beside the documents (a projected volume): each ConfigMap under
+    # the API server's 1 MiB (tests/test_api_docs.py::test_the_api_server_accepts_the_objects)
+    assets = graph.named("api-docs-assets", CONFIGMAP).inputs["binaryData"]
+    assert {key: gzip.decompress(base64.b64decode(value)) for key, value in assets.items()} == {
+        f"{name}.gz": asset(name) for name in COMPRESSED}
+    assert sum(len(base64.b64decode(value)) for value in assets.values()) < 1024 * 1024
     pod = graph.named("api-docs-deployment").inputs["spec"]["template"]
     (container,) = pod["spec"]["containers"]
     assert container["image"] == versions.API_DOCS_IMAGE
     assert {m["mountPath"] for m in container["volumeMounts"]} >= {SITE_DIR, CONF_DIR}
+    (site_volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == "site"]
+    assert site_volume["projected"]["sources"] == [{"configMap": {"name": "api-docs-site"}},
+                                                   {"configMap": {"name": "api-docs-assets"}}]
     route = graph.named("api-docs-route").inputs["spec"]
     assert route["gateways"] == ["istio-ingress/marketplace"]
     assert route["http"][0]["match"] == [{"uri": {"exact": "/openapi.json"}},
                                          {"uri": {"exact": "/docs"}},
+                                         {"uri": {"exact": "/docs/swagger-ui-bundle.js"}},
+                                         {"uri": {"exact": "/docs/swagger-ui.css"}},
                                          {"uri": {"exact": "/docs/swagger-init.js"}},
                                          {"uri": {"prefix": "/asyncapi/"}}]
     opened = [r for r in graph if r.name == "api-docs-open"]
@@ -71,6 +87,25 @@ def test_the_objects_serve_the_documents_at_the_gateway(open_at_gateway: bool) -
         (rule,) = opened[0].inputs["spec"]["rules"]
         assert rule["to"][0]["operation"]["methods"] == ["GET", "HEAD"]
         assert opened[0].inputs["metadata"]["namespace"] == "istio-ingress"
+
+
+def test_the_api_server_accepts_the_objects(kube_api: KubeApi) -> None:
+    """Server-side apply, dryRun=All, on a real kube-apiserver: the assets ConfigMap (binaryData,
+    under its 1 MiB), the Deployment's projected volume and the other built-in kinds (the Istio
+    ones: tests/test_apiserver_accepts.py with the CRDs)."""
+    objects = [m.object for m in manifests(_plan(True))]
+    with kube_api.client() as http:
+        discovery = Discovery(http)
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "marketplace"}}
+        assert apply(http, discovery, namespace, dry_run=False).status_code < 300
+        checked = []
+        for obj in objects:
+            if discovery.resource(obj["apiVersion"], obj["kind"]) is None:
+                continue  # a CRD's kind (Istio's)
+            answer = apply(http, discovery, obj, dry_run=True)
+            assert answer.status_code < 300, (obj["kind"], obj["metadata"]["name"], answer.text)
+            checked.append(obj["metadata"]["name"])
+    assert {"api-docs-site", "api-docs-assets", "api-docs"} <= set(checked)
 
 
 def test_a_changed_document_rolls_the_pods() -> None:
@@ -103,10 +138,15 @@ def nginx(tmp_path: Path) -> Iterator[str]:
     assert Path(binary).is_file(), "nginx is missing: apt-get install nginx-light (.ci/run)"
     graph = _plan(True)
     site, conf = tmp_path / "site", tmp_path / "conf.d"
-    for directory, name in ((site, "api-docs-site"), (conf, "api-docs-nginx")):
-        directory.mkdir()
-        for key, text in graph.named(name, CONFIGMAP).inputs["data"].items():
+    site.mkdir()
+    conf.mkdir()
+    for directory, name in ((site, "api-docs-site"), (site, "api-docs-assets"),
+                            (conf, "api-docs-nginx")):
+        inputs = graph.named(name, CONFIGMAP).inputs
+        for key, text in inputs.get("data", {}).items():
             (directory / key).write_text(text)
+        for key, encoded in inputs.get("binaryData", {}).items():
+            (directory / key).write_bytes(base64.b64decode(encoded))
     port = free_port()
     server = (conf / "default.conf").read_text()
     assert f"root {SITE_DIR};" in server and "listen 8080;" in server
@@ -154,10 +194,10 @@ def test_the_rendered_server_serves_the_documents(nginx: str) -> None:
         docs = http.get("/docs")
         assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
         assert 'data-openapi-url="/openapi.json"' in docs.text
-        # The same page as dev's, its bundle from the pinned CDN (too big for the ConfigMap),
-        # under a CSP that allows that origin and no other; the start script served here.
-        assert docs.text == docs_page("/openapi.json", "marketplace API", assets=SWAGGER_CDN)
-        assert docs.headers["content-security-policy"] == docs_csp("https://cdn.jsdelivr.net")
+        # The same page as dev's, under the same CSP: every file from its own origin.
+        assert docs.text == docs_page("/openapi.json", "marketplace API")
+        assert docs.headers["content-security-policy"] == DOCS_CSP
+        assert "https:" not in docs.text and "//" not in docs.text
         init = http.get("/docs/swagger-init.js")
         assert init.status_code == 200 and init.content == asset("swagger-init.js")
         assert "SwaggerUIBundle" in init.text
@@ -166,6 +206,44 @@ def test_the_rendered_server_serves_the_documents(nginx: str) -> None:
         for missing in ("/asyncapi/nobody.json", "/asyncapi/Order.json", "/docs.html",
                         "/openapi.json/x", "/"):
             assert http.get(missing).status_code == 404, missing
+
+
+@pytest.mark.parametrize("name", COMPRESSED)
+def test_the_rendered_server_serves_swagger_ui_with_and_without_gzip(nginx: str,
+                                                                    name: str) -> None:
+    """The ConfigMap's .gz as it is to a client that takes gzip; decompressed by nginx for
+    one that does not; the same bytes as the kit's npm-pinned file either way."""
+    url = f"{nginx}/docs/{name}"
+    with httpx.Client() as http:
+        for accept in ("gzip", "identity"):
+            request = http.build_request("GET", url, headers={"Accept-Encoding": accept})
+            answer = http.send(request, stream=True)
+            raw = b"".join(answer.iter_raw())
+            answer.close()
+            assert answer.status_code == 200, accept
+            assert answer.headers["content-type"] == content_type(name)
+            assert answer.headers["x-content-type-options"] == "nosniff"
+            assert "accept-encoding" in answer.headers["vary"].lower()
+            if accept == "gzip":
+                assert answer.headers["content-encoding"] == "gzip"
+                assert gzip.decompress(raw) == asset(name)
+            else:
+                assert "content-encoding" not in answer.headers
+                assert raw == asset(name)
+
+
+def test_the_rendered_page_lists_the_operations_with_the_network_blocked(
+        nginx: str, tmp_path: Path) -> None:
+    """Headless chromium, the network blocked: the cluster's page loads Swagger UI from its own
+    origin only (the CSP allows no other) and lists the document's operations."""
+    from support.browser import swagger_operations
+
+    paths, visit = swagger_operations(f"{nginx}/docs", tmp_path / "profile")
+    assert paths == list(OPENAPI["paths"]), (visit.messages, visit.requests)
+    assert {f"{nginx}/docs/{name}" for name in ("swagger-ui-bundle.js", "swagger-ui.css",
+                                               "swagger-init.js")} <= set(visit.requests)
+    assert not [u for u in visit.requests if not u.startswith((nginx, "data:", "blob:"))]
+    assert not visit.blocked, visit.blocked
 
 
 @pytest.mark.slow  # one service's document is built again (the others come from the cache)

@@ -186,23 +186,16 @@ def test_the_docs_page_renders_offline_from_the_kits_swagger_ui(table: RouteTabl
     """Headless chromium, the network blocked: Swagger UI comes from the front door itself
     (the kit's npm-pinned copy), under a CSP that allows no other origin, and lists every
     service's operations."""
-    from support.browser import Browser
+    from support.browser import swagger_operations
 
     from marketplace_kit.assets.pages import DOCS_CSP
 
     page = httpx.get(f"{gateway}/docs")
     assert page.headers["content-security-policy"] == DOCS_CSP
     assert "https:" not in page.text and "//" not in page.text.replace("http://", "")
-    browser = Browser(tmp_path / "profile")
-    try:
-        visit = browser.visit(f"{gateway}/docs",
-                              ready="document.querySelectorAll('.opblock').length > 0")
-        paths = browser.evaluate("Array.from(document.querySelectorAll("
-                                 "'.opblock-summary-path')).map(e => e.textContent)")
-    finally:
-        browser.close()
-    assert sorted(p.replace("\u200b", "") for p in paths or []) == sorted(
-        f"{r.prefix}/items" for r in table.routes), (visit.messages, visit.requests)
+    paths, visit = swagger_operations(f"{gateway}/docs", tmp_path / "profile")
+    assert sorted(paths) == sorted(f"{r.prefix}/items" for r in table.routes), (
+        visit.messages, visit.requests)
     assert f"{gateway}/docs/swagger-ui-bundle.js" in visit.requests
     assert not [u for u in visit.requests if not u.startswith((gateway, "data:", "blob:"))]
 

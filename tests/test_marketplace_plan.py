@@ -92,5 +92,9 @@ def test_the_gateway_serves_the_merged_api_document(resources: list[dict[str, An
     assert route["gateways"] == ["istio-ingress/marketplace"]
     # the platform checks tokens at the edge (user issues them): the documents stay open
     opened = named(resources, "AuthorizationPolicy")["api-docs-open"]["spec"]
-    assert opened["rules"][0]["to"][0]["operation"]["paths"] == ["/openapi.json", "/docs",
-                                                                "/asyncapi/*"]
+    assert opened["rules"][0]["to"][0]["operation"]["paths"] == [
+        "/openapi.json", "/docs", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css",
+        "/docs/swagger-init.js", "/asyncapi/*"]
+    # Swagger UI from the cluster itself (compressed; no CDN)
+    assets = named(resources, "ConfigMap")["api-docs-assets"]["binaryData"]
+    assert set(assets) == {"swagger-ui-bundle.js.gz", "swagger-ui.css.gz"}

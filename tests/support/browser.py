@@ -153,3 +153,16 @@ class Browser:
             self._process.wait()
         os.close(self._to_chrome)
         os.close(self._from_chrome)
+
+
+def swagger_operations(url: str, profile: Path) -> tuple[list[str], Visit]:
+    """The operation paths a Swagger UI page at ``url`` lists (once it lists any), and what the
+    page did, in a fresh headless chromium with the network blocked."""
+    browser = Browser(profile)
+    try:
+        visit = browser.visit(url, ready="document.querySelectorAll('.opblock').length > 0")
+        paths = browser.evaluate("Array.from(document.querySelectorAll("
+                                 "'.opblock-summary-path')).map(e => e.textContent)")
+    finally:
+        browser.close()
+    return [p.replace("\u200b", "") for p in paths or []], visit

@@ -1,15 +1,20 @@
-"""ApiDocs: the gateway's one API document, served on the cluster.
+"""ApiDocs: the gateway's one API document, served on the cluster (offline: no CDN).
 
 The merged OpenAPI document of every service (built at plan time: ``contract/openapi.py``), a
-Swagger UI page and each service's AsyncAPI document, in a ConfigMap served by a small NGINX
-Deployment (pinned image, the kit's own server config) in the workload namespace, routed by
-the Istio gateway: ``/openapi.json``, ``/docs`` and ``/asyncapi/<service>.json``. With token
+Swagger UI page and each service's AsyncAPI document in a ConfigMap, the kit's npm-pinned Swagger
+UI gzip-compressed in a second one (the bundle alone is over a ConfigMap's 1 MiB), served by a
+small NGINX Deployment (pinned image, the kit's own server config) in the workload namespace,
+routed by the Istio gateway: ``/openapi.json``, ``/docs`` (and its files under ``/docs/``) and
+``/asyncapi/<service>.json``. With token
 checks at the edge, an extra ALLOW policy on the gateway opens exactly these paths (GET) without
 a token. A changed document rolls the pods (its checksum is a pod annotation).
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -18,7 +23,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from marketplace_kit.assets.pages import INIT, asset, docs_csp, docs_page
+from marketplace_kit.assets.pages import (
+    DOCS_CSP,
+    INIT,
+    SWAGGER_FILES,
+    asset,
+    content_type,
+    docs_page,
+)
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import traffic, versions
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
@@ -40,11 +52,12 @@ CONF_DIR = "/etc/nginx/conf.d"
 TMP_DIR = "/tmp"
 # A ConfigMap holds at most 1 MiB; leave room for the other keys and the object itself.
 MAX_DOCUMENT_BYTES = 900 * 1024
-# Swagger UI's bundle (1.5 MB) does not fit in a ConfigMap beside the documents: the cluster's page
-# loads it from jsDelivr at the pinned version (its CSP allows that origin and no other); its start
-# script and the documents are served here. dev serves all of it itself (assets/pages.py).
-CDN_ORIGIN = "https://cdn.jsdelivr.net"
-SWAGGER_CDN = f"{CDN_ORIGIN}/npm/swagger-ui-dist@{versions.SWAGGER_UI}"
+# Swagger UI's bundle (1.5 MB) does not fit in a ConfigMap: it and its styles ship gzip-compressed
+# (0.4 MB) as binaryData of their own ConfigMap, and nginx serves the .gz as it is
+# (gzip_static always) or decompressed for a client that takes no gzip (gunzip on). The page is
+# dev's (assets/pages.py), under the same CSP: its own origin only.
+COMPRESSED = tuple(name for name in SWAGGER_FILES if name != INIT)
+MAX_CONFIGMAP_BYTES = 1024 * 1024
 
 
 class DocumentsTooLarge(ValueError):
@@ -96,6 +109,12 @@ class ApiDocs(pulumi.ComponentResource):
             "api-docs-site", metadata=metadata(f"{NAME}-site", ns, "api-docs"), data=files,
             opts=child,
         )
+        self.assets = k8s.core.v1.ConfigMap(
+            "api-docs-assets", metadata=metadata(f"{NAME}-assets", ns, "api-docs"),
+            binary_data={key: base64.b64encode(data).decode()
+                         for key, data in compressed_assets().items()},
+            opts=child,
+        )
         self.server_config = k8s.core.v1.ConfigMap(
             "api-docs-nginx", metadata=metadata(f"{NAME}-nginx", ns, "api-docs"),
             data={"default.conf": nginx_config()}, opts=child,
@@ -103,12 +122,14 @@ class ApiDocs(pulumi.ComponentResource):
         self.service_account = k8s.core.v1.ServiceAccount(
             "api-docs-sa", metadata=meta, automount_service_account_token=False, opts=child,
         )
-        checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+        checksum = hashlib.sha256(json.dumps(files, sort_keys=True).encode()
+                                  + b"".join(compressed_assets().values())).hexdigest()
         self.deployment = k8s.apps.v1.Deployment(
             "api-docs-deployment", metadata=meta,
             spec=deployment_spec(args.image, args.replicas, checksum),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[
-                *args.depends_on, self.site, self.server_config, self.service_account]),
+                *args.depends_on, self.site, self.assets, self.server_config,
+                self.service_account]),
         )
         self.service = k8s.core.v1.Service(
             "api-docs-service", metadata=meta,
@@ -167,8 +188,7 @@ def asyncapi_file(service: str) -> str:
 def site_files(openapi: dict[str, Any], asyncapi: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The files the server serves; DocumentsTooLarge when they would not fit in a ConfigMap."""
     files = {"openapi.json": json.dumps(openapi, separators=(",", ":"), sort_keys=True),
-             "docs.html": docs_page(OPENAPI_PATH, str(openapi.get("info", {}).get("title", "")),
-                                    assets=SWAGGER_CDN),
+             "docs.html": docs_page(OPENAPI_PATH, str(openapi.get("info", {}).get("title", ""))),
              INIT: asset(INIT).decode()}
     for service, document in sorted(asyncapi.items()):
         files[asyncapi_file(service)] = json.dumps(document, separators=(",", ":"),
@@ -180,9 +200,41 @@ def site_files(openapi: dict[str, Any], asyncapi: dict[str, dict[str, Any]]) -> 
     return files
 
 
+@functools.cache
+def compressed_assets() -> dict[str, bytes]:
+    """The ``<file>.gz`` keys of the assets ConfigMap: Swagger UI's bundle and styles (the kit's
+    npm-pinned copies), compressed the same way on every plan (no name, no time)."""
+    files = {f"{name}.gz": gzip.compress(asset(name), compresslevel=9, mtime=0)
+             for name in COMPRESSED}
+    size = sum(len(data) for data in files.values())
+    if size >= MAX_CONFIGMAP_BYTES:
+        raise DocumentsTooLarge(f"Swagger UI takes {size // 1024} KiB compressed, over a "
+                                "ConfigMap's 1 MiB")
+    return files
+
+
+def docs_paths() -> list[str]:
+    """The Swagger UI page's paths: the page, its start script, bundle and styles."""
+    return [DOCS_PATH, *(f"{DOCS_PATH}/{name}" for name in SWAGGER_FILES)]
+
+
+def _compressed_location(name: str) -> str:
+    """One asset from its .gz: as it is to a client that takes gzip, else decompressed."""
+    return f"""    location = {DOCS_PATH}/{name} {{
+        types {{ }}
+        default_type "{content_type(name)}";
+        rewrite ^ /{name} break;
+        gzip_static always;
+        gunzip on;
+        gzip_vary on;
+    }}
+"""
+
+
 def nginx_config() -> str:
     """The server block (replaces the image's ``default.conf``): the documents, a health path
     for the probes, nothing else (404)."""
+    compressed = "".join(_compressed_location(name) for name in COMPRESSED)
     return f"""server {{
     listen {PORT};
     server_name _;
@@ -195,7 +247,7 @@ def nginx_config() -> str:
     }}
     location = {DOCS_PATH} {{
         default_type text/html;
-        add_header Content-Security-Policy "{docs_csp(CDN_ORIGIN)}" always;
+        add_header Content-Security-Policy "{DOCS_CSP}" always;
         add_header X-Content-Type-Options nosniff always;
         try_files /docs.html =404;
     }}
@@ -203,7 +255,7 @@ def nginx_config() -> str:
         default_type text/javascript;
         try_files /{INIT} =404;
     }}
-    location ~ ^{ASYNCAPI_PREFIX}([a-z][a-z0-9-]*)\\.json$ {{
+{compressed}    location ~ ^{ASYNCAPI_PREFIX}([a-z][a-z0-9-]*)\\.json$ {{
         default_type application/json;
         try_files /asyncapi-$1.json =404;
     }}
@@ -220,7 +272,8 @@ def nginx_config() -> str:
 
 def deployment_spec(image: str, replicas: int, checksum: str) -> dict[str, Any]:
     """The static server: non-root, read-only root filesystem, /tmp and nginx's cache writable,
-    the site and the server config mounted read-only from their ConfigMaps."""
+    the site (documents and assets: one projected volume) and the server config mounted
+    read-only from their ConfigMaps."""
     probe = {"httpGet": {"path": HEALTH_PATH, "port": PORT}, "periodSeconds": 10,
              "timeoutSeconds": 2}
     return {
@@ -253,7 +306,9 @@ def deployment_spec(image: str, replicas: int, checksum: str) -> dict[str, Any]:
                     ],
                 }],
                 "volumes": [
-                    {"name": "site", "configMap": {"name": f"{NAME}-site"}},
+                    {"name": "site", "projected": {"sources": [
+                        {"configMap": {"name": f"{NAME}-site"}},
+                        {"configMap": {"name": f"{NAME}-assets"}}]}},
                     {"name": "config", "configMap": {"name": f"{NAME}-nginx"}},
                     {"name": "tmp", "emptyDir": {}},
                     {"name": "cache", "emptyDir": {}},
@@ -271,9 +326,8 @@ def virtual_service_spec(host: str, hosts: list[str], gateway: str) -> dict[str,
         "gateways": [gateway],
         "http": [{
             "name": NAME,
-            "match": [{"uri": {"exact": OPENAPI_PATH}}, {"uri": {"exact": DOCS_PATH}},
-                      {"uri": {"exact": f"{DOCS_PATH}/{INIT}"}},
-                      {"uri": {"prefix": ASYNCAPI_PREFIX}}],
+            "match": [{"uri": {"exact": path}} for path in (OPENAPI_PATH, *docs_paths())]
+                     + [{"uri": {"prefix": ASYNCAPI_PREFIX}}],
             "route": [{"destination": {"host": host, "port": {"number": PORT}}}],
             "timeout": "10s",
             "retries": {"attempts": 2, "perTryTimeout": "5s",
@@ -290,5 +344,5 @@ def gateway_policy_spec() -> dict[str, Any]:
         "action": "ALLOW",
         "rules": [{"to": [{"operation": {
             "methods": ["GET", "HEAD"],
-            "paths": [OPENAPI_PATH, DOCS_PATH, f"{DOCS_PATH}/{INIT}", f"{ASYNCAPI_PREFIX}*"]}}]}],
+            "paths": [OPENAPI_PATH, *docs_paths(), f"{ASYNCAPI_PREFIX}*"]}}]}],
     }

@@ -317,7 +317,9 @@ POSTGRES_IMAGE = f"docker.io/library/postgres:{POSTGRES}"
 AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 # The API documents' static server (platform/api_docs.py): NGINX's unprivileged image (runs as
 # any non-root UID, listens on 8080; https://hub.docker.com/r/nginxinc/nginx-unprivileged; tag
-# not pulled from this machine). Its config is the kit's own, tested with Debian's nginx.
+# not pulled from this machine). Its config is the kit's own, tested with Debian's nginx; it needs
+# ngx_http_gzip_static_module and ngx_http_gunzip_module (in nginx.org's builds, which the image
+# uses; Debian's nginx-light has both).
 # 1.30.1: the stable line's security release (CVE-2026-42945 and five more fixed).
 API_DOCS_IMAGE = "docker.io/nginxinc/nginx-unprivileged:1.30.1-alpine"
 # Browser assets the kit serves itself (never from a CDN): Swagger UI of every /docs page (npm

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notification import token_cache
+
 
 def read_secret_file(path: Path) -> str:
     """A mounted secret's value (surrounding whitespace stripped)."""
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
         10.0, ge=0, description="least seconds between refetches on an unknown key id"
     )
     auth_jwks_timeout: float = Field(5.0, gt=0, description="seconds to fetch the JWK Set")
+    auth_token_cache_size: int = Field(
+        token_cache.DEFAULT_SIZE, ge=0,
+        description="verified tokens remembered (signature checked once per token; 0: none)",
+    )
     auth_crud_roles: list[str] = Field(
         default_factory=lambda: ["admin"], description="roles the entity API accepts (auth on)"
     )

@@ -26,6 +26,7 @@ Once it is on, the entity API accepts only tokens carrying one of ``AUTH_CRUD_RO
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
@@ -35,9 +36,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from order.settings import Settings
+from order.token_cache import DEFAULT_SIZE, Verified, VerifiedTokens
+from order.token_cache import digest as token_digest
 
 ALGORITHM = "ES256"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
@@ -47,8 +50,10 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 class Principal(BaseModel):
-    """Who is calling: the token's subject, roles and e-mail."""
+    """Who is calling: the token's subject, roles and e-mail (frozen: one cached instance
+    serves every request that carries the same token)."""
 
+    model_config = ConfigDict(frozen=True)
     subject: str
     roles: tuple[str, ...] = ()
     email: str | None = None
@@ -68,27 +73,44 @@ class AuthUnavailable(Exception):
 
 class TokenVerifier:
     """Checks tokens against the issuer's public keys: a JWK Set (the issuer's own) or a
-    ``PyJWKClient`` over ``AUTH_JWKS_URL`` (cached; refetched on an unknown kid)."""
+    ``PyJWKClient`` over ``AUTH_JWKS_URL`` (cached; refetched on an unknown kid). A token that
+    passed is remembered in ``cache`` (token_cache.py), so its signature is checked once."""
 
     def __init__(
-        self, issuer: str, audience: str, keys: jwt.PyJWKSet | jwt.PyJWKClient
+        self,
+        issuer: str,
+        audience: str,
+        keys: jwt.PyJWKSet | jwt.PyJWKClient,
+        cache: VerifiedTokens[Principal] | None = None,
     ) -> None:
         self.issuer, self.audience, self.keys = issuer, audience, keys
+        self.cache: VerifiedTokens[Principal] = (
+            cache if cache is not None else VerifiedTokens(DEFAULT_SIZE)
+        )
 
-    def _cached(self, kid: str) -> jwt.PyJWK | None:
+    def key_set(self) -> jwt.PyJWKSet | None:
+        """The issuer's keys at hand (None while a ``PyJWKClient``'s cache is empty or stale)."""
         keys = self.keys
         if isinstance(keys, jwt.PyJWKClient):
             cached = keys.jwk_set_cache.get() if keys.jwk_set_cache is not None else None
-            if not isinstance(cached, jwt.PyJWKSet):
-                return None
-            keys = cached
-        return next((k for k in keys.keys if k.key_id == kid), None)
+            return cached if isinstance(cached, jwt.PyJWKSet) else None
+        return keys
+
+    def _follow(self) -> bool:
+        """Points the cache at the key set at hand; False if there is none (then a token is
+        verified in full, which fetches the keys)."""
+        found = self.key_set()
+        if found is None:
+            return False
+        self.cache.follow(found)
+        return True
 
     async def key(self, kid: str) -> jwt.PyJWK:
         """The public key ``kid``; fetches the JWK Set (in a thread) when it is not cached."""
-        found = self._cached(kid)
-        if found is not None:
-            return found
+        found = self.key_set()
+        key = next((k for k in found.keys if k.key_id == kid), None) if found else None
+        if key is not None:
+            return key
         if not isinstance(self.keys, jwt.PyJWKClient):
             raise AuthError(f"invalid token: unknown key id {kid!r}")
         try:
@@ -97,9 +119,22 @@ class TokenVerifier:
             raise AuthUnavailable(f"cannot fetch the issuer's keys: {exc}") from None
         except jwt.PyJWTError:
             raise AuthError(f"invalid token: unknown key id {kid!r}") from None
+        finally:
+            self._follow()  # a fetched set drops the cached tokens of the keys it lacks
 
     async def verify(self, token: str) -> Principal:
         """The caller a token names; raises AuthError if it cannot be trusted."""
+        digest = token_digest(token)
+        if self._follow():
+            cached = self.cache.get(digest, self.audience, time.time())
+            if cached is not None:
+                return cached
+        verified = await self._verify(token)
+        self.cache.put(digest, verified)  # only if its key is in the set followed
+        return verified.value
+
+    async def _verify(self, token: str) -> Verified[Principal]:
+        """Every check of the token, its signature included."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
@@ -122,10 +157,16 @@ class TokenVerifier:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthError("invalid token: roles must be a list of strings")
         email = claims.get("email")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             roles=tuple(roles),
             email=email if isinstance(email, str) else None,
+        )
+        audience = claims["aud"]
+        return Verified(
+            principal, kid, float(claims["exp"]),
+            float(max(claims.get("nbf", 0), claims["iat"])),
+            frozenset([audience] if isinstance(audience, str) else audience),
         )
 
 
@@ -136,6 +177,7 @@ class Authority:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.verifier: TokenVerifier | None = None
+        self.tokens: VerifiedTokens[Principal] = VerifiedTokens(settings.auth_token_cache_size)
         if settings.auth_jwks_url is not None:
             client = jwt.PyJWKClient(
                 settings.auth_jwks_url,
@@ -144,7 +186,7 @@ class Authority:
                 timeout=settings.auth_jwks_timeout,
             )
             self.verifier = TokenVerifier(
-                settings.auth_jwt_issuer, settings.auth_jwt_audience, client
+                settings.auth_jwt_issuer, settings.auth_jwt_audience, client, self.tokens
             )
 
     @property
@@ -178,19 +220,16 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-async def _principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> Principal:
-    auth = authority(request)
+async def _principal(auth: Authority, token: str | None) -> Principal:
     if not auth.enabled:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return await auth.verify(credentials.credentials)
+        return await auth.verify(token)
     except AuthError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
@@ -199,9 +238,15 @@ async def _principal(
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
+def bearer_token(request: Request) -> str | None:
+    """The request's bearer token, if its Authorization header carries one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
 async def authenticated(request: Request, credentials: Credentials) -> Principal:
     """Dependency: the verified caller (401 without a valid token)."""
-    return await _principal(request, credentials)
+    return await _principal(authority(request), credentials.credentials if credentials else None)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
@@ -222,14 +267,15 @@ async def crud_guard(request: Request) -> None:
     """The entity API's gate: open while auth is off, else only AUTH_CRUD_ROLES.
 
     It reads the bearer token itself, only once auth is on: a sub-dependency would cost every
-    request of the open API a dependency resolution.
+    request of the open API a dependency resolution (and HTTPBearer a model per request).
     """
-    if not authority(request).enabled:
+    auth = authority(request)
+    if not auth.enabled:
         return
-    principal = await _principal(request, await _bearer(request))
-    settings: Settings = request.app.state.settings
-    if not principal.has_role(*settings.auth_crud_roles):
-        needed = " or ".join(settings.auth_crud_roles) or "(none configured)"
+    principal = await _principal(auth, bearer_token(request))
+    roles = auth.settings.auth_crud_roles
+    if not principal.has_role(*roles):
+        needed = " or ".join(roles) or "(none configured)"
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {needed}")
 
 

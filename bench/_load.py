@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 BODY = json.dumps({"name": "bench", "rating": 5}).encode()
+Headers = tuple[tuple[str, str], ...]  # extra request headers (the bearer token with auth on)
 
 
 @dataclass
@@ -35,10 +36,12 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def _drive(name: str, url: str, total: int, concurrency: int, limit_s: float) -> Result:
+async def _drive(name: str, url: str, total: int, concurrency: int, limit_s: float,
+                 headers: Headers) -> Result:
     parts = urlsplit(url)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
     request = (
-        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}"
         f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
     ).encode() + BODY
     latencies: list[float] = []
@@ -71,6 +74,8 @@ async def _drive(name: str, url: str, total: int, concurrency: int, limit_s: flo
     return Result(name, len(latencies), time.perf_counter() - began, latencies, errors)
 
 
-def drive(name: str, url: str, total: int, concurrency: int, limit_s: float) -> Result:
-    """``total`` POSTs from ``concurrency`` keep-alive connections, stopping after ``limit_s``."""
-    return asyncio.run(_drive(name, url, total, concurrency, limit_s))
+def drive(name: str, url: str, total: int, concurrency: int, limit_s: float,
+          headers: Headers = ()) -> Result:
+    """``total`` POSTs (with ``headers``) from ``concurrency`` keep-alive connections, stopping
+    after ``limit_s``."""
+    return asyncio.run(_drive(name, url, total, concurrency, limit_s, headers))

@@ -2,7 +2,9 @@
 
 Each benchmark runs as its own process. A benchmark that offers ``--markdown`` prints its
 section itself; any other is quoted verbatim (its plain output in a text block). The part of
-the page between the performance markers is replaced only when every benchmark succeeded.
+the page between the performance markers is replaced only when every benchmark succeeded;
+with ``--only``, only the chosen benchmarks' sections are (each section says when and on what
+machine load it was measured).
 
     .venv/bin/python bench/run_all.py [--quick] [--no-readme] [--only plan_scaling ...]
 """
@@ -56,6 +58,7 @@ def offers_markdown(script: Path) -> bool:
 
 def run(bench: Bench, quick: bool) -> str:
     """The benchmark's section; raises SystemExit with its output if it fails."""
+    measured = f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC} on {machine()}"
     script = BENCH / bench.script
     markdown = offers_markdown(script)
     command = [sys.executable, str(script), *(bench.quick if quick else bench.args)]
@@ -69,7 +72,20 @@ def run(bench: Bench, quick: bool) -> str:
                  f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
     output = result.stdout.strip("\n").rstrip()
     body = output if markdown else f"`bench/{bench.script}`:\n\n```text\n{output}\n```"
-    return f"#### {bench.title}\n\n{body}\n\n*({took:.0f} s)*"
+    note = f"{took:.0f} s; {measured}{' (quick run)' if quick else ''}"
+    return f"{heading(bench)}\n\n{body}\n\n*({note})*"
+
+
+def heading(bench: Bench) -> str:
+    return f"#### {bench.title}"
+
+
+def replace_sections(generated: str, sections: dict[str, str]) -> str:
+    """The generated part's sections (each from its heading to the next; the intro before the
+    first goes) with those under the given headings replaced or, if new, added at the end."""
+    parts = generated.split("\n#### ")
+    found = {f"#### {p.split(chr(10), 1)[0]}": f"#### {p}" for p in parts[1:]}
+    return "\n\n".join(v.rstrip() for v in {**found, **sections}.values())
 
 
 def replace_between_markers(text: str, generated: str) -> str:
@@ -89,17 +105,17 @@ def main() -> None:
                                                       for b in BENCHES])
     options = parser.parse_args()
     chosen = [b for b in BENCHES if not options.only or b.script[:-3] in options.only]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sections = [f"Measured {stamp} on {machine()}"
-                f"{' (quick run)' if options.quick else ''}; regenerate with "
-                "`.venv/bin/python bench/run_all.py`."]
-    sections += [run(bench, options.quick) for bench in chosen]
-    generated = "\n\n".join(sections)
-    if options.no_readme or options.only:
-        print(generated)
+    intro = ("Each section says when it was measured, on what, and the machine's load then; "
+             "regenerate with `.venv/bin/python bench/run_all.py`.")
+    sections = {heading(b): run(b, options.quick) for b in chosen}
+    if options.no_readme:
+        print("\n\n".join([intro, *sections.values()]))
         return
-    PAGE.write_text(replace_between_markers(PAGE.read_text(encoding="utf-8"), generated),
-                    encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
+    old = text.split(BEGIN)[1].split(END)[0].strip("\n") if options.only else ""
+    kept = replace_sections(old, sections) if options.only else "\n\n".join(sections.values())
+    generated = f"{intro}\n\n{kept}"
+    PAGE.write_text(replace_between_markers(text, generated), encoding="utf-8")
     print(f"updated the generated part of {PAGE}", file=sys.stderr)
 
 

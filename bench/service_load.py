@@ -1,26 +1,30 @@
-"""Load a generated service against two bare FastAPI + asyncpg apps, side by side.
+"""Load a generated service against bare FastAPI + asyncpg apps, side by side, auth off and on.
 
-All three run under uvicorn (one process each, same venv, same PostgreSQL server and tansu
-broker, loopback only) and take the same POST from the same load generator with the same
-number of keep-alive connections, in alternating rounds:
+All run under uvicorn (one process each, same venv, same PostgreSQL server and tansu broker,
+loopback only) and take the same POST from the same load generator with the same number of
+keep-alive connections, in alternating rounds:
 
 - the generated service: entity + its event in the outbox in one transaction, its relay
   publishing to Kafka meanwhile, with its logging, tracing, metrics, load shedding,
-  idempotency support and problem details;
+  idempotency support and problem details; once with auth off, once on (every request carries
+  the same ES256 admin token, its JWK Set fetched from ``_issuer.py`` as from the user service);
 - the same-work baseline (``apps/same_work.py``): the same two INSERTs in one transaction and a
-  bare relay publishing to the same broker, none of the machinery;
+  bare relay publishing to the same broker, none of the machinery; auth off, and on: verifying
+  the token with PyJWT on every request, and caching verified tokens as the service does;
 - the one-INSERT baseline (``apps/one_insert.py``): less work, kept as a line for context.
 
 The ratios are per round (each target measured minutes apart at most), reported as the median
 and range over the rounds. At the end the bench checks that each outbox app did the work: as
 many outbox rows as entities, every one published. ``--profile`` then samples the service and
-the same-work baseline with py-spy during one more round each and reports where the CPU goes.
+the same-work baseline, both with auth on, with py-spy during one more round each and reports
+where the CPU goes.
 
     .venv/bin/python bench/service_load.py [--requests 3000] [--rounds 3] [--profile] [--markdown]
 
-Goal: the service at >= 0.8x the same-work baseline's throughput, p99 <= 50 ms at 32 connections.
-A few 503s (pool acquire timeout, the service's load shedding) on an overloaded machine are
-counted in ``errors``; more than 1% of the requests fails the run.
+Goals: the service at >= 0.8x the same-work baseline's throughput (auth off, and auth on with
+both caching), auth on at >= 0.9x the service's auth-off throughput, p99 <= 50 ms at 32
+connections. A few 503s (pool acquire timeout, the service's load shedding) on an overloaded
+machine are counted in ``errors``; more than 1% of the requests fails the run.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from pathlib import Path
 
 import asyncpg
 from _common import markdown_table, text_table
-from _load import Result, drive
+from _issuer import Issuer
+from _load import Headers, Result, drive
 from _profile import Profile, Profiler
 
 from marketplace_kit.devenv import Broker, Postgres, free_port, wait_for_port
@@ -47,7 +52,11 @@ from marketplace_kit.scaffold import make_answers, render_service
 
 APPS = Path(__file__).resolve().parent / "apps"
 PACKAGE = "benchsvc"
-GOAL_RATIO, GOAL_P99_MS = 0.8, 50.0
+GOAL_RATIO, GOAL_AUTH_RATIO, GOAL_P99_MS = 0.8, 0.9, 50.0
+SERVICE, SERVICE_AUTH = "generated service", "generated service, auth on"
+SAME, SAME_EVERY, SAME_CACHED = ("same-work baseline", "same-work, auth on, verifies every request",
+                                 "same-work, auth on, caches")
+ONE_INSERT = "one-INSERT baseline"
 
 
 @dataclass
@@ -58,13 +67,14 @@ class Target:
     url: str
     process: subprocess.Popen[bytes]
     database: str | None = None  # an outbox app's DATABASE_URL (checked at the end)
+    headers: Headers = ()  # of every request (the bearer token, auth on)
     rounds: list[Result] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # the server's CPU seconds per round
 
     def run(self, total: int, concurrency: int, limit_s: float) -> Result:
         """One round; records the server process's CPU time for it."""
         before = cpu_seconds(self.process.pid)
-        result = drive(self.name, self.url, total, concurrency, limit_s)
+        result = drive(self.name, self.url, total, concurrency, limit_s, self.headers)
         self.cpu.append(cpu_seconds(self.process.pid) - before)
         self.rounds.append(result)
         return result
@@ -92,6 +102,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def own_copy(work: Path) -> dict[str, str]:
+    """The environment that runs this run's render of the service, not another run's install
+    in the shared services' venv."""
+    return {"PYTHONPATH": str(work / PACKAGE / "src")}
+
+
 def installed_service(work: Path) -> str:
     """Render the benchmarked service (an entity with two fields, publishing through the
     outbox) into ``work`` and install it in the services' venv; returns that venv's python."""
@@ -113,6 +129,9 @@ def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subp
 def uvicorn(python: str, app: str, port: int) -> list[str]:
     return [python, "-m", "uvicorn", "--app-dir", str(APPS), "--port", str(port), "--host",
             "127.0.0.1", "--log-level", "warning", "--no-access-log", app]
+
+
+TO_SLUG = str.maketrans({c: "_" for c in " ,()-"})  # a target's name as a database name
 
 
 async def outbox_counts(url: str, table: str) -> tuple[int, int, int]:
@@ -149,29 +168,44 @@ def round_ratios(service: Target, other: Target) -> list[float]:
 
 
 def ratio_line(label: str, ratios: list[float], goal: str) -> str:
-    return (f"throughput ratio service / {label}: {statistics.median(ratios):.2f}x "
+    return (f"throughput ratio {label}: {statistics.median(ratios):.2f}x "
             f"(median of {len(ratios)} rounds, {min(ratios):.2f}-{max(ratios):.2f}x){goal}")
 
 
-def report(targets: list[Target], concurrency: int, work: str, markdown: bool) -> str:
-    service, same, one = targets
+def report(targets: dict[str, Target], concurrency: int, work: str, markdown: bool) -> str:
     header = ["", "req/s (median)", "rounds' range", "p50 ms", "p99 ms", "errors",
               "server CPU ms/req"]
     rows = []
-    for t in targets:
+    for t in targets.values():
         pooled = t.pooled()
         rows.append([t.name, f"{t.throughput():.0f}", t.spread(), f"{pooled.percentile(0.5):.1f}",
                      f"{pooled.percentile(0.99):.1f}", str(pooled.errors),
                      f"{t.cpu_ms_per_request():.2f}"])
+    service, on = targets[SERVICE], targets[SERVICE_AUTH]
+
+    def cpu(over: str, under: str) -> str:
+        ratio = targets[under].cpu_ms_per_request() / targets[over].cpu_ms_per_request()
+        return f"{ratio:.2f}x"
+
     p99 = service.pooled().percentile(0.99)
     lines = [
-        ratio_line("same-work baseline", round_ratios(service, same), f" (goal >= {GOAL_RATIO}x)"),
-        ratio_line("one-INSERT baseline", round_ratios(service, one), " (context)"),
-        f"server CPU per request, same-work baseline / service: "
-        f"{same.cpu_ms_per_request() / service.cpu_ms_per_request():.2f}x (what the throughput "
-        "ratio tends to when the cores are saturated)",
-        f"service p99 {p99:.1f} ms at {concurrency} connections (goal <= {GOAL_P99_MS:.0f} ms); "
-        f"p50/p99 over every round's requests",
+        ratio_line("auth on / auth off, the service", round_ratios(on, service),
+                   f" (goal >= {GOAL_AUTH_RATIO}x)"),
+        ratio_line("service / same-work baseline, auth on, both caching",
+                   round_ratios(on, targets[SAME_CACHED]), f" (goal >= {GOAL_RATIO}x)"),
+        ratio_line("service / same-work baseline verifying every request, auth on",
+                   round_ratios(on, targets[SAME_EVERY]), " (context: PyJWT as documented)"),
+        ratio_line("service / same-work baseline, auth off", round_ratios(service, targets[SAME]),
+                   f" (goal >= {GOAL_RATIO}x)"),
+        ratio_line("service / one-INSERT baseline, auth off",
+                   round_ratios(service, targets[ONE_INSERT]), " (context)"),
+        f"server CPU per request, auth off / on (the service): {cpu(SERVICE_AUTH, SERVICE)}; "
+        f"same-work baseline / service, auth on, both caching: {cpu(SERVICE_AUTH, SAME_CACHED)}; "
+        f"auth off: {cpu(SERVICE, SAME)} (what the throughput ratios tend to when the cores are "
+        "saturated)",
+        f"service p99 {p99:.1f} ms at {concurrency} connections, auth off (goal <= "
+        f"{GOAL_P99_MS:.0f} ms), {on.pooled().percentile(0.99):.1f} ms auth on; p50/p99 over "
+        "every round's requests",
         f"same work done: {work}",
     ]
     if markdown:
@@ -225,51 +259,58 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="mk-bench-"))
     python = installed_service(work)
-    targets: list[Target] = []
-    with Postgres() as postgres, Broker() as broker:
+    targets: dict[str, Target] = {}
+    with Postgres() as postgres, Broker() as broker, Issuer() as issuer:
         try:
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
             common = {**base_env, "LOG_LEVEL": "WARNING", "KAFKA_BOOTSTRAP_SERVERS":
                       broker.bootstrap_servers, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
-            local = "http://127.0.0.1"
-            port, db = free_port(), postgres.create_database("service")
-            targets.append(Target(
-                "generated service", f"{local}:{port}/{PACKAGE}/items",
-                start([python, "-m", PACKAGE, "serve"], {**common, "DATABASE_URL": db,
-                      "PORT": str(port), "HOST": "127.0.0.1"}, port, work / "service.log"), db))
-            port, db = free_port(), postgres.create_database("same_work")
-            targets.append(Target(
-                "same-work baseline", f"{local}:{port}/items",
-                start(uvicorn(python, "same_work:app", port), {**common, "DATABASE_URL": db},
-                      port, work / "same_work.log"), db))
-            port, db = free_port(), postgres.create_database("one_insert")
-            targets.append(Target(
-                "one-INSERT baseline", f"{local}:{port}/items",
-                start(uvicorn(python, "one_insert:app", port), {**common, "DATABASE_URL": db},
-                      port, work / "one_insert.log")))
-            for t in targets:  # warm-up: pools, statement caches, the relays' producers
-                drive(t.name, t.url, 300, args.concurrency, 10)
+
+            def add(name: str, app: str | None, env: dict[str, str], outbox: bool = True,
+                    auth: bool = False) -> None:
+                """Start a target: the service (``app`` None) or a bare app of APPS."""
+                port, slug = free_port(), name.translate(TO_SLUG)
+                db = postgres.create_database(slug)
+                env = {**common, **env, "DATABASE_URL": db, "PORT": str(port),
+                       "HOST": "127.0.0.1", **(issuer.env if auth else {})}
+                if not app:
+                    env.update(own_copy(work))
+                command = uvicorn(python, app, port) if app else [python, "-m", PACKAGE, "serve"]
+                path = "/items" if app else f"/{PACKAGE}/items"
+                targets[name] = Target(name, f"http://127.0.0.1:{port}{path}",
+                                       start(command, env, port, work / f"{slug}.log"),
+                                       db if outbox else None, (issuer.header,) if auth else ())
+
+            add(SERVICE, None, {})
+            add(SERVICE_AUTH, None, {}, auth=True)
+            add(SAME, "same_work:app", {})
+            add(SAME_EVERY, "same_work:app", {"SAME_WORK_AUTH": "every"}, auth=True)
+            add(SAME_CACHED, "same_work:app", {"SAME_WORK_AUTH": "cached"}, auth=True)
+            add(ONE_INSERT, "one_insert:app", {}, outbox=False)
+            order = list(targets.values())
+            for t in order:  # warm-up: pools, statement caches, the relays' producers, the keys
+                drive(t.name, t.url, 300, args.concurrency, 10, t.headers)
             for i in range(args.rounds):
-                for t in targets[i % 3:] + targets[: i % 3]:  # rotate who goes first
+                for t in order[i % len(order):] + order[: i % len(order)]:  # rotate who's first
                     t.run(args.requests, args.concurrency, args.max_seconds)
             profiles: dict[str, Profile] = {}
-            for t in targets[:2] if args.profile else []:
-                raw = work / f"{t.name.replace(' ', '_')}.profile.txt"
+            for t in (targets[SERVICE_AUTH], targets[SAME_CACHED]) if args.profile else ():
+                raw = work / f"{t.name.translate(TO_SLUG)}.profile.txt"
                 with Profiler(t.process.pid, raw):
                     served = drive(t.name, t.url, args.requests, args.concurrency,
-                                   args.max_seconds)
+                                   args.max_seconds, t.headers)
                 profiles[t.name] = Profile.read(raw, PACKAGE)
                 profiles[t.name].requests = served.requests
-            done = check_work(targets)
+            done = check_work(list(targets.values()))
             print(report(targets, args.concurrency, done, args.markdown))
             if profiles:
                 print("\n" + profile_section(profiles, args.markdown))
                 print(f"raw py-spy stacks: {work}/*.profile.txt", file=sys.stderr)
-            errors = sum(t.pooled().errors for t in targets)
-            if errors > 0.01 * sum(t.pooled().requests for t in targets):
+            errors = sum(t.pooled().errors for t in targets.values())
+            if errors > 0.01 * sum(t.pooled().requests for t in targets.values()):
                 sys.exit(f"error: {errors} requests failed (more than 1%); see {work}/*.log")
         finally:
-            for t in targets:
+            for t in targets.values():
                 t.process.terminate()
                 t.process.wait(30)
 

@@ -8,14 +8,22 @@ and wakes a bare relay, which publishes pending rows to Kafka (aiokafka, acks=al
 to 100 after a 20 ms linger: the service's batch size and linger, so the two compare the
 machinery, not the batching. Same schema as the service's migration. Served by
 ``uvicorn same_work:app`` with DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS set.
+
+Auth, as the service's (the same AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE), when
+SAME_WORK_AUTH is set: ``every`` verifies the bearer token's ES256 signature with PyJWT's
+``PyJWKClient`` on every request (what PyJWT documents); ``cached`` remembers a verified token
+by its SHA-256, up to 10,000, and checks only exp, nbf and aud on a hit, as the service's
+token cache does. Either answers 401 without a valid token and 403 without the admin role.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -23,8 +31,9 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
+import jwt
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel
 
 TOPIC = "same-work-events"
@@ -42,6 +51,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_pending_idx ON outbox (seq) WHERE sent_at IS NULL;
 """
 wakeup = asyncio.Event()
+AUTH = os.environ.get("SAME_WORK_AUTH", "")
+ISSUER, AUDIENCE = os.environ.get("AUTH_JWT_ISSUER"), os.environ.get("AUTH_JWT_AUDIENCE")
+JWKS = jwt.PyJWKClient(os.environ["AUTH_JWKS_URL"]) if AUTH else None
+VERIFIED: dict[bytes, dict[str, Any]] = {}
 
 
 class ItemIn(BaseModel):
@@ -75,6 +88,29 @@ async def relay(pool: asyncpg.Pool, producer: AIOKafkaProducer) -> None:
         wakeup.clear()
 
 
+def verify(authorization: str | None) -> dict[str, Any]:
+    """The claims of the request's bearer token (401 if it cannot be trusted)."""
+    if JWKS is None or authorization is None or not authorization.startswith("Bearer "):
+        raise HTTPException(401, "a bearer token is required")
+    token = authorization[7:]
+    key = hashlib.sha256(token.encode()).digest() if AUTH == "cached" else b""
+    claims = VERIFIED.get(key)
+    if claims is not None and claims.get("nbf", 0) <= time.time() < claims["exp"] and (
+            claims["aud"] == AUDIENCE or AUDIENCE in claims["aud"]):
+        return claims
+    try:
+        signing = JWKS.get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, signing.key, algorithms=["ES256"], issuer=ISSUER,
+                            audience=AUDIENCE, options={"require": ["exp", "iat", "sub"]})
+    except jwt.PyJWTError:
+        raise HTTPException(401, "invalid token") from None
+    if AUTH == "cached":
+        if len(VERIFIED) >= 10_000:
+            del VERIFIED[next(iter(VERIFIED))]
+        VERIFIED[key] = claims
+    return claims
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = app.state.pool = await asyncpg.create_pool(
@@ -96,7 +132,9 @@ app = FastAPI(lifespan=lifespan)
 
 
 @app.post("/items", status_code=201)
-async def create(item: ItemIn, response: Response) -> dict[str, Any]:
+async def create(item: ItemIn, request: Request, response: Response) -> dict[str, Any]:
+    if AUTH and "admin" not in verify(request.headers.get("authorization")).get("roles", ()):
+        raise HTTPException(403, "needs role admin")
     now = datetime.now(UTC)
     async with app.state.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(

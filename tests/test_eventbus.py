@@ -241,3 +241,20 @@ def test_broker_metrics_and_kafka_exporter_are_scraped(three: ResourceGraph) -> 
     assert brokers["spec"]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
     operator = monitors["pod-monitor-strimzi-cluster-operator"].inputs
     assert operator["metadata"]["namespace"] == "strimzi"
+
+
+def test_every_pod_strimzi_makes_from_the_kafka_resource_requests_resources(
+    three: ResourceGraph,
+) -> None:
+    """Brokers, controllers, the entity operator's two containers and the Kafka Exporter: none
+    BestEffort (issue 32), and the fit check counts each of them."""
+    from marketplace_kit.fit.pods import _strimzi_pods
+
+    (kafka,) = [r for r in three if r.type.endswith(":Kafka")]
+    spec = kafka.inputs["spec"]
+    for part in (spec["entityOperator"]["topicOperator"], spec["entityOperator"]["userOperator"],
+                 spec["kafkaExporter"]):
+        assert part["resources"]["requests"]["cpu"] and part["resources"]["requests"]["memory"]
+    pods = {pod.name: pod for pod in _strimzi_pods(three)}
+    assert "kafka-exporter" in pods and "kafka-entity-operator" in pods
+    assert all(pod.cpu_m > 0 and pod.memory_mib > 0 for pod in pods.values()), pods

@@ -94,6 +94,10 @@ def _strimzi_pods(graph: ResourceGraph) -> list[Pod]:
                                      "requests"))
                 cpu, memory = cpu + c, memory + m
             pods.append(Pod("kafka-entity-operator", "Kafka", cpu, memory))
+            exporter = dig(r.inputs, "spec", "kafkaExporter")
+            if isinstance(exporter, dict):
+                c, m = _requests(dig(exporter, "resources", "requests"))
+                pods.append(Pod("kafka-exporter", "Kafka", c, m))
     return pods
 
 

@@ -258,6 +258,7 @@ def controller_replicas(cfg: KafkaSettings) -> int:
 BROKER_REQUESTS = {"cpu": "250m", "memory": "1Gi"}
 CONTROLLER_REQUESTS = {"cpu": "100m", "memory": "512Mi"}
 ENTITY_OPERATOR_REQUESTS = {"cpu": "25m", "memory": "256Mi"}  # each of topic and user operator
+EXPORTER_REQUESTS = {"cpu": "10m", "memory": "64Mi"}  # Kafka Exporter (lag metrics)
 
 
 def metrics_config_name(cluster: str) -> str:
@@ -305,6 +306,7 @@ def kafka_spec(cfg: KafkaSettings, metrics_config: str, zone_aware: bool = False
         "kafkaExporter": {
             "topicRegex": ".*",
             "groupRegex": ".*",
+            "resources": {"requests": dict(EXPORTER_REQUESTS)},
             "template": {"pod": {"metadata": {"labels": dict(NO_SIDECAR)}}},
         },
         "entityOperator": {

@@ -92,18 +92,19 @@ class KafkaClusterSpec(_Strict):
     metricsConfig: JmxPrometheusExporterMetrics | None = None
 
 
+class ResourceRequirements(_Strict):
+    requests: dict[str, str] | None = None
+    limits: dict[str, str] | None = None
+
+
 class KafkaExporterSpec(_Strict):
     topicRegex: str | None = None
     groupRegex: str | None = None
     topicExcludeRegex: str | None = None
     groupExcludeRegex: str | None = None
     showAllOffsets: bool | None = None
+    resources: ResourceRequirements | None = None
     template: Template | None = None
-
-
-class ResourceRequirements(_Strict):
-    requests: dict[str, str] | None = None
-    limits: dict[str, str] | None = None
 
 
 class EntityOperatorComponent(_Strict):

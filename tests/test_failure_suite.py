@@ -37,7 +37,16 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from support.faults import create_topics, metric, query, read_topic, run_sync
+from support.faults import (
+    Ledger,
+    Writer,
+    check_published,
+    create_topics,
+    metric,
+    query,
+    read_topic,
+    run_sync,
+)
 from support.service_process import ServiceProcess, generate, wait_until
 
 from marketplace_kit.devenv import Broker, Postgres
@@ -78,47 +87,6 @@ async def handle(event: Event, tx: Tx) -> None:
 
 
 @dataclass
-class Ledger:
-    """What the clients were told: Idempotency-Key -> order id, and every status seen."""
-
-    acknowledged: dict[str, str] = field(default_factory=dict)
-    statuses: Counter[int] = field(default_factory=Counter)
-    replayed: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def create(self, base_url: str, name: str, deadline: float = 60.0) -> str:
-        """POST one order with a fresh key, retrying (same key) until 201."""
-        key = uuid.uuid4().hex
-        give_up = time.monotonic() + deadline
-        with httpx.Client(base_url=base_url, timeout=10) as http:
-            while time.monotonic() < give_up:
-                try:
-                    response = http.post(
-                        ORDERS, json={"name": name}, headers={"Idempotency-Key": key}
-                    )
-                except httpx.TransportError:  # the service is down or restarting
-                    time.sleep(0.2)
-                    continue
-                with self.lock:
-                    self.statuses[response.status_code] += 1
-                if response.status_code == 201:
-                    return self._acknowledge(key, response)
-                assert response.status_code in (503, 504), response.text  # never 500
-                assert response.headers["content-type"] == "application/problem+json"
-                assert response.json()["status"] == response.status_code
-                time.sleep(float(response.headers.get("retry-after", "0.2")) / 5)
-        raise AssertionError(f"{name} was not acknowledged within {deadline}s")
-
-    def _acknowledge(self, key: str, response: httpx.Response) -> str:
-        order_id: str = response.json()["id"]
-        with self.lock:
-            if response.headers.get("idempotent-replayed") == "true":
-                self.replayed += 1
-            assert self.acknowledged.setdefault(key, order_id) == order_id
-        return order_id
-
-
-@dataclass
 class Pipeline:
     orders: ServiceProcess
     shipping: ServiceProcess
@@ -127,7 +95,7 @@ class Pipeline:
     orders_db: str
     shipping_db: str
     broker: Broker
-    ledger: Ledger = field(default_factory=Ledger)
+    ledger: Ledger = field(default_factory=lambda: Ledger(ORDERS))
 
 
 @pytest.fixture(scope="module")
@@ -180,37 +148,11 @@ def write_many(pipeline: Pipeline, names: list[str], threads: int = 4) -> list[s
         return list(pool.map(lambda n: pipeline.ledger.create(pipeline.orders.base_url, n), names))
 
 
-class Writer(threading.Thread):
-    """Writes orders one after another until ``stop``; failures are kept for the test."""
-
-    def __init__(self, pipeline: Pipeline, prefix: str) -> None:
-        super().__init__(daemon=True)
-        self.pipeline, self.prefix = pipeline, prefix
-        self.ids: list[str] = []
-        self.error: BaseException | None = None
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self._halt.is_set():
-                name = f"{self.prefix}-{len(self.ids)}"
-                self.ids.append(self.pipeline.ledger.create(self.pipeline.orders.base_url, name))
-        except BaseException as exc:  # reported by finish()
-            self.error = exc
-
-    def finish(self) -> list[str]:
-        self._halt.set()
-        self.join(60)
-        if self.error is not None:
-            raise self.error
-        return self.ids
-
-
 def test_postgres_restart_under_the_producer(pipeline: Pipeline) -> None:
     orders = pipeline.orders
     assert orders.process is not None
     pid = orders.process.pid
-    writers = [Writer(pipeline, f"restart{n}") for n in range(2)]
+    writers = [Writer(pipeline.ledger, pipeline.orders.base_url, f"restart{n}") for n in range(2)]
     for writer in writers:
         writer.start()
     time.sleep(0.5)
@@ -264,7 +206,7 @@ def test_postgres_stops_for_10s_under_the_consumer(pipeline: Pipeline) -> None:
 
 
 def test_producer_sigkill_under_concurrent_writes(pipeline: Pipeline) -> None:
-    writers = [Writer(pipeline, f"kill{n}") for n in range(6)]
+    writers = [Writer(pipeline.ledger, pipeline.orders.base_url, f"kill{n}") for n in range(6)]
     for writer in writers:
         writer.start()
     wait_until(lambda: sum(len(w.ids) for w in writers) >= 6, 30, "writes to be under way")
@@ -316,7 +258,7 @@ def test_a_create_whose_answer_was_lost_is_replayed_not_repeated(pipeline: Pipel
     assert retry.status_code == 201, retry.text
     assert retry.headers["idempotent-replayed"] == "true"
     assert [row["id"] for row in stored] == [retry.json()["id"]]
-    pipeline.ledger._acknowledge(key["Idempotency-Key"], retry)
+    pipeline.ledger.acknowledge(key["Idempotency-Key"], retry)
 
 
 def test_consumer_sigkill_while_handling_a_backlog(pipeline: Pipeline) -> None:
@@ -406,17 +348,9 @@ def test_a_table_locked_for_15s_sheds_load_within_the_budget(pipeline: Pipeline)
 
 def test_nothing_acknowledged_is_lost_and_nothing_is_duplicated(pipeline: Pipeline) -> None:
     ledger = pipeline.ledger
-    acknowledged = set(ledger.acknowledged.values())
-    stored = [row["id"] for row in query(pipeline.orders_db, "SELECT id::text AS id FROM items")]
-    assert len(stored) == len(set(stored))
-    assert set(stored) == acknowledged  # every write acknowledged once, no orphan entity
-    wait_until(lambda: query(pipeline.orders_db,
-                             "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"] == 0,
-               30, "the outbox to drain")
-    on_topic = [json.loads(value) for value, _ in read_topic(pipeline.broker.bootstrap_servers,
-                                                             TOPIC) if value.startswith(b"{")]
-    created = Counter(e["subject"] for e in on_topic if e["type"].endswith(".created"))
-    assert set(created) == acknowledged  # published: every stored order, nothing else
+    acknowledged, stored, created = check_published(
+        ledger, pipeline.orders_db,
+        lambda: read_topic(pipeline.broker.bootstrap_servers, TOPIC), 30)
     poison = {i for i in acknowledged
               if query(pipeline.orders_db, "SELECT name FROM items WHERE id = $1::uuid",
                        i)[0]["name"].startswith("poison")}

@@ -127,12 +127,13 @@ def client_options(cluster: KafkaCluster, user: str, password: str,
 def admin_client(cluster: KafkaCluster) -> AdminClient:
     """The Admin API as the super user (what Strimzi's operators act as)."""
     tls = tls_of(cluster)
-    return AdminClient({
+    config: dict[str, Any] = {
         "bootstrap.servers": cluster.bootstrap_servers, "security.protocol": "SASL_SSL",
         "sasl.mechanism": SCRAM, "sasl.username": tls.admin,
         "sasl.password": tls.admin_password, "ssl.ca.location": str(tls.ca),
         "logger": logging.getLogger("rdkafka"),  # not librdkafka's own lines on stderr
-    })
+    }
+    return AdminClient(config)
 
 
 def set_password(admin: AdminClient, user: str, password: str) -> None:
@@ -168,7 +169,7 @@ def acl_bindings(user: Mapping[str, Any]) -> list[AclBinding]:
 def apply_kafka_user(admin: AdminClient, user: Mapping[str, Any], password: str) -> None:
     """Make the broker hold what a rendered ``KafkaUser`` says, as Strimzi's User Operator does:
     its SCRAM-SHA-512 credential (``password``, the value of its Secret) and exactly its ACLs
-    (those it held before are deleted first)."""
+    (the missing ones added, then those it no longer has deleted)."""
     assert user["kind"] == "KafkaUser", user["kind"]
     assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
     assert user["spec"]["authorization"]["type"] == "simple"
@@ -176,11 +177,15 @@ def apply_kafka_user(admin: AdminClient, user: Mapping[str, Any], password: str)
     principal = f"User:{user['metadata']['name']}"
     every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY,  # type: ignore[arg-type]
                              principal, None, AclOperation.ANY, AclPermissionType.ANY)  # type: ignore[arg-type]
-    for future in admin.delete_acls([every]).values():
-        future.result(timeout=ADMIN_TIMEOUT)
-    bindings = acl_bindings(user)
-    if bindings:
-        for future in admin.create_acls(bindings).values():
+    held = admin.describe_acls(every).result(timeout=ADMIN_TIMEOUT)
+    wanted = acl_bindings(user)
+    if wanted:  # added before anything is taken away: no moment without the ACLs kept
+        for future in admin.create_acls(wanted).values():
+            future.result(timeout=ADMIN_TIMEOUT)
+    stale = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host,
+                              b.operation, b.permission_type) for b in held if b not in wanted]
+    if stale:
+        for future in admin.delete_acls(stale).values():
             future.result(timeout=ADMIN_TIMEOUT)
 
 

@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
-from notification.settings import Settings
+from notification.settings import Settings, read_secret_file
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,21 @@ def client_options(settings: Settings) -> dict[str, Any]:
     if settings.kafka_security_protocol.upper() in ("SSL", "SASL_SSL"):
         options["ssl_context"] = ssl_context(settings)
     if settings.kafka_sasl_mechanism:
-        password = settings.kafka_sasl_password
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
-        options["sasl_plain_password"] = password.get_secret_value() if password else None
+        options["sasl_plain_password"] = sasl_password(settings)
     return options
+
+
+def sasl_password(settings: Settings) -> str | None:
+    """The KafkaUser's password, read afresh from its Secret file when one is mounted: a client
+    built after a password rotation (the file changes under the running pod) logs in with the
+    new one."""
+    path = settings.kafka_sasl_password_file
+    if path is not None:
+        return read_secret_file(path)
+    password = settings.kafka_sasl_password
+    return password.get_secret_value() if password else None
 
 
 def new_producer(settings: Settings) -> AIOKafkaProducer:

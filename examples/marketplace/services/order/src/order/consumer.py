@@ -30,7 +30,7 @@ from opentelemetry.trace import SpanKind
 from order.db import Database, Tx
 from order.events import Event
 from order.faults import is_unavailable
-from order.kafka import SharedProducer, new_consumer
+from order.kafka import SharedProducer, new_consumer, sasl_password
 from order.metrics import EVENTS_CONSUMED
 from order.settings import Settings
 from order.tracing import context_from, payload_traceparent, process_attributes
@@ -69,13 +69,14 @@ class EventConsumer:
         """Consume until stopped; reconnect with backoff while the broker is unreachable."""
         backoff = 0.5
         while not self._stopping.is_set():
+            password = sasl_password(self.settings)
             consumer = new_consumer(self.settings, self.topics, self.settings.kafka_group_id)
             try:
                 await consumer.start()
                 self._consumer = consumer
                 self.paused = False
                 backoff = 0.5
-                await self._loop(consumer)
+                await self._until_rotated(self._loop(consumer), password)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -85,7 +86,28 @@ class EventConsumer:
                 backoff = min(backoff * 2, self.settings.consumer_max_backoff)
             finally:
                 self._consumer = None
-                await consumer.stop()
+                try:  # bounded: a consumer whose login is refused cannot leave its group
+                    await asyncio.wait_for(consumer.stop(), 5)
+                except Exception:
+                    log.warning("consumer did not stop cleanly", exc_info=True)
+
+    async def _until_rotated(self, work: Awaitable[None], password: str | None) -> None:
+        """Run ``work`` until it ends, or until the password in the Secret file is no longer
+        ``password`` (checked each second): aiokafka retries a refused login forever wherever
+        it is (a fetch, a commit), so ``run`` builds a consumer with the rotated password. An
+        event cut off here is not committed: it comes again and its idempotency record holds."""
+        task = asyncio.ensure_future(work)
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=1.0)
+                if not task.done() and sasl_password(self.settings) != password:
+                    log.info("the Kafka password changed; reconnecting the consumer")
+                    return
+            task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():

@@ -9,12 +9,22 @@ free loopback ports and start only when a test asks. Tests that need a database 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from support.kube_api import KubeApi
 from support.moto_server import MotoServer
 
 from marketplace_kit.devenv import Broker, Postgres
+
+
+@pytest.fixture(autouse=True)
+def _plan_cache_per_test(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test's commands share a plan cache of their own (never the user's ~/.cache): a plan
+    cached by one test never answers another that changed the planner."""
+    from marketplace_kit import home
+
+    monkeypatch.setattr(home, "home_dir", lambda: tmp_path / "kit-cache")
 
 
 @pytest.fixture(scope="session")

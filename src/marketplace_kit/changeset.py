@@ -165,6 +165,22 @@ def write_file(path: Path, data: bytes) -> None:
         os.fsync(out.fileno())
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically: a reader sees the old content or the new, never a part (a
+    flushed temporary file beside it, mode 0600 as ``mkstemp`` makes it, renamed over it; two
+    writers at once: the last one wins)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
 def rename(source: Path, target: Path) -> None:
     """Rename within one file system (a seam for tests that fail the swap)."""
     os.rename(source, target)

@@ -20,6 +20,11 @@ ConfigOption = Annotated[
     ),
 ]
 
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Plan afresh: neither read nor write the plan cache."),
+]
+
 
 def resolve_platform(config: Path | None) -> Platform:
     """The platform named by --config, ./marketplace.yaml, or the built-in dev blueprint."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from marketplace_kit.cli.common import ConfigOption, resolve_platform
+from marketplace_kit.cli.common import ConfigOption, NoCacheOption, resolve_platform
 
 if TYPE_CHECKING:
     from marketplace_kit.config import Platform
@@ -33,18 +33,19 @@ FormatOption = Annotated[
 ]
 
 
-def _plan(config: Path | None) -> tuple[Platform, ResourceGraph]:
-    from marketplace_kit.blueprints.program import plan_platform
+def _plan(config: Path | None, no_cache: bool) -> tuple[Platform, ResourceGraph]:
+    from marketplace_kit.blueprints.plan_cache import cached_plan
 
     platform = resolve_platform(config)
-    return platform, plan_platform(platform)
+    return platform, cached_plan(platform, use_cache=not no_cache)
 
 
 def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
-def cost(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
+def cost(config: ConfigOption = None, format: FormatOption = ReportFormat.table,
+         no_cache: NoCacheOption = False) -> None:
     """Monthly cost of the planned platform, per resource, from the shipped price table; with
     its range from minimum (node groups at min size) to maximum (at max size, Karpenter full)."""
     from rich.console import Console
@@ -52,7 +53,7 @@ def cost(config: ConfigOption = None, format: FormatOption = ReportFormat.table)
     from marketplace_kit.estimate.scale import scale_range
     from marketplace_kit.estimate.views import print_cost, print_scale_range
 
-    platform, graph = _plan(config)
+    platform, graph = _plan(config, no_cache)
     scale = scale_range(graph, platform.config.region)
     if format is ReportFormat.json:
         _echo_json({**scale.desired.to_dict(), "range": scale.to_dict()})
@@ -62,14 +63,15 @@ def cost(config: ConfigOption = None, format: FormatOption = ReportFormat.table)
     print_scale_range(scale, console)
 
 
-def timeline(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
+def timeline(config: ConfigOption = None, format: FormatOption = ReportFormat.table,
+         no_cache: NoCacheOption = False) -> None:
     """Estimated wall-clock time of `up`: the critical path and what runs in parallel."""
     from rich.console import Console
 
     from marketplace_kit.estimate.timeline import critical_path
     from marketplace_kit.estimate.views import print_timeline
 
-    _, graph = _plan(config)
+    _, graph = _plan(config, no_cache)
     result = critical_path(graph)
     if format is ReportFormat.json:
         _echo_json(result.to_dict())
@@ -87,12 +89,13 @@ def diagram(
         DiagramFormat,
         typer.Option("--format", "-f", help="mermaid (renders on GitHub); svg/png via Graphviz."),
     ] = DiagramFormat.mermaid,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """The architecture as a diagram: layers, topics with publishers and consumers, services."""
     from marketplace_kit.errors import KitError
     from marketplace_kit.estimate.diagram import build, render
 
-    platform, graph = _plan(config)
+    platform, graph = _plan(config, no_cache)
     data = render(build(graph, platform.services), format.value)
     if out is None:
         if format is not DiagramFormat.mermaid:
@@ -109,11 +112,12 @@ def diagram(
     typer.echo(f"wrote {out}")
 
 
-def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table) -> None:
+def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table,
+         no_cache: NoCacheOption = False) -> None:
     """Guardrails over the plan; exit 1 on any violation (one line per finding)."""
     from marketplace_kit.guardrails import RULES, run_checks
 
-    platform, graph = _plan(config)
+    platform, graph = _plan(config, no_cache)
     report = run_checks(graph, production=platform.config.blueprint == "production")
     if format is ReportFormat.json:
         _echo_json(report.to_dict())

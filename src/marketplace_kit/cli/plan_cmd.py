@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketplace_kit.cli.common import ConfigOption, resolve_platform
+from marketplace_kit.cli.common import ConfigOption, NoCacheOption, resolve_platform
 
 
 class PlanFormat(StrEnum):
@@ -33,12 +33,13 @@ def plan(
                      help="Plan a Pulumi program of your own instead (a Python file, or a "
                      "project directory with Pulumi.yaml), run as `pulumi up` runs it."),
     ] = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Plan the platform offline (Pulumi SDK mocks): no cloud account, no Pulumi CLI."""
     if program is not None:
         _plan_program(program, config, service, format)
         return
-    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.blueprints.plan_cache import cached_plan
 
     platform = resolve_platform(config)
     if service is not None:
@@ -50,7 +51,7 @@ def plan(
         graph = plan_service(platform, spec)
         title = f"{service_project(platform, spec)} (service stack)"
     else:
-        graph = plan_platform(platform)
+        graph = cached_plan(platform, use_cache=not no_cache)
         title = f"{platform.config.name} ({platform.config.blueprint} blueprint)"
     if format is PlanFormat.json:
         typer.echo(graph.to_json(), nl=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from marketplace_kit.cli.common import ConfigOption, resolve_platform
+from marketplace_kit.cli.common import ConfigOption, NoCacheOption, resolve_platform
 
 
 def render(
@@ -21,15 +21,16 @@ def render(
         typer.Option("--force", help="Replace what an earlier render wrote to --out (refused "
                      "when --out holds anything else, the config or the services)."),
     ] = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Write every Kubernetes object and Helm release of the plan as YAML under --out."""
-    from marketplace_kit.blueprints.program import plan_platform
+    from marketplace_kit.blueprints.plan_cache import cached_plan
     from marketplace_kit.render.writer import check_target, render_plan
 
     platform = resolve_platform(config)
     keep = [path for path in (platform.source, platform.services_dir) if path is not None]
     check_target(out, force, keep)  # before the plan: a refused --out costs nothing
-    graph = plan_platform(platform)
+    graph = cached_plan(platform, use_cache=not no_cache)
     result = render_plan(graph, out, force=force, keep=keep)
     typer.echo(
         f"wrote {result.manifests} manifests and {result.releases} Helm releases to {result.out}"

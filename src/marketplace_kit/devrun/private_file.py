@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from marketplace_kit.changeset import replace_file
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``path`` as mode 0600 from the first byte: a fresh temporary file (``mkstemp``
-    creates it 0600, and no stale file can lend it a wider mode) renamed over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            os.fchmod(out.fileno(), 0o600)
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``path`` as mode 0600 from the first byte: ``replace_file`` writes a fresh temporary
+    file (``mkstemp`` creates it 0600, and no stale file can lend it a wider mode) renamed over
+    ``path``."""
+    replace_file(path, text.encode("utf-8"))

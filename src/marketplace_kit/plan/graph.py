@@ -104,6 +104,40 @@ class ResourceGraph:
             found["outputs"] = self.outputs
         return found
 
+    def to_data(self) -> dict[str, Any]:
+        """Everything the graph holds, as JSON data (``from_data`` reads it back): the plan
+        cache's form, a superset of ``to_dict`` (``custom`` and ``timeouts`` too)."""
+        return {"resources": [{**r.to_dict(), "custom": r.custom, "timeouts": r.timeouts}
+                              for r in self.resources],
+                "outputs": self.outputs}
+
+    @classmethod
+    def from_data(cls, data: Any) -> ResourceGraph:
+        """The graph ``to_data`` wrote; ValueError when ``data`` is not of that shape."""
+        if not isinstance(data, dict) or not isinstance(data.get("resources"), list) \
+                or not isinstance(data.get("outputs"), dict):
+            raise ValueError("not a resource graph")
+        return cls([_resource(item) for item in data["resources"]], data["outputs"])
+
     def to_json(self) -> str:
         """Byte-stable JSON (sorted keys, fixed indentation)."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+def _resource(item: Any) -> PlannedResource:
+    """One resource of ``to_data``'s form, its every field checked."""
+    if not isinstance(item, dict):
+        raise ValueError("a resource is not an object")
+    texts = [item.get(key) for key in ("urn", "type", "name")]
+    optional = [item.get(key) for key in ("parent", "provider")]
+    dependencies, inputs = item.get("dependencies"), item.get("inputs")
+    timeouts, custom = item.get("timeouts"), item.get("custom")
+    if not (all(isinstance(t, str) for t in texts)
+            and all(o is None or isinstance(o, str) for o in optional)
+            and isinstance(dependencies, list) and all(isinstance(d, str) for d in dependencies)
+            and isinstance(inputs, dict) and isinstance(custom, bool)
+            and isinstance(timeouts, dict)
+            and all(isinstance(v, str) for v in timeouts.values())):
+        raise ValueError("a resource is not of the graph's shape")
+    return PlannedResource(str(texts[0]), str(texts[1]), str(texts[2]), optional[0],
+                           tuple(dependencies), optional[1], inputs, custom, timeouts)

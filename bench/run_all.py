@@ -39,7 +39,8 @@ class Bench:
 
 BENCHES = (
     Bench("plan_vs_floor.py", "Plan time of the built-in blueprints",
-          ("--blueprint", "dev", "--blueprint", "production"), ("--repeat", "1")),
+          ("--blueprint", "dev", "--blueprint", "production"),
+          ("--repeat", "1", "--view-repeat", "1")),
     Bench("plan_scaling.py", "Plan time from 10 to 100 services", (), ("--repeat", "1")),
     Bench("cli_startup.py", "CLI start-up", (), ("--repeat", "3")),
     Bench("service_load.py", "A generated service under load", ("--profile",),

@@ -24,7 +24,7 @@ def _plan_cache_per_test(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     cached by one test never answers another that changed the planner."""
     from marketplace_kit import home
 
-    monkeypatch.setattr(home, "home_dir", lambda: tmp_path / "kit-cache")
+    monkeypatch.setattr(home, "cache_dir", lambda: tmp_path / "kit-cache")
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -437,3 +438,33 @@ def test_new_service_with_hostile_input(args: list[str]) -> None:
         lines = stderr.splitlines()
         assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (args, stderr)
         assert _snapshot(root) == before
+
+
+def _numeric_fields() -> list[tuple[type, str]]:
+    """Every (model, field) of marketplace.yaml and service.yaml that holds a number."""
+    import inspect
+
+    from marketplace_kit import config
+
+    models = [m for _, m in inspect.getmembers(config, inspect.isclass)
+              if issubclass(m, config._Model) and m is not config._Model]
+    return [(model, name) for model in models for name, field in model.model_fields.items()
+            if config._numbers_only(field.annotation)]
+
+
+@pytest.mark.parametrize(("model", "field"), _numeric_fields(),
+                         ids=lambda v: v if isinstance(v, str) else v.__name__)
+@pytest.mark.parametrize("value", [True, False])
+def test_booleans_are_never_numbers(model: type, field: str, value: bool) -> None:
+    """``replicas.min: true`` and ``brokers: true`` were taken as 1 (issue 36), in every section."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate({field: value})  # type: ignore[attr-defined]
+    mine = [e for e in caught.value.errors() if e["loc"] == (field,)]
+    assert mine and "not true or false" in mine[0]["msg"], caught.value.errors()
+
+
+def test_every_section_has_numbers_checked() -> None:
+    sections = {model.__name__ for model, _ in _numeric_fields()}
+    assert {"NetworkConfig", "Replicas", "ServiceSpec"} <= sections, sections

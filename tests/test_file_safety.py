@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 from support.cli import assert_one_error_line, run_cli, snapshot
+from support.templates import template_v2
 
 from marketplace_kit import changeset
-from marketplace_kit.scaffold import load_template, make_answers, render_service, service_template
+from marketplace_kit.scaffold import make_answers, render_service
 from marketplace_kit.scaffold import update as update_module
 from marketplace_kit.scaffold.base import BASE_FILE
-from marketplace_kit.scaffold.template import MANIFEST, Template
+from marketplace_kit.scaffold.template import Template
 
 ANSWERS = {"name": "orders", "publishes": ["order-events"]}
 
@@ -32,20 +33,6 @@ def service(tmp_path: Path) -> Path:
     dest = tmp_path / "work" / "services" / "orders"
     render_service(make_answers(**ANSWERS), dest)
     return dest
-
-
-def template_v2(root: Path, edits: dict[str, str | None]) -> Template:
-    """A copy of the kit's template at version 2: ``edits`` sets (text) or removes (None) files."""
-    shutil.copytree(service_template().root, root, ignore=shutil.ignore_patterns("__pycache__"))
-    manifest = yaml.safe_load((root / MANIFEST).read_text())
-    (root / MANIFEST).write_text(yaml.safe_dump({**manifest, "version": "2"}))
-    for relative, text in edits.items():
-        if text is None:
-            (root / relative).unlink()
-        else:
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_text(text)
-    return load_template(root)
 
 
 @pytest.fixture

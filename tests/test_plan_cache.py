@@ -22,14 +22,14 @@ from marketplace_kit.config import Platform
 from marketplace_kit.plan.graph import ResourceGraph
 
 RUNNER = CliRunner()
-HOME_DIR = home.home_dir  # the real one (conftest gives every test a cache of its own)
+CACHE_DIR = home.cache_dir  # the real one (conftest gives every test a cache of its own)
 MAIN = "from marketplace_kit.cli.app import main; main()"
 
 
 @pytest.fixture
 def plans(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     """The cache in ``$XDG_CACHE_HOME`` (as users get it); every plan the planner runs, by name."""
-    monkeypatch.setattr(home, "home_dir", HOME_DIR)
+    monkeypatch.setattr(home, "cache_dir", CACHE_DIR)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     planned: list[str] = []
     real = program.plan_platform
@@ -210,19 +210,19 @@ def test_two_commands_at_once_both_succeed(tmp_path: Path) -> None:
 def test_no_home_means_no_cache(monkeypatch: pytest.MonkeyPatch, plans: list[str],
                                 tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(home, "home_dir", lambda: None)
+    monkeypatch.setattr(home, "cache_dir", lambda: None)
     _run("timeline")
     _run("timeline")
     assert len(plans) == 2
     assert not (tmp_path / "xdg").exists()
 
 
-def test_home_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert HOME_DIR() == tmp_path / "marketplace-kit"
+    assert CACHE_DIR() == tmp_path / "marketplace-kit"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert HOME_DIR() == tmp_path / "home" / ".cache" / "marketplace-kit"
+    assert CACHE_DIR() == tmp_path / "home" / ".cache" / "marketplace-kit"
 
 
 def test_a_warm_view_loads_no_sdk(tmp_path: Path) -> None:

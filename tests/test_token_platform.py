@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from support.incluster import kube_objects, validate
 from typer.testing import CliRunner
 
@@ -142,10 +143,26 @@ def test_rotation_keeps_keys_until_no_token_can_carry_them() -> None:
 def test_set_signing_keys_keeps_the_rest_of_the_file() -> None:
     text = "# mine\nname: shop\ntokens:  # the issuer's keys\n  ttl_seconds: 600\n" \
            "  signing_keys: [a]  # rotated\nservices_dir: services\n"
-    assert set_signing_keys(text, ["a", "b"]) == text.replace("[a]", "[a, b]")
+    # ruamel keeps the comment; it sets it one space after the value
+    assert set_signing_keys(text, ["a", "b"]) == text.replace("[a]  #", "[a, b] #")
     assert set_signing_keys("name: shop\n", ["a"]) == "name: shop\ntokens:\n  signing_keys: [a]\n"
-    with pytest.raises(ConfigError, match="one-line list"):
-        set_signing_keys("tokens:\n  signing_keys:\n    - a\n", ["a", "b"])
+    block = set_signing_keys("tokens:\n  signing_keys:\n    - a\n", ["a", "b"])
+    assert yaml.safe_load(block) == {"tokens": {"signing_keys": ["a", "b"]}}
+
+
+@pytest.mark.parametrize("text", [
+    "name: shop\ntokens: {ttl_seconds: 600, signing_keys: [a]}  # flow style\n",
+    'name: shop\n"tokens":\n  signing_keys: [a]\n',
+    "name: shop\n'tokens': {signing_keys: [a]}\n",
+])
+def test_set_signing_keys_edits_yaml_not_text(text: str) -> None:
+    """Flow style and quoted keys (issue 36): one ``tokens`` key, edited in place, style and
+    comments kept (the text-editing version appended a second ``tokens:`` block)."""
+    edited = set_signing_keys(text, ["a", "b"])
+    assert yaml.safe_load(edited)["tokens"]["signing_keys"] == ["a", "b"]
+    assert edited.count("tokens") == 1
+    assert ("# flow style" in edited) == ("# flow style" in text)
+    assert ("{" in edited) == ("{" in text)
 
 
 def test_rotate_signing_key_is_one_command(tmp_path: Path) -> None:
@@ -165,7 +182,7 @@ def test_rotate_signing_key_refuses_a_file_it_cannot_edit(tmp_path: Path) -> Non
     import sys
 
     platform = tmp_path / "marketplace.yaml"
-    platform.write_text("name: shop\ntokens:\n  signing_keys:\n    - a\n")
+    platform.write_text("name: shop\ntokens: [a]\n")  # not a mapping: nothing to edit
     before = platform.read_text()
     cli = "from marketplace_kit.cli.app import main; main()"
     run = subprocess.run([sys.executable, "-c", cli, "rotate-signing-key", "--config",

@@ -12,3 +12,12 @@ class KitError(Exception):
 
 class ConfigError(KitError):
     """A configuration file is missing, malformed or inconsistent."""
+
+
+INTERRUPTED_EXIT = 130  # the shell's code for a process ended by Ctrl-C
+
+
+class Interrupted(KitError):
+    """Ctrl-C (or SIGTERM) during a change: the message says what state the files are in."""
+
+    exit_code = INTERRUPTED_EXIT

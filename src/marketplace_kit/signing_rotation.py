@@ -10,24 +10,22 @@ a margin); the newest two keys always stay.
 
 from __future__ import annotations
 
-import os
-import re
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
-from marketplace_kit.config import parse_platform, read_yaml
+from marketplace_kit.changeset import replace_file
+from marketplace_kit.config import parse_mapping, parse_platform, read_yaml
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.signing.keys import kid_time, new_kid
 
 # Secret volume sync (~1-2 min) + the issuer's key reload (30 s) + verifiers' JWKS cache (5 min).
 ACTIVATION_DELAY = timedelta(minutes=15)
 MARGIN = timedelta(minutes=10)  # rollout time and clock skew
-_BLOCK = re.compile(r"^tokens:[ \t]*(#.*)?$", re.M)
-_KIDS = re.compile(
-    r"^(?P<indent>[ \t]+)signing_keys:[ \t]*\[[^\]\n]*\](?P<comment>[ \t]*#.*)?$", re.M
-)
 
 
 def rotated(kids: list[str], ttl_seconds: int, now: datetime,
@@ -48,23 +46,35 @@ def rotated(kids: list[str], ttl_seconds: int, now: datetime,
 
 
 def set_signing_keys(text: str, kids: list[str]) -> str:
-    """``marketplace.yaml`` text with ``tokens.signing_keys`` set (comments kept)."""
-    line = f"signing_keys: [{', '.join(kids)}]"
-    block = _BLOCK.search(text)
-    if block is None:
-        return text.rstrip("\n") + f"\ntokens:\n  {line}\n"
-    end = re.compile(r"^\S", re.M).search(text, block.end() + 1)
-    inside = text[block.end():end.start() if end else len(text)]
-    found = _KIDS.search(inside)
-    if found is None:
-        if "signing_keys" in inside:
-            raise ConfigError("tokens.signing_keys is not a one-line list; fix: write it as "
-                              "signing_keys: [kid1, kid2]")
-        return text[:block.end()] + f"\n  {line}" + text[block.end():]
-    start = block.end() + found.start()
-    stop = block.end() + found.end()
-    comment = found.group("comment") or ""
-    return text[:start] + found.group("indent") + line + comment + text[stop:]
+    """``marketplace.yaml`` text with ``tokens.signing_keys`` set, edited as YAML (round-trip:
+    comments, key order, quoting and flow or block style kept), never as text."""
+    editor = YAML()  # round-trip mode
+    editor.preserve_quotes = True
+    editor.width = 4096  # never re-wrap the user's long lines
+    try:
+        data = editor.load(text)
+    except YAMLError as exc:
+        raise ConfigError(f"not valid YAML ({' '.join(str(exc).split())}); fix: correct the "
+                          "file, then rotate again") from None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise ConfigError("the file is not a mapping of keys; fix: see marketplace-kit init")
+    tokens = data.get("tokens")
+    if tokens is None:
+        tokens = data["tokens"] = CommentedMap()
+    elif not isinstance(tokens, CommentedMap):
+        raise ConfigError("tokens is not a mapping; fix: write tokens: {signing_keys: [...]}")
+    keys = tokens.get("signing_keys")
+    if isinstance(keys, CommentedSeq):
+        keys[:] = kids  # in place: its style and its comment stay
+    else:
+        keys = CommentedSeq(kids)
+        keys.fa.set_flow_style()
+        tokens["signing_keys"] = keys
+    out = io.StringIO()
+    editor.dump(data, out)
+    return out.getvalue()
 
 
 def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:
@@ -75,10 +85,8 @@ def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:
     old = list(config.tokens.signing_keys)
     new = rotated(old, config.tokens.ttl_seconds, now)
     text = set_signing_keys(file.read_text(encoding="utf-8"), new)
-    written = parse_platform(yaml.safe_load(text), file)
+    written = parse_platform(parse_mapping(text, file), file)
     if written.tokens.signing_keys != new:  # pragma: no cover - a bug in set_signing_keys
         raise ConfigError(f"{file}: could not set tokens.signing_keys; fix: edit it by hand")
-    tmp = file.with_name(f".{file.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, file)
+    replace_file(file, text.encode("utf-8"))
     return old, new

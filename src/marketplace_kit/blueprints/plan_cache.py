@@ -6,7 +6,7 @@ which covers the built-in blueprints), each service's ``service.yaml``, ``openap
 ``asyncapi.json`` bytes and the digest of its source the documents are checked against, the kit's
 version and every file of the installed kit, the installed versions of the SDKs and other
 dependencies, and the Python version. A changed input is another key: a stale plan is never read.
-Entries live in ``<home_dir>/plans`` (``home.home_dir``); with no home there is no cache.
+Entries live in ``<cache_dir>/plans`` (``home.cache_dir``); with no home there is no cache.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 def cached_plan(platform: Platform, *, use_cache: bool = True) -> ResourceGraph:
     """The platform's plan: read from the cache when these inputs were planned before, else
     planned (``program.plan_platform``) and stored; ``use_cache=False`` plans and stores nothing."""
-    directory = home.home_dir() if use_cache else None
+    directory = home.cache_dir() if use_cache else None
     key = plan_key(platform) if directory is not None else None
     if directory is None or key is None:
         return program.plan_platform(platform)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from marketplace_kit.cli.common import ConfigOption, resolve_platform
+from marketplace_kit.cli.common import ConfigOption, refuse_overwriting_inputs, resolve_platform
 from marketplace_kit.errors import KitError
 
 
@@ -31,6 +31,8 @@ def api_doc(
     if out is not None and not out.parent.is_dir():
         raise KitError(f"{out.parent}: no such directory; fix: create it or choose another --out")
     platform = resolve_platform(config)
+    if out is not None:
+        refuse_overwriting_inputs(out, platform, "--out")
     services = local_services(platform)  # each service's code is here (one-line error if not)
     documents = api_documents(platform)  # exactly what the cluster's ApiDocs add-on serves
     if documents is None:
@@ -40,9 +42,13 @@ def api_doc(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out)  # whole or not at all
+        from marketplace_kit.changeset import replace_file
+
+        try:
+            replace_file(out, text.encode("utf-8"))  # whole or not at all
+        except OSError as exc:
+            raise KitError(f"{out}: cannot be written ({exc.strerror}); nothing was written; "
+                           "fix: check the path") from None
         typer.echo(f"wrote the API document of {len(services)} services "
                    f"({len(merged['paths'])} paths) to {out}")
 

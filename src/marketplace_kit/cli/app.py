@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from marketplace_kit.errors import KitError
+from marketplace_kit.errors import INTERRUPTED_EXIT, KitError
 
 app = typer.Typer(
     name="marketplace-kit",
@@ -87,6 +87,8 @@ def main() -> None:
         _fail(exc.format_message(), exc.exit_code)
     except typer.Abort:
         _fail("aborted", 1)
+    if result == INTERRUPTED_EXIT:  # Ctrl-C outside a file change (typer exits 130 silently)
+        _fail("interrupted (Ctrl-C)", INTERRUPTED_EXIT)
     sys.exit(result if isinstance(result, int) else 0)
 
 

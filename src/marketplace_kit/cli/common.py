@@ -47,3 +47,20 @@ def load_service_dir(directory: Path) -> ServiceSpec:
     if not file.is_file():
         raise KitError(f"{directory}: no {SERVICE_FILE}; fix: give the directory of a service")
     return load_service(file)
+
+
+def refuse_overwriting_inputs(out: Path, platform: Platform, option: str) -> None:
+    """An output path (``option``) that is the config, or is or lies inside the services
+    folder (every service file is there), is a one-line KitError: outputs never overwrite
+    what the platform is read from."""
+    from marketplace_kit.errors import KitError
+
+    target = out.resolve()
+    config = platform.source.resolve() if platform.source is not None else None
+    services = platform.services_dir.resolve() if platform.services_dir is not None else None
+    if target == config:
+        raise KitError(f"{option} {out}: that is the platform's config; refused, nothing was "
+                       "written; fix: give another path")
+    if services is not None and target.is_relative_to(services):
+        raise KitError(f"{option} {out}: inside the services folder {platform.services_dir}; "
+                       "refused, nothing was written; fix: give a path outside it")

@@ -46,10 +46,13 @@ def dev(
     from dataclasses import replace
 
     from marketplace_kit.blueprints.routes import route_table
-    from marketplace_kit.cli.common import resolve_platform
+    from marketplace_kit.cli.common import refuse_overwriting_inputs, resolve_platform
     from marketplace_kit.devrun import DevOptions, local_services, run_dev
 
     platform = resolve_platform(config)
+    for path, option in ((info_file, "--info-file"), (mail_dir, "--mail-dir")):
+        if path is not None:
+            refuse_overwriting_inputs(path, platform, option)
     services = local_services(platform)
     options = DevOptions(free_ports=free_ports, mail_dir=mail_dir, info_file=info_file)
     if gateway_port is not None:

@@ -102,12 +102,11 @@ def diagram(
             raise KitError(f"--format {format.value} is binary; fix: add --out FILE")
         typer.echo(data.decode(), nl=False)
         return
-    tmp = out.with_name(out.name + ".tmp")
+    from marketplace_kit.changeset import replace_file
+
     try:
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        replace_file(out, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise KitError(f"{out}: cannot be written ({exc.strerror}); fix: check the path") from None
     typer.echo(f"wrote {out}")
 

@@ -61,16 +61,21 @@ def new_service(**values: Any) -> None:
     name = answers.name
     dest = (parent if parent is not None else Path("services")) / name
     answers = fit_among_siblings(answers, dest, lambda text: typer.echo(f"note: {text}", err=True))
-    report = render_service(answers, dest)
+    package = name.replace("-", "_")
+    unwritten: list[str | None] = []
+
+    def documents(staged: Path) -> None:  # the service's own command, before dest appears
+        note = write_documents(staged, package)
+        unwritten.append(note.replace(str(staged), str(dest)) if note else None)
+
+    report = render_service(answers, dest, finish=documents)
     typer.echo(f"Created {dest} ({len(report.created)} files):")
     for relative in report.created:
         typer.echo(f"  {relative}")
-    package = name.replace("-", "_")
-    unwritten = write_documents(dest, package)  # the service's own command: its API documents
-    if unwritten is None:
+    if unwritten == [None]:
         typer.echo(f"  {OPENAPI_FILE}, {ASYNCAPI_FILE} (written by `{command(package)}`)")
     else:
-        typer.echo(f"note: {unwritten}", err=True)
+        typer.echo(f"note: {unwritten[0]}", err=True)
     typer.echo(
         "\nNext steps:\n"
         f"  cd {dest} && python -m venv .venv && .venv/bin/pip install -e '.[dev]'\n"

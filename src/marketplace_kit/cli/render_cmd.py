@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
-from marketplace_kit.cli.common import ConfigOption, NoCacheOption, resolve_platform
+from marketplace_kit.cli.common import (
+    ConfigOption,
+    NoCacheOption,
+    refuse_overwriting_inputs,
+    resolve_platform,
+)
 
 
 def render(
@@ -29,6 +34,7 @@ def render(
 
     platform = resolve_platform(config)
     keep = [path for path in (platform.source, platform.services_dir) if path is not None]
+    refuse_overwriting_inputs(out, platform, "--out")
     check_target(out, force, keep)  # before the plan: a refused --out costs nothing
     graph = cached_plan(platform, use_cache=not no_cache)
     result = render_plan(graph, out, force=force, keep=keep)

@@ -124,9 +124,13 @@ def update_service(
     where you and the template changed the same lines, conflict markers are written and the
     exit status is 1. Files the installed template no longer has are deleted only after a
     confirmation (or --yes). Exit 2 on bad input, with nothing written."""
+    from marketplace_kit.changeset import recover_around
     from marketplace_kit.scaffold.update import apply_updates, plan_update
 
-    plans = [plan_update(service) for service in _services(path, all_services, config)]
+    services = _services(path, all_services, config)
+    for line in recover_around(services):  # an earlier run killed midway: its files back first
+        typer.echo(line, err=True)
+    plans = [plan_update(service) for service in services]
     if not dry_run:
         _confirm_deletions(plans, yes)
     if not dry_run:  # every plan is made first, then applied together, all or nothing

@@ -6,6 +6,8 @@ Every error names the file, the key and the fix, on one line (``ConfigError``).
 from __future__ import annotations
 
 import re
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
@@ -68,6 +70,32 @@ def refuse_documentdb(value: Any) -> Any:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true`` is not 1: YAML booleans are refused where a number belongs."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _numbers_only(field.annotation):
+                raise ValueError("a number, not true or false")
+        return value
+
+
+def _numbers_only(annotation: Any) -> bool:
+    """An int or float annotation (optionally Annotated, or X | None) that takes no bool."""
+    kinds: set[Any] = set()
+    pending = [annotation]
+    while pending:
+        current = pending.pop()
+        args = typing.get_args(current)
+        if typing.get_origin(current) is typing.Annotated:
+            pending.append(args[0])
+        elif args and typing.get_origin(current) in (typing.Union, types.UnionType):
+            pending.extend(args)
+        else:
+            kinds.add(current)
+    return bool(kinds & {int, float}) and bool not in kinds
 
 
 # --- marketplace.yaml ------------------------------------------------------------------
@@ -634,7 +662,12 @@ def _explain(file: Path, error: ValidationError) -> ConfigError:
 def read_yaml(file: Path) -> dict[str, Any]:
     """A YAML mapping from ``file``, or a ConfigError naming the file and the problem (a
     FIFO, a huge file, duplicate keys, deep nesting included: see ``validation/yaml_load.py``)."""
-    data = yaml_load.parse(yaml_load.read_text(file), file)
+    return parse_mapping(yaml_load.read_text(file), file)
+
+
+def parse_mapping(text: str, file: Path) -> dict[str, Any]:
+    """The YAML mapping in ``text`` (read from, or about to be written to, ``file``), strictly."""
+    data = yaml_load.parse(text, file)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -8,7 +8,6 @@ from marketplace_kit.changeset import replace_file
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``path`` as mode 0600 from the first byte: ``replace_file`` writes a fresh temporary
-    file (``mkstemp`` creates it 0600, and no stale file can lend it a wider mode) renamed over
-    ``path``."""
-    replace_file(path, text.encode("utf-8"))
+    """Write ``path`` as mode 0600 from the first byte (``replace_file``: a fresh ``mkstemp``
+    file, 0600 from its creation, so no stale file can lend it a wider mode)."""
+    replace_file(path, text.encode("utf-8"), mode=0o600)

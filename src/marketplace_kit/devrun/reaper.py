@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from marketplace_kit.changeset import replace_file
+
 GRACE_SECONDS = 10.0
 
 
@@ -95,10 +97,7 @@ class Registry:
     def _save(self) -> None:
         data = {"owner": asdict(self.owner), "processes": [asdict(p) for p in self.processes],
                 "dirs": self.dirs}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out)
-        os.replace(tmp, self.path)
+        replace_file(self.path, json.dumps(data).encode())
 
 
 def _load(path: Path) -> tuple[Recorded, list[Recorded], list[str]] | None:

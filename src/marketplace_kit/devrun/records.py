@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from marketplace_kit.changeset import replace_file
+
 
 class Recorder:
     """Numbered ``NNNNNN<suffix>`` files in ``directory``, in arrival order."""
@@ -24,9 +26,7 @@ class Recorder:
         with self._lock:
             self._count += 1
             path = self.directory / f"{self._count:06d}{self.suffix}"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.rename(path)
+        replace_file(path, data)
         return path
 
     def store(self, record: dict[str, Any]) -> Path:

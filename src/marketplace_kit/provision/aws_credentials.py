@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from marketplace_kit.home import home_dir
+
 CREDENTIAL_KEYS = (
     "aws_access_key_id",
     "role_arn",
@@ -49,7 +51,7 @@ def find_credentials(environ: Mapping[str, str] = os.environ) -> tuple[str | Non
         "AWS_CONTAINER_CREDENTIALS_FULL_URI"
     ):
         return "container credentials endpoint", ""
-    home = Path(environ.get("HOME", str(Path.home())))
+    home = home_dir(environ) or Path("/nonexistent")  # no home: only the variables' files
     credentials = Path(environ.get("AWS_SHARED_CREDENTIALS_FILE", home / ".aws" / "credentials"))
     config = Path(environ.get("AWS_CONFIG_FILE", home / ".aws" / "config"))
     profile = environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"

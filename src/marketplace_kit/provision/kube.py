@@ -8,13 +8,15 @@ from pathlib import Path
 
 import yaml
 
+from marketplace_kit.home import home_dir
+
 
 def kubeconfig_files(environ: Mapping[str, str] = os.environ) -> list[Path]:
     """The kubeconfig files kubectl would read (KUBECONFIG, else ~/.kube/config)."""
     if environ.get("KUBECONFIG"):
         return [Path(p) for p in environ["KUBECONFIG"].split(os.pathsep) if p]
-    home = Path(environ.get("HOME", str(Path.home())))
-    return [home / ".kube" / "config"]
+    home = home_dir(environ)
+    return [] if home is None else [home / ".kube" / "config"]
 
 
 def find_context(

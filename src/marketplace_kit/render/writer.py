@@ -6,6 +6,11 @@ name, so these never clash), and ``.marketplace-kit-render`` listing them. Every
 to a temporary directory beside the target, which then replaces it: a failed render leaves
 nothing half-written. ``--force`` replaces a directory only when that list covers everything in
 it and it holds neither the config nor the services.
+
+The replacement is one atomic exchange of the two directories (Linux ``renameat2``), with
+Ctrl-C held back while it runs: killed at any instant, ``--out`` holds the old render or the
+new one, never neither. What a killed run leaves beside it (its hidden staging directory) is
+removed by the next render of the same ``--out``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from pathlib import Path
 
 import yaml
 
+from marketplace_kit.changeset import exchange, held_signals, remove_leftovers
 from marketplace_kit.errors import KitError
+from marketplace_kit.home import home_dir
 from marketplace_kit.plan.graph import PlannedResource
 from marketplace_kit.render.manifests import (
     HelmRelease,
@@ -122,7 +129,8 @@ def check_target(out: Path, force: bool, keep: Iterable[Path] = ()) -> None:
         )
     resolved, cwd = out.resolve(), Path.cwd().resolve()
     held = [k for k in keep if k.resolve().is_relative_to(resolved)]
-    if resolved in (Path(resolved.anchor), Path.home().resolve()) or cwd.is_relative_to(resolved):
+    home = home_dir()
+    if resolved in (Path(resolved.anchor), home and home.resolve()) or cwd.is_relative_to(resolved):
         held.append(cwd)
     if held:
         raise KitError(
@@ -153,7 +161,8 @@ def render_plan(
     files, objects, releases = render_files(resources)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.render-", dir=out.parent))
+        remove_leftovers(out.parent, _staging_prefix(out))
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
     except OSError as exc:
         raise KitError(f"render: cannot write beside {out} ({exc.strerror}); fix: check the "
                        "path and free space") from None
@@ -163,7 +172,8 @@ def render_plan(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         check_target(out, force, keep)  # again, right before the swap
-        _swap(staging, out)
+        with held_signals():
+            _swap(staging, out)
     except OSError as exc:
         raise KitError(f"render: cannot write {out} ({exc.strerror}); left unchanged; fix: "
                        "check the path and free space") from None
@@ -172,16 +182,15 @@ def render_plan(
     return RenderResult(out=out, manifests=objects, releases=releases, files=tuple(files))
 
 
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.render-"
+
+
 def _swap(staging: Path, out: Path) -> None:
-    """Put ``staging`` in place of ``out``; on failure ``out`` is left as it was."""
+    """Put ``staging`` in place of ``out`` in one step (``out``'s old content ends up in
+    ``staging``, removed by the caller); on failure ``out`` is left as it was."""
     if not out.exists():
         staging.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{staging.name.rsplit('-', 1)[-1]}")
-    out.rename(old)
-    try:
-        staging.rename(out)
-    except OSError:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    elif not exchange(staging, out):
+        raise KitError(f"render: {out.parent}'s file system cannot swap directories atomically "
+                       "(renameat2); fix: render into a new directory, then move it yourself")

@@ -12,6 +12,7 @@ Python API::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from marketplace_kit.scaffold.answers import (
@@ -29,17 +30,22 @@ from marketplace_kit.scaffold.update import UpdatePlan, apply_update, plan_updat
 from marketplace_kit.scaffold.write import WriteReport, write_new, write_over
 
 
-def render_service(answers: Answers, dest: Path, *, regenerate: bool = False) -> WriteReport:
+def render_service(
+    answers: Answers, dest: Path, *, regenerate: bool = False,
+    finish: Callable[[Path], None] | None = None,
+) -> WriteReport:
     """Render the service template into ``dest``.
 
-    A new service (the default) refuses an existing ``dest``. ``regenerate=True`` rewrites the
+    A new service (the default) refuses an existing ``dest``; ``finish`` runs on the complete
+    staged tree before it is moved into place (the service's API documents are written there,
+    so ``dest`` appears with them or not at all). ``regenerate=True`` rewrites the
     template-owned files of an existing service and keeps every team-owned file as it is.
     """
     template = service_template()
     files = with_base(render_files(answers, template))  # the merge base of update-service
     if regenerate:
         return write_over(files, dest, template)
-    return write_new(files, dest)
+    return write_new(files, dest, finish)
 
 
 __all__ = [

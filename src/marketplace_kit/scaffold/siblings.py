@@ -21,6 +21,8 @@ def sibling_services(parent: Path) -> list[tuple[ServiceSpec, Path]]:
     if not parent.is_dir():
         return found
     for file in sorted(parent.glob(f"*/{SERVICE_FILE}")):
+        if file.parent.name.startswith("."):  # hidden, as plan skips it (a staging folder)
+            continue
         try:
             found.append((load_service(file), file))
         except KitError:

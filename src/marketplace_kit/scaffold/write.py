@@ -11,11 +11,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from marketplace_kit.changeset import Changeset, make_dirs, os_error, remove_made, write_file
-from marketplace_kit.errors import KitError
+from marketplace_kit.changeset import (
+    Changeset,
+    held_signals,
+    make_dirs,
+    os_error,
+    remove_leftovers,
+    remove_made,
+    write_file,
+)
+from marketplace_kit.errors import Interrupted, KitError
 from marketplace_kit.scaffold.template import Template
 
 
@@ -36,8 +45,11 @@ def _stage(files: dict[str, str], staging: Path) -> None:
         write_file(target, text.encode("utf-8"))
 
 
-def write_new(files: dict[str, str], dest: Path) -> WriteReport:
-    """Create ``dest`` with ``files``; refuse (KitError, nothing written) if it exists."""
+def write_new(
+    files: dict[str, str], dest: Path, finish: Callable[[Path], None] | None = None
+) -> WriteReport:
+    """Create ``dest`` with ``files`` (and what ``finish`` adds to the staged tree) in one
+    rename; refuse (KitError, nothing written) if it exists."""
     if dest.exists() or dest.is_symlink():
         raise KitError(f"{dest} already exists; fix: choose another name or --dir")
     parent = dest.parent
@@ -45,17 +57,29 @@ def write_new(files: dict[str, str], dest: Path) -> WriteReport:
         raise KitError(f"{parent}: not a directory; fix: give a directory for --dir")
     made: list[Path] = []
     staging: Path | None = None
+    prefix = f".{dest.name}.new-"
     try:
         made = make_dirs(parent)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=parent))
+        remove_leftovers(parent, prefix)
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         _stage(files, staging)
+        if finish is not None:
+            finish(staging)
         staging.chmod(0o755)
-        os.rename(staging, dest)
-    except OSError as exc:
+        with held_signals():
+            os.rename(staging, dest)
+            staging = None
+    except (OSError, KeyboardInterrupt) as exc:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-        remove_made(made)
-        raise os_error(f"new-service {dest}", exc) from None
+            remove_made(made)
+        if isinstance(exc, OSError):
+            raise os_error(f"new-service {dest}", exc) from None
+        if staging is None:
+            raise Interrupted(f"new-service {dest}: interrupted after the service was written; "
+                              "it is complete") from None
+        raise Interrupted(f"new-service {dest}: interrupted before the service was written; "
+                          "nothing was written; fix: run it again") from None
     return WriteReport(created=sorted(files))
 
 

@@ -200,7 +200,7 @@ def build(name: str = "shop", public_access_cidrs: Sequence[str] = ()) -> Cluste
                 names=("orders", "orders-dashboard"), topics=owned_topics(("order-events",)),
                 secrets=(stores.secret_names["orders"], keys.secret_name, bus.ca_secret)),
             namespace=APPS, cluster_name=cluster.cluster_name,
-            github_provider_arn=github.arn, service_project="orders", platform_project=name,
+            github_provider_arn=github.arn, service_project="orders",
             boundary_arn=boundary.arn,
             depends_on=[mesh.workload_namespace]),
         opts=opts,

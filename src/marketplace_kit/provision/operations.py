@@ -165,9 +165,12 @@ def _interrupted(session: Session, title: str, progress: Progress, forced: bool)
     """The one line for a run Ctrl-C stopped, with what the state now records as pending."""
     from pulumi import automation as auto
 
+    from marketplace_kit.provision.engine_command import EngineInterrupted
+
     pending: list[tuple[str, str]] = []
-    # the state cannot always be read then: the line says what is known
-    with suppress(auto.CommandError):
+    # the state cannot always be read then (or a further Ctrl-C stops the reading): the line
+    # says what is known
+    with suppress(auto.CommandError, EngineInterrupted):
         if session.opened is not None:
             pending = pending_operations(session.opened.export_stack().deployment)
     return interrupted(session.command, title, progress, forced, pending)

@@ -447,9 +447,9 @@ def _numeric_fields() -> list[tuple[type, str]]:
     from marketplace_kit import config
 
     models = [m for _, m in inspect.getmembers(config, inspect.isclass)
-              if issubclass(m, config._Model) and m is not config._Model]
+              if issubclass(m, config.ConfigModel) and m is not config.ConfigModel]
     return [(model, name) for model in models for name, field in model.model_fields.items()
-            if config._numbers_only(field.annotation)]
+            if config.numbers_only(field.annotation)]
 
 
 @pytest.mark.parametrize(("model", "field"), _numeric_fields(),

@@ -180,7 +180,13 @@ class _NodeClaimSpec(_Strict):
     expireAfter: str
 
 
+class _NodeClaimMetadata(_Strict):
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+
+
 class _NodeClaimTemplate(_Strict):
+    metadata: _NodeClaimMetadata | None = None  # the nodes' labels (Karpenter v1 NodePool)
     spec: _NodeClaimSpec
 
 

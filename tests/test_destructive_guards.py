@@ -116,13 +116,17 @@ def render(root: Path, out: Path, *extra: str) -> tuple[int, str, str]:
                     *extra], root)
 
 
-@pytest.mark.parametrize("out", [".", "services", "services/orders"])
+@pytest.mark.parametrize(("out", "reason"), [
+    (".", "refusing to replace"),  # holds the config: render's own guard
+    ("services", "inside the services folder"),  # the inputs' guard, before render starts
+    ("services/orders", "inside the services folder"),
+])
 def test_render_force_refuses_a_directory_holding_the_config_or_services(
-    platform: Path, out: str
+    platform: Path, out: str, reason: str
 ) -> None:
     before = snapshot(platform)
     code, _, stderr = render(platform, platform / out, "--force")
-    assert_one_error_line(code, stderr, "refusing to replace")
+    assert_one_error_line(code, stderr, reason)
     assert snapshot(platform) == before
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from support.plans import FoundationPlan, foundation, plan_foundation, platform_from
 
 from marketplace_kit.blueprints.deploy_inputs import PLAN_DEPLOYER_CIDR, PLAN_INPUTS, DeployInputs
+from marketplace_kit.blueprints.program import platform_program
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.plan import ResourceGraph, plan_program
 from marketplace_kit.plan.fakes import fake_arn, fake_id
@@ -315,3 +317,19 @@ def test_bad_cluster_args_fail_with_one_line(change: dict, problem: str) -> None
         plan_program(lambda: Cluster("c", ClusterArgs(**args)))
     assert "\n" not in str(failure.value) and str(failure.value).startswith("cluster: ")
 
+
+
+def test_a_cluster_created_with_the_bootstrap_entry_keeps_it() -> None:
+    """bootstrapClusterCreatorAdminPermissions is ForceNew: a cluster an earlier kit created with
+    it (true) keeps true, and the caller gets no explicit entry (EKS's bootstrap entry is the
+    creator's: a second one would fail with 409); new clusters keep the explicit entry."""
+    platform = platform_from({})
+    kept = plan_program(
+        platform_program(platform, replace(PLAN_INPUTS, creator_bootstrap=True)),
+        project=platform.config.name, stack="dev", region=platform.config.region,
+    )
+    assert _eks(kept)["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is True
+    assert _entries(kept) == []
+    fresh = plan_foundation(platform).graph
+    assert _eks(fresh)["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is False
+    assert _entries(fresh) == [PLANNER]

@@ -125,8 +125,11 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             admin_principal_arns=list(config.cluster.admin_principal_arns),
             # configured admins are the cluster's admins: whoever runs `up` gets no entry of
             # its own (an explicit access entry; the cluster's bootstrap flag, ForceNew on EKS,
-            # stays off either way, so switching never replaces an existing cluster)
+            # is not touched by switching, so switching never replaces an existing cluster)
             creator_admin=not config.cluster.admin_principal_arns,
+            # ForceNew: an existing cluster keeps the value it was created with (read from the
+            # stack's state by `up`), so a kit upgrade never replaces it
+            bootstrap_creator_admin=inputs.creator_bootstrap,
             log_types=list(config.cluster.log_types),
             support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",
             addon_versions=dict(

@@ -1,7 +1,8 @@
 """What only a deployment run knows (not ``marketplace.yaml``): passed to the program by ``up``.
 
-``up`` and ``preview`` find the address they run from (for ``cluster.endpoint_access: deployer``);
-``up`` records these in the stack's config (``marketplace-kit:*``) and a program run without
+``up`` and ``preview`` find the address they run from (for ``cluster.endpoint_access: deployer``)
+and read, from the stack's state, the creator-admin flag an existing EKS cluster was created with
+(``bootstrapClusterCreatorAdminPermissions`` is ForceNew: a kit upgrade keeps it); ``up`` records these in the stack's config (``marketplace-kit:*``) and a program run without
 inputs of its own (refresh, destroy's targeted run, another machine) reads them back
 (``recorded``), so it registers the same program; ``plan`` uses ``PLAN_INPUTS``.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 CONFIG_NAMESPACE = "marketplace-kit"
 DEPLOYER_CIDR_KEY = f"{CONFIG_NAMESPACE}:deployerCidr"
 LIFT_PROTECTION_KEY = f"{CONFIG_NAMESPACE}:liftDeletionProtection"
+CREATOR_BOOTSTRAP_KEY = f"{CONFIG_NAMESPACE}:clusterCreatorBootstrap"
 # What the offline plan shows where `up` puts the deployer's address (TEST-NET-2, RFC 5737).
 PLAN_DEPLOYER_CIDR = "198.51.100.10/32"
 
@@ -23,10 +25,14 @@ class DeployInputs:
 
     deployer_cidr: str | None = None  # the public address `up` runs from, as a /32
     lift_deletion_protection: bool = False  # the user confirmed a destroy of protected stores
+    # the existing cluster's recorded bootstrapClusterCreatorAdminPermissions (ForceNew): True on
+    # clusters an earlier kit created with it, kept so that no kit upgrade replaces the cluster
+    creator_bootstrap: bool = False
 
     def to_config(self) -> dict[str, str]:
         """The stack config entries that record these inputs."""
-        config = {LIFT_PROTECTION_KEY: "true" if self.lift_deletion_protection else "false"}
+        config = {LIFT_PROTECTION_KEY: "true" if self.lift_deletion_protection else "false",
+                  CREATOR_BOOTSTRAP_KEY: "true" if self.creator_bootstrap else "false"}
         if self.deployer_cidr:
             config[DEPLOYER_CIDR_KEY] = self.deployer_cidr
         return config
@@ -37,6 +43,7 @@ class DeployInputs:
         return cls(
             deployer_cidr=config.get(DEPLOYER_CIDR_KEY) or None,
             lift_deletion_protection=config.get(LIFT_PROTECTION_KEY) == "true",
+            creator_bootstrap=config.get(CREATOR_BOOTSTRAP_KEY) == "true",
         )
 
 
@@ -48,6 +55,6 @@ def recorded() -> DeployInputs:
     import pulumi
 
     config = pulumi.Config(CONFIG_NAMESPACE)
-    keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY)
+    keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY, CREATOR_BOOTSTRAP_KEY)
     values = {key: config.get(key.split(":", 1)[1]) for key in keys}
     return DeployInputs.from_config({key: value for key, value in values.items() if value})

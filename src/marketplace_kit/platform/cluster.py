@@ -106,7 +106,10 @@ class ClusterArgs:
     only when that list is not empty. ``admin_principal_arns`` get cluster-admin access entries;
     so does the identity running the deployment when ``creator_admin`` (added as an explicit
     access entry, as the Terraform EKS module does: EKS's own bootstrap entry for the creator
-    would make a second CreateAccessEntry for the same principal fail with 409).
+    would make a second CreateAccessEntry for the same principal fail with 409). A cluster an
+    earlier kit created with EKS's bootstrap entry keeps it (``bootstrap_creator_admin``: the flag
+    is ForceNew, so changing it would replace the cluster); the caller then gets no explicit
+    entry (the creator's is EKS's).
 
     Attributes:
         vpc_id: VPC of the cluster (``Network.vpc_id``).
@@ -119,6 +122,9 @@ class ClusterArgs:
             identity with an access entry): ``public_access_cidrs`` is then ignored.
         admin_principal_arns: IAM principals given cluster-admin access entries.
         creator_admin: Give the identity running the deployment a cluster-admin access entry.
+        bootstrap_creator_admin: EKS's own admin entry for the cluster's creator
+            (``bootstrapClusterCreatorAdminPermissions``, ForceNew): only to keep the value an
+            existing cluster was created with; new clusters get an explicit entry instead.
         log_types: Control-plane logs sent to CloudWatch (EKS creates and owns the log group).
         addon_versions: EKS managed add-on name -> version (default: ``versions.EKS_ADDONS``).
         ami_type: Node AMI type (default: Amazon Linux 2023).
@@ -139,6 +145,7 @@ class ClusterArgs:
     open_endpoint: bool = False
     admin_principal_arns: Sequence[str] = ()
     creator_admin: bool = True
+    bootstrap_creator_admin: bool = False
     log_types: Sequence[str] = DEFAULT_LOG_TYPES
     addon_versions: Mapping[str, str] = field(default_factory=lambda: dict(versions.EKS_ADDONS))
     ami_type: str = versions.EKS_AMI_TYPE
@@ -232,9 +239,10 @@ def iam_principal(arn: str) -> str:
 
 
 def admin_principals(args: ClusterArgs, invoke: pulumi.InvokeOptions) -> list[str]:
-    """The cluster admins, each once: the listed ARNs and, with ``creator_admin``, the caller."""
+    """The cluster admins, each once: the listed ARNs and, with ``creator_admin``, the caller
+    (unless EKS's bootstrap entry already makes the creator admin)."""
     principals = list(args.admin_principal_arns)
-    if args.creator_admin:
+    if args.creator_admin and not args.bootstrap_creator_admin:
         caller = aws.get_caller_identity(opts=invoke).arn
         issuer = aws.iam.get_session_context(arn=caller, opts=invoke).issuer_arn
         principals.append(issuer or iam_principal(caller))
@@ -315,7 +323,7 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(args.log_types),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=False,
+                bootstrap_cluster_creator_admin_permissions=args.bootstrap_creator_admin,
             ),
             # vpc-cni, kube-proxy and coredns come as managed add-ons below, at pinned versions.
             bootstrap_self_managed_addons=False,

@@ -42,6 +42,7 @@ from marketplace_kit.provision.progress import (
     resource_name,
 )
 from marketplace_kit.provision.pulumi_binary import find_cli
+from marketplace_kit.provision.recorded_cluster import recorded_creator_bootstrap
 from marketplace_kit.provision.service_stacks import (
     live_service_stacks,
     service_settings,
@@ -209,7 +210,27 @@ def _open(
             session.platform, session.settings, create=create, program=program,
             warn=session.warn, record=recording, plugins=session.plugins,
         )
+    if inputs is not None and engine and session.program is None:
+        _keep_recorded_cluster(session, session.opened, inputs, record)
     return session.opened
+
+
+def _keep_recorded_cluster(
+    session: Session, stack: auto.Stack, inputs: DeployInputs, record: bool
+) -> None:
+    """The program keeps what the existing cluster was created with (its ForceNew creator-admin
+    flag, read from the stack's state): a kit upgrade never replaces the cluster."""
+    from marketplace_kit.blueprints.program import platform_program
+
+    with translated(session.settings, session.command):
+        kept = recorded_creator_bootstrap(state_resources(stack.export_stack().deployment))
+    if kept == inputs.creator_bootstrap:
+        return
+    inputs = replace(inputs, creator_bootstrap=kept)
+    stack.workspace.program = platform_program(session.platform, inputs)
+    if record:
+        with translated(session.settings, session.command):
+            stack.set_all_config({k: auto_config(v) for k, v in inputs.to_config().items()})
 
 
 def deploy_inputs(platform: Platform) -> DeployInputs:
@@ -410,7 +431,8 @@ def _reach_cluster(session: Session, stack: auto.Stack, command: str) -> None:
     if cidr is not None:
         with translated(session.settings, command):
             recorded = {k: v.value for k, v in stack.get_all_config().items()}
-            inputs = replace(DeployInputs.from_config(recorded), deployer_cidr=cidr)
+            inputs = replace(DeployInputs.from_config(recorded), deployer_cidr=cidr,
+                             creator_bootstrap=recorded_creator_bootstrap(resources))
             stack.set_all_config({k: auto_config(v) for k, v in inputs.to_config().items()})
         eks = [str(r["urn"]) for r in resources if r.get("type") == EKS_CLUSTER]
         program = platform_program(platform, inputs)
@@ -430,8 +452,7 @@ def _lift_protection(
 
     with translated(session.settings, "destroy"):
         recorded = {k: v.value for k, v in stack.get_all_config().items()}
-    inputs = DeployInputs.from_config(recorded)
-    inputs = DeployInputs(deployer_cidr=inputs.deployer_cidr, lift_deletion_protection=True)
+    inputs = replace(DeployInputs.from_config(recorded), lift_deletion_protection=True)
     with translated(session.settings, "destroy"):
         stack.set_all_config({k: auto_config(v) for k, v in inputs.to_config().items()})
     program = platform_program(session.platform, inputs)

@@ -2,9 +2,10 @@
 
 ``up`` and ``preview`` find the address they run from (for ``cluster.endpoint_access: deployer``)
 and read, from the stack's state, the creator-admin flag an existing EKS cluster was created with
-(``bootstrapClusterCreatorAdminPermissions`` is ForceNew: a kit upgrade keeps it); ``up`` records these in the stack's config (``marketplace-kit:*``) and a program run without
-inputs of its own (refresh, destroy's targeted run, another machine) reads them back
-(``recorded``), so it registers the same program; ``plan`` uses ``PLAN_INPUTS``.
+(``bootstrapClusterCreatorAdminPermissions`` is ForceNew: a kit upgrade keeps it). ``up`` records
+these in the stack's config (``marketplace-kit:*``) and a program run without inputs of its own
+(refresh, destroy's targeted run, another machine) reads them back (``recorded``), so it
+registers the same program; ``plan`` uses ``PLAN_INPUTS``.
 """
 
 from __future__ import annotations

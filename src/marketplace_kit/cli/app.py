@@ -52,11 +52,12 @@ def _register_commands() -> None:
         render_cmd,
         tokens_cmd,  # signing-key rotation
         update_service_cmd,
+        upgrade_cmd,  # day two: from what runs to the pins
     )
 
     for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, bootstrap_cmd,
                    deploy_service_cmd, new_service_cmd, update_service_cmd, dev_cmd, tokens_cmd,
-                   api_doc_cmd):
+                   api_doc_cmd, upgrade_cmd):
         module.register(app)
 
 

@@ -92,7 +92,7 @@ def _quiet(progress: Progress, title: str) -> AbstractContextManager[object]:
     return nullcontext()
 
 
-def _session(
+def session_for(
     command: str,
     config: Path | None,
     stack: str | None,
@@ -101,6 +101,7 @@ def _session(
     yes: bool = True,
     as_json: bool = False,
 ) -> Session:
+    """A command's session over the platform's stack (the options every stack command takes)."""
     from marketplace_kit.provision.operations import Session
     from marketplace_kit.provision.settings import resolve_settings
 
@@ -139,7 +140,7 @@ def preview(
     from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
     refuse_file_backend_in_ci(backend)
-    session = _session("preview", config, stack, backend, secrets_provider, as_json=as_json)
+    session = session_for("preview", config, stack, backend, secrets_provider, as_json=as_json)
     _report(operations.preview(session), as_json)
 
 
@@ -162,7 +163,7 @@ def up(
     from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
     refuse_file_backend_in_ci(backend)
-    session = _session("up", config, stack, backend, secrets_provider, yes, as_json)
+    session = session_for("up", config, stack, backend, secrets_provider, yes, as_json)
     session.allow_delete = allow_delete
     _report(operations.up(session), as_json)
 
@@ -200,7 +201,7 @@ def destroy(
     """
     from marketplace_kit.provision import operations
 
-    session = _session("destroy", config, stack, backend, None, yes, as_json)
+    session = session_for("destroy", config, stack, backend, None, yes, as_json)
     session.remove, session.lift_protection = remove, lift_deletion_protection
     session.with_services = with_services
     _report(operations.destroy(session), as_json)
@@ -216,7 +217,7 @@ def refresh(
     """Read every resource back from the cloud and bring the stack's state in line with it."""
     from marketplace_kit.provision import operations
 
-    session = _session("refresh", config, stack, backend, None, yes, as_json)
+    session = session_for("refresh", config, stack, backend, None, yes, as_json)
     _report(operations.refresh(session), as_json)
 
 
@@ -236,7 +237,7 @@ def outputs(
     from marketplace_kit.errors import KitError
     from marketplace_kit.provision import operations
 
-    outcome = operations.outputs(_session("outputs", config, stack, backend, as_json=as_json))
+    outcome = operations.outputs(session_for("outputs", config, stack, backend, as_json=as_json))
     if name is None:
         _report(outcome, as_json, show_secrets)
         return

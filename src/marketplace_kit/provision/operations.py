@@ -600,3 +600,10 @@ def outputs(session: Session) -> Outcome:
     return Outcome(
         "outputs", session.settings, "succeeded", time.monotonic() - started, outputs=values
     )
+
+
+def exported_state(session: Session) -> dict[str, Any]:
+    """The stack's recorded state (``stack export``'s deployment; no engine run, no cloud)."""
+    stack = _open(session, create=False, engine=False)
+    with translated(session.settings, session.command):
+        return dict(stack.export_stack().deployment or {})

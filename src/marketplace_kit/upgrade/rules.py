@@ -1,0 +1,269 @@
+"""The order of an upgrade: the rules that turn what runs and the pins into ordered steps.
+
+- In-cluster controllers first (the pins support the target Kubernetes, older releases may
+  not), each chart of CRDs before its controller: Karpenter's ``karpenter-crd``, the Prometheus
+  operator's ``prometheus-operator-crds``, Strimzi's CRD file; Strimzi's operator before Kafka's
+  version, Kafka's version before its metadata version.
+- Istio by canary revision: ``base`` (its CRDs), the new istiod revision beside the old,
+  namespaces relabelled to it, their workloads restarted, the gateway moved, the old removed.
+  When the running Kubernetes is older than the pinned Istio supports, the mesh goes last.
+- The EKS control plane one minor at a time; after each, the add-on builds pinned for that
+  minor, then every node group rolled to it (within its PDBs).
+Durations come from the timeline model's table (``data/durations.yaml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from marketplace_kit.errors import KitError
+from marketplace_kit.estimate.data import Duration, DurationTable
+from marketplace_kit.provision.api_check import EKS_CLUSTER
+from marketplace_kit.provision.teardown import HELM_RELEASE
+from marketplace_kit.upgrade.running import (
+    ADDON,
+    CRD,
+    DEPLOYMENT,
+    NAMESPACE,
+    NODE_GROUP,
+    REVISION_LABEL,
+    Running,
+)
+from marketplace_kit.upgrade.steps import Step, UpgradePlan
+from marketplace_kit.upgrade.targets import ADDON_SOURCE, Targets, minor_number, minor_path
+
+# Controller chart -> the chart of its CRDs (installed or upgraded first).
+CRD_CHARTS = {"karpenter": "karpenter-crd", "kube-prometheus-stack": "prometheus-operator-crds"}
+ISTIO_CHARTS = ("base", "istiod", "gateway")
+STRIMZI_OPERATOR = "strimzi-kafka-operator"
+MAX_UNAVAILABLE_PERCENT = 33  # the node groups' update_config (platform/cluster.py)
+
+
+def _times(duration: Duration, count: int, what: str) -> Duration:
+    """``count`` times the timeline model's ``what``: its create time stands for the step's (an
+    estimate, whatever the create time's own basis)."""
+    count = max(count, 1)
+    each = f"{count} x " if count > 1 else ""
+    return Duration(duration.seconds * count, "estimate",
+                    f"timeline model: {each}{what}, its create time ({duration.basis}: "
+                    f"{duration.source})")
+
+
+def _chart_step(running: Running, targets: Targets, chart: str, table: DurationTable,
+                why: str = "") -> list[Step]:
+    pin = targets.charts[chart]
+    release = running.releases.get(chart)
+    took = _times(table.for_type(HELM_RELEASE), 1, "a Helm release")
+    if release is None:
+        return [Step(f"chart:{chart}", f"install chart {chart} {pin.version}{why}",
+                     (f"Helm release {chart} {pin.version} ({pin.source}); CRDs the controller "
+                      "chart installed are adopted (Helm's release labels and annotations set on "
+                      "them first)",), took,
+                     f"uninstall {chart} with --keep CRDs: the CRDs stay as they were served")]
+    if release.version == pin.version:
+        return []
+    return [Step(f"chart:{chart}", f"chart {chart} {release.version} -> {pin.version}{why}",
+                 (f"Helm release {release.name or chart}: chart {release.version} -> "
+                  f"{pin.version} ({pin.source})",), took,
+                 f"helm rollback {release.name or chart} (chart {release.version})")]
+
+
+def _controllers(running: Running, targets: Targets, table: DurationTable) -> list[Step]:
+    steps: list[Step] = []
+    for controller, crds in CRD_CHARTS.items():
+        if controller in running.releases:
+            steps += _chart_step(running, targets, crds, table, " (CRDs before their controller)")
+            steps += _chart_step(running, targets, controller, table)
+    return steps
+
+
+def _eventbus(running: Running, targets: Targets, table: DurationTable) -> tuple[list[Step],
+                                                                                 list[str]]:
+    steps: list[Step] = []
+    notes: list[str] = []
+    if running.strimzi_crds is not None and running.strimzi_crds != targets.strimzi:
+        steps.append(Step(
+            "crds:strimzi", f"Strimzi CRDs {running.strimzi_crds} -> {targets.strimzi} (before "
+            "the operator)", (f"strimzi-crds-{targets.strimzi}.yaml applied server-side (Helm "
+                             "never upgrades CRDs)",),
+            _times(table.for_type(CRD), running.strimzi_crd_count, "a CRD"),
+            f"re-apply strimzi-crds-{running.strimzi_crds}.yaml (the operator still runs "
+            f"{running.strimzi_crds})"))
+    if STRIMZI_OPERATOR in running.releases:
+        steps += _chart_step(running, targets, STRIMZI_OPERATOR, table, " (before Kafka)")
+    if running.kafka is None or running.kafka == targets.kafka:
+        return steps, notes
+    if running.kafka not in targets.kafka_versions:
+        notes.append(f"Kafka {running.kafka} is not among the versions Strimzi {targets.strimzi} "
+                     f"runs ({', '.join(targets.kafka_versions)}): move Kafka to one of them "
+                     "under the running operator before its step")
+    roll = _times(table.awaited_custom_resource("Kafka"), 1, "the Kafka cluster's readiness")
+    steps.append(Step(
+        "kafka:version", f"Kafka {running.kafka} -> {targets.kafka}",
+        (f"Kafka spec.kafka.version {running.kafka} -> {targets.kafka}: Strimzi rolls the "
+         f"{running.kafka_brokers or 'broker'} brokers one at a time (min.insync.replicas kept)",),
+        roll, f"set spec.kafka.version back to {running.kafka} (possible while the metadata "
+        "version is still its)"))
+    metadata = running.kafka_metadata or f"{running.kafka}'s default"
+    target_minor = ".".join(targets.kafka.split(".")[:2])
+    steps.append(Step(
+        "kafka:metadata", f"Kafka metadata version {metadata} -> {target_minor}",
+        (f"spec.kafka.metadataVersion {running.kafka_metadata or 'unset'} -> left unset: Strimzi "
+         f"moves it to Kafka {target_minor}'s default once every broker runs {targets.kafka}",),
+        _times(table.awaited_custom_resource("default"), 1, "an operator's reconcile"),
+        "none: Kafka does not lower a metadata version (the point of no return of this upgrade)"))
+    return steps, notes
+
+
+def _mesh(running: Running, targets: Targets, table: DurationTable) -> list[Step]:
+    istiod = running.releases.get("istiod")
+    if istiod is None or istiod.version == targets.istio:
+        return []
+    old = running.istio_revision or "default (in place)"
+    new = targets.istio_revision
+    helm = _times(table.for_type(HELM_RELEASE), 1, "a Helm release")
+    namespaces = ", ".join(running.injected) or "none"
+    steps = _chart_step(running, targets, "base", table, " (Istio's CRDs before istiod)")
+    steps += [
+        Step("istio:canary", f"istiod {istiod.version} -> {targets.istio} as revision {new}, "
+             f"beside {old}", (f"Helm release istiod-{new}: chart istiod {targets.istio} with "
+                               f"revision {new}; istiod {istiod.version} keeps serving",), helm,
+             f"uninstall istiod-{new} (nothing uses it yet)"),
+        Step("istio:relabel", f"namespaces to revision {new}",
+             (f"namespaces {namespaces}: istio-injection removed, {REVISION_LABEL}={new} set",),
+             _times(table.for_type(NAMESPACE), len(running.injected), "a namespace write"),
+             f"relabel them back to {old}"),
+        Step("istio:restart", f"restart the workloads in {namespaces}",
+             (f"rolling restart of every Deployment there ({running.mesh_workloads} in this "
+              f"state, and the service stacks'): new pods get the {new} sidecar",),
+             _times(table.for_type(DEPLOYMENT), running.mesh_workloads, "a Deployment rollout"),
+             f"relabel to {old} and restart again", ("pods (rolling, within their PDBs)",)),
+    ]
+    steps += [replace(s, id="istio:gateway", title=s.title + f" (revision {new})")
+              for s in _chart_step(running, targets, "gateway", table)]
+    steps.append(Step(
+        "istio:remove-old", f"remove istiod {istiod.version} ({old})",
+        (f"Helm release {istiod.name or 'istiod'} (istiod {istiod.version}) uninstalled once no "
+         "sidecar reports to it",), helm,
+        f"reinstall istiod {istiod.version} as {old} and relabel back"))
+    return steps
+
+
+def _other_charts(running: Running, targets: Targets, table: DurationTable) -> list[Step]:
+    handled = {*CRD_CHARTS, *CRD_CHARTS.values(), *ISTIO_CHARTS, STRIMZI_OPERATOR}
+    steps: list[Step] = []
+    for chart in sorted(set(running.releases) & set(targets.charts) - handled):
+        steps += _chart_step(running, targets, chart, table)
+    return steps
+
+
+def _node_roll(running: Running, minor: str, table: DurationTable) -> list[Step]:
+    steps = []
+    for group in running.node_groups:
+        if group.version == minor:
+            continue
+        batch = max(1, group.desired * MAX_UNAVAILABLE_PERCENT // 100)
+        batches = -(-group.desired // batch)
+        steps.append(Step(
+            f"nodes:{group.name}@{minor}", f"node group {group.name} {group.version} -> {minor}",
+            (f"managed node group {group.name}: Kubernetes {minor}, EKS's latest AMI release for "
+             f"it (now: {group.release or 'the one the step before took'}); {batch} node(s) at "
+             "a time, drained within their PDBs",),
+            _times(table.for_type(NODE_GROUP), batches, "a node group's nodes"),
+            f"roll {group.name} back to {group.version} (release "
+            f"{group.release or 'the step before took'}) while the control plane allows its "
+            "kubelet", (f"nodes of {group.name}",)))
+    return steps
+
+
+def _addon_steps(current: dict[str, str], builds: dict[str, str], minor: str,
+                 table: DurationTable) -> list[Step]:
+    steps = []
+    for addon, build in builds.items():
+        old = current.get(addon)
+        if old is None or old == build:
+            continue
+        steps.append(Step(f"addon:{addon}@{minor}", f"add-on {addon} {old} -> {build}",
+                          (f"EKS add-on {addon}: {old} -> {build} (pinned for {minor})",),
+                          _times(table.for_type(ADDON), 1, "an EKS add-on"),
+                          f"update {addon} back to {old}"))
+        current[addon] = build
+    return steps
+
+
+def _cluster(running: Running, targets: Targets, table: DurationTable) -> tuple[list[Step],
+                                                                                list[str]]:
+    if running.kubernetes is None:
+        return [], []
+    if minor_number(running.kubernetes) > minor_number(targets.kubernetes):
+        raise KitError(f"the cluster runs Kubernetes {running.kubernetes}, newer than the "
+                       f"platform's {targets.kubernetes}: EKS cannot downgrade; fix: set "
+                       f"cluster.kubernetes_version: \"{running.kubernetes}\" or use a kit "
+                       "that pins it")
+    current = dict(running.addons)
+    steps = _node_roll(running, running.kubernetes, table)
+    notes = []
+    running_nodes = replace(running, node_groups=tuple(
+        replace(g, version=running.kubernetes) for g in running.node_groups))
+    for minor in minor_path(running.kubernetes, targets.kubernetes):
+        steps.append(Step(f"eks:{minor}", f"EKS control plane -> {minor}",
+                          (f"aws:eks/cluster version {minor} (one minor at a time)",),
+                          _times(table.for_type(EKS_CLUSTER), 1, "an EKS control plane"),
+                          "none in place: EKS cannot downgrade a control plane; the cluster runs "
+                          f"on at {minor} (stop here and fix forward)"))
+        builds = targets.addon_builds.get(minor)
+        if builds is None:
+            notes.append(f"Kubernetes {minor}: the kit pins no add-on builds for it; the add-ons "
+                         "keep their builds through this minor (check `aws eks "
+                         f"describe-addon-versions --kubernetes-version {minor}`)")
+        else:
+            steps += _addon_steps(current, builds, minor, table)
+        steps += _node_roll(running_nodes, minor, table)
+        running_nodes = replace(running_nodes, node_groups=tuple(
+            replace(g, version=minor, release=None) for g in running_nodes.node_groups))
+    if not minor_path(running.kubernetes, targets.kubernetes):
+        steps += _addon_steps(current, targets.addon_builds.get(targets.kubernetes, {}),
+                              targets.kubernetes, table)
+    return steps, notes
+
+
+def _ami_notes(running: Running, targets: Targets, table: DurationTable) -> tuple[list[Step],
+                                                                                  list[str]]:
+    notes = []
+    if running.node_groups:
+        notes.append("managed node groups: the kit pins no AMI release; each roll takes EKS's "
+                     "latest release for the minor")
+    if running.ami_alias is None:
+        return [], notes
+    if running.ami_alias != targets.ami_alias:
+        launch = sum(s.duration.seconds for s in table.scale_out if s.new_node)
+        return [Step("nodes:karpenter-ami", f"Karpenter AMI {running.ami_alias} -> "
+                     f"{targets.ami_alias}",
+                     (f"EC2NodeClass amiSelectorTerms alias -> {targets.ami_alias}: Karpenter "
+                      "drifts its nodes within the NodePools' disruption budgets",),
+                     Duration(launch, "estimate", "timeline model: a new node on the scale-out "
+                              "path (per node, within the budgets)"),
+                     f"set the alias back to {running.ami_alias}",
+                     ("Karpenter's nodes (drifted)",))], notes
+    if running.ami_alias.endswith("@latest"):
+        notes.append(f"Karpenter's {running.ami_alias} moves every node on each AMI release "
+                     "(drift, not a step): pin versions.KARPENTER_AMI_ALIAS to al2023@vYYYYMMDD")
+    return [], notes
+
+
+def plan_upgrade(running: Running, targets: Targets, table: DurationTable,
+                 source: str) -> UpgradePlan:
+    """The ordered steps from ``running`` to ``targets`` (none when it already runs them)."""
+    in_cluster = _controllers(running, targets, table)
+    bus, bus_notes = _eventbus(running, targets, table)
+    mesh = _mesh(running, targets, table)
+    cluster, cluster_notes = _cluster(running, targets, table)
+    amis, ami_notes = _ami_notes(running, targets, table)
+    oldest = targets.istio_kubernetes[0]
+    mesh_last = running.kubernetes is not None and minor_number(running.kubernetes) < \
+        minor_number(oldest)
+    ordered = [*in_cluster, *bus, *([] if mesh_last else mesh),
+               *_other_charts(running, targets, table), *cluster, *(mesh if mesh_last else []),
+               *amis]
+    return UpgradePlan(source, running.kubernetes, targets.kubernetes, ADDON_SOURCE,
+                       tuple(ordered), (*bus_notes, *cluster_notes, *ami_notes))

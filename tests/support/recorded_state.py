@@ -1,0 +1,82 @@
+"""Recorded stack states for ``upgrade --plan``: today's program as a ``pulumi stack export``, and
+the same state as an earlier kit left it (older versions, resources an earlier shape lacked).
+
+The pinned state is the offline plan of a blueprint (what ``up`` registers), each resource's
+inputs as its state; an earlier state changes only the named versions, so both carry every
+resource the real program records.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from marketplace_kit.blueprints.program import plan_platform
+from marketplace_kit.config import default_platform
+
+HELM = "kubernetes:helm.sh/v3:Release"
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ADDON = "aws:eks/addon:Addon"
+KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
+CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
+
+
+@cache
+def _pinned(blueprint: str) -> str:
+    graph = plan_platform(default_platform(blueprint))
+    return json.dumps({"version": 3, "deployment": {
+        "manifest": {"version": "recorded from the offline plan"},
+        "resources": [r.to_dict() for r in graph]}})
+
+
+def pinned_state(blueprint: str = "production") -> dict[str, Any]:
+    """Today's program as a recorded state (a fresh copy each call)."""
+    return json.loads(_pinned(blueprint))
+
+
+def earlier_state(
+    blueprint: str = "production",
+    *,
+    kubernetes: str | None = None,
+    nodes: str | None = None,
+    addons: Mapping[str, str] | None = None,
+    charts: Mapping[str, str | None] | None = None,
+    strimzi_crds: str | None = None,
+    kafka: str | None = None,
+) -> dict[str, Any]:
+    """The pinned state with these versions recorded instead (``charts``: chart -> version, None
+    drops the release; ``nodes``: the node groups' minor, default the cluster's)."""
+    state = pinned_state(blueprint)
+    resources = state["deployment"]["resources"]
+    dropped = {name for name, version in (charts or {}).items() if version is None}
+    resources[:] = [r for r in resources if not (
+        r["type"] == HELM and r["inputs"]["chart"].rsplit("/", 1)[-1] in dropped)]
+    for r in resources:
+        inputs = r["inputs"]
+        if r["type"] == EKS and kubernetes:
+            inputs["version"] = kubernetes
+        elif r["type"] == NODE_GROUP and (nodes or kubernetes):
+            inputs["version"] = nodes or kubernetes
+            r["outputs"] = {"releaseVersion": f"{inputs['version']}.0-20250701"}
+        elif r["type"] == ADDON and addons and inputs["addonName"] in addons:
+            inputs["addonVersion"] = addons[inputs["addonName"]]
+        elif r["type"] == HELM and charts:
+            chart = inputs["chart"].rsplit("/", 1)[-1]
+            inputs["version"] = charts.get(chart) or inputs["version"]
+        elif r["type"] == CONFIG_FILE and strimzi_crds:
+            inputs["file"] = inputs["file"].replace(inputs["file"].rsplit("/", 2)[1],
+                                                    strimzi_crds)
+        elif r["type"] == KAFKA and kafka:
+            inputs["spec"]["kafka"]["version"] = kafka
+    return copy.deepcopy(state)
+
+
+def write_state(path: Path, state: Mapping[str, Any]) -> Path:
+    """``state`` as a ``pulumi stack export`` file."""
+    path.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    return path

@@ -1,0 +1,180 @@
+"""``upgrade --plan``: ordered steps from a recorded state to the kit's pins.
+
+The states are today's program as recorded (the offline plan of a blueprint, exported) and the
+same state as an earlier kit left it (tests/support/recorded_state.py).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from support.cli import run_cli
+from support.recorded_state import earlier_state, pinned_state, write_state
+
+from marketplace_kit.estimate.data import duration_table
+from marketplace_kit.platform import versions
+from marketplace_kit.upgrade.rules import plan_upgrade
+from marketplace_kit.upgrade.running import read_running
+from marketplace_kit.upgrade.steps import UpgradePlan
+from marketplace_kit.upgrade.targets import ADDON_SOURCE, kit_targets
+
+PREVIOUS_ADDONS = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
+# An earlier kit: Kubernetes 1.33 with that minor's add-on builds, Karpenter 1.14 without its CRD
+# chart, Istio 1.30 in place, Strimzi 1.1 with Kafka 4.2.1.
+EARLIER = {
+    "kubernetes": "1.33", "addons": PREVIOUS_ADDONS, "strimzi_crds": "1.1.0", "kafka": "4.2.1",
+    "charts": {"karpenter": "1.14.0", "karpenter-crd": None, "base": "1.30.2",
+               "istiod": "1.30.2", "gateway": "1.30.2", "strimzi-kafka-operator": "1.1.0"},
+}
+
+
+def _plan(state: dict) -> UpgradePlan:
+    return plan_upgrade(read_running(state["deployment"]), kit_targets(), duration_table(), "t")
+
+
+def _ids(plan: UpgradePlan) -> list[str]:
+    return [s.id for s in plan.steps]
+
+
+def _before(ids: list[str], *chain: str) -> None:
+    where = [ids.index(i) for i in chain]
+    assert where == sorted(where), (chain, ids)
+
+
+def _check_order_rules(plan: UpgradePlan) -> None:
+    """The rules every plan keeps, whatever it starts from."""
+    ids = _ids(plan)
+    assert len(ids) == len(set(ids))
+    eks = [i for i in ids if i.startswith("eks:")]
+    minors = [int(i.split(".")[1]) for i in eks]
+    assert minors == list(range(minors[0], minors[0] + len(minors))) if minors else True
+    for step in eks:  # each minor's add-ons and node rolls come after it, before the next
+        minor = step.split(":")[1]
+        nxt = ids.index(eks[eks.index(step) + 1]) if step != eks[-1] else len(ids)
+        for other in ids:
+            if other.endswith(f"@{minor}"):
+                assert ids.index(step) < ids.index(other) < nxt, (other, ids)
+        addons = [i for i in ids if i.startswith("addon:") and i.endswith(f"@{minor}")]
+        nodes = [i for i in ids if i.startswith("nodes:") and i.endswith(f"@{minor}")]
+        for addon in addons:
+            assert all(ids.index(addon) < ids.index(n) for n in nodes)
+    for crds, controller in (("chart:karpenter-crd", "chart:karpenter"),
+                             ("chart:prometheus-operator-crds", "chart:kube-prometheus-stack"),
+                             ("crds:strimzi", "chart:strimzi-kafka-operator"),
+                             ("chart:base", "istio:canary")):
+        if crds in ids and controller in ids:
+            _before(ids, crds, controller)
+    present = [i for i in ("chart:strimzi-kafka-operator", "kafka:version", "kafka:metadata")
+               if i in ids]
+    _before(ids, *present)
+    mesh = [i for i in ("istio:canary", "istio:relabel", "istio:restart", "istio:gateway",
+                        "istio:remove-old") if i in ids]
+    _before(ids, *mesh)
+    for step in plan.steps:  # nothing stateful is ever replaced
+        assert not any(word in r for r in step.replaces
+                       for word in ("Cluster", "database", "Kafka", "volume", "PVC"))
+        assert step.rollback and step.changes and step.duration.seconds > 0
+
+
+@pytest.mark.parametrize("blueprint", ["production", "dev"])
+def test_a_state_at_the_pins_has_no_steps(blueprint: str) -> None:
+    """Today's program, recorded: nothing to do (the readers find every pinned version)."""
+    state = pinned_state(blueprint)
+    running = read_running(state["deployment"])
+    assert running.kubernetes == versions.KUBERNETES
+    assert running.addons == versions.EKS_ADDONS
+    assert _plan(state).steps == ()
+
+
+def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
+    plan = _plan(earlier_state(**EARLIER))
+    ids = _ids(plan)
+    _check_order_rules(plan)
+    assert [i for i in ids if i.startswith("eks:")] == ["eks:1.34", "eks:1.35"]
+    # in-cluster controllers (which the pins run on both minors) before the control plane
+    assert ids.index("istio:remove-old") < ids.index("eks:1.34")
+    # Karpenter's CRD chart was not there: installed before the controller moves
+    assert ids[:2] == ["chart:karpenter-crd", "chart:karpenter"]
+    assert plan.steps[0].title.startswith("install chart karpenter-crd")
+    # the add-ons move at 1.35 (the kit pins builds for it), not at 1.34 (it pins none: a note)
+    assert {i for i in ids if i.startswith("addon:")} == {
+        f"addon:{a}@1.35" for a in versions.EKS_ADDONS_BY_KUBERNETES["1.35"]}
+    assert any("1.34: the kit pins no add-on builds" in n for n in plan.notes)
+    assert plan.addon_source == ADDON_SOURCE
+    # both node groups roll after each control-plane step
+    assert {i for i in ids if i.startswith("nodes:")} == {
+        f"nodes:{g}@{m}" for g in ("on-demand", "spot") for m in ("1.34", "1.35")}
+    assert ids[-1].startswith("nodes:")
+
+
+def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
+    state = write_state(tmp_path / "state.json", earlier_state(**EARLIER))
+    code, out, err = run_cli(["upgrade", "--plan", "--state", str(state)], tmp_path)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == (f"upgrade plan: state file {state}: Kubernetes 1.33 -> the kit's pins "
+                        f"(Kubernetes {versions.KUBERNETES})")
+    assert lines[1] == f"add-on builds: {ADDON_SOURCE}"
+    numbered = [line for line in lines if re.match(r" ?\d+\. ", line)]
+    assert numbered[0].startswith(" 1. install chart karpenter-crd")
+    assert "13. EKS control plane -> 1.34  [eks:1.34]" in lines
+    for label in ("changes:", "replaces:", "duration: ~", "rollback:"):
+        assert sum(line.startswith(f"    {label}") for line in lines) >= len(numbered)
+    assert "    rollback: none: Kafka does not lower a metadata version (the point of no return " \
+           "of this upgrade)" in lines
+    assert lines[len(numbered) * 5 + 2].startswith(f"{len(numbered)} steps, ~")
+    code, out, _ = run_cli(["upgrade", "--plan", "--json", "--state", str(state)], tmp_path)
+    assert code == 0 and '"id": "istio:canary"' in out
+
+
+@pytest.mark.parametrize(("earlier", "expected"), [
+    ({"kafka": "4.2.1"}, ["kafka:version", "kafka:metadata"]),
+    ({"strimzi_crds": "1.1.0", "charts": {"strimzi-kafka-operator": "1.1.0"}},
+     ["crds:strimzi", "chart:strimzi-kafka-operator"]),
+    ({"charts": {"kube-prometheus-stack": "79.0.0", "prometheus-operator-crds": "24.0.0"}},
+     ["chart:prometheus-operator-crds", "chart:kube-prometheus-stack"]),
+    ({"charts": {"istiod": "1.30.2", "base": "1.30.2", "gateway": "1.30.2"}},
+     ["chart:base", "istio:canary", "istio:relabel", "istio:restart", "istio:gateway",
+      "istio:remove-old"]),
+    # the nodes lag the control plane: they roll first, then the control plane moves (the
+    # add-ons already run the 1.35 builds)
+    ({"kubernetes": "1.34", "nodes": "1.33"},
+     ["nodes:on-demand@1.34", "nodes:spot@1.34", "eks:1.35", "nodes:on-demand@1.35",
+      "nodes:spot@1.35"]),
+    ({"addons": {"coredns": "v1.12.1-eksbuild.2"}}, ["addon:coredns@1.35"]),
+], ids=["kafka", "strimzi", "prometheus", "istio", "lagging-nodes", "one-addon"])
+def test_order_rules_on_other_states(earlier: dict, expected: list[str]) -> None:
+    plan = _plan(earlier_state(**earlier))
+    _check_order_rules(plan)
+    assert _ids(plan) == expected
+
+
+def test_the_dev_blueprint_has_no_karpenter_and_no_kafka_steps() -> None:
+    plan = _plan(earlier_state("dev", kubernetes="1.33", addons=PREVIOUS_ADDONS))
+    _check_order_rules(plan)
+    assert not [i for i in _ids(plan) if i.startswith(("chart:karpenter", "kafka:"))]
+
+
+def _problem(tmp_path: Path, *args: str) -> str:
+    code, out, err = run_cli(["upgrade", *args], tmp_path)
+    assert code == 2 and out == "", (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "fix:" in lines[0], err
+    return lines[0]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    assert "no such state file" in _problem(tmp_path, "--plan", "--state", "gone.json")
+    (tmp_path / "torn.json").write_text('{"deployment": {"resources": [')
+    assert "not JSON" in _problem(tmp_path, "--plan", "--state", "torn.json")
+    (tmp_path / "other.json").write_text('{"name": "not a state"}')
+    assert "not a stack state" in _problem(tmp_path, "--plan", "--state", "other.json")
+    write_state(tmp_path / "empty.json", {"version": 3, "deployment": {"resources": []}})
+    assert "nothing is deployed" in _problem(tmp_path, "--plan", "--state", "empty.json")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00")
+    assert "cannot read the state" in _problem(tmp_path, "--plan", "--state", "binary.json")
+    newer = write_state(tmp_path / "newer.json", earlier_state(kubernetes="1.36"))
+    assert "EKS cannot downgrade" in _problem(tmp_path, "--plan", "--state", str(newer))
+    assert "--plan" in _problem(tmp_path, "--state", "gone.json")

@@ -165,7 +165,7 @@ def test_deployer_listed_as_admin_gets_one_entry_not_a_409() -> None:
 
 
 def test_assumed_role_session_maps_to_its_role() -> None:
-    from marketplace_kit.platform.cluster import iam_principal
+    from marketplace_kit.platform.principals import iam_principal
 
     session = "arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42"
     assert iam_principal(session) == "arn:aws:iam::123456789012:role/Deployer"

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from marketplace_kit.blueprints.projects import service_project
 from marketplace_kit.config import Platform, ServiceSpec
+from marketplace_kit.contract import keys
 from marketplace_kit.contract.platform_outputs import parameter_name
 from marketplace_kit.core.events import owned_topics
 from marketplace_kit.core.foundation import Foundation
@@ -22,6 +23,7 @@ from marketplace_kit.platform.deploy_access import (
     owned_names,
 )
 from marketplace_kit.platform.image_push import repository_name
+from marketplace_kit.platform.principals import deployers
 from marketplace_kit.platform.service import boundary_policy
 
 
@@ -81,6 +83,8 @@ def build_deploy_access(
         description="the most a service's IRSA role may be granted (its deploy role's limit)",
         opts=opts)
     built = CiAccess(boundary=boundary.arn)
+    admins = config.cluster.admin_principal_arns  # the platform key's Deployers, as bootstrap
+    users = deployers(admins, not admins, pulumi.InvokeOptions())
     for spec in platform.services:
         component = ServiceDeployAccess(
             f"{spec.name}-deploy-access",
@@ -93,6 +97,8 @@ def build_deploy_access(
                 state_bucket=access.state_bucket,
                 state_key_arn=access.state_key_arn,
                 boundary_arn=boundary.arn,
+                secrets_alias=keys.service_alias(config.name, spec.name),
+                deployers=users,
                 depends_on=depends_on,
             ),
             opts=opts,

@@ -1,9 +1,14 @@
-"""``StateBackend``: an S3 bucket for Pulumi state and a KMS key for stack secrets.
+"""``StateBackend``: an S3 bucket for Pulumi state, its KMS key, and the platform stack's
+secrets key.
 
-The bucket is versioned (a bad write can be rolled back), encrypted with the key (SSE-KMS, bucket
-key on), closed to the public, owner-enforced (no ACLs) and reachable over TLS only; old state
-versions expire after ``noncurrent_days``. Both are protected: ``pulumi destroy`` of the
-bootstrap stack refuses to delete the state of every other stack.
+The bucket is versioned (a bad write can be rolled back), encrypted with the state key (SSE-KMS
+without a bucket key: S3 asks KMS with each object's ARN, so the key policy keeps the platform's
+objects from every service role), closed to the public, owner-enforced (no ACLs) and reachable
+over TLS only; old state versions expire after ``noncurrent_days``. The platform key encrypts the
+platform stack's secrets only: its key policy names no service role (each service stack's key is
+made with its deploy role: ``platform/deploy_access.py``). Both keys have explicit policies
+(``platform/key_policy.py``); bucket and keys are protected: ``pulumi destroy`` of the bootstrap
+stack refuses to delete the state of every other stack.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from marketplace_kit.contract import keys
+from marketplace_kit.platform.key_policy import key_policy, state_through_s3
+from marketplace_kit.platform.principals import deployers
 
 S3_NAME_MAX = 63
 
@@ -26,11 +35,6 @@ def bucket_name(platform: str, account: str, region: str) -> str:
 def backend_url(bucket: str, region: str) -> str:
     """The Pulumi backend URL of a state bucket."""
     return f"s3://{bucket}?region={region}"
-
-
-def secrets_provider(alias: str, region: str) -> str:
-    """The Pulumi secrets provider URL of a KMS alias (``alias/NAME``)."""
-    return f"awskms://{alias}?region={region}"
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -61,22 +65,27 @@ class StateBackendArgs:
         platform: the platform name (prefixes the bucket and the key alias).
         region: the AWS region of the bucket and the key.
         noncurrent_days: days an overwritten state version is kept (default 90).
+        admin_principal_arns: who may use both keys directly (every stack's state, the
+            platform's secrets); empty: the identity running bootstrap.
         tags: tags on every AWS resource.
     """
 
     platform: str
     region: str
     noncurrent_days: int = 90
+    admin_principal_arns: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class StateBackend(pulumi.ComponentResource):
-    """An S3 state bucket and a KMS key for stack secrets (see the module docstring)."""
+    """An S3 state bucket, its key and the platform stack's secrets key (see the module
+    docstring)."""
 
     bucket_name: pulumi.Output[str]
     backend_url: pulumi.Output[str]
     secrets_provider: str
     kms_key_arn: pulumi.Output[str]
+    state_key_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None
@@ -85,21 +94,41 @@ class StateBackend(pulumi.ComponentResource):
         keep = pulumi.ResourceOptions(parent=self, protect=True)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity(opts=invoke).account_id
+        partition = aws.get_partition(opts=invoke).partition
+        admins = deployers(args.admin_principal_arns, not args.admin_principal_arns, invoke)
+        name_of_bucket = bucket_name(args.platform, account, args.region)
+        bucket_arn = f"arn:{partition}:s3:::{name_of_bucket}"
+        # The platform stack's secrets key keeps the resource and alias names of the one key
+        # earlier kits made, so an existing platform stack keeps its provider.
         key = aws.kms.Key(
             f"{name}-key",
-            description=f"{args.platform}: Pulumi state bucket and stack secrets",
+            description=f"{args.platform}: the platform stack's secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=key_policy(partition, account, admins),
             tags=tags,
             opts=keep,
         )
-        alias_name = f"alias/{args.platform}-pulumi"
+        alias_name = keys.platform_alias(args.platform)
         alias = aws.kms.Alias(f"{name}-key-alias", name=alias_name, target_key_id=key.key_id,
                               opts=child)
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        state_key = aws.kms.Key(
+            f"{name}-state-key",
+            description=f"{args.platform}: Pulumi state bucket objects",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy(partition, account, admins, [state_through_s3(
+                partition, account, args.region, bucket_arn, args.platform)]),
+            tags=tags,
+            opts=keep,
+        )
+        aws.kms.Alias(f"{name}-state-key-alias", name=keys.state_alias(args.platform),
+                      target_key_id=state_key.key_id, opts=child)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket=account.account_id.apply(lambda a: bucket_name(args.platform, a, args.region)),
+            bucket=name_of_bucket,
             force_destroy=False,
             tags=tags,
             opts=keep,
@@ -138,9 +167,10 @@ class StateBackend(pulumi.ComponentResource):
             bucket=bucket.id,
             rules=[{
                 "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms", "kms_master_key_id": key.arn,
+                    "sse_algorithm": "aws:kms", "kms_master_key_id": state_key.arn,
                 },
-                "bucket_key_enabled": True,
+                # off: with a bucket key S3 asks KMS with the bucket's ARN, not the object's
+                "bucket_key_enabled": False,
             }],
             opts=child,
         )
@@ -158,14 +188,16 @@ class StateBackend(pulumi.ComponentResource):
         )
         self.bucket_name = bucket.bucket
         self.backend_url = bucket.bucket.apply(lambda b: backend_url(b, args.region))
-        self.secrets_provider = secrets_provider(alias_name, args.region)
+        self.secrets_provider = keys.secrets_provider(alias_name, args.region)
         self.kms_key_arn = key.arn
         self.kms_alias = alias.name
+        self.state_key_arn = state_key.arn
         self.register_outputs(
             {
                 "bucket_name": self.bucket_name,
                 "backend_url": self.backend_url,
                 "secrets_provider": self.secrets_provider,
                 "kms_key_arn": self.kms_key_arn,
+                "state_key_arn": self.state_key_arn,
             }
         )

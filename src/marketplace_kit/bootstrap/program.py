@@ -14,14 +14,21 @@ import pulumi
 
 from marketplace_kit.bootstrap.backend import StateBackend, StateBackendArgs
 from marketplace_kit.config import Platform
+from marketplace_kit.contract import ci
 from marketplace_kit.errors import KitError
 from marketplace_kit.plan.graph import ResourceGraph
 
 STACK = "bootstrap"
-# What `bootstrap` prints for the repository variables of the generated service workflow.
+# What `bootstrap` prints for the repository variables of the generated service workflow
+# (the platform key's provider: `deploy-service` opens each service stack with its own key).
 OUTPUTS = {
-    "backend_url": "PULUMI_BACKEND_URL",
-    "secrets_provider": "PULUMI_SECRETS_PROVIDER",
+    "backend_url": ci.BACKEND_VARIABLE,
+    "secrets_provider": ci.SECRETS_VARIABLE,
+}
+# ... and for marketplace.yaml's deploy_access (each deploy role's own state objects).
+CONFIG_OUTPUTS = {
+    "bucket": "deploy_access.state_bucket",
+    "state_key_arn": "deploy_access.state_key_arn",
 }
 
 
@@ -49,6 +56,7 @@ def bootstrap_program(platform: Platform) -> Callable[[], None]:
             StateBackendArgs(
                 platform=config.name,
                 region=config.region,
+                admin_principal_arns=list(config.cluster.admin_principal_arns),
                 tags={"marketplace-kit/platform": config.name, "marketplace-kit/stack": STACK},
             ),
         )
@@ -56,6 +64,7 @@ def bootstrap_program(platform: Platform) -> Callable[[], None]:
         pulumi.export("secrets_provider", backend.secrets_provider)
         pulumi.export("bucket", backend.bucket_name)
         pulumi.export("kms_key_arn", backend.kms_key_arn)
+        pulumi.export("state_key_arn", backend.state_key_arn)
 
     return program
 

@@ -33,9 +33,11 @@ def bootstrap(
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Create an S3 state bucket (versioned, KMS-encrypted, private, TLS-only) and a KMS key for
-    stack secrets, then print the repository variables CI deploys with. The bootstrap stack's
-    own state goes to --backend (default: the local file backend beside marketplace.yaml)."""
+    """Create an S3 state bucket (versioned, KMS-encrypted, private, TLS-only), its KMS key and
+    the platform stack's secrets key (explicit key policies; each service stack's key comes
+    with its deploy role), then print the repository variables CI deploys with. The bootstrap
+    stack's own state goes to --backend (default: the local file backend beside
+    marketplace.yaml)."""
     from marketplace_kit.bootstrap import program as boot
 
     platform = resolve_platform(config)
@@ -70,9 +72,13 @@ def bootstrap(
         outcome.outputs = operations.outputs(session).outputs
     _report(outcome, as_json)
     if not as_json:
-        typer.echo("repository variables for the service workflows:")
+        typer.echo("repository variables for the service workflows (and `up`):")
         for output, variable in boot.OUTPUTS.items():
             typer.echo(f"  {variable}={outcome.outputs[output][0]}")
+        if all(output in outcome.outputs for output in boot.CONFIG_OUTPUTS):
+            typer.echo("marketplace.yaml:")
+            for output, key in boot.CONFIG_OUTPUTS.items():
+                typer.echo(f"  {key}: {outcome.outputs[output][0]}")
 
 
 def register(app: typer.Typer) -> None:

@@ -39,7 +39,9 @@ class DeployAccessConfig(ConfigModel):
                                           "token.actions.githubusercontent.com; empty: create it")
     state_bucket: str = Field("", description="the state bucket (`marketplace-kit bootstrap`): "
                               "each role may write its own stack's state only")
-    state_key_arn: str = Field("", description="the KMS key of the secrets provider")
+    state_key_arn: str = Field("", description="the state bucket's KMS key (`bootstrap` prints "
+                               "it): each role may use it through S3 on its own stack's objects "
+                               "only")
     api_reach: Literal["unset", "runner_cidrs", "self_hosted", "public_endpoint"] = Field(
         "unset", description="how the deploy jobs reach the cluster API: runner_cidrs (the "
         "runners' egress CIDRs join the public endpoint's allow list), self_hosted (runners "

@@ -37,6 +37,7 @@ from marketplace_kit.platform.iam import (
     service_trust_policy,
 )
 from marketplace_kit.platform.meta import CAPACITY_LABEL, labels
+from marketplace_kit.platform.principals import deployers
 
 ADDONS = (
     AddOn(
@@ -224,29 +225,11 @@ def access_suffix(principal: str) -> str:
     return hashlib.sha256(principal.encode()).hexdigest()[:8]
 
 
-def iam_principal(arn: str) -> str:
-    """The IAM principal behind an ARN: an assumed-role session maps to its role.
-
-    ``arn:aws:sts::1:assumed-role/Admin/alice`` -> ``arn:aws:iam::1:role/Admin`` (what
-    ``aws.iam.get_session_context`` returns as ``issuer_arn``, without role paths).
-    """
-    head, _, resource = arn.partition(":assumed-role/")
-    if not resource:
-        return arn
-    partition_account = head.split(":")
-    role = resource.split("/")[0]
-    return f"arn:{partition_account[1]}:iam::{partition_account[4]}:role/{role}"
-
-
 def admin_principals(args: ClusterArgs, invoke: pulumi.InvokeOptions) -> list[str]:
     """The cluster admins, each once: the listed ARNs and, with ``creator_admin``, the caller
     (unless EKS's bootstrap entry already makes the creator admin)."""
-    principals = list(args.admin_principal_arns)
-    if args.creator_admin and not args.bootstrap_creator_admin:
-        caller = aws.get_caller_identity(opts=invoke).arn
-        issuer = aws.iam.get_session_context(arn=caller, opts=invoke).issuer_arn
-        principals.append(issuer or iam_principal(caller))
-    return list(dict.fromkeys(principals))
+    with_caller = args.creator_admin and not args.bootstrap_creator_admin
+    return deployers(args.admin_principal_arns, with_caller, invoke)
 
 
 def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:

@@ -5,7 +5,11 @@ Per service (target aws, ``service_stacks``), the platform creates:
   ``image``) can assume, which may push to that repository only (``platform/image_push.py``);
 - an IAM role that only the service repository's GitHub Actions OIDC token, in the deploy
   environment, can assume; it may manage the service's own IRSA role and read/write its own
-  stack's state (and read the platform stack's), nothing else in AWS;
+  stack's state objects (through S3 with the state key, on its own objects only), nothing else
+  in AWS, the platform stack's state least of all;
+- a KMS key (alias ``contract.keys.service_alias``) for its stack's secrets, whose explicit key
+  policy lets that role and the platform's deployers use it, and nobody else (the account
+  administers it through IAM, but cannot use it: ``platform/key_policy.py``);
 - an EKS access entry mapping that role to the Kubernetes group ``marketplace-kit:deploy:<svc>``
   (no access policy: no cluster-wide rights);
 - a Role in the workload namespace, bound to that group: the kinds a service stack registers,
@@ -36,6 +40,13 @@ import pulumi_kubernetes as k8s
 from marketplace_kit.contract import ci
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform.image_push import lifecycle_policy, push_policy
+from marketplace_kit.platform.key_policy import (
+    S3_CONTEXT,
+    STATE_ACTIONS,
+    USE_ACTIONS,
+    key_policy,
+    service_use,
+)
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
@@ -132,12 +143,13 @@ def github_trust_policy(provider_arn: str, repository: str, environment: str) ->
 def deploy_policy(
     identity: DeployIdentity, account_id: str, partition: str, service_project: str,
     state_bucket: str = "", state_key_arn: str = "",
-    boundary_arn: str = "", cluster_arn: str = "", region: str = "",
+    boundary_arn: str = "", cluster_arn: str = "", region: str = "", secrets_key_arn: str = "",
 ) -> str:
     """The role's own rights: its service's IRSA role (autonamed ``<svc>-role-*``, with its
     inline policy; no managed-policy attach; created and its inline policy written only with
-    the permissions boundary ``boundary_arn`` attached, which it may never remove) and, with a
-    state bucket, its own stack's state."""
+    the permissions boundary ``boundary_arn`` attached, which it may never remove), with a
+    state bucket its own stack's state objects (and the state key ``state_key_arn`` through S3
+    on those objects only), and its stack's secrets key ``secrets_key_arn``."""
     role_arn = f"arn:{partition}:iam::{account_id}:role/{identity.service}-role-*"
     bounded = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"]
     statements: list[dict[str, Any]] = [{
@@ -175,22 +187,29 @@ def deploy_policy(
     if cluster_arn:  # deploy-service checks the API before it deploys (aws eks describe-cluster)
         statements.append({"Sid": "DescribeCluster", "Effect": "Allow",
                            "Action": "eks:DescribeCluster", "Resource": cluster_arn})
+    bucket = f"arn:{partition}:s3:::{state_bucket}"
+    own_objects = f"{bucket}/.pulumi/*/{service_project}/*"
+    meta = f"{bucket}/.pulumi/meta.yaml"
     if state_bucket:
-        bucket = f"arn:{partition}:s3:::{state_bucket}"
         statements += [
             {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket",
              "Resource": bucket},
             # the backend's own file; the platform's state and history stay unread
             {"Sid": "BackendMeta", "Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": f"{bucket}/.pulumi/meta.yaml"},
+             "Resource": meta},
             {"Sid": "OwnState", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-             "Resource": f"{bucket}/.pulumi/*/{service_project}/*"},
+             "Resource": own_objects},
         ]
-    if state_key_arn:
-        statements.append({"Sid": "StateSecrets", "Effect": "Allow",
-                           "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-                           "Resource": state_key_arn})
+    if state_bucket and state_key_arn:  # S3's KMS calls for those objects, and no other
+        statements.append({
+            "Sid": "OwnStateObjectsKey", "Effect": "Allow", "Action": list(STATE_ACTIONS),
+            "Resource": state_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                          "StringLike": {S3_CONTEXT: [meta, own_objects]}}})
+    if secrets_key_arn:
+        statements.append({"Sid": "StackSecrets", "Effect": "Allow",
+                           "Action": list(USE_ACTIONS), "Resource": secrets_key_arn})
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
@@ -287,7 +306,9 @@ class ServiceDeployAccessArgs:
         github_provider_arn: The account's IAM OIDC provider for GitHub Actions.
         service_project: The service stack's Pulumi project (its state objects).
         state_bucket: The state backend's S3 bucket ("": the role gets no state access).
-        state_key_arn: The KMS key of the stacks' secrets provider ("": none).
+        state_key_arn: The state bucket's KMS key (bootstrap's ``state_key_arn``; "": none).
+        secrets_alias: The alias of its stack's secrets key ("": ``alias/<service>-secrets``).
+        deployers: Who else may use that key (the platform's admins or its deployer).
         boundary_arn: The permissions boundary its service role must carry ("": none).
         depends_on: What must exist first (the namespace, the cluster's access).
     """
@@ -300,12 +321,14 @@ class ServiceDeployAccessArgs:
     state_bucket: str = ""
     state_key_arn: str = ""
     boundary_arn: pulumi.Input[str] = ""
+    secrets_alias: str = ""
+    deployers: list[str] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class ServiceDeployAccess(pulumi.ComponentResource):
-    """One service's image repository and push role, its deploy role, cluster mapping,
-    namespaced Role and admission policy."""
+    """One service's image repository and push role, its deploy role, its stack's secrets key,
+    cluster mapping, namespaced Role and admission policy."""
 
     def __init__(self, name: str, args: ServiceDeployAccessArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -337,11 +360,21 @@ class ServiceDeployAccess(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
         region = aws.get_region_output(opts=invoke).region
+        self.secrets_key = aws.kms.Key(
+            f"{me.service}-secrets", description=f"{me.service}'s stack secrets",
+            enable_key_rotation=True, deletion_window_in_days=30,
+            policy=pulumi.Output.all(account, partition, self.role.arn).apply(
+                lambda v: key_policy(v[1], v[0], args.deployers, [service_use(v[2])])),
+            opts=child)
+        self.secrets_alias = args.secrets_alias or f"alias/{me.service}-secrets"
+        aws.kms.Alias(f"{me.service}-secrets", name=self.secrets_alias,
+                      target_key_id=self.secrets_key.key_id, opts=child)
         policy = pulumi.Output.all(account, partition, args.boundary_arn, region,
-                                   args.cluster_name).apply(
+                                   args.cluster_name, self.secrets_key.arn).apply(
             lambda v: deploy_policy(me, v[0], v[1], args.service_project,
                                     args.state_bucket, args.state_key_arn, v[2],
-                                    f"arn:{v[1]}:eks:{v[3]}:{v[0]}:cluster/{v[4]}", v[3]))
+                                    f"arn:{v[1]}:eks:{v[3]}:{v[0]}:cluster/{v[4]}", v[3],
+                                    v[5]))
         aws.iam.RolePolicy(f"{me.service}-deploy", role=self.role.id, policy=policy, opts=child)
         entry = aws.eks.AccessEntry(
             f"{me.service}-deploy", cluster_name=args.cluster_name,
@@ -369,4 +402,5 @@ class ServiceDeployAccess(pulumi.ComponentResource):
         self.role_arn = self.role.arn
         self.push_role_arn = self.push_role.arn
         self.register_outputs({"role_arn": self.role_arn, "push_role_arn": self.push_role_arn,
-                               "repository_url": self.repository.repository_url})
+                               "repository_url": self.repository.repository_url,
+                               "secrets_key_arn": self.secrets_key.arn})

@@ -39,13 +39,17 @@ def one(graph: ResourceGraph, type_: str) -> PlannedResource:
     return found
 
 
-def test_the_plan_is_a_private_versioned_encrypted_tls_only_bucket_and_a_rotating_key(
+def test_the_plan_is_a_private_versioned_encrypted_tls_only_bucket_and_rotating_keys(
     graph: ResourceGraph,
 ) -> None:
-    key = one(graph, "aws:kms/key:Key")
-    assert key.inputs["enableKeyRotation"] is True
-    alias = one(graph, "aws:kms/alias:Alias")
-    assert alias.inputs["name"] == "alias/shop-pulumi"
+    keys = {r.name: r for r in graph.of_type("aws:kms/key:Key")}
+    assert sorted(keys) == ["shop-key", "shop-state-key"]  # platform secrets, state objects
+    assert all(k.inputs["enableKeyRotation"] is True and k.inputs["policy"]
+               for k in keys.values())
+    key = keys["shop-state-key"]
+    aliases = {r.inputs["name"]: r for r in graph.of_type("aws:kms/alias:Alias")}
+    assert sorted(aliases) == ["alias/shop-pulumi", "alias/shop-state"]
+    alias = aliases["alias/shop-state"]
     bucket = one(graph, "aws:s3/bucket:Bucket")
     assert bucket.inputs["bucket"] == BUCKET and bucket.inputs["forceDestroy"] is False
     versioning = one(graph, "aws:s3/bucketVersioning:BucketVersioning")
@@ -54,7 +58,7 @@ def test_the_plan_is_a_private_versioned_encrypted_tls_only_bucket_and_a_rotatin
                      "BucketServerSideEncryptionConfiguration")
     (rule,) = sse.inputs["rules"]
     by_default = rule["applyServerSideEncryptionByDefault"]
-    assert by_default["sseAlgorithm"] == "aws:kms" and rule["bucketKeyEnabled"] is True
+    assert by_default["sseAlgorithm"] == "aws:kms" and rule["bucketKeyEnabled"] is False
     assert key.urn in sse.dependencies and by_default["kmsMasterKeyId"].startswith("arn:aws:kms:")
     block = one(graph, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert all(block.inputs[k] is True for k in (
@@ -104,11 +108,15 @@ def test_bootstrap_up_creates_its_own_stack_and_prints_the_variables(
     fake: FakePulumi = install(tmp_path, monkeypatch)
     url = backend_url(BUCKET, "eu-west-1")
     provider = "awskms://alias/shop-pulumi?region=eu-west-1"
-    fake.set_program(fake_program(graph), {"backend_url": url, "secrets_provider": provider})
+    state_key = "arn:aws:kms:eu-west-1:1:key/state"
+    fake.set_program(fake_program(graph), {"backend_url": url, "secrets_provider": provider,
+                                           "bucket": BUCKET, "state_key_arn": state_key})
     run = kit(["bootstrap", "--config", str(config), "--yes"])
     assert run.code == 0, run.err
     assert f"PULUMI_BACKEND_URL={url}" in run.out
     assert f"PULUMI_SECRETS_PROVIDER={provider}" in run.out
+    assert f"deploy_access.state_bucket: {BUCKET}" in run.out
+    assert f"deploy_access.state_key_arn: {state_key}" in run.out
     state = config.parent / ".marketplace-kit/state/.pulumi/stacks/shop-bootstrap/bootstrap.json"
     assert state.is_file()  # project <platform>-bootstrap, stack bootstrap: beside, not over
     assert ["stack", "init", "bootstrap", "--secrets-provider", "passphrase"] in fake.commands()

@@ -17,7 +17,7 @@ from typing import Any
 import celpy
 import pytest
 import yaml
-from support.deploy_plan import platform_plan, service_graph, services
+from support.deploy_plan import bootstrap_plan, platform_plan, service_graph, services
 from support.iam_eval import effective, evaluate
 from support.incluster import kube_object, validate
 from support.marketplace import MARKETPLACE
@@ -35,6 +35,8 @@ REFERENCE = MARKETPLACE
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 _platform, _service_graph, _services = platform_plan, service_graph, services
+BUCKET = f"arn:aws:s3:::{bootstrap_plan().outputs['bucket']}"
+STATE_KEY = bootstrap_plan().outputs["state_key_arn"]
 
 
 @cache
@@ -107,10 +109,10 @@ def test_each_role_may_touch_only_its_own_service_role_and_state() -> None:
         assert by_sid["OwnServiceRole"]["Resource"].endswith(f":role/{name}-role-*")
         assert not any(a.startswith(("iam:Attach", "iam:PassRole", "iam:CreatePolicy"))
                        for a in by_sid["OwnServiceRole"]["Action"])
-        assert by_sid["OwnState"]["Resource"] == (
-            f"arn:aws:s3:::acme-state/.pulumi/*/marketplace-{name}/*")
-        assert by_sid["BackendMeta"]["Resource"] == "arn:aws:s3:::acme-state/.pulumi/meta.yaml"
-        assert by_sid["StateSecrets"]["Resource"] == "arn:aws:kms:k"
+        assert by_sid["OwnState"]["Resource"] == f"{BUCKET}/.pulumi/*/marketplace-{name}/*"
+        assert by_sid["BackendMeta"]["Resource"] == f"{BUCKET}/.pulumi/meta.yaml"
+        assert by_sid["OwnStateObjectsKey"]["Resource"] == STATE_KEY
+        assert by_sid["StackSecrets"]["Resource"].endswith(f":key/{name}-secrets")
 
 
 def test_the_contract_names_every_deploy_role() -> None:
@@ -381,7 +383,7 @@ def test_a_service_s_roles_cannot_read_the_platform_s_state_or_history(name: str
     stack's objects, the backend's meta.yaml and their own contract parameter: never an
     object of the platform's stack, nor another service's parameter."""
     _, graph = _platform()
-    bucket = "arn:aws:s3:::acme-state/.pulumi"
+    bucket = f"{BUCKET}/.pulumi"
     for role in (f"{name}-deploy", f"{name}-push"):
         policy = _one(graph, "aws:iam/rolePolicy:RolePolicy", role)["policy"]
         for key in PLATFORM_STATE:

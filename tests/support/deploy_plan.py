@@ -12,25 +12,35 @@ from typing import Any
 import yaml
 
 from marketplace_kit.blueprints.program import plan_platform
+from marketplace_kit.bootstrap.program import CONFIG_OUTPUTS, plan_bootstrap
 from marketplace_kit.blueprints.service_plan import plan_service
 from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from support.iam_eval import assumable
 from support.marketplace import MARKETPLACE
 
-ACCESS = DeployAccessConfig(github_owner="acme", repository_prefix="svc-",
-                            state_bucket="acme-state", state_key_arn="arn:aws:kms:k")
+ACCESS = DeployAccessConfig(github_owner="acme", repository_prefix="svc-")
 ISSUER = "token.actions.githubusercontent.com"  # GitHub's OIDC issuer (its docs' claim prefix)
 ROLE = "aws:iam/role:Role"
 INLINE = "aws:iam/rolePolicy:RolePolicy"
 
 
 @cache
+def bootstrap_plan() -> ResourceGraph:
+    """The reference platform's bootstrap stack (state bucket and keys), planned."""
+    return plan_bootstrap(load_platform(MARKETPLACE / "marketplace.yaml"))
+
+
+@cache
 def platform_plan() -> tuple[Platform, ResourceGraph]:
-    """The reference platform with ``service_stacks`` and ``ACCESS``, and its plan."""
+    """The reference platform with ``service_stacks``, ``ACCESS`` and the state bucket and key
+    bootstrap's plan prints for ``deploy_access`` (the docs' order), and its plan."""
     reference = load_platform(MARKETPLACE / "marketplace.yaml")
+    outputs = bootstrap_plan().outputs
+    access = ACCESS.model_copy(update={key.removeprefix("deploy_access."): outputs[output]
+                                       for output, key in CONFIG_OUTPUTS.items()})
     config = reference.config.model_copy(update={"service_stacks": True,
-                                                 "deploy_access": ACCESS})
+                                                 "deploy_access": access})
     platform = replace(reference, config=config)
     return platform, plan_platform(platform)
 

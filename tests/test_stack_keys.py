@@ -20,7 +20,6 @@ from marketplace_kit.contract import keys
 from marketplace_kit.contract.platform_outputs import OUTPUT
 from marketplace_kit.plan.fakes import FAKE_ACCOUNT
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.platform.key_policy import ADMIN_ACTIONS
 
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from marketplace_kit.blueprints.program import plan_platform
-from marketplace_kit.bootstrap.program import CONFIG_OUTPUTS, plan_bootstrap
 from marketplace_kit.blueprints.service_plan import plan_service
+from marketplace_kit.bootstrap.program import CONFIG_OUTPUTS, plan_bootstrap
 from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from support.iam_eval import assumable

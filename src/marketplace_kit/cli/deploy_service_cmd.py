@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,15 +52,18 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
     from marketplace_kit.provision.operations import Session
     from marketplace_kit.provision.service_stacks import service_settings
     from marketplace_kit.provision.settings import resolve_settings
+    from marketplace_kit.provision.stack_keys import service_provider
 
     if image:
         spec = spec.model_copy(update={"image": image})
     settings = resolve_settings(platform, stack, backend, secrets_provider)
+    own_key = service_provider(settings.secrets_provider, platform, spec.name)
     reference = platform_stack or platform_stack_name(platform)
     return Session(
         command="deploy-service",
         platform=platform,
-        settings=service_settings(settings, service_project(platform, spec)),
+        settings=replace(service_settings(settings, service_project(platform, spec)),
+                         secrets_provider=own_key),
         display=_quiet if as_json else _live,
         warn=_warn,
         confirm=None if yes else _confirm,

@@ -104,12 +104,15 @@ def session_for(
     """A command's session over the platform's stack (the options every stack command takes)."""
     from marketplace_kit.provision.operations import Session
     from marketplace_kit.provision.settings import resolve_settings
+    from marketplace_kit.provision.stack_keys import platform_provider
 
     platform = resolve_platform(config)
+    settings = resolve_settings(platform, stack, backend, secrets_provider)
+    platform_provider(settings.secrets_provider, platform)
     return Session(
         command=command,
         platform=platform,
-        settings=resolve_settings(platform, stack, backend, secrets_provider),
+        settings=settings,
         display=_quiet if as_json else _live,
         warn=_warn,
         confirm=None if yes else _confirm,

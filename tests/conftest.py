@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from support.kube_api import KubeApi
+from support.kube_objects import install_crds, yaml_documents
 from support.moto_server import MotoServer
+from support.real_parts import real_part
 
 from marketplace_kit.devenv import Broker, Postgres
 
@@ -52,6 +55,14 @@ def kube_api() -> Iterator[KubeApi]:
     """A real kube-apiserver and etcd (`.ci/parts/kube.sh`) on free ports, for the session."""
     with KubeApi() as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def crd_cluster(kube_api: KubeApi) -> Iterator[httpx.Client]:
+    """The test API with every CRD of `.ci/parts/crds.sh` installed: an admin client."""
+    with kube_api.client() as http:
+        install_crds(http, yaml_documents(sorted(real_part("crds").rglob("*.yaml"))))
+        yield http
 
 
 @pytest.fixture(scope="session")

@@ -17,17 +17,13 @@ here because the releases create them (``create_namespace``), and only those.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
 from support.kube_api import KubeApi
-from support.kube_objects import Discovery, apply, install_crds, yaml_documents
+from support.kube_objects import Discovery, apply, deployable
 from support.plans import full_plan
 from support.real_parts import real_part
 
-from marketplace_kit.plan.recorder import SECRET_MASK, UNKNOWN_VALUE
 from marketplace_kit.render import helm_releases, manifests
 
 BLUEPRINTS = ("dev", "production", "local")
@@ -35,38 +31,17 @@ CRD_SOURCES = ("istio", "karpenter", "karpenter-aws", "prometheus-operator", "st
 
 
 @pytest.fixture(scope="module")
-def cluster(kube_api: KubeApi) -> Iterator[httpx.Client]:
+def cluster(crd_cluster: httpx.Client) -> httpx.Client:
     """The test API with every CRD source installed."""
     crds = real_part("crds")
     assert sorted(p.name for p in crds.iterdir() if p.is_dir()) == sorted(CRD_SOURCES)
-    with kube_api.client() as http:
-        install_crds(http, yaml_documents(sorted(crds.rglob("*.yaml"))))
-        yield http
+    return crd_cluster
 
 
 def test_every_crd_source_is_installed(cluster: httpx.Client) -> None:
     groups = {g["name"] for g in cluster.get("/apis").json()["groups"]}
     assert {"networking.istio.io", "security.istio.io", "telemetry.istio.io", "karpenter.sh",
             "karpenter.k8s.aws", "monitoring.coreos.com", "kafka.strimzi.io"} <= groups
-
-
-# A rendered value the plan cannot know (an output of another resource, or a secret it masks)
-# becomes a value of the same shape, so the object is checked as deployed: base64 under a
-# Secret's or ConfigMap's ``data`` (any string is valid there for a ConfigMap), else a string.
-_BASE64_FIELDS = ("data", "binaryData")
-
-
-def _deployable(obj: dict[str, Any]) -> dict[str, Any]:
-    def fill(value: Any, key: str) -> Any:
-        if isinstance(value, dict):
-            return {k: fill(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [fill(v, key) for v in value]
-        if value in (SECRET_MASK, UNKNOWN_VALUE):
-            return "cGxhY2Vob2xkZXI=" if key in _BASE64_FIELDS else "placeholder"
-        return value
-
-    return {k: fill(v, k) for k, v in obj.items()}
 
 
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
@@ -87,7 +62,7 @@ def test_rendered_objects_are_accepted(
         assert answer.status_code < 300, answer.text
     refused = []
     for obj in objects:
-        answer = apply(cluster, discovery, _deployable(obj), dry_run=True)
+        answer = apply(cluster, discovery, deployable(obj), dry_run=True)
         if answer.status_code >= 300:
             message = " ".join(str(answer.json().get("message", answer.text)).split())
             refused.append(f"{obj['kind']} {obj['metadata'].get('namespace', '')}/"

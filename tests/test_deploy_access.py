@@ -17,7 +17,13 @@ from typing import Any
 import celpy
 import pytest
 import yaml
-from support.deploy_plan import bootstrap_plan, platform_plan, service_graph, services
+from support.deploy_plan import (
+    AWAITERS,
+    bootstrap_plan,
+    platform_plan,
+    service_graph,
+    services,
+)
 from support.iam_eval import effective, evaluate
 from support.incluster import kube_object, validate
 from support.marketplace import MARKETPLACE
@@ -164,13 +170,6 @@ def test_a_deploy_role_reaches_its_own_objects_and_no_other_service_s(name: str)
     # Secrets: only its own, by name (no list or watch, no unrestricted get)
     assert all("resourceNames" in r or r["verbs"] == ["create"] for r in role["rules"]
                if "secrets" in r["resources"])
-
-
-# What pulumi-kubernetes 4.x's awaiters list and watch in the object's namespace
-# (provider/pkg/await: deployment.go, service.go, the event aggregator, and the informer a
-# delete of any kind opens): read from upstream, stated here independently of the kit's list.
-AWAITERS = {("apps", "deployments"), ("apps", "replicasets"), ("", "pods"), ("", "services"),
-            ("", "endpoints"), ("", "persistentvolumeclaims"), ("", "events")}
 
 
 def _rbac_allows_all(rules: list[dict[str, Any]], group: str, resource: str,

@@ -17,12 +17,19 @@ from marketplace_kit.bootstrap.program import CONFIG_OUTPUTS, plan_bootstrap
 from marketplace_kit.config import DeployAccessConfig, Platform, load_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from support.iam_eval import assumable
+from support.kube_access import Subject
 from support.marketplace import MARKETPLACE
 
 ACCESS = DeployAccessConfig(github_owner="acme", repository_prefix="svc-")
 ISSUER = "token.actions.githubusercontent.com"  # GitHub's OIDC issuer (its docs' claim prefix)
 ROLE = "aws:iam/role:Role"
 INLINE = "aws:iam/rolePolicy:RolePolicy"
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+# What pulumi-kubernetes 4.x's awaiters list and watch in the object's namespace
+# (provider/pkg/await: deployment.go, service.go, the event aggregator, and the informer a
+# delete of any kind opens): read from upstream, stated here independently of the kit's list.
+AWAITERS = {("apps", "deployments"), ("apps", "replicasets"), ("", "pods"), ("", "services"),
+            ("", "endpoints"), ("", "persistentvolumeclaims"), ("", "events")}
 
 
 @cache
@@ -51,6 +58,15 @@ def service_graph(name: str) -> ResourceGraph:
     platform, graph = platform_plan()
     spec = next(s for s in platform.services if s.name == name)
     return plan_service(platform, spec, graph)
+
+
+def deploy_identity(name: str) -> Subject:
+    """The Kubernetes user and groups a service's deploy role signs in as, from its planned
+    EKS access entry: the role's principal (RBAC binds no user, so its exact session name does
+    not matter) and the entry's ``kubernetesGroups``."""
+    _, graph = platform_plan()
+    (entry,) = [r.inputs for r in graph.of_type(ACCESS_ENTRY) if r.name == f"{name}-deploy"]
+    return Subject(str(entry["principalArn"]), tuple(entry["kubernetesGroups"]))
 
 
 def services() -> list[str]:

@@ -130,11 +130,17 @@ class KubeApi(LocalServer):
             "--profiling=false", "--v=0",
         ])
 
-    def client(self, timeout: float = 30.0) -> httpx.Client:
-        """An httpx client authenticated as the admin (the caller closes it)."""
+    def client(self, timeout: float = 30.0, *, as_user: str = "",
+               as_groups: tuple[str, ...] = ()) -> httpx.Client:
+        """An httpx client authenticated as the admin (the caller closes it); with ``as_user``,
+        the admin impersonates that user in ``as_groups`` (``Impersonate-*`` headers: the
+        apiserver authorizes and admits each request as that user, ``system:authenticated``
+        added)."""
         context = ssl.create_default_context(cafile=str(self.ca_file))
         context.load_cert_chain(str(self.client_cert), str(self.client_key))
-        return httpx.Client(base_url=self.server, verify=context, timeout=timeout)
+        headers = [("Impersonate-User", as_user), *(("Impersonate-Group", g) for g in as_groups)]
+        return httpx.Client(base_url=self.server, verify=context, timeout=timeout,
+                            headers=headers if as_user else None)
 
     def _wait_ready(self, deadline: float) -> None:
         last = "no answer"

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import yaml
 
+from marketplace_kit.plan.recorder import SECRET_MASK, UNKNOWN_VALUE
+
 FIELD_MANAGER = "pulumi-kubernetes"
 _APPLY = {"Content-Type": "application/apply-patch+yaml"}
 
@@ -76,6 +78,27 @@ def apply(
         params["dryRun"] = "All"
     return http.patch(object_url(resource, obj), params=params, headers=_APPLY,
                       content=json.dumps(obj))
+
+
+# A rendered value the plan cannot know (an output of another resource, or a secret it masks)
+# becomes a value of the same shape, so the object is checked as deployed: base64 under a
+# Secret's or ConfigMap's ``data`` (any string is valid there for a ConfigMap), else a string.
+_BASE64_FIELDS = ("data", "binaryData")
+
+
+def deployable(obj: dict[str, Any]) -> dict[str, Any]:
+    """A planned object as it would be deployed (unknown and masked values filled in)."""
+
+    def fill(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v, key) for v in value]
+        if value in (SECRET_MASK, UNKNOWN_VALUE):
+            return "cGxhY2Vob2xkZXI=" if key in _BASE64_FIELDS else "placeholder"
+        return value
+
+    return {k: fill(v, k) for k, v in obj.items()}
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

@@ -6,6 +6,7 @@ import json
 import ssl
 import subprocess
 import uuid
+from typing import Any
 
 import grpc
 import httpx
@@ -13,7 +14,7 @@ import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from support.kube_api import KubeApi
-from support.moto_server import REGION, MotoServer
+from support.moto_server import MotoServer, kms, signed
 from support.process_group import stop_group
 from support.real_parts import real_part
 
@@ -59,35 +60,24 @@ def test_kubeconfig_names_the_server_and_the_admin(kube_api: KubeApi) -> None:
     assert [key["kty"] for key in jwks["keys"]] == ["EC"]
 
 
-def _signed(service: str) -> dict[str, str]:
-    """An AWS SigV4 Authorization header (moto reads the credential scope, not the signature)."""
-    scope = f"testing/20260101/{REGION}/{service}/aws4_request"
-    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, "
-                             "Signature=0"}
-
-
 def test_moto_serves_s3_and_kms(moto: MotoServer) -> None:
     bucket = f"parts-{uuid.uuid4().hex[:8]}"
     with httpx.Client(base_url=moto.endpoint, timeout=60.0) as http:
-        s3 = _signed("s3")
+        s3 = signed("s3")
         assert http.put(f"/{bucket}", headers=s3).status_code == 200
         put = http.put(f"/{bucket}/state.json", content=b'{"v": 3}', headers=s3)
         assert put.status_code == 200
         assert http.get(f"/{bucket}/state.json", headers=s3).content == b'{"v": 3}'
 
-        def kms(action: str, body: dict[str, object]) -> dict[str, object]:
-            answer = http.post("/", content=json.dumps(body), headers={
-                **_signed("kms"), "X-Amz-Target": f"TrentService.{action}",
-                "Content-Type": "application/x-amz-json-1.1",
-            })
+        def call(action: str, body: dict[str, object]) -> dict[str, Any]:
+            answer = kms(http, action, body)
             assert answer.status_code == 200, answer.text
-            result: dict[str, object] = answer.json()
+            result: dict[str, Any] = answer.json()
             return result
 
-        key = kms("CreateKey", {"Description": "parts"})["KeyMetadata"]
-        assert isinstance(key, dict)
-        sealed = kms("Encrypt", {"KeyId": key["KeyId"], "Plaintext": "c2VjcmV0"})
-        opened = kms("Decrypt", {"CiphertextBlob": sealed["CiphertextBlob"]})
+        key = call("CreateKey", {"Description": "parts"})["KeyMetadata"]
+        sealed = call("Encrypt", {"KeyId": key["KeyId"], "Plaintext": "c2VjcmV0"})
+        opened = call("Decrypt", {"CiphertextBlob": sealed["CiphertextBlob"]})
         assert opened["Plaintext"] == "c2VjcmV0"
 
 

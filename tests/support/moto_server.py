@@ -7,10 +7,14 @@ A stand-in because AWS itself cannot be reached from here; moto serves the same 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from marketplace_kit.devenv.lifecycle import LocalServer
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
@@ -18,6 +22,20 @@ from support.process_group import stop_group
 from support.real_parts import real_part
 
 REGION = "us-east-1"
+
+
+def signed(service: str) -> dict[str, str]:
+    """An AWS SigV4 Authorization header (moto reads the credential scope, not the signature)."""
+    scope = f"testing/20260101/{REGION}/{service}/aws4_request"
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, "
+                             "Signature=0"}
+
+
+def kms(http: httpx.Client, action: str, body: dict[str, Any]) -> httpx.Response:
+    """One KMS API call (JSON protocol, ``TrentService.<action>``) to the server ``http`` is on."""
+    return http.post("/", content=json.dumps(body), headers={
+        **signed("kms"), "X-Amz-Target": f"TrentService.{action}",
+        "Content-Type": "application/x-amz-json-1.1"})
 
 
 class MotoServer(LocalServer):

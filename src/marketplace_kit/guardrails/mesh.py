@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from marketplace_kit.guardrails.base import CheckContext, Finding
 from marketplace_kit.plan.inputs import dig
+from marketplace_kit.platform import namespaces
 from marketplace_kit.render.manifests import helm_releases
 
-ROOT_NAMESPACE = "istio-system"
+ROOT_NAMESPACE = namespaces.MESH
 
 
 def strict_mtls(ctx: CheckContext) -> Iterator[Finding]:

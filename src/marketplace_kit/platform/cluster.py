@@ -28,7 +28,7 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.errors import ConfigError
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.cidr import parse_cidr
 from marketplace_kit.platform.iam import (
     attach_policies,
@@ -65,7 +65,7 @@ ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPoli
 BEFORE_NODES = ("vpc-cni", "kube-proxy")
 # Add-ons whose pods need nodes: created after the node groups.
 AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
-EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+EBS_CSI_SERVICE_ACCOUNT = (namespaces.KUBE_SYSTEM, "ebs-csi-controller-sa")
 NODE_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",

@@ -22,7 +22,7 @@ import yaml
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import kafka_metrics
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import CAPACITY_LABEL, NO_SIDECAR, ZONE_LABEL, metadata
 
@@ -113,7 +113,7 @@ class EventBusArgs:
     topics: list[str]
     clients: list[KafkaClient]
     cluster_name: str = "events"
-    operator_namespace: str = "strimzi"
+    operator_namespace: str = namespaces.STRIMZI
     encrypted_ebs: bool = False  # aws: an encrypted gp3 StorageClass for the brokers' volumes
     storage_class: str | None = None
     zone_aware: bool = False

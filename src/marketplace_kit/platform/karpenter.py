@@ -19,7 +19,7 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.foundation import Foundation
-from marketplace_kit.platform import iam, versions
+from marketplace_kit.platform import iam, namespaces, versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import CAPACITY_LABEL, metadata
 
@@ -31,7 +31,7 @@ ADDON = AddOn(
     provides=("release", "crds_ready", "node_pools", "queue"), targets=("aws",),
 )
 
-NAMESPACE = "kube-system"
+NAMESPACE = namespaces.KUBE_SYSTEM
 SERVICE_ACCOUNT = "karpenter"
 NODE_CLASS = "default"
 # EventBridge events Karpenter acts on (its interruption handling, upstream getting-started).

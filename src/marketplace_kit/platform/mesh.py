@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import labels, metadata
 
@@ -23,8 +23,8 @@ ADDON = AddOn(
     after=("observability",),
 )
 
-SYSTEM_NAMESPACE = "istio-system"
-INGRESS_NAMESPACE = "istio-ingress"
+SYSTEM_NAMESPACE = namespaces.MESH
+INGRESS_NAMESPACE = namespaces.INGRESS
 GATEWAY_RELEASE = "istio-ingressgateway"
 # The gateway chart labels its pods ``istio: <release name without the istio- prefix>``.
 GATEWAY_SELECTOR = {"istio": "ingressgateway"}

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.helm import helm_release
 
 ADDON = AddOn(
@@ -21,7 +21,7 @@ ADDON = AddOn(
     needs=("provider", "ready"), provides=("release",),
 )
 
-NAMESPACE = "kube-system"
+NAMESPACE = namespaces.KUBE_SYSTEM
 # The chart's own request (values.yaml ``resources.requests`` at the pinned tag), set explicitly
 # so the fit check and the rendered release agree.
 REQUESTS = {"cpu": "100m", "memory": "200Mi"}

@@ -12,7 +12,7 @@ import pulumi_random as random
 
 from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import metadata
 
@@ -23,7 +23,7 @@ ADDON = AddOn(
     needs=("provider", "ready"), provides=("monitoring_ready", "otlp_host"),
 )
 
-NAMESPACE = "observability"
+NAMESPACE = namespaces.OBSERVABILITY
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 COLLECTOR = "otel-collector"
 JAEGER = "jaeger"  # the release, and the chart's Deployment and Service (release name = chart name)

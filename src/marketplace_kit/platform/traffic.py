@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace_kit.contract import container
+from marketplace_kit.platform import namespaces
 
 DNS_PORT = 53
 ISTIOD_PORTS = (15012, 15017)  # xDS + certificates, injection webhook
@@ -61,10 +62,10 @@ class Traffic:
     route_prefix: str
     callers: tuple[Peer, ...] = ()
     callees: tuple[Peer, ...] = ()
-    gateway_namespace: str = "istio-ingress"
+    gateway_namespace: str = namespaces.INGRESS
     gateway_service_account: str = "istio-ingressgateway"
-    mesh_namespace: str = "istio-system"
-    monitoring_namespace: str = "observability"
+    mesh_namespace: str = namespaces.MESH
+    monitoring_namespace: str = namespaces.OBSERVABILITY
     collector_namespace: str | None = None
     kafka_cluster: str | None = None
     database: str | None = None
@@ -117,7 +118,7 @@ def network_policy(name: str, port: int, traffic: Traffic) -> dict[str, Any]:
         ingress.append({"from": [{"podSelector": {"matchLabels": {APP: c.service}}}
                                  for c in traffic.callers], "ports": _tcp(port)})
     egress: list[dict[str, Any]] = [
-        {"to": [{**_namespace("kube-system"),
+        {"to": [{**_namespace(namespaces.KUBE_SYSTEM),
                  "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
          "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
         {"to": [_namespace(traffic.mesh_namespace)], "ports": _tcp(*ISTIOD_PORTS)},

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.datastores.shared import (
     ADMIN_PASSWORD_FILE,
     BOOTSTRAP,
@@ -163,7 +163,7 @@ def bootstrap_network_policy(aws: bool) -> dict[str, Any]:
         "app.kubernetes.io/name": "postgres"}}}]
     egress: list[dict[str, Any]] = [
         {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
-                                                       "kube-system"}},
+                                                       namespaces.KUBE_SYSTEM}},
                  "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
          "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
         {"to": database, "ports": [{"protocol": "TCP", "port": 5432}]},

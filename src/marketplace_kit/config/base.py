@@ -24,7 +24,6 @@ from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?\Z")
 REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}\Z")
-PATH_PREFIX = re.compile(r"^/[a-z0-9][a-z0-9/_-]*\Z")
 KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
 # A route open without a token at the gateway: "METHOD /path" under the service's prefix; a path
 # ending in "/*" covers everything below it (Istio's prefix match). METHOD "*" is any method.

@@ -13,9 +13,10 @@ from pydantic import (
 )
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
+from marketplace_kit.config import limits
 from marketplace_kit.config.base import ConfigModel
 from marketplace_kit.platform import versions
-from marketplace_kit.validation import aws
+from marketplace_kit.validation import aws, grammars
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.network import check_public_cidrs
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
@@ -81,7 +82,8 @@ class ClusterConfig(ConfigModel):
         default_factory=list,
         description="CIDRs allowed to reach the public API endpoint (office, VPN, CI egress)",
     )
-    admin_principal_arns: list[str] = Field(default_factory=list)
+    admin_principal_arns: list[str] = Field(default_factory=list,
+                                            max_length=limits.ADMIN_PRINCIPALS)
     log_types: list[LogType] = Field(
         default_factory=lambda: list(DEFAULT_LOG_TYPES),
         description="control-plane logs sent to CloudWatch",
@@ -105,6 +107,15 @@ class ClusterConfig(ConfigModel):
             raise ValueError(f"Kubernetes {version!r} is not a version the kit supports; fix: "
                              f"use one of {known}")
         return version
+
+    @field_validator("admin_principal_arns")
+    @classmethod
+    def _principals(cls, arns: list[str]) -> list[str]:
+        for value in arns:
+            grammars.arn(value, "iam_principal")
+        if len(set(arns)) != len(arns):
+            raise ValueError("a principal is listed twice; fix: list each once")
+        return arns
 
     @field_validator("public_access_cidrs")
     @classmethod

@@ -16,6 +16,7 @@ from pydantic import (
 from marketplace_kit.config.base import ConfigModel
 from marketplace_kit.config.cluster import MAX_PUBLIC_ACCESS_CIDRS, _api_cidrs
 from marketplace_kit.contract import ci
+from marketplace_kit.validation import grammars
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.network import not_public
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
@@ -64,6 +65,21 @@ class DeployAccessConfig(ConfigModel):
                                  "or static public addresses (runners inside the VPC: "
                                  "api_reach: self_hosted)")
         return _api_cidrs(cidrs)
+
+    @field_validator("github_oidc_provider_arn")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        return grammars.arn(value, "oidc_provider") if value else value
+
+    @field_validator("state_key_arn")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return grammars.arn(value, "kms_key") if value else value
+
+    @field_validator("state_bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return grammars.s3_bucket(value) if value else value
 
     @field_validator("github_owner", "repository_prefix", "environment", "image_environment")
     @classmethod

@@ -8,6 +8,7 @@ from pydantic import (
 )
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
+from marketplace_kit.config import limits
 from marketplace_kit.config.base import ConfigModel
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
@@ -22,7 +23,8 @@ class MeshConfig(ConfigModel):
 class GatewayConfig(ConfigModel):
     """The ingress (Istio Gateway) in front of every service."""
 
-    hosts: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    hosts: list[str] = Field(default_factory=lambda: ["*"], min_length=1,
+                             max_length=limits.GATEWAY_HOSTS)
     tls_secret: str = "marketplace-gateway-tls"
     rate_limit_per_second: int = Field(100, ge=1, le=100_000)
     # Serve the services' merged OpenAPI document at /openapi.json (Swagger UI at /docs, each

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +13,14 @@ from pydantic import (
 )
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
+from marketplace_kit.config import limits
 from marketplace_kit.config.base import DOCUMENTDB_FIX, DOCUMENTDB_REFUSED
 from marketplace_kit.config.platform import PlatformConfig
 from marketplace_kit.config.presets import PRESETS
 from marketplace_kit.config.service import ServiceSpec
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
-from marketplace_kit.validation import yaml_load
+from marketplace_kit.validation import grammars, yaml_load
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 from marketplace_kit.validation.services_dir import find_service_files
@@ -56,6 +56,8 @@ def _fix_for(error: dict[str, Any]) -> str:
     kind = error["type"]
     if str(error.get("msg", "")).endswith(DOCUMENTDB_REFUSED):
         return DOCUMENTDB_FIX
+    if kind == "too_long":
+        return f"list at most {error.get('ctx', {}).get('max_length')} (the kit's limit)"
     if kind == "extra_forbidden":
         return "remove the key or check its spelling"
     if kind == "missing":
@@ -116,7 +118,14 @@ def load_service(file: Path) -> ServiceSpec:
 def check_services(services: list[tuple[ServiceSpec, Path]]) -> None:
     """Cross-service rules: ``check_placement``, and every consumed topic has a publisher."""
     check_placement(services)
-    published = {t for spec, _ in services for t in spec.publishes}
+    published: set[str] = set()
+    for spec, file in services:
+        published.update(spec.publishes)
+        if len(published) > limits.TOPICS:
+            raise ConfigError(f"{file}: publishes: with it the services publish more than "
+                              f"{limits.TOPICS} topics, the kit's limit per platform; fix: merge "
+                              "event streams (e.g. one topic per entity, the event type in a "
+                              "header)")
     for spec, file in services:
         for topic in spec.consumes:
             if topic not in published:
@@ -172,7 +181,7 @@ def check_placement(services: list[tuple[ServiceSpec, Path]]) -> None:
                 )
 
 
-IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
+IMAGE_DIGEST = grammars.IMAGE_DIGEST
 
 
 def check_digests(services: list[tuple[ServiceSpec, Path]]) -> None:
@@ -203,6 +212,9 @@ def load_platform(file: Path) -> Platform:
     missing services_dir or a service directory without its service.yaml is an error)."""
     config = parse_platform(read_yaml(file), file)
     services_dir, files = find_service_files(file, config.services_dir)
+    if len(files) > limits.SERVICES:
+        raise ConfigError(f"{file}: services_dir: {len(files)} services in {services_dir}; the "
+                          f"kit plans at most {limits.SERVICES}; fix: split the platform in two")
     found = [(load_service(service_file), service_file) for service_file in files]
     check_services(found)
     if config.blueprint == "production":

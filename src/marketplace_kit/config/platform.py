@@ -22,7 +22,8 @@ from marketplace_kit.config.gateway import GatewayConfig, MeshConfig
 from marketplace_kit.config.network import NetworkConfig
 from marketplace_kit.config.observability import ObservabilityConfig
 from marketplace_kit.config.tokens import TokensConfig
-from marketplace_kit.validation import aws
+from marketplace_kit.platform import namespaces
+from marketplace_kit.validation import aws, grammars
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 
@@ -96,7 +97,34 @@ class PlatformConfig(ConfigModel):
     def _dns_name(cls, name: str) -> str:
         if not DNS_LABEL.match(name):
             raise ValueError("use lowercase letters, digits and '-', starting with a letter")
+        if name in namespaces.RESERVED:
+            owner = ("Kubernetes owns" if name in namespaces.KUBERNETES
+                     else "the platform's add-ons run in")
+            raise ValueError(f"{name!r} is a namespace {owner}, and the platform's name is its "
+                             "services' namespace; fix: choose another name (e.g. shop)")
         return name
+
+    @field_validator("image_registry")
+    @classmethod
+    def _registry(cls, value: str) -> str:
+        return grammars.registry(value) if value else value
+
+    @model_validator(mode="after")
+    def _arns_in_the_region_partition(self) -> PlatformConfig:
+        if self.target != "aws":
+            return self
+        partition = grammars.region_partition(self.region)
+        given = [("cluster.admin_principal_arns", a) for a in self.cluster.admin_principal_arns]
+        access = self.deploy_access
+        given += [(f"deploy_access.{key}", value) for key, value in (
+            ("github_oidc_provider_arn", access.github_oidc_provider_arn),
+            ("state_key_arn", access.state_key_arn)) if value]
+        for key, value in given:
+            if grammars.arn_partition(value) != partition:
+                raise ValueError(f"{key}: {value!r} is in partition "
+                                 f"{grammars.arn_partition(value)!r} but region {self.region} "
+                                 f"is in {partition!r}; fix: give the {partition} ARN")
+        return self
 
     @field_validator("extra_regions")
     @classmethod

@@ -12,11 +12,14 @@ from pydantic import (
 )
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
-from marketplace_kit.config.base import PATH_PREFIX, PUBLIC_ROUTE, ConfigModel, refuse_documentdb
-from marketplace_kit.core.events import dead_letter_topic
+from marketplace_kit.config import limits
+from marketplace_kit.config.base import PUBLIC_ROUTE, ConfigModel, refuse_documentdb
+from marketplace_kit.contract.container import SIDECAR_PORTS
+from marketplace_kit.core.events import DEAD_LETTER_SUFFIX, dead_letter_topic, is_dead_letter_topic
 from marketplace_kit.monitoring import signals
 from marketplace_kit.monitoring.slo import Objectives
-from marketplace_kit.validation import kube
+from marketplace_kit.platform import workload_names
+from marketplace_kit.validation import grammars, kube, paths
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.names import check_service_name
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
@@ -99,18 +102,18 @@ class ServiceSpec(ConfigModel):
     port: int = Field(8000, ge=1024, le=65535)
     path: str = ""
     datastore: Literal["postgres", "none"] = "postgres"
-    publishes: list[str] = Field(default_factory=list)
-    consumes: list[str] = Field(default_factory=list)
+    publishes: list[str] = Field(default_factory=list, max_length=limits.PUBLISHES)
+    consumes: list[str] = Field(default_factory=list, max_length=limits.CONSUMES)
     replicas: Replicas = Replicas()
     resources: Resources = Resources()
     image: str = ""
     # Auth: the one service that issues tokens (holds the signing key, publishes the JWKS), and
     # the routes the gateway lets through without a token (every other route needs one).
     issues_tokens: bool = False
-    public_routes: list[str] = Field(default_factory=list)
+    public_routes: list[str] = Field(default_factory=list, max_length=limits.PUBLIC_ROUTES)
     # Services this one calls over HTTP inside the mesh: each admits exactly its declared callers
     # (its AuthorizationPolicy and NetworkPolicy); an undeclared caller is denied.
-    calls: list[str] = Field(default_factory=list)
+    calls: list[str] = Field(default_factory=list, max_length=limits.CALLS)
     # Notification channels besides e-mail: sms (the service's role may sns:Publish, SMS env),
     # push (a VAPID key Secret mounted as a file). See contract.container's CHANNEL section.
     sends: list[Literal["sms", "push"]] = Field(default_factory=list)
@@ -120,16 +123,49 @@ class ServiceSpec(ConfigModel):
     @classmethod
     def _public_routes(cls, routes: list[str]) -> list[str]:
         for route in routes:
-            if not PUBLIC_ROUTE.match(route):
+            if not PUBLIC_ROUTE.match(route) or paths.dot_segment(route.split(" ", 1)[1]):
                 raise ValueError(
-                    f"{route!r} is not a public route; write METHOD /path, e.g. 'GET /products/*'"
+                    f"{route!r} is not a public route; fix: write METHOD /path without '.' or "
+                    "'..' segments, e.g. 'GET /products/*'"
                 )
+        if len(set(routes)) != len(routes):
+            raise ValueError("a public route is listed twice; fix: list each once")
         return routes
 
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        return check_service_name(name)
+        check_service_name(name)
+        taken = workload_names.taken_by_platform(name)
+        if taken is not None:
+            raise ValueError(f"a service named {name!r} would collide with {taken}; fix: "
+                             "choose another name (e.g. add a suffix such as -service)")
+        return name
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        return grammars.version(value)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return grammars.image_reference(value) if value else value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, port: int) -> int:
+        if port in SIDECAR_PORTS:
+            raise ValueError(f"{port} is reserved for the Istio sidecar ({SIDECAR_PORTS.start}-"
+                             f"{SIDECAR_PORTS.stop - 1}); fix: use a port such as 8000")
+        return port
+
+    @field_validator("calls")
+    @classmethod
+    def _calls(cls, calls: list[str]) -> list[str]:
+        if len(set(calls)) != len(calls):
+            raise ValueError("a service is listed twice; fix: list each callee once")
+        return calls
 
     @field_validator("sends")
     @classmethod
@@ -143,9 +179,7 @@ class ServiceSpec(ConfigModel):
     @field_validator("path")
     @classmethod
     def _path(cls, path: str) -> str:
-        if path and not PATH_PREFIX.match(path):
-            raise ValueError("a path prefix starts with '/' then lowercase letters, digits, -_/")
-        return path.rstrip("/") if path != "/" else path
+        return paths.route_prefix(path) if path else path
 
     @field_validator("publishes", "consumes")
     @classmethod
@@ -154,6 +188,17 @@ class ServiceSpec(ConfigModel):
             kube.object_name(topic, "topic")
         if len(set(topics)) != len(topics):
             raise ValueError("a topic is listed twice")
+        return topics
+
+    @field_validator("publishes")
+    @classmethod
+    def _not_a_dead_letter_topic(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            if is_dead_letter_topic(topic):
+                raise ValueError(
+                    f"{topic!r} is a dead-letter topic (<topic>{DEAD_LETTER_SUFFIX}): only the "
+                    "consumers of its topic park messages there; fix: publish a topic whose "
+                    f"name does not end in {DEAD_LETTER_SUFFIX!r}")
         return topics
 
     @field_validator("consumes")

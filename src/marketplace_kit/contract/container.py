@@ -93,6 +93,10 @@ METRICS_PATH = "/metrics"  # the app's Prometheus endpoint, on PORT
 # Istio merges the app's metrics into the sidecar's plain-HTTP endpoint: what Prometheus scrapes.
 MESH_METRICS_PORT = 15020
 MESH_METRICS_PATH = "/stats/prometheus"
+# Ports the Istio sidecar (and its control plane) owns in every pod: Envoy admin 15000, outbound
+# 15001, debug 15004, inbound 15006, HBONE 15008/15009, istiod 15010-15017, merged metrics 15020,
+# health 15021, DNS 15053, Envoy stats 15090. The app's PORT must be none of them.
+SIDECAR_PORTS = range(15000, 15091)
 TMP_DIR = "/tmp"  # the only writable path (read-only root file system)
 
 # --- mounted Secrets -----------------------------------------------------------------------

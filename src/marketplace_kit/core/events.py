@@ -15,3 +15,8 @@ def owned_topics(publishes: tuple[str, ...]) -> tuple[str, ...]:
     One owner per topic, the producer (two consumers of a topic share its DLQ: neither may own
     it; a consumer's ACLs do not need the DLQ to exist)."""
     return tuple(sorted({*publishes, *(dead_letter_topic(t) for t in publishes)}))
+
+
+def is_dead_letter_topic(topic: str) -> bool:
+    """Whether ``topic`` is named like a dead-letter topic (only consumers write there)."""
+    return topic.endswith(DEAD_LETTER_SUFFIX)

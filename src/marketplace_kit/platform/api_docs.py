@@ -32,7 +32,7 @@ from marketplace_kit.assets.pages import (
     docs_page,
 )
 from marketplace_kit.core.addon import AddOn
-from marketplace_kit.platform import traffic, versions
+from marketplace_kit.platform import traffic, versions, workload_names
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
 from marketplace_kit.platform.meta import labels, metadata, restricted_container
 
@@ -41,7 +41,7 @@ ADDON = AddOn(
     group="mesh & gateway", after=("mesh", "gateway"), provides=("deployment",),
 )
 
-NAME = "api-docs"
+NAME = workload_names.API_DOCS
 PORT = 8080
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"

@@ -39,6 +39,7 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.contract import ci
 from marketplace_kit.core.addon import AddOn
+from marketplace_kit.platform import workload_names
 from marketplace_kit.platform.image_push import lifecycle_policy, push_policy
 from marketplace_kit.platform.key_policy import (
     S3_CONTEXT,
@@ -121,7 +122,7 @@ class DeployIdentity:
 def owned_names(service: str) -> tuple[str, ...]:
     """The object names a service stack gives its objects (service_stack.py, service.py: its
     workload, route, Kafka user, dashboard and VAPID key Secret)."""
-    return (service, f"{service}-dashboard", f"{service}-vapid")
+    return tuple(f"{service}{suffix}" for suffix in workload_names.STACK_SUFFIXES)
 
 
 def github_trust_policy(provider_arn: str, repository: str, environment: str) -> str:

@@ -22,7 +22,7 @@ import yaml
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import kafka_metrics
-from marketplace_kit.platform import namespaces, versions
+from marketplace_kit.platform import namespaces, versions, workload_names
 from marketplace_kit.platform.helm import helm_release
 from marketplace_kit.platform.meta import CAPACITY_LABEL, NO_SIDECAR, ZONE_LABEL, metadata
 
@@ -112,7 +112,7 @@ class EventBusArgs:
     config: KafkaSettings
     topics: list[str]
     clients: list[KafkaClient]
-    cluster_name: str = "events"
+    cluster_name: str = workload_names.KAFKA_CLUSTER
     operator_namespace: str = namespaces.STRIMZI
     encrypted_ebs: bool = False  # aws: an encrypted gp3 StorageClass for the brokers' volumes
     storage_class: str | None = None
@@ -324,7 +324,7 @@ def pod_monitors(
     (Strimzi labels them ``strimzi.io/kind: Kafka``; metrics on ``tcp-prometheus``) and the
     cluster operator (reconciliations, certificate expiry; port ``http``)."""
     return [
-        ("kafka-resources", namespace, {
+        (workload_names.KAFKA_POD_MONITOR, namespace, {
             "selector": {"matchLabels": {"strimzi.io/kind": "Kafka"}},
             "podMetricsEndpoints": [{"port": kafka_metrics.METRICS_PORT_NAME, "path": "/metrics",
                                      "interval": "30s"}],
@@ -342,7 +342,7 @@ def node_pool_spec(
     size_gib: int,
     storage_class: str | None,
     *,
-    cluster: str = "events",
+    cluster: str = workload_names.KAFKA_CLUSTER,
     zone_aware: bool = False,
 ) -> dict[str, Any]:
     """A node pool of one role: a claim deleted with the pool, pods off spot nodes.

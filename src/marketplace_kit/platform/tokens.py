@@ -21,6 +21,7 @@ import pulumi_tls as tls
 
 from marketplace_kit.contract import container as c
 from marketplace_kit.core.addon import AddOn
+from marketplace_kit.platform import workload_names
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
@@ -31,7 +32,7 @@ ADDON = AddOn(
           "rotate-signing-key)",
     after=("mesh",),
 )
-SECRET_SUFFIX = "-signing-keys"
+SECRET_SUFFIX = workload_names.SIGNING_KEYS_SUFFIX
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.platform import namespaces, versions
+from marketplace_kit.platform import namespaces, versions, workload_names
 from marketplace_kit.platform.datastores.shared import (
     ADMIN_PASSWORD_FILE,
     BOOTSTRAP,
@@ -59,7 +59,7 @@ def service_secrets(
         url: pulumi.Output[str] = pulumi.Output.all(host, password.result).apply(
             connection_url
         )
-        secret = f"{client.name}-db"
+        secret = f"{client.name}{workload_names.DB_SECRET_SUFFIX}"
         k8s.core.v1.Secret(
             secret,
             metadata=metadata(secret, args.namespace, "datastore"),
@@ -97,7 +97,7 @@ def bootstrap_job(
     )
     script = k8s.core.v1.ConfigMap(
         f"{BOOTSTRAP}-sql",
-        metadata=metadata(f"{BOOTSTRAP}-sql", ns, "datastore"),
+        metadata=metadata(workload_names.DB_BOOTSTRAP_SQL, ns, "datastore"),
         data={"bootstrap.sql": BOOTSTRAP_SQL},
         opts=k8s_opts,
     )

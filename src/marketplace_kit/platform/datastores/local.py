@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from marketplace_kit.platform import versions
+from marketplace_kit.platform import versions, workload_names
 from marketplace_kit.platform.datastores.shared import (
     ADMIN_PASSWORD_FILE,
     BOOTSTRAP,
@@ -34,14 +34,14 @@ def local_postgres(
     )
     admin = k8s.core.v1.Secret(
         "postgres-admin",
-        metadata=metadata("postgres-admin", ns, "datastore"),
+        metadata=metadata(workload_names.POSTGRES_ADMIN, ns, "datastore"),
         string_data={"username": LOCAL_ADMIN_USER, "password": password.result},
         opts=k8s_opts,
     )
     selector = {"app.kubernetes.io/name": "postgres"}
     k8s.core.v1.Service(
         "postgres-service",
-        metadata=metadata("postgres", ns, "datastore"),
+        metadata=metadata(workload_names.POSTGRES, ns, "datastore"),
         spec={
             "selector": selector,
             "ports": [{"name": "tcp-postgres", "port": 5432, "targetPort": 5432}],
@@ -50,7 +50,7 @@ def local_postgres(
     )
     k8s.networking.v1.NetworkPolicy(
         "postgres-netpol",
-        metadata=metadata("postgres", ns, "datastore"),
+        metadata=metadata(workload_names.POSTGRES, ns, "datastore"),
         spec={"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress", "Egress"],
               # The services and the bootstrap Job of this namespace; no egress at all.
               "ingress": [{"from": [{"podSelector": {"matchLabels": {
@@ -62,7 +62,7 @@ def local_postgres(
     )
     statefulset = k8s.apps.v1.StatefulSet(
         "postgres",
-        metadata=metadata("postgres", ns, "datastore", version=versions.POSTGRES),
+        metadata=metadata(workload_names.POSTGRES, ns, "datastore", version=versions.POSTGRES),
         spec=postgres_statefulset_spec(args.postgres.storage_gib),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[admin, *args.depends_on]),
     )

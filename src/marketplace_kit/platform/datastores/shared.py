@@ -8,10 +8,11 @@ from typing import Any, Literal
 import pulumi
 
 from marketplace_kit.core.foundation import Foundation
+from marketplace_kit.platform import workload_names
 
 MASTER_USER = "platform_admin"
 LOCAL_ADMIN_USER = "postgres"
-BOOTSTRAP = "db-bootstrap"
+BOOTSTRAP = workload_names.DB_BOOTSTRAP
 POSTGRES_UID = 999  # the postgres user of the official image (the StatefulSet's data owner)
 JOB_UID = 10001  # the bootstrap Job's containers: a high UID, no write access to anything
 PASSWORDS_DIR = "/secrets"  # the Job's read-only view of the passwords (one file per database)

@@ -126,7 +126,52 @@ def config_reference() -> str:
     out += ["## `service.yaml`", "",
             "One per service directory under `services_dir`; `new-service` writes it.", ""]
     out += model_tables(ServiceSpec, "", {ServiceSpec})
+    out += names_and_limits()
     return "\n".join(out)
+
+
+def names_and_limits() -> list[str]:
+    """The rules on names, grammars and counts, listed from the definitions the config reads."""
+    from marketplace_kit.config import limits
+    from marketplace_kit.contract.container import SIDECAR_PORTS
+    from marketplace_kit.core.events import DEAD_LETTER_SUFFIX
+    from marketplace_kit.platform import namespaces, workload_names
+    from marketplace_kit.validation import grammars, paths, yaml_load
+
+    def listed(names: Any) -> str:
+        return ", ".join(f"`{n}`" for n in sorted(names))
+
+    counts = {name.lower(): value for name, value in vars(limits).items()
+              if name.isupper() and isinstance(value, int)}
+    return [
+        "## Names, grammars and limits", "",
+        "- **Platform name**: it is the services' namespace, so not one Kubernetes or the "
+        f"platform's add-ons own: {listed(namespaces.RESERVED)} (`platform/namespaces.py`).",
+        "- **Service name**: not one of the platform's own objects in that namespace, "
+        f"{listed(workload_names.FIXED)}, nor starting with "
+        f"`{workload_names.DERIVED_PREFIX}` (Strimzi names the Kafka cluster's objects so) "
+        "(`platform/workload_names.py`).",
+        f"- **Service port**: not one the Istio sidecar owns ({SIDECAR_PORTS.start}-"
+        f"{SIDECAR_PORTS.stop - 1}).",
+        "- **Route prefix** (`path`): `/` then segments of lowercase letters, digits, `-` and "
+        "`_`; a trailing `/` is dropped, an empty segment (`//`) or a `.`/`..` segment is "
+        f"refused, at most {paths.MAX_PREFIX} characters. Public routes refuse `.` and `..` "
+        "segments too.",
+        "- **Topics**: a service never publishes a dead-letter topic "
+        f"(`<topic>{DEAD_LETTER_SUFFIX}`): only the consumers of `<topic>` park messages there.",
+        "- **ARNs** (`cluster.admin_principal_arns`: IAM roles or users; "
+        "`deploy_access.github_oidc_provider_arn`, `deploy_access.state_key_arn`): partition "
+        f"{listed(grammars.PARTITIONS)}, the partition of `region`.",
+        "- **Images** (`image`): an OCI reference, `[host[:port]/]path[:tag][@sha256:<64 hex>]`; "
+        "**registries** (`image_registry`): `host[:port]` and an optional path; **versions** "
+        "(`version`): `MAJOR.MINOR.PATCH` with an optional `-pre-release` (it is the default "
+        f"image tag), at most {grammars.MAX_VERSION} characters. No spaces or shell "
+        "metacharacters anywhere.",
+        "- **Counts** (`config/limits.py`; the refusal names the limit): "
+        + ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in counts.items())
+        + f". Each file is at most {yaml_load.MAX_BYTES // 1024} KiB.",
+        "",
+    ]
 
 
 def components_reference() -> str:

@@ -16,6 +16,7 @@ API_DOCS = "api-docs"  # the API document server (gateway.api_docs)
 API_DOCS_CONFIG_MAPS = tuple(f"{API_DOCS}-{part}" for part in ("site", "assets", "nginx"))
 KAFKA_CLUSTER = "events"  # the Kafka resource; Strimzi names what it creates "<cluster>-..."
 KAFKA_POD_MONITOR = "kafka-resources"  # the brokers' and exporter's PodMonitor
+KAFKA_NODE_POOLS = ("controller", "broker")  # KafkaNodePools, named after their Strimzi roles
 
 # What a service's own stack names its objects: <name>, its dashboard, its VAPID key Secret.
 STACK_SUFFIXES = ("", "-dashboard", "-vapid")
@@ -24,7 +25,8 @@ SIGNING_KEYS_SUFFIX = "-signing-keys"  # the token issuer's keys (a platform Sec
 SERVICE_SUFFIXES = (*STACK_SUFFIXES, DB_SECRET_SUFFIX, SIGNING_KEYS_SUFFIX)
 
 FIXED = frozenset((POSTGRES, POSTGRES_ADMIN, DB_BOOTSTRAP, DB_BOOTSTRAP_SQL, API_DOCS,
-                   *API_DOCS_CONFIG_MAPS, KAFKA_CLUSTER, KAFKA_POD_MONITOR))
+                   *API_DOCS_CONFIG_MAPS, KAFKA_CLUSTER, KAFKA_POD_MONITOR,
+                   *KAFKA_NODE_POOLS))
 # Strimzi's derived names (<cluster>-kafka, -kafka-bootstrap, -entity-operator, -broker, ...).
 DERIVED_PREFIX = f"{KAFKA_CLUSTER}-"
 

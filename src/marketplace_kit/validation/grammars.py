@@ -23,8 +23,7 @@ OIDC_PROVIDER_ARN = re.compile(
     rf"^arn:{_PARTITION}:iam::{ACCOUNT}:oidc-provider/[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)*\Z")
 KMS_KEY_ARN = re.compile(
     rf"^arn:{_PARTITION}:kms:[a-z]{{2}}(?:-[a-z]+)+-[0-9]{{1,2}}:{ACCOUNT}:"
-    r"(?:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"|key/mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]{1,250})\Z")
+    r"(?:key/[A-Za-z0-9-]{1,64}|alias/[A-Za-z0-9/_-]{1,250})\Z")  # key ids: UUIDs, mrk-<hex>
 ARN_KINDS = {
     "iam_principal": (IAM_PRINCIPAL_ARN, "arn:aws:iam::123456789012:role/platform-admins"),
     "oidc_provider": (OIDC_PROVIDER_ARN,

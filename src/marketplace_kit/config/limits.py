@@ -5,7 +5,11 @@ seconds (``bench/config_limits.py`` measures it). Every refusal names the limit.
 
 from __future__ import annotations
 
-SERVICES = 100  # services in services_dir (bench/plan_scaling.py: ~15 s to plan 100)
+# services in services_dir: the largest accepted platform (50 services at every per-service limit,
+# 200 topics, ~1200 resources) plans in ~6x the reference marketplace's time
+# (bench/config_limits.py: 28.6 s against 4.6 s under a load average of 6 on 2 cores; 100
+# services took 20x)
+SERVICES = 50
 TOPICS = 200  # distinct topics published across the platform (each is two KafkaTopics)
 PUBLISHES = 20  # topics one service publishes
 CONSUMES = 50  # topics one service consumes (ACL entries, no objects of their own)

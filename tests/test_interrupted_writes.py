@@ -20,6 +20,7 @@ from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
 from marketplace_kit.contract.service_documents import ASYNCAPI_FILE, OPENAPI_FILE
 from marketplace_kit.plan.graph import ResourceGraph
+from marketplace_kit.provision.starter import render_starter
 from marketplace_kit.scaffold import documents as documents_module
 from marketplace_kit.scaffold import make_answers, render_service, service_template
 from marketplace_kit.scaffold import update as update_module
@@ -157,3 +158,38 @@ def test_render_force_at_every_step(
         rerun = run_interrupted(args, tmp_path)
         assert rerun.code == 0, rerun.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == siblings, f"step {at}: leftovers"
+
+
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_init_at_every_step(tmp_path: Path, sig: int) -> None:
+    """``init`` writes marketplace.yaml and services/.gitkeep: after a kill before any of its
+    operations the next init makes the whole starter, and no temporary file is left."""
+    render_starter("marketplace", "dev", "us-east-1")  # its imports, once, for every fork
+    work = tmp_path / "work"
+    work.mkdir()
+    args = ["init", "platform"]
+    clean = run_interrupted(args, work)
+    assert clean.code == 0, clean.stderr
+    made = snapshot(work)
+    assert sorted(made) == ["platform", "platform/marketplace.yaml", "platform/services",
+                            "platform/services/.gitkeep"]
+    assert clean.steps > 3
+    for at in range(1, clean.steps + 1):
+        shutil.rmtree(work)
+        work.mkdir()
+        outcome = run_interrupted(args, work, at=at, sig=sig)
+        if sig == signal.SIGKILL:
+            assert outcome.signal == signal.SIGKILL, (at, outcome)
+        else:
+            assert outcome.code in (0, 130), (at, outcome.stderr)
+            if outcome.code == 130:
+                assert "interrupted" in outcome.stderr
+                if "nothing was written" in outcome.stderr:
+                    assert snapshot(work) == {}, at
+                elif "complete" in outcome.stderr:
+                    assert snapshot(work) == made, at
+                else:  # Ctrl-C after the change (releasing the lock): whole or nothing
+                    assert snapshot(work) in (made, {}), at
+        rerun = run_interrupted(args, work)
+        assert rerun.code in (0, 2), (at, rerun.stderr)  # 2: already there, complete
+        assert snapshot(work) == made, f"step {at}: not the whole starter"

@@ -18,9 +18,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from marketplace_kit.changeset import replace_file
+from marketplace_kit.changeset import os_error, replace_file
 from marketplace_kit.config import parse_mapping, parse_platform, read_yaml
 from marketplace_kit.errors import ConfigError
+from marketplace_kit.runlock import run_lock
 from marketplace_kit.signing.keys import kid_time, new_kid
 
 # Secret volume sync (~1-2 min) + the issuer's key reload (30 s) + verifiers' JWKS cache (5 min).
@@ -80,13 +81,19 @@ def set_signing_keys(text: str, kids: list[str]) -> str:
 def rotate(file: Path, now: datetime) -> tuple[list[str], list[str]]:
     """Rotate the signing key of the platform in ``file``; returns (old, new) key ids.
 
-    The new text is checked to validate before it atomically replaces the file."""
-    config = parse_platform(read_yaml(file), file)
-    old = list(config.tokens.signing_keys)
-    new = rotated(old, config.tokens.ttl_seconds, now)
-    text = set_signing_keys(file.read_text(encoding="utf-8"), new)
-    written = parse_platform(parse_mapping(text, file), file)
-    if written.tokens.signing_keys != new:  # pragma: no cover - a bug in set_signing_keys
-        raise ConfigError(f"{file}: could not set tokens.signing_keys; fix: edit it by hand")
-    replace_file(file, text.encode("utf-8"))
+    Read, edited and replaced under the lock of the file's folder (two rotations at once never
+    drop each other's key); the new text is checked to validate before it atomically replaces
+    the file."""
+    with run_lock(file.resolve().parent, "rotate-signing-key"):
+        config = parse_platform(read_yaml(file), file)
+        old = list(config.tokens.signing_keys)
+        new = rotated(old, config.tokens.ttl_seconds, now)
+        text = set_signing_keys(file.read_text(encoding="utf-8"), new)
+        written = parse_platform(parse_mapping(text, file), file)
+        if written.tokens.signing_keys != new:  # pragma: no cover - a bug in set_signing_keys
+            raise ConfigError(f"{file}: could not set tokens.signing_keys; fix: edit it by hand")
+        try:
+            replace_file(file, text.encode("utf-8"))
+        except OSError as exc:
+            raise os_error(f"rotate-signing-key {file}", exc) from None
     return old, new

@@ -2,8 +2,9 @@
 
 The command runs in a forked child (the parent's imports and monkeypatches carry over, so a run
 costs milliseconds): the child counts every call that changes the file system (``os.rename``,
-``os.replace``, ``os.unlink``, ``os.rmdir``, ``os.mkdir``, ``os.fsync``, ``os.chmod`` and every
-file opened for writing) and sends itself the signal right before the ``at``-th one.
+``os.replace``, ``os.link``, ``os.unlink``, ``os.rmdir``, ``os.mkdir``, ``os.fsync``,
+``os.chmod`` and every file opened for writing) and sends itself the signal right before the
+``at``-th one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from support.cli import run_cli
 
-_MUTATORS = ("rename", "replace", "unlink", "rmdir", "mkdir", "fsync", "chmod")
+_MUTATORS = ("rename", "replace", "link", "unlink", "rmdir", "mkdir", "fsync", "chmod")
 
 
 @dataclass(frozen=True)

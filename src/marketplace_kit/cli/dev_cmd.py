@@ -43,11 +43,13 @@ def dev(
 
     Services run from this Python environment with PYTHONPATH=<service>/src: their third-party
     dependencies must be installed (pip install 'marketplace-kit[local]')."""
+    from contextlib import nullcontext
     from dataclasses import replace
 
     from marketplace_kit.blueprints.routes import route_table
     from marketplace_kit.cli.common import refuse_overwriting_inputs, resolve_platform
     from marketplace_kit.devrun import DevOptions, local_services, run_dev
+    from marketplace_kit.runlock import run_lock
 
     platform = resolve_platform(config)
     for path, option in ((info_file, "--info-file"), (mail_dir, "--mail-dir")):
@@ -57,7 +59,10 @@ def dev(
     options = DevOptions(free_ports=free_ports, mail_dir=mail_dir, info_file=info_file)
     if gateway_port is not None:
         options = replace(options, gateway_port=gateway_port)
-    raise typer.Exit(run_dev(services, route_table(platform), options))
+    # A kept --mail-dir is one run's at a time: two runs would number their records alike.
+    with run_lock(mail_dir, "dev", create=True) if mail_dir is not None else nullcontext():
+        code = run_dev(services, route_table(platform), options)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

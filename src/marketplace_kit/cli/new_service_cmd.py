@@ -51,6 +51,7 @@ def new_service(**values: Any) -> None:
     """Generate a production-grade service: FastAPI + PostgreSQL + Kafka (transactional outbox,
     idempotent consumers), Dockerfile, CI workflow, catalog entry, docs and tests."""
     from marketplace_kit.contract.service_documents import ASYNCAPI_FILE, OPENAPI_FILE, command
+    from marketplace_kit.runlock import run_lock
     from marketplace_kit.scaffold import make_answers, render_service
     from marketplace_kit.scaffold.documents import write_documents
     from marketplace_kit.scaffold.siblings import fit_among_siblings
@@ -60,7 +61,6 @@ def new_service(**values: Any) -> None:
     answers = make_answers(names=names, **{k: v for k, v in values.items() if v is not None})
     name = answers.name
     dest = (parent if parent is not None else Path("services")) / name
-    answers = fit_among_siblings(answers, dest, lambda text: typer.echo(f"note: {text}", err=True))
     package = name.replace("-", "_")
     unwritten: list[str | None] = []
 
@@ -68,7 +68,12 @@ def new_service(**values: Any) -> None:
         note = write_documents(staged, package)
         unwritten.append(note.replace(str(staged), str(dest)) if note else None)
 
-    report = render_service(answers, dest, finish=documents)
+    # Under the services folder's lock: the siblings' ports are read and the new service
+    # written with no other run between (two runs at once never both take port 8000).
+    with run_lock(dest.parent, f"new-service {name}", create=True):
+        answers = fit_among_siblings(answers, dest,
+                                     lambda text: typer.echo(f"note: {text}", err=True))
+        report = render_service(answers, dest, finish=documents)
     typer.echo(f"Created {dest} ({len(report.created)} files):")
     for relative in report.created:
         typer.echo(f"  {relative}")

@@ -124,23 +124,32 @@ def update_service(
     where you and the template changed the same lines, conflict markers are written and the
     exit status is 1. Files the installed template no longer has are deleted only after a
     confirmation (or --yes). Exit 2 on bad input, with nothing written."""
+    from contextlib import ExitStack
+
     from marketplace_kit.changeset import recover_around
+    from marketplace_kit.runlock import run_lock
     from marketplace_kit.scaffold.update import apply_updates, plan_update
 
     services = _services(path, all_services, config)
-    for line in recover_around(services):  # an earlier run killed midway: its files back first
-        typer.echo(line, err=True)
-    plans = [plan_update(service) for service in services]
-    if not dry_run:
-        _confirm_deletions(plans, yes)
-    if not dry_run:  # every plan is made first, then applied together, all or nothing
-        apply_updates(plans)
-    for plan in plans:
-        if dry_run:
-            typer.echo(plan.diff(), nl=False)
-        _report(plan, dry_run)
+    with ExitStack() as locks:
+        # Each services folder's lock (a dry run's too: it finishes what a killed run left):
+        # no other run changes these files meanwhile, nor takes a live run's journal for a
+        # killed one's.
+        for folder in sorted({service.resolve().parent for service in services}):
+            locks.enter_context(run_lock(folder, "update-service"))
+        for line in recover_around(services):  # an earlier run killed midway: its files first
+            typer.echo(line, err=True)
+        plans = [plan_update(service) for service in services]
         if not dry_run:
-            _documents(plan)
+            _confirm_deletions(plans, yes)
+        if not dry_run:  # every plan is made first, then applied together, all or nothing
+            apply_updates(plans)
+        for plan in plans:
+            if dry_run:
+                typer.echo(plan.diff(), nl=False)
+            _report(plan, dry_run)
+            if not dry_run:
+                _documents(plan)
     conflicts = sum(len(plan.conflicts) for plan in plans)
     if conflicts:
         if dry_run:

@@ -17,13 +17,17 @@ class Recorder:
     def __init__(self, directory: Path, suffix: str = ".json") -> None:
         self.directory = directory
         self.suffix = suffix
-        self._count = 0
+        self._count: int | None = None
         self._lock = threading.Lock()
 
     def store_bytes(self, data: bytes) -> Path:
-        """Write the next file (written aside, then renamed)."""
+        """Write the next file (written aside, then renamed), numbered after those already in
+        the directory: a kept directory's earlier records are never overwritten."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            if self._count is None:
+                self._count = max((int(p.stem) for p in self.paths() if p.stem.isdigit()),
+                                  default=0)
             self._count += 1
             path = self.directory / f"{self._count:06d}{self.suffix}"
         replace_file(path, data)

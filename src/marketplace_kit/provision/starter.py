@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from marketplace_kit.changeset import make_dirs, remove_made
+from marketplace_kit.changeset import held_signals, make_dirs, remove_made
 from marketplace_kit.config import PLATFORM_FILE, PlatformConfig, parse_platform
-from marketplace_kit.errors import KitError
+from marketplace_kit.errors import Interrupted, KitError
+from marketplace_kit.runlock import run_lock
 
 HEADER = """\
 # marketplace.yaml: one event-driven marketplace platform (marketplace-kit).
@@ -29,6 +30,7 @@ HEADER = """\
 # production: 3 AZs, NAT per AZ, Multi-AZ RDS, 3 Kafka brokers; local: an existing kubeconfig
 # context such as kind or k3d). Uncomment a line to override it.
 """
+TEMPORARY_PREFIX = f".{PLATFORM_FILE}.init-"  # the new file before it is linked into place
 TOP_KEYS = ("name", "blueprint", "region")
 NOTES = {  # settings of the platform itself; add-ons declare their sections' notes
     "target": "aws, or local (an existing kubeconfig context)",
@@ -69,19 +71,38 @@ def render_starter(name: str, blueprint: str, region: str) -> str:
 def write_starter(directory: Path, name: str, blueprint: str, region: str) -> list[Path]:
     """Write ``marketplace.yaml`` and ``services/.gitkeep`` into ``directory``; never overwrite.
 
-    All or nothing: on any failure every file and directory it created is removed again."""
-    target = directory / PLATFORM_FILE
-    if target.exists() or target.is_symlink():
-        raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
+    All or nothing: on any failure or Ctrl-C every file and directory it created is removed
+    again; ``marketplace.yaml`` appears last, in one step (a hard link of a complete file). What
+    a run killed outright left (its temporary file) is removed by the next ``init`` there."""
     if directory.exists() and not directory.is_dir():
         raise KitError(f"{directory}: not a directory; fix: give a directory to init")
     text = render_starter(name, blueprint, region)
+    target = directory / PLATFORM_FILE
+    with run_lock(directory, "init", create=True):  # the folder is created here
+        _remove_leftovers(directory)
+        if target.exists() or target.is_symlink():
+            raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
+        return _write(directory, target, text)
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """Remove the temporary files of ``init`` runs killed before they finished."""
+    try:
+        for leftover in directory.glob(f"{TEMPORARY_PREFIX}*"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink()
+    except OSError as exc:
+        raise KitError(f"init {directory}: cannot remove {exc.filename} (left by an "
+                       f"interrupted init; {exc.strerror}); nothing was written; fix: remove "
+                       "it yourself, then run it again") from None
+
+
+def _write(directory: Path, target: Path, text: str) -> list[Path]:
     services = directory / "services"
     keep = services / ".gitkeep"
     made: list[Path] = []  # created, in order: undone in reverse
     try:
-        made += make_dirs(directory)
-        fd, tmp = tempfile.mkstemp(prefix=".marketplace-", suffix=".yaml", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=directory)
         made.append(Path(tmp))
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -91,11 +112,20 @@ def write_starter(directory: Path, name: str, blueprint: str, region: str) -> li
         if not keep.exists():
             keep.touch(exist_ok=False)
             made.append(keep)
-        os.link(tmp, target)  # fails if the file appeared meanwhile: never overwrite
+        with held_signals():  # Ctrl-C lands after the file is in place and the temporary gone
+            os.link(tmp, target)  # fails if the file appeared meanwhile: never overwrite
+            made = []
+            Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
         remove_made(made)
         raise KitError(f"init {directory}: cannot write {exc.filename or target} "
                        f"({exc.strerror or exc}); nothing was written; fix: give a writable "
                        "directory") from None
-    os.unlink(tmp)
+    except KeyboardInterrupt:
+        if made or not target.exists():
+            remove_made(made)
+            raise Interrupted(f"init {directory}: interrupted before {PLATFORM_FILE} was "
+                              "written; nothing was written; fix: run it again") from None
+        raise Interrupted(f"init {directory}: interrupted after {PLATFORM_FILE} was written; "
+                          "it is complete") from None
     return [target, keep]

@@ -34,6 +34,7 @@ from marketplace_kit.render.manifests import (
     manifests,
     safe_file_part,
 )
+from marketplace_kit.runlock import run_lock
 
 CLUSTER_DIR = "_cluster"
 HELM_DIR = "_helm"
@@ -159,26 +160,28 @@ def render_plan(
     keep = tuple(keep)
     check_target(out, force, keep)
     files, objects, releases = render_files(resources)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(out.parent, _staging_prefix(out))
-        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
-    except OSError as exc:
-        raise KitError(f"render: cannot write beside {out} ({exc.strerror}); fix: check the "
-                       "path and free space") from None
-    try:
-        for relative, text in {**files, MANIFEST: _manifest_text(files)}.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        check_target(out, force, keep)  # again, right before the swap
-        with held_signals():
-            _swap(staging, out)
-    except OSError as exc:
-        raise KitError(f"render: cannot write {out} ({exc.strerror}); left unchanged; fix: "
-                       "check the path and free space") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # The folder's lock: another render of ``out`` neither removes this one's staging folder
+    # as a leftover nor swaps in between.
+    with run_lock(out.parent, f"render --out {out}", create=True):
+        try:
+            remove_leftovers(out.parent, _staging_prefix(out))
+            staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+        except OSError as exc:
+            raise KitError(f"render: cannot write beside {out} ({exc.strerror}); fix: check "
+                           "the path and free space") from None
+        try:
+            for relative, text in {**files, MANIFEST: _manifest_text(files)}.items():
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            check_target(out, force, keep)  # again, right before the swap
+            with held_signals():
+                _swap(staging, out)
+        except OSError as exc:
+            raise KitError(f"render: cannot write {out} ({exc.strerror}); left unchanged; fix: "
+                           "check the path and free space") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return RenderResult(out=out, manifests=objects, releases=releases, files=tuple(files))
 
 

@@ -1,6 +1,7 @@
 """`marketplace-kit api-doc`: the one API document, merged from the reference services' own
-document files (never their code); a schema name two services define differently, or a missing
-or stale document, is a one-line error."""
+document files (never their code); a schema name two services define differently, a path two
+services declare, a path the gateway does not route to its service, or a missing or stale
+document, is a one-line error."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 from support.cli import assert_one_error_line, run_cli
-from support.marketplace import MARKETPLACE, SCHEMA_CLASH_ERROR, copy_with_schema_clash
+from support.marketplace import (
+    MARKETPLACE,
+    SCHEMA_CLASH_ERROR,
+    copy_with_a_copied_service,
+    copy_with_moved_prefix,
+    copy_with_schema_clash,
+)
 
 PREFIXES = ("/user/", "/catalog/", "/order/", "/payment/", "/notification/")
 
@@ -60,3 +67,22 @@ def test_a_missing_or_stale_document_is_one_line_naming_its_command(
     assert stderr.startswith("error: catalog: ")
     assert ("no openapi.json" if damage == "missing" else "is stale") in stderr
     assert not out.exists()
+
+
+def test_a_prefix_that_no_longer_matches_the_code_is_one_line_error(tmp_path: Path) -> None:
+    """Before: catalog's whole API silently left out of the gateway's document."""
+    copy = copy_with_moved_prefix(tmp_path)
+    out = tmp_path / "api.json"
+    code, _, stderr = run_cli(
+        ["api-doc", "--config", str(copy / "marketplace.yaml"), "--out", str(out)], tmp_path)
+    assert_one_error_line(code, stderr, "catalog: its OpenAPI document declares /catalog/",
+                          "route prefix is /shop", "path: in its service.yaml")
+    assert not out.exists()
+
+
+def test_a_copied_service_declaring_the_same_paths_is_one_line_error(tmp_path: Path) -> None:
+    copy = copy_with_a_copied_service(tmp_path)
+    code, stdout, stderr = run_cli(["api-doc", "--config", str(copy / "marketplace.yaml")],
+                                   tmp_path)
+    assert_one_error_line(code, stderr, "is served by both catalog and catalog-copy")
+    assert stdout == ""

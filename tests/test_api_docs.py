@@ -21,7 +21,7 @@ from support.cli import assert_one_error_line, run_cli
 from support.incluster import plan, validate_all
 from support.kube_api import KubeApi
 from support.kube_objects import Discovery, apply
-from support.marketplace import SCHEMA_CLASH_ERROR, copy_with_schema_clash
+from support.marketplace import SCHEMA_CLASH_ERROR, copy_with_moved_prefix, copy_with_schema_clash
 
 from marketplace_kit.assets.pages import DOCS_CSP, asset, content_type, docs_page
 from marketplace_kit.devenv import free_port
@@ -251,3 +251,15 @@ def test_a_schema_name_clash_fails_the_plan_in_one_line(tmp_path: Path) -> None:
     copy = copy_with_schema_clash(tmp_path)
     code, _, stderr = run_cli(["plan", "--config", str(copy / "marketplace.yaml")], tmp_path)
     assert_one_error_line(code, stderr, SCHEMA_CLASH_ERROR)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_a_prefix_that_no_longer_matches_the_code_fails_the_plan_in_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    """The gateway would route catalog's API nowhere: refused before anything is built."""
+    copy = copy_with_moved_prefix(tmp_path)
+    code, _, stderr = run_cli([command, "--config", str(copy / "marketplace.yaml")], tmp_path)
+    assert_one_error_line(code, stderr, "catalog: its OpenAPI document declares /catalog/",
+                          "route prefix is /shop")

@@ -213,9 +213,18 @@ def test_merge_conflicts_are_one_line_errors() -> None:
     merged = merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", same)}, prefixes)
     assert set(merged["paths"]) == {"/a/x", "/b/x"} and merged["components"]["schemas"] == {
         "Item": same}
-    with pytest.raises(KitError, match=r"^path /a/x is served by both a and b; fix: "):
+    with pytest.raises(KitError, match=r"^path /a/x is served by both a and b .*; fix: "):
         merge_openapi({"a": doc("/a/x", same), "b": doc("/a/x", same)}, {"a": "/a", "b": "/a"})
+    with pytest.raises(KitError, match=r"^path /a/x is served by both a and b .*; fix: "):
+        merge_openapi({"a": doc("/a/x", same), "b": doc("/a/x", same)}, prefixes)
+    with pytest.raises(KitError, match=r"^b: its OpenAPI document declares /a/y, which the "
+                       r"gateway does not route to it \(its route prefix is /b,"):
+        merge_openapi({"a": doc("/a/x", same), "b": doc("/a/y", same)}, prefixes)
+    with pytest.raises(KitError, match=r"^a: paths in its OpenAPI document is not an object"):
+        merge_openapi({"a": {**doc("/a/x", same), "paths": []}}, prefixes)
     with pytest.raises(KitError, match=r"^components.schemas.Item differs between a and b; fix"):
         merge_openapi({"a": doc("/a/x", same), "b": doc("/b/x", {"type": "string"})}, prefixes)
     outside = merge_openapi({"a": doc("/healthz", same), "b": doc("/b/x", same)}, prefixes)
-    assert set(outside["paths"]) == {"/b/x"}  # not routed by the gateway: not in its document
+    assert set(outside["paths"]) == {"/b/x"}  # a probe, called in-cluster: not routed
+    exact = merge_openapi({"a": doc("/a", same)}, prefixes)
+    assert set(exact["paths"]) == {"/a"}  # the prefix itself is routed (Istio's prefix match)

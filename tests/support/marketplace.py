@@ -25,3 +25,33 @@ def copy_with_schema_clash(tmp_path: Path) -> Path:
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}}}}}
     file.write_text(json.dumps(document, indent=2) + "\n")
     return copy
+
+
+def copy_marketplace(tmp_path: Path) -> Path:
+    """A copy of the marketplace without the services' tests; returns its directory."""
+    copy = tmp_path / "marketplace"
+    shutil.copytree(MARKETPLACE, copy, ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    return copy
+
+
+def copy_with_moved_prefix(tmp_path: Path) -> Path:
+    """A copy in which catalog's route prefix no longer matches its code: its service.yaml says
+    ``path: /shop``, its code (and document) still serve ``/catalog/...``."""
+    copy = copy_marketplace(tmp_path)
+    file = copy / "services" / "catalog" / "service.yaml"
+    file.write_text(file.read_text().replace("path: /catalog\n", "path: /shop\n"))
+    return copy
+
+
+def copy_with_a_copied_service(tmp_path: Path) -> Path:
+    """A copy with ``catalog-copy``: catalog's directory copied as a service of its own (own
+    name, port and prefix, its package renamed), its document still catalog's paths."""
+    copy = copy_marketplace(tmp_path)
+    twin = copy / "services" / "catalog-copy"
+    shutil.copytree(copy / "services" / "catalog", twin)
+    (twin / "src" / "catalog").rename(twin / "src" / "catalog_copy")
+    file = twin / "service.yaml"
+    file.write_text(file.read_text().replace("name: catalog\n", "name: catalog-copy\n")
+                    .replace("port: 8002\n", "port: 8012\n")
+                    .replace("path: /catalog\n", "path: /copy\n"))
+    return copy

@@ -21,8 +21,9 @@ def api_doc(
 ) -> None:
     """Merge the services' OpenAPI documents (each service's openapi.json, written by its own
     `python -m <service> documents`; no service code is imported) into the one the gateway
-    serves at /openapi.json (in dev; on the cluster with gateway.api_docs). A path or schema
-    name two services define differently is an error here, before any deploy."""
+    serves at /openapi.json (in dev; on the cluster with gateway.api_docs). A path two services
+    declare, a path outside its service's route prefix (the gateway would not route it) or a
+    schema name two services define differently is an error here, before any deploy."""
     import json
 
     from marketplace_kit.blueprints.api_documents import api_documents

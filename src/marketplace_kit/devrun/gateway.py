@@ -29,6 +29,7 @@ from marketplace_kit.assets.pages import (
 )
 from marketplace_kit.blueprints.routes import RouteTable
 from marketplace_kit.contract.openapi import merge_openapi
+from marketplace_kit.contract.routing import routed
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform.gateway import Route
 
@@ -87,7 +88,7 @@ class Gateway:
 
     def route(self, path: str) -> tuple[Route, str] | None:
         """The route whose prefix ``path`` starts with (Istio's prefix match)."""
-        return next(((r, u) for r, u in self.routes if path.startswith(r.prefix)), None)
+        return next(((r, u) for r, u in self.routes if routed(r.prefix, path)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

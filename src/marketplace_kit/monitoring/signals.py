@@ -3,13 +3,15 @@ and buckets into its ``metrics.py``; the rules and dashboards query them)."""
 
 from __future__ import annotations
 
+from marketplace_kit.contract.routing import IN_CLUSTER_PATHS
+
 # HTTP: a histogram by route template, method and status (seconds).
 HTTP_DURATION = "http_request_duration_seconds"
 # Bucket bounds in seconds; an SLO's latency threshold must be one of them (else its ratio
 # could not be computed from the histogram).
 LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 # Routes the platform itself calls (probes, scrapes): not part of any SLO.
-INTERNAL_ROUTES: tuple[str, ...] = ("/healthz", "/readyz", "/metrics")
+INTERNAL_ROUTES: tuple[str, ...] = IN_CLUSTER_PATHS
 
 # Events.
 EVENTS_PUBLISHED = "events_published_total"  # {topic}

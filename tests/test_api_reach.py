@@ -109,7 +109,8 @@ def api(tmp_path: Path) -> Iterator[fake_api.FakeApi]:
 
 
 def _service(tmp_path: Path) -> Path:
-    service = tmp_path / "reviews"
+    """A service of the platform ``_platform`` wrote (deploy-service refuses any other)."""
+    service = tmp_path / "shop" / "services" / "reviews"
     service.mkdir()
     (service / "service.yaml").write_text(SERVICE.format(digest="a" * 64))
     return service

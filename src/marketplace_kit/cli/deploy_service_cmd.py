@@ -28,13 +28,13 @@ if TYPE_CHECKING:
 
 
 def _targets(path: Path | None, all_services: bool, platform: Platform) -> list[ServiceSpec]:
-    from marketplace_kit.cli.common import load_service_dir
     from marketplace_kit.errors import KitError
+    from marketplace_kit.provision.service_member import platform_service
 
     if all_services == (path is not None):
         raise KitError("give a service DIR or --all (every service of the platform), not both")
     if path is not None:
-        return [load_service_dir(path)]
+        return [platform_service(platform, path)]
     if platform.source is None:
         raise KitError("--all needs a marketplace.yaml; fix: run it beside one or pass --config")
     return list(platform.services)

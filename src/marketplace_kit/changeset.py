@@ -262,10 +262,15 @@ def recover(root: Path) -> list[str]:
     for staging in sorted(root.glob(f"{STAGING_PREFIX}*")):
         if not staging.is_dir() or staging.is_symlink():
             continue
-        if (staging / JOURNAL).is_file():
-            _roll_back(root, staging)
-            done.append(f"{root}: rolled back a change that was interrupted midway")
-        shutil.rmtree(staging)
+        try:
+            if (staging / JOURNAL).is_file():
+                _roll_back(root, staging)
+                done.append(f"{root}: rolled back a change that was interrupted midway")
+            shutil.rmtree(staging)
+        except OSError as exc:
+            raise KitError(f"{root}: a change interrupted midway cannot be rolled back "
+                           f"({exc.strerror}; it is kept in {staging}); fix: make the folder "
+                           "writable, then run it again") from None
     return done
 
 

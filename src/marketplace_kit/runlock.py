@@ -36,19 +36,29 @@ class Busy(KitError):
     """Another run holds the folder's lock."""
 
 
+class _Unwritable(KitError):
+    """The folder cannot be written (read-only file system, no permission)."""
+
+
+_UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def lock_path(folder: Path) -> Path:
     """The lock file of ``folder``."""
     return folder / LOCK_FILE
 
 
 @contextmanager
-def run_lock(folder: Path, command: str, *, create: bool = False) -> Iterator[None]:
+def run_lock(folder: Path, command: str, *, create: bool = False,
+             reading: bool = False) -> Iterator[None]:
     """Hold ``folder``'s lock for the block. ``command`` is what a second run is told the holder
     does. ``create``: ``folder`` and its missing parents are created (and removed again at the
     end when the block left them empty); without it, a folder that does not exist holds nothing
-    to protect and the block runs unlocked (its own checks report the missing folder). A held
-    lock is ``Busy``; a lock that cannot be taken (a read-only or full file system) a one-line
-    ``KitError``; neither changes anything."""
+    to protect and the block runs unlocked (its own checks report the missing folder).
+    ``reading``: the block only reads unless something is left to repair, so a folder this
+    process cannot write (a read-only checkout) runs it unlocked. A held lock is ``Busy``; a
+    lock that cannot be taken (a read-only or full file system) a one-line ``KitError``;
+    neither changes anything."""
     if not create and not folder.is_dir():
         yield
         return
@@ -57,10 +67,18 @@ def run_lock(folder: Path, command: str, *, create: bool = False) -> Iterator[No
     except OSError as exc:
         raise _cannot(folder, exc) from None
     try:
-        fd = _acquire(folder, command)
+        fd: int | None = _acquire(folder, command)
+    except _Unwritable:
+        remove_made(made)
+        if not reading:
+            raise
+        fd = None
     except BaseException:
         remove_made(made)
         raise
+    if fd is None:
+        yield
+        return
     try:
         yield
     finally:
@@ -75,6 +93,8 @@ def _acquire(folder: Path, command: str) -> int:
         try:
             fd = os.open(path, _FLAGS, 0o644)
         except OSError as exc:
+            if exc.errno in _UNWRITABLE:
+                raise _Unwritable(str(_cannot(folder, exc))) from None
             raise _cannot(folder, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,6 +167,5 @@ def _cannot(folder: Path, exc: OSError) -> KitError:
         return KitError(f"{folder}: not a directory (or under a file); nothing was changed; "
                         "fix: give a directory")
     reason = exc.strerror or exc.__class__.__name__
-    return KitError(f"cannot take the lock of {folder} ({reason}); nothing was changed; fix: "
-                    "check that the folder is writable and the disk not full, then run it "
-                    "again")
+    return KitError(f"cannot write in {folder} ({reason}); nothing was changed; fix: check that "
+                    "it is writable and the disk not full, then run it again")

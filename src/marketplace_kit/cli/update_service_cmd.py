@@ -136,7 +136,7 @@ def update_service(
         # no other run changes these files meanwhile, nor takes a live run's journal for a
         # killed one's.
         for folder in sorted({service.resolve().parent for service in services}):
-            locks.enter_context(run_lock(folder, "update-service"))
+            locks.enter_context(run_lock(folder, "update-service", reading=dry_run))
         for line in recover_around(services):  # an earlier run killed midway: its files first
             typer.echo(line, err=True)
         plans = [plan_update(service) for service in services]

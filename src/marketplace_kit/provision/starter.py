@@ -76,8 +76,10 @@ def write_starter(directory: Path, name: str, blueprint: str, region: str) -> li
     a run killed outright left (its temporary file) is removed by the next ``init`` there."""
     if directory.exists() and not directory.is_dir():
         raise KitError(f"{directory}: not a directory; fix: give a directory to init")
-    text = render_starter(name, blueprint, region)
     target = directory / PLATFORM_FILE
+    if target.exists() or target.is_symlink():  # again under the lock: this is the cheap answer
+        raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
+    text = render_starter(name, blueprint, region)
     with run_lock(directory, "init", create=True):  # the folder is created here
         _remove_leftovers(directory)
         if target.exists() or target.is_symlink():

@@ -102,6 +102,7 @@ def test_a_read_only_platform_is_one_line(
     code, stdout, stderr = run_cli(args, shop)
     assert_one_error_line(code, stderr)
     assert any(reason in stderr for reason in UNWRITABLE), stderr
+    assert "wrote" not in stdout
     assert snapshot(shop) == before
 
 

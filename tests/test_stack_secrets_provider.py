@@ -37,7 +37,8 @@ def _platform(tmp_path: Path, github_owner: str = "acme") -> Path:
 
 
 def _service(tmp_path: Path) -> Path:
-    service = tmp_path / "reviews"
+    """A service of the platform ``_platform`` wrote (deploy-service refuses any other)."""
+    service = tmp_path / "shop" / "services" / "reviews"
     service.mkdir()
     (service / "service.yaml").write_text(
         f"name: reviews\nimage: registry.example/reviews@sha256:{'a' * 64}\nport: 8000\n")

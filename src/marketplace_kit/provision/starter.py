@@ -16,7 +16,7 @@ import yaml
 from marketplace_kit.changeset import held_signals, make_dirs, remove_made
 from marketplace_kit.config import PLATFORM_FILE, PlatformConfig, parse_platform
 from marketplace_kit.errors import Interrupted, KitError
-from marketplace_kit.runlock import run_lock
+from marketplace_kit.runlock import lock_path, run_lock
 
 HEADER = """\
 # marketplace.yaml: one event-driven marketplace platform (marketplace-kit).
@@ -73,18 +73,30 @@ def write_starter(directory: Path, name: str, blueprint: str, region: str) -> li
 
     All or nothing: on any failure or Ctrl-C every file and directory it created is removed
     again; ``marketplace.yaml`` appears last, in one step (a hard link of a complete file). What
-    a run killed outright left (its temporary file) is removed by the next ``init`` there."""
+    a run killed outright left (its temporary file, its lock file) is removed by the next
+    ``init`` there."""
     if directory.exists() and not directory.is_dir():
         raise KitError(f"{directory}: not a directory; fix: give a directory to init")
     target = directory / PLATFORM_FILE
-    if target.exists() or target.is_symlink():  # again under the lock: this is the cheap answer
+    # Said without the lock (so also in a read-only checkout), unless a killed run left files
+    # that the next init removes under it.
+    if _exists(target) and not _leftovers(directory):
         raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
     text = render_starter(name, blueprint, region)
     with run_lock(directory, "init", create=True):  # the folder is created here
         _remove_leftovers(directory)
-        if target.exists() or target.is_symlink():
+        if _exists(target):
             raise KitError(f"{target}: already exists; fix: edit it, or init another directory")
         return _write(directory, target, text)
+
+
+def _exists(target: Path) -> bool:
+    return target.exists() or target.is_symlink()
+
+
+def _leftovers(directory: Path) -> bool:
+    """Whether a killed ``init`` left its temporary file or its lock file in ``directory``."""
+    return lock_path(directory).exists() or any(directory.glob(f"{TEMPORARY_PREFIX}*"))
 
 
 def _remove_leftovers(directory: Path) -> None:

@@ -254,3 +254,16 @@ def test_a_second_open_in_one_process_is_a_second_run(tmp_path: Path) -> None:
     finally:
         release()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dev_records_in_a_kept_mail_folder_never_overwrite_earlier_ones(tmp_path: Path) -> None:
+    """A second `dev --mail-dir` run (one at a time, under the lock) numbers after the first's."""
+    from marketplace_kit.devrun.records import Recorder
+
+    (tmp_path / "000001.json").write_text('{"run": 1}\n')
+    (tmp_path / "000007.json").write_text('{"run": 1}\n')
+    (tmp_path / "notes.json").write_text("{}\n")
+    stored = Recorder(tmp_path).store({"run": 2})
+    assert stored.name == "000008.json"
+    assert (tmp_path / "000001.json").read_text() == '{"run": 1}\n'
+    assert Recorder(tmp_path / "empty").store({"run": 2}).name == "000001.json"

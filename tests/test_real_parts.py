@@ -62,7 +62,7 @@ def test_kubeconfig_names_the_server_and_the_admin(kube_api: KubeApi) -> None:
 
 def test_moto_serves_s3_and_kms(moto: MotoServer) -> None:
     bucket = f"parts-{uuid.uuid4().hex[:8]}"
-    with httpx.Client(base_url=moto.endpoint, timeout=60.0) as http:
+    with moto.client() as http:
         s3 = signed("s3")
         assert http.put(f"/{bucket}", headers=s3).status_code == 200
         put = http.put(f"/{bucket}/state.json", content=b'{"v": 3}', headers=s3)

@@ -62,7 +62,7 @@ def _call(http: httpx.Client, action: str, body: dict[str, Any]) -> dict[str, An
 @pytest.fixture(scope="module")
 def made(moto: MotoServer) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
     """moto's KMS with every planned key created and aliased: the client, and key id by alias."""
-    with httpx.Client(base_url=moto.endpoint, timeout=60.0) as http:
+    with moto.client() as http:
         ids = {}
         for key in _every_planned_key():
             created = _call(http, "CreateKey", {"Policy": key.policy, "Description": key.name})

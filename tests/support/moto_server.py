@@ -2,13 +2,17 @@
 stands in for AWS where the engine keeps state (``s3://``) and secrets (``awskms://``).
 
 A stand-in because AWS itself cannot be reached from here; moto serves the same wire protocol
-(SigV4 requests are accepted without checking the signature).
+(SigV4 requests are accepted without checking the signature). It serves HTTPS with a certificate
+of its own test CA, as AWS is reached: a bucket policy denying requests without TLS (the state
+bucket's, `bootstrap`) is enforced by moto. ``AWS_CA_BUNDLE`` makes the AWS SDKs (botocore, the
+Go SDK v2 in the Pulumi CLI) trust that CA.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,6 +22,7 @@ import httpx
 
 from marketplace_kit.devenv.lifecycle import LocalServer
 from marketplace_kit.devenv.ports import LOOPBACK, free_port, wait_for_port
+from support.pki import CertificateAuthority
 from support.process_group import stop_group
 from support.real_parts import real_part
 
@@ -43,9 +48,11 @@ class MotoServer(LocalServer):
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.endpoint = f"http://{LOOPBACK}:{self.port}"
+        self.endpoint = f"https://{LOOPBACK}:{self.port}"
         self._tmp = tempfile.TemporaryDirectory(prefix="mk-moto-")
         self.log = Path(self._tmp.name) / "moto.log"
+        self.ca_file, self._cert, self._key = CertificateAuthority("mk-test-moto-ca").write_server(
+            Path(self._tmp.name), (LOOPBACK, "localhost"))
         self._process: subprocess.Popen[bytes] | None = None
 
     def environment(self) -> dict[str, str]:
@@ -53,14 +60,20 @@ class MotoServer(LocalServer):
         return {
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ENDPOINT_URL": self.endpoint, "AWS_CA_BUNDLE": str(self.ca_file),
         }
+
+    def client(self, timeout: float = 60.0) -> httpx.Client:
+        """An httpx client of this server, trusting its CA (the caller closes it)."""
+        return httpx.Client(base_url=self.endpoint, timeout=timeout,
+                            verify=ssl.create_default_context(cafile=str(self.ca_file)))
 
     def start(self, timeout: float = 60.0) -> None:
         """Start moto_server and wait until its port answers."""
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(
-                [str(real_part("moto")), "-H", LOOPBACK, "-p", str(self.port)],
+                [str(real_part("moto")), "-H", LOOPBACK, "-p", str(self.port),
+                 "--ssl-cert", str(self._cert), "--ssl-key", str(self._key)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, env={**os.environ, **self.environment()},
             )

@@ -17,9 +17,11 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -100,6 +102,35 @@ class Engine:
         return Session(command, self.platform, settings, display=self.display,
                        warn=self.warnings.append, program=program, plugins=plugins,
                        **options)  # type: ignore[arg-type]
+
+
+@contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Bound a real-engine scenario: past ``seconds`` this process gets Ctrl-C, as a user's
+    terminal sends it (the kit stops the engine cleanly; a second one, 15 s later, stops it at
+    once), and the test fails saying what took too long. A hang becomes a failure."""
+    done, expired = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        expired.set()
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGINT)
+            if done.wait(15):
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    except BaseException as exc:
+        if expired.is_set():
+            pytest.fail(f"{what} took longer than {seconds:.0f} s (stopped: {exc!r})")
+        raise
+    finally:
+        done.set()
+        watcher.join()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ The Python SDK's dynamic provider (``pulumi.dynamic``) serves the test programs'
 cloud resources: the engine starts it as the plugin ``pulumi-resource-pulumi-python``, which the
 SDK's own launcher script (sdk/python/dist) runs as ``python3 -u -m pulumi.dynamic``; the
 launcher here runs the same module with this interpreter (the SDK's own code, no stand-in).
+The ``random`` provider cannot be built here: ``pulumi-resource-random`` on PATH is the
+stand-in of support/random_provider.py (RandomPassword, which the platform's program uses).
 """
 
 from __future__ import annotations
@@ -42,10 +44,16 @@ KUBERNETES = {"kubernetes": PULUMI_PLUGINS["kubernetes"]}
 PASSPHRASE = "engine-test-passphrase"
 
 
-def _launcher(directory: Path) -> None:
-    script = directory / "pulumi-resource-pulumi-python"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -u -m pulumi.dynamic "$@"\n')
-    script.chmod(0o755)
+# Provider plugins the engine finds on PATH (name -> the module this interpreter runs).
+LAUNCHED = {"pulumi-resource-pulumi-python": "pulumi.dynamic",
+            "pulumi-resource-random": "support.random_provider"}
+
+
+def _launchers(directory: Path) -> None:
+    for plugin, module in LAUNCHED.items():
+        script = directory / plugin
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -u -m {module} "$@"\n')
+        script.chmod(0o755)
 
 
 @functools.cache
@@ -138,7 +146,7 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """The real CLI first on PATH, a private home, state in a file backend under tmp_path."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    _launcher(bin_dir)
+    _launchers(bin_dir)
     cli_dir = real_part("pulumi").parent
     monkeypatch.setenv("PATH", os.pathsep.join([str(cli_dir), str(bin_dir),
                                                 os.environ.get("PATH", "")]))

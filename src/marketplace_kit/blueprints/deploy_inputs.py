@@ -16,6 +16,7 @@ CONFIG_NAMESPACE = "marketplace-kit"
 DEPLOYER_CIDR_KEY = f"{CONFIG_NAMESPACE}:deployerCidr"
 LIFT_PROTECTION_KEY = f"{CONFIG_NAMESPACE}:liftDeletionProtection"
 CREATOR_BOOTSTRAP_KEY = f"{CONFIG_NAMESPACE}:clusterCreatorBootstrap"
+CHARTS_KEY = f"{CONFIG_NAMESPACE}:charts"
 # What the offline plan shows where `up` puts the deployer's address (TEST-NET-2, RFC 5737).
 PLAN_DEPLOYER_CIDR = "198.51.100.10/32"
 
@@ -29,11 +30,17 @@ class DeployInputs:
     # the existing cluster's recorded bootstrapClusterCreatorAdminPermissions (ForceNew): True on
     # clusters an earlier kit created with it, kept so that no kit upgrade replaces the cluster
     creator_bootstrap: bool = False
+    # False: the add-ons' Helm charts (and Strimzi's CRD file) are installed separately, by
+    # another stage; nothing is downloaded and the platform's own objects depend on nothing for
+    # them (a cluster that reaches no chart registry; the real-engine test's kube-apiserver)
+    charts: bool = True
 
     def to_config(self) -> dict[str, str]:
         """The stack config entries that record these inputs."""
         config = {LIFT_PROTECTION_KEY: "true" if self.lift_deletion_protection else "false",
                   CREATOR_BOOTSTRAP_KEY: "true" if self.creator_bootstrap else "false"}
+        if not self.charts:
+            config[CHARTS_KEY] = "false"
         if self.deployer_cidr:
             config[DEPLOYER_CIDR_KEY] = self.deployer_cidr
         return config
@@ -45,6 +52,7 @@ class DeployInputs:
             deployer_cidr=config.get(DEPLOYER_CIDR_KEY) or None,
             lift_deletion_protection=config.get(LIFT_PROTECTION_KEY) == "true",
             creator_bootstrap=config.get(CREATOR_BOOTSTRAP_KEY) == "true",
+            charts=config.get(CHARTS_KEY) != "false",
         )
 
 
@@ -56,6 +64,6 @@ def recorded() -> DeployInputs:
     import pulumi
 
     config = pulumi.Config(CONFIG_NAMESPACE)
-    keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY, CREATOR_BOOTSTRAP_KEY)
+    keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY, CREATOR_BOOTSTRAP_KEY, CHARTS_KEY)
     values = {key: config.get(key.split(":", 1)[1]) for key in keys}
     return DeployInputs.from_config({key: value for key, value in values.items() if value})

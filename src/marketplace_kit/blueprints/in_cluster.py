@@ -131,7 +131,7 @@ def _observability(ctx: Context) -> Observability:
         "observability",
         ObservabilityArgs(config=settings.telemetry(config.observability),
                           replicas=3 if ctx.production else 1,
-                          depends_on=list(ctx.foundation.ready)),
+                          depends_on=list(ctx.foundation.ready), charts=ctx.inputs.charts),
         opts=ctx.opts,
     )
 
@@ -146,7 +146,8 @@ def _mesh(ctx: Context) -> ServiceMesh:
                         gateway_replicas=config.mesh.gateway_replicas,
                         tracing_host=tracing, depends_on=list(foundation.ready),
                         load_balancer_depends_on=list(foundation.edge),
-                        load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {}),
+                        load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {},
+                        charts=ctx.inputs.charts),
         opts=ctx.opts,
     )
 
@@ -185,6 +186,7 @@ def _eventbus(ctx: Context) -> EventBus:
             zone_aware=ctx.foundation.target == "aws",
             depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
             monitoring_depends_on=ctx.built.observability.monitoring_ready,
+            charts=ctx.inputs.charts,
         ),
         opts=ctx.opts,
     )
@@ -219,7 +221,8 @@ def _datastores(ctx: Context) -> Datastores:
 
 def _metrics_server(ctx: Context) -> MetricsServer:
     args = MetricsServerArgs(replicas=2 if ctx.production else 1, depends_on=ctx.ready,
-                             insecure_kubelet_tls=ctx.foundation.target == "local")
+                             insecure_kubelet_tls=ctx.foundation.target == "local",
+                             charts=ctx.inputs.charts)
     return MetricsServer("metrics-server", args, opts=ctx.opts)
 
 

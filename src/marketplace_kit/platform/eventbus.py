@@ -23,7 +23,7 @@ from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.platform import namespaces, versions, workload_names
-from marketplace_kit.platform.helm import helm_release
+from marketplace_kit.platform.helm import chart_release, present
 from marketplace_kit.platform.meta import CAPACITY_LABEL, NO_SIDECAR, ZONE_LABEL, metadata
 
 ADDON = AddOn(
@@ -106,6 +106,8 @@ class EventBusArgs:
         depends_on: What must exist first (the namespace, the cluster's ``ready``).
         monitoring_depends_on: The PodMonitor CRD (``Observability.monitoring_ready``): the
             brokers, the Kafka Exporter and the operator are scraped through PodMonitors.
+        charts: Install the Strimzi operator's chart and CRDs; False: they are installed
+            separately (nothing downloaded; the Kafka resources depend on nothing for them).
     """
 
     namespace: str
@@ -120,6 +122,7 @@ class EventBusArgs:
     operator_values: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    charts: bool = True
 
 
 class EventBus(pulumi.ComponentResource):
@@ -129,25 +132,28 @@ class EventBus(pulumi.ComponentResource):
         self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("marketplace-kit:platform:EventBus", name, None, opts)
+        # Without charts the operator and its CRDs (a download too) are installed separately.
         self.crds = k8s.yaml.v2.ConfigFile(
             "strimzi-crds",
             file=versions.STRIMZI_CRDS_URL,
             # The first Kubernetes call of the platform: it waits for the cluster to be ready.
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
-        )
-        self.operator = helm_release(
-            "strimzi-kafka-operator", versions.STRIMZI_OPERATOR,
+        ) if args.charts else None
+        self.operator = chart_release(
+            args.charts, "strimzi-kafka-operator", versions.STRIMZI_OPERATOR,
             namespace=args.operator_namespace, parent=self, skip_crds=True,
             defaults={"watchNamespaces": [args.namespace], "replicas": 1},
             values=args.operator_values,
-            depends_on=[self.crds, *args.depends_on],
+            depends_on=present([self.crds, *args.depends_on]),
         )
         storage_class = args.storage_class
         self.storage_class: k8s.storage.v1.StorageClass | None = None
         if args.encrypted_ebs:
             self.storage_class = encrypted_gp3("kafka-encrypted-gp3", self)
             storage_class = "kafka-encrypted-gp3"
-        after_operator = [self.operator, *([self.storage_class] if self.storage_class else [])]
+        # after the operator (itself after the namespace); without charts, after the namespace
+        operator = [self.operator] if self.operator is not None else list(args.depends_on)
+        after_operator = [*operator, *present([self.storage_class])]
         cr_opts = pulumi.ResourceOptions(parent=self, depends_on=after_operator)
         cfg = args.config
         cluster, ns = args.cluster_name, args.namespace
@@ -198,7 +204,7 @@ class EventBus(pulumi.ComponentResource):
             for client in args.clients
         }
         monitor_opts = pulumi.ResourceOptions(
-            parent=self, depends_on=[self.operator, *args.monitoring_depends_on])
+            parent=self, depends_on=[*operator, *args.monitoring_depends_on])
         self.pod_monitors = [
             k8s.apiextensions.CustomResource(
                 f"pod-monitor-{name}",

@@ -9,7 +9,7 @@ depends on ``storage`` (the EBS CSI driver, the StorageClass): destroy deletes i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -58,3 +58,16 @@ def helm_release(
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
     )
+
+
+def chart_release(install: bool, name: str, chart: Chart, **options: Any
+                  ) -> k8s.helm.v3.Release | None:
+    """``helm_release`` when the platform installs its charts (``install``); None when they are
+    installed separately (an add-on's ``charts: False``): nothing is downloaded, and the
+    add-on's own objects then depend on nothing for them."""
+    return helm_release(name, chart, **options) if install else None
+
+
+def present(resources: Iterable[pulumi.Resource | None]) -> list[pulumi.Resource]:
+    """The resources that exist (releases left out are None)."""
+    return [r for r in resources if r is not None]

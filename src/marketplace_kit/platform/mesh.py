@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import namespaces, versions
-from marketplace_kit.platform.helm import helm_release
+from marketplace_kit.platform.helm import chart_release, present
 from marketplace_kit.platform.meta import labels, metadata
 
 ADDON = AddOn(
@@ -64,6 +64,8 @@ class ServiceMeshArgs:
         depends_on: What must exist first (the cluster's ``ready``).
         load_balancer_depends_on: What the gateway's load balancer sits on
             (``Foundation.edge``): destroy deletes the gateway, and its load balancer, first.
+        charts: Install the Istio charts (base, istiod, gateway); False: they are installed
+            separately (nothing downloaded; the mesh's objects depend on nothing for them).
     """
 
     workload_namespace: str
@@ -77,6 +79,7 @@ class ServiceMeshArgs:
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     load_balancer_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    charts: bool = True
 
 
 class ServiceMesh(pulumi.ComponentResource):
@@ -91,14 +94,14 @@ class ServiceMesh(pulumi.ComponentResource):
         self, name: str, args: ServiceMeshArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("marketplace-kit:platform:ServiceMesh", name, None, opts)
-        self.base = helm_release(
-            "istio-base", versions.ISTIO_BASE, namespace=SYSTEM_NAMESPACE, parent=self,
+        self.base = chart_release(
+            args.charts, "istio-base", versions.ISTIO_BASE, namespace=SYSTEM_NAMESPACE, parent=self,
             defaults={"defaultRevision": "default"}, depends_on=args.depends_on,
         )
-        self.istiod = helm_release(
-            "istiod", versions.ISTIOD, namespace=SYSTEM_NAMESPACE, parent=self,
+        self.istiod = chart_release(
+            args.charts, "istiod", versions.ISTIOD, namespace=SYSTEM_NAMESPACE, parent=self,
             defaults=self._istiod_defaults(args), values=args.istiod_values,
-            depends_on=[self.base],
+            depends_on=present([self.base]),
         )
         self.ingress_namespace = k8s.core.v1.Namespace(
             "ingress-namespace",
@@ -106,8 +109,9 @@ class ServiceMesh(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         )
         replicas = args.gateway_replicas
-        self.gateway = helm_release(
-            GATEWAY_RELEASE, versions.ISTIO_GATEWAY, namespace=INGRESS_NAMESPACE, parent=self,
+        self.gateway = chart_release(
+            args.charts, GATEWAY_RELEASE, versions.ISTIO_GATEWAY, namespace=INGRESS_NAMESPACE,
+            parent=self,
             defaults={
                 "replicaCount": replicas,
                 "autoscaling": {"minReplicas": replicas, "maxReplicas": max(5, replicas)},
@@ -120,7 +124,8 @@ class ServiceMesh(pulumi.ComponentResource):
             values=args.gateway_values,
             create_namespace=False,
             # pods are injected by istiod; the load balancer sits on the public network
-            depends_on=[self.istiod, self.ingress_namespace, *args.load_balancer_depends_on],
+            depends_on=present([self.istiod, self.ingress_namespace,
+                                *args.load_balancer_depends_on]),
         )
         self.gateway_pdb: k8s.policy.v1.PodDisruptionBudget | None = None
         if replicas >= 2:
@@ -142,7 +147,7 @@ class ServiceMesh(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         )
-        crd_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.base])
+        crd_opts = pulumi.ResourceOptions(parent=self, depends_on=present([self.base]))
         self.peer_authentication = k8s.apiextensions.CustomResource(
             "mesh-mtls-strict",
             api_version=versions.ISTIO_SECURITY_API,
@@ -168,8 +173,8 @@ class ServiceMesh(pulumi.ComponentResource):
                 },
                 opts=crd_opts,
             )
-        self.crds_ready: list[pulumi.Resource] = [self.base]
-        self.ready: list[pulumi.Resource] = [self.istiod, self.workload_namespace]
+        self.crds_ready: list[pulumi.Resource] = present([self.base])
+        self.ready: list[pulumi.Resource] = present([self.istiod, self.workload_namespace])
         self.gateway_selector = dict(GATEWAY_SELECTOR)
         self.register_outputs(
             {"workload_namespace": args.workload_namespace, "istio_version": versions.ISTIO}

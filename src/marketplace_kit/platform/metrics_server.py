@@ -13,7 +13,7 @@ import pulumi
 
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import namespaces, versions
-from marketplace_kit.platform.helm import helm_release
+from marketplace_kit.platform.helm import chart_release
 
 ADDON = AddOn(
     name="metrics-server", component="MetricsServer",
@@ -37,12 +37,14 @@ class MetricsServerArgs:
             minikube sign them with a CA the API server does not know; EKS does not need it).
         values: Helm values merged over the defaults.
         depends_on: What must exist first (the cluster's ``ready``).
+        charts: Install the chart; False: it is installed separately (nothing downloaded).
     """
 
     replicas: int = 1
     insecure_kubelet_tls: bool = False
     values: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    charts: bool = True
 
 
 class MetricsServer(pulumi.ComponentResource):
@@ -52,12 +54,13 @@ class MetricsServer(pulumi.ComponentResource):
         self, name: str, args: MetricsServerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("marketplace-kit:platform:MetricsServer", name, None, opts)
-        self.release = helm_release(
-            "metrics-server", versions.METRICS_SERVER, namespace=NAMESPACE, parent=self,
+        self.release = chart_release(
+            args.charts, "metrics-server", versions.METRICS_SERVER, namespace=NAMESPACE,
+            parent=self,
             defaults=metrics_server_values(args.replicas, args.insecure_kubelet_tls),
             values=args.values, depends_on=args.depends_on, create_namespace=False,
         )
-        self.register_outputs({"release": self.release.name})
+        self.register_outputs({"release": self.release.name if self.release else None})
 
 
 def metrics_server_values(replicas: int, insecure_kubelet_tls: bool) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pulumi_random as random
 from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import namespaces, versions
-from marketplace_kit.platform.helm import helm_release
+from marketplace_kit.platform.helm import chart_release, present
 from marketplace_kit.platform.meta import metadata
 
 ADDON = AddOn(
@@ -63,12 +63,16 @@ class ObservabilityArgs:
         values: Helm values per release name, merged over the kit's defaults.
         depends_on: What must exist first (the cluster's ``ready``: with the EBS CSI driver
             and the StorageClass, which releases with volumes depend on directly).
+        charts: Install the charts (Prometheus, the log store, Jaeger, the collector); False:
+            they are installed separately (nothing downloaded; ``otlp_host`` still names the
+            collector's Service).
     """
 
     config: TelemetrySettings
     replicas: int = 1
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    charts: bool = True
 
 
 class Observability(pulumi.ComponentResource):
@@ -109,23 +113,24 @@ class Observability(pulumi.ComponentResource):
         self.prometheus = self._release(
             "kube-prometheus-stack", versions.KUBE_PROMETHEUS_STACK,
             prometheus_values(cfg.metrics_retention_days, args.replicas),
-            [grafana_secret, crds, *after_ns],
+            present([grafana_secret, crds, *after_ns]),
         )
-        self.monitoring_ready: list[pulumi.Resource] = [self.prometheus]
+        self.monitoring_ready: list[pulumi.Resource] = present([self.prometheus])
         self.otlp_host: str | None = None
         search: list[pulumi.Resource] = []
         if cfg.logs == "opensearch":
             admin = self._opensearch_admin(after_ns)
             store = self._release("opensearch", versions.OPENSEARCH,
                                   opensearch_values(args.replicas), [admin, *after_ns])
-            search = [store]
+            search = present([store])
             self._release("opensearch-dashboards", versions.OPENSEARCH_DASHBOARDS,
                           dashboards_values(), search)
             self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("opensearch"),
                           search)
         elif cfg.logs == "loki":
             loki = self._release("loki", versions.LOKI, loki_values(), after_ns)
-            self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("loki"), [loki])
+            self._release("fluent-bit", versions.FLUENT_BIT, fluent_bit_values("loki"),
+                          present([loki]))
         if cfg.traces:
             self._release("jaeger", versions.JAEGER, jaeger_values(args.replicas if search else 0),
                           search or after_ns)
@@ -158,13 +163,14 @@ class Observability(pulumi.ComponentResource):
     def _release(
         self, name: str, chart: versions.Chart, defaults: dict[str, Any],
         depends_on: list[pulumi.Resource],
-    ) -> k8s.helm.v3.Release:
-        release = helm_release(
-            name, chart, namespace=NAMESPACE, parent=self, defaults=defaults,
+    ) -> k8s.helm.v3.Release | None:
+        release = chart_release(
+            self._args.charts, name, chart, namespace=NAMESPACE, parent=self, defaults=defaults,
             values=self._args.values.get(name), depends_on=depends_on, create_namespace=False,
             storage=self._args.depends_on,
         )
-        self.releases[name] = release
+        if release is not None:
+            self.releases[name] = release
         return release
 
 

@@ -5,7 +5,7 @@ the Kubernetes provider will (a token from `aws eks get-token`, GET /readyz over
 the cluster CA: here a real TLS server with an openssl-made CA); only then the full up.
 
 Stand-in (the fake `pulumi`): EKS and `aws eks get-token` cannot run here; the staged run
-through the real engine, with stand-in cloud resources: tests/test_engine_platform.py.
+through the real engine, with stand-in cloud resources: tests/test_engine_staged.py.
 """
 
 from __future__ import annotations

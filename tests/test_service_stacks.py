@@ -4,7 +4,8 @@ as its own stack from it; both shapes register the same Kubernetes objects; depl
 service's stack leaves the platform's and the other services' state untouched.
 
 Stand-in (the fake `pulumi`): the reference services' stacks hold AWS resources (IRSA roles,
-databases); a real StackReference between stacks: tests/test_engine_service_stacks.py."""
+databases); a real StackReference between stacks (a local platform and one service stack on
+the real engine and kube-apiserver): tests/test_engine_platform.py."""
 
 from __future__ import annotations
 

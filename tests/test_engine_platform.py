@@ -153,6 +153,8 @@ def test_local_platform_up_refresh_up_destroy(
         assert again.result == "no-changes", again.changes
         gone = operations.destroy(engine.session("destroy", program))
         assert gone.result == "succeeded" and gone.changes == {"delete": len(created)}
+        # Kafka first (its operator would finalize it), then everything
+        assert [p.name for p in gone.phases] == ["release", "destroy"], gone.phases
         assert summary_lines(gone)[0].endswith(f": {len(created)} deleted")
     assert http.get(f"/apis/kafka.strimzi.io/v1/namespaces/{name}/kafkas/events"
                     ).status_code == 404

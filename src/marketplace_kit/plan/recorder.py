@@ -48,7 +48,7 @@ def _masked(value: Any) -> Any:
         if sig == rpc._special_secret_sig:
             return _mask_secret(value.get("value"))
         if sig == rpc._special_resource_sig:
-            return value.get("urn", "")
+            return engine_urn(value.get("urn", ""))
         if sig in (rpc._special_asset_sig, rpc._special_archive_sig):
             return {k: _masked(v) for k, v in value.items() if k != rpc._special_sig_key}
         return {k: _masked(v) for k, v in value.items()}
@@ -61,14 +61,21 @@ def _masked(value: Any) -> Any:
     return value
 
 
+def engine_urn(urn: str) -> str:
+    """The URN the engine gives what the SDK mocks named: the mocks put the root stack's type
+    in the type chain of its children (``::pulumi:pulumi:Stack$TYPE::``), the engine does not
+    (``::TYPE::``; found by the real engine, tests/test_engine_platform.py)."""
+    return urn.replace("::pulumi:pulumi:Stack$", "::", 1)
+
+
 def _component_parent(parent: str) -> str | None:
     """The parent URN, or None for top-level resources (whose parent is the stack)."""
-    return None if not parent or "::pulumi:pulumi:Stack::" in parent else parent
+    return None if not parent or "::pulumi:pulumi:Stack::" in parent else engine_urn(parent)
 
 
 def _provider_urn(reference: str) -> str | None:
     """A provider reference is ``URN::ID``; keep the URN."""
-    return reference.rsplit("::", 1)[0] if reference else None
+    return engine_urn(reference.rsplit("::", 1)[0]) if reference else None
 
 
 def _timeouts(request: Any) -> dict[str, str]:
@@ -92,11 +99,11 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             raw = json_format.MessageToDict(request.object)
             self.registrations.append(
                 PlannedResource(
-                    urn=response.urn,
+                    urn=engine_urn(response.urn),
                     type=request.type,
                     name=request.name,
                     parent=_component_parent(request.parent),
-                    dependencies=tuple(sorted(set(request.dependencies))),
+                    dependencies=tuple(sorted({engine_urn(d) for d in request.dependencies})),
                     provider=_provider_urn(request.provider),
                     custom=bool(request.custom),
                     inputs=_masked(raw),

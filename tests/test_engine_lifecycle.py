@@ -2,7 +2,8 @@
 state where PULUMI_BACKEND_URL says; the kit's progress and summaries against the real events.
 
 The resources are the SDK dynamic provider's stand-ins for cloud resources
-(support/engine_programs.py: AWS cannot run here); the in-cluster half of the same cycle runs
+(support/engine_programs.py: AWS cannot run here); the in-cluster half of the same cycle (the
+local blueprint's program without its Helm charts, through the real Kubernetes provider) runs
 against a real kube-apiserver in test_engine_platform.py.
 """
 

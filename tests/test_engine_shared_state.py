@@ -4,7 +4,8 @@ The second checkout has no Pulumi.<stack>.yaml (the kit keeps it in its git-igno
 it takes the secrets manager from the state and decrypts the first one's secrets; an `up` while
 the other checkout's runs is refused by the engine's lock, in one line naming the holder. Here
 the backend is a directory both reach through PULUMI_BACKEND_URL; the same on S3 with the
-awskms provider is tests/test_engine_s3.py. The resources are stand-ins for cloud resources
+awskms provider (bucket and key made in moto as `bootstrap` makes them) is
+tests/test_engine_s3.py. The resources are stand-ins for cloud resources
 (support/engine_programs.py: AWS cannot run here).
 """
 

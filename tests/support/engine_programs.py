@@ -17,8 +17,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
-from marketplace_kit.contract import platform_outputs
-
 NETWORK = "marketplace-kit:platform:Network"
 CLUSTER = "marketplace-kit:platform:Cluster"
 
@@ -104,42 +102,5 @@ def chain(count: int, seconds: float) -> Callable[[], None]:
                                       opts=pulumi.ResourceOptions(depends_on=previous))]
         pulumi.export("steps", count)
         pulumi.export("token", pulumi.Output.secret(SECRET))
-
-    return program
-
-
-CONTRACT: dict[str, Any] = {
-    "target": "aws", "region": "eu-west-1", "namespace": "default", "cluster_name": "shop-eks",
-    "kafka_cluster": "events", "kafka_bootstrap_servers": "events-kafka-bootstrap.shop:9093",
-    "kafka_ca_secret": "events-cluster-ca-cert", "kafka_topic_spec": {"partitions": 3},
-    "gateway": "istio-ingress/edge", "gateway_hosts": ["shop.example.com"],
-}
-
-
-def contract_platform(kubeconfig: str) -> Callable[[], None]:
-    """A platform exporting the kit's contract (``platform_outputs.export``), its kubeconfig a
-    secret output of the cluster's stand-in."""
-
-    def program() -> None:
-        eks = CloudResource("shop-eks", kubeconfig=kubeconfig)
-        platform_outputs.export(CONTRACT, eks.kubeconfig)
-
-    return program
-
-
-def contract_service(platform_stack: str, service: str) -> Callable[[], Any]:
-    """A service stack reading the platform as the kit's service program does (a StackReference,
-    ``platform_outputs.read``, the secret kubeconfig for its provider), then a ConfigMap in the
-    contract's namespace holding what it read."""
-
-    async def program() -> None:
-        reference = pulumi.StackReference("platform", stack_name=platform_stack)
-        contract = await platform_outputs.read(reference, platform_stack)
-        provider = k8s.Provider("platform", kubeconfig=reference.get_output(
-            platform_outputs.KUBECONFIG))
-        k8s.core.v1.ConfigMap(
-            service, metadata={"name": f"{service}-contract", "namespace": contract.namespace},
-            data={"kafka": contract.kafka_bootstrap_servers, "cluster": contract.cluster_name},
-            opts=pulumi.ResourceOptions(provider=provider))
 
     return program

@@ -5,8 +5,9 @@ own definitions (bootstrap/backend.py and contract/keys.py: the bucket's name fr
 account and the region, the state key's and the platform key's aliases, the backend and
 secrets-provider URLs; the bucket versioned, SSE-KMS with the state key and no bucket key,
 public access blocked; not its TLS-only policy, which moto cannot evaluate, nor the keys'
-policies, evaluated by test_stack_keys*.py), reached over TLS (moto's own test CA, AWS_CA_BUNDLE). The bootstrap program itself
-needs pulumi-aws, which cannot be built here: its resources are made with botocore instead.
+policies, evaluated by test_stack_keys*.py), reached over TLS (moto's own test CA,
+AWS_CA_BUNDLE). The bootstrap program itself needs pulumi-aws, which cannot be built here: its
+resources are made with botocore instead.
 The Pulumi CLI (gocloud.dev's s3blob and awskms over the AWS SDK for Go v2) takes the endpoints
 from AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_KMS, so the URLs are exactly the ones `bootstrap`
 prints. No passphrase is set anywhere: only the KMS key decrypts the stack's secrets.
@@ -20,20 +21,17 @@ the holder. The resources are stand-ins for cloud resources (support/engine_prog
 from __future__ import annotations
 
 import json
-import threading
-import time
 from typing import Any
 
 import botocore.session
 import pytest
 from support.engine_programs import SECRET, chain
 from support.moto_server import MotoServer
-from support.real_engine import Engine, deadline, engine
+from support.real_engine import Engine, deadline, engine, refused_while_held
 
 from marketplace_kit.bootstrap.backend import backend_url, bucket_name
 from marketplace_kit.contract import keys
 from marketplace_kit.provision import operations
-from marketplace_kit.provision.errors import StackLockedError
 
 __all__ = ["engine"]
 
@@ -79,6 +77,10 @@ def _keys(moto: MotoServer, bucket: str, region: str, prefix: str) -> list[str]:
     return [str(o["Key"]) for o in listed.get("Contents", [])]
 
 
+def _assert_locked(locks: list[str]) -> None:
+    assert locks, "no lock object in the bucket while an up runs"
+
+
 def test_state_on_s3_with_kms_secrets_from_a_second_checkout(
     engine: Engine, moto: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,29 +108,10 @@ def test_state_on_s3_with_kms_secrets_from_a_second_checkout(
         assert second.platform.source is not None
         out = operations.outputs(second.session("outputs", program, plugins={}))
         assert out.outputs["token"] == (SECRET, True)  # decrypted with the KMS key
-        slow = chain(3, 3.0)
-        errors: list[BaseException] = []
-
-        def first_up() -> None:
-            try:
-                operations.up(engine.session("up", slow, secrets_provider=kms, plugins={}))
-            except BaseException as exc:
-                errors.append(exc)
-
-        running = threading.Thread(target=first_up, daemon=True)
-        running.start()
-        waited = time.monotonic() + 120
-        while time.monotonic() < waited and not any(
-            title == "up" and progress.in_flight for title, progress in engine.seen
-        ):
-            time.sleep(0.1)
-        assert _keys(moto, bucket, region, ".pulumi/locks/"), "no lock in the bucket"
-        with pytest.raises(StackLockedError) as refused:
-            operations.up(second.session("up", slow, plugins={}))
-        running.join(120)
-        assert not errors and not running.is_alive(), errors
-    line = str(refused.value)
+        refused = refused_while_held(engine, second, engine.tmp / "gate", kms, lambda: (
+            _assert_locked(_keys(moto, bucket, region, ".pulumi/locks/"))))
+    line = str(refused)
     assert "\n" not in line and "is locked by another update (held by " in line, line
     assert ", pid " in line and f"`PULUMI_BACKEND_URL={backend} pulumi cancel" in line, line
-    assert refused.value.exit_code == 4
+    assert refused.exit_code == 4
     assert not _keys(moto, bucket, region, ".pulumi/locks/")  # the first run's lock is gone

@@ -11,16 +11,13 @@ tests/test_engine_s3.py. The resources are stand-ins for cloud resources
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from support.engine_programs import SECRET, chain
-from support.real_engine import Engine, engine
+from support.real_engine import Engine, engine, refused_while_held
 
 from marketplace_kit.provision import operations
-from marketplace_kit.provision.errors import StackLockedError
 
 __all__ = ["engine"]
 
@@ -38,27 +35,8 @@ def test_a_second_checkout_decrypts_and_a_concurrent_up_is_refused(
     assert not (second.platform.source.parent / ".marketplace-kit").exists()
     out = operations.outputs(second.session("outputs", program, plugins={}))
     assert out.outputs["token"] == (SECRET, True)  # the state's secrets manager, decrypted
-    slow = chain(3, 3.0)
-    errors: list[BaseException] = []
-
-    def first_up() -> None:
-        try:
-            operations.up(engine.session("up", slow, plugins={}))
-        except BaseException as exc:
-            errors.append(exc)
-
-    running = threading.Thread(target=first_up, daemon=True)
-    running.start()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(
-        title == "up" and progress.in_flight for title, progress in engine.seen
-    ):
-        time.sleep(0.1)
-    with pytest.raises(StackLockedError) as refused:
-        operations.up(second.session("up", slow, plugins={}))
-    running.join(120)
-    assert not errors and not running.is_alive()
-    line = str(refused.value)
+    refused = refused_while_held(engine, second, tmp_path / "gate")
+    line = str(refused)
     assert "\n" not in line and "is locked by another update (held by " in line, line
     assert ", pid " in line and "delete the lock file under" in line
-    assert refused.value.exit_code == 4
+    assert refused.exit_code == 4

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -101,6 +102,36 @@ def chain(count: int, seconds: float) -> Callable[[], None]:
             previous = [CloudResource(f"step-{index}", seconds=seconds,
                                       opts=pulumi.ResourceOptions(depends_on=previous))]
         pulumi.export("steps", count)
+        pulumi.export("token", pulumi.Output.secret(SECRET))
+
+    return program
+
+
+class Gated(ResourceProvider):
+    """A create that waits until the file ``gate`` exists (at most ``limit`` seconds): a run that
+    holds the stack's lock for as long as a test needs it, whatever the machine's speed."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        deadline = time.monotonic() + float(props["limit"])
+        while not Path(str(props["gate"])).exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{props['gate']} did not appear in {props['limit']} s")
+            time.sleep(0.1)
+        return CreateResult(id_=str(props["resource_name"]), outs=props)
+
+
+class HeldResource(Resource, module="cloud", name="Held"):
+    """A stand-in cloud resource whose create waits for a gate file."""
+
+    def __init__(self, name: str, gate: str, limit: float) -> None:
+        super().__init__(Gated(), name, {"resource_name": name, "gate": gate, "limit": limit})
+
+
+def held(gate: Path, limit: float = 120) -> Callable[[], None]:
+    """One resource whose create waits until ``gate`` exists; the secret output ``token``."""
+
+    def program() -> None:
+        HeldResource("held", str(gate), limit)
         pulumi.export("token", pulumi.Output.secret(SECRET))
 
     return program

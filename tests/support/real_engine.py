@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +34,12 @@ import pytest
 
 from marketplace_kit.config import Platform, load_platform
 from marketplace_kit.platform.versions import PULUMI_PLUGINS
+from marketplace_kit.provision import operations
+from marketplace_kit.provision.errors import StackLockedError
 from marketplace_kit.provision.operations import Session
 from marketplace_kit.provision.progress import Progress
 from marketplace_kit.provision.settings import resolve_settings
+from support.engine_programs import held
 from support.provision import new_platform
 from support.real_parts import real_part
 
@@ -139,6 +143,41 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
     finally:
         done.set()
         watcher.join()
+
+
+def refused_while_held(first: Engine, second: Engine, gate: Path,
+                       secrets_provider: str | None = None,
+                       while_held: Callable[[], None] | None = None) -> StackLockedError:
+    """``second``'s ``up`` while ``first``'s holds the stack's lock: ``first`` runs in a thread
+    a program whose one create waits for ``gate``; once that create is in flight (the lock is
+    held, whatever the machine's speed), ``while_held`` runs, then ``second``'s ``up``; the gate
+    opens and ``first``'s run must finish. Returns the refusal."""
+    program, errors = held(gate), list[BaseException]()
+    shown = len(first.seen)
+
+    def first_up() -> None:
+        try:
+            operations.up(first.session("up", program, secrets_provider, plugins={}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    running = threading.Thread(target=first_up, daemon=True)
+    running.start()
+    try:
+        waited = time.monotonic() + 120
+        while not any(title == "up" and progress.in_flight
+                      for title, progress in first.seen[shown:]):
+            assert running.is_alive() and time.monotonic() < waited, errors or "no up in flight"
+            time.sleep(0.1)
+        if while_held is not None:
+            while_held()
+        with pytest.raises(StackLockedError) as refused:
+            operations.up(second.session("up", program, plugins={}))
+    finally:
+        gate.touch()
+        running.join(120)
+    assert not errors and not running.is_alive(), errors
+    return refused.value
 
 
 @pytest.fixture

@@ -56,7 +56,9 @@ def test_up_uses_local_backend_generated_passphrase_region_and_pinned_plugins(
     plaintext = {config_call[i + 1] for i, a in enumerate(config_call) if a == "--plaintext"}
     # the region, and what this run found: the deployer's address for the API endpoint
     assert plaintext == {"aws:region=eu-west-1", f"marketplace-kit:deployerCidr={DEPLOYER_CIDR}",
-                         "marketplace-kit:liftDeletionProtection=false"}
+                         "marketplace-kit:liftDeletionProtection=false",
+                         # a new cluster: EKS's creator-admin entry off (kept by later ups)
+                         "marketplace-kit:clusterCreatorBootstrap=false"}
     installs = [c for c in commands if c[:2] == ["plugin", "install"]]
     assert installs == [
         ["plugin", "install", "resource", name, version]

@@ -23,7 +23,7 @@ from marketplace_kit.platform.deploy_access import (
     owned_names,
 )
 from marketplace_kit.platform.image_push import repository_name
-from marketplace_kit.platform.principals import deployers
+from marketplace_kit.platform.principals import key_users
 from marketplace_kit.platform.service import boundary_policy
 
 
@@ -84,7 +84,7 @@ def build_deploy_access(
         opts=opts)
     built = CiAccess(boundary=boundary.arn)
     admins = config.cluster.admin_principal_arns  # the platform key's Deployers, as bootstrap
-    users = deployers(admins, not admins, pulumi.InvokeOptions())
+    users = key_users(admins, pulumi.InvokeOptions())
     for spec in platform.services:
         component = ServiceDeployAccess(
             f"{spec.name}-deploy-access",

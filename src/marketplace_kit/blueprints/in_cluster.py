@@ -44,6 +44,7 @@ from marketplace_kit.platform.mesh import (
 from marketplace_kit.platform.metrics_server import MetricsServer, MetricsServerArgs
 from marketplace_kit.platform.monitoring import PlatformMonitoring, PlatformMonitoringArgs
 from marketplace_kit.platform.observability import NAMESPACE, Observability, ObservabilityArgs
+from marketplace_kit.platform.principals import key_users
 from marketplace_kit.platform.service import (
     KafkaAccess,
     MarketplaceService,
@@ -213,6 +214,8 @@ def _datastores(ctx: Context) -> Datastores:
             production=ctx.production,
             lift_deletion_protection=ctx.inputs.lift_deletion_protection,
             performance_insights=ctx.production,
+            deployers=(key_users(config.cluster.admin_principal_arns, pulumi.InvokeOptions())
+                       if ctx.foundation.target == "aws" else []),
             depends_on=[ctx.built.mesh.workload_namespace],
         ),
         opts=ctx.opts,

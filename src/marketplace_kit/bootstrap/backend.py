@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from marketplace_kit.contract import keys
 from marketplace_kit.platform.key_policy import key_policy, state_through_s3
-from marketplace_kit.platform.principals import deployers
+from marketplace_kit.platform.principals import key_users
 
 S3_NAME_MAX = 63
 
@@ -97,7 +97,7 @@ class StateBackend(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity(opts=invoke).account_id
         partition = aws.get_partition(opts=invoke).partition
-        admins = deployers(args.admin_principal_arns, not args.admin_principal_arns, invoke)
+        admins = key_users(args.admin_principal_arns, invoke)
         name_of_bucket = bucket_name(args.platform, account, args.region)
         bucket_arn = f"arn:{partition}:s3:::{name_of_bucket}"
         # The platform stack's secrets key keeps the resource and alias names of the one key

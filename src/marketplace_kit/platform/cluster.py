@@ -36,8 +36,9 @@ from marketplace_kit.platform.iam import (
     managed_policy,
     service_trust_policy,
 )
+from marketplace_kit.platform.key_policy import cluster_key_policy
 from marketplace_kit.platform.meta import CAPACITY_LABEL, labels
-from marketplace_kit.platform.principals import deployers
+from marketplace_kit.platform.principals import deployers, key_users
 
 ADDONS = (
     AddOn(
@@ -277,11 +278,15 @@ class Cluster(pulumi.ComponentResource):
         role_policies = attach_policies(
             f"{name}-cluster", role, [managed_policy(partition, "AmazonEKSClusterPolicy")], self
         )
+        account = aws.get_caller_identity(opts=invoke).account_id
+        users = key_users(args.admin_principal_arns, invoke)
         key = aws.kms.Key(
             f"{name}-secrets",
             description=f"EKS {cluster_name}: envelope encryption of Kubernetes secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=role.arn.apply(lambda arn: cluster_key_policy(partition, account, region,
+                                                                 users, arn)),
             tags=tags,
             opts=child(),
         )

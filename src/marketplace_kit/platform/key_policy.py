@@ -1,4 +1,5 @@
-"""Explicit KMS key policies for the state key and the stacks' secrets keys.
+"""Explicit KMS key policies: the state key, the stacks' secrets keys, and the keys AWS services
+encrypt with (the EKS cluster's secrets key, the data stores' key).
 
 Every policy has the same first two statements:
 - ``KeyAdministration``: the account (``:root``, so IAM policies decide who) may administer
@@ -9,6 +10,12 @@ Every policy has the same first two statements:
   use it directly.
 A service key adds its deploy role (by ARN); the state key adds use by any role of the account
 whose IAM policy allows it, through S3 only, on objects outside the platform stack's own.
+``service_key_policy`` is the policy of a key an AWS service encrypts resources with: use by
+the account's principals whose IAM policy allows it, only through that service in the region
+(``kms:ViaService``) and from the account (``kms:CallerAccount``) - what AWS's own managed keys
+(``aws/rds``) allow - so a role whose IAM policy allows every kms action still cannot call KMS
+with it directly. It stays usable through the service after the stack that made it is gone (a
+retained snapshot's key), whoever the deployers are then.
 """
 
 from __future__ import annotations
@@ -26,6 +33,14 @@ ADMIN_ACTIONS = ("kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*",
 # What Pulumi's awskms secrets provider and S3's SSE-KMS call.
 USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 STATE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")  # S3's calls for a GET and a PUT
+# What a service calls on behalf of the principal that creates or uses its encrypted resource:
+# the actions of the aws/rds managed key's policy (RDS user guide, "Authorizing use of a customer
+# managed key": CreateGrant and DescribeKey to create a resource, the rest while it runs).
+VIA_SERVICE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                       "kms:CreateGrant", "kms:ListGrants", "kms:DescribeKey")
+# What the EKS cluster role calls for envelope encryption of Secrets (terraform-aws-eks
+# main.tf, the cluster role's ClusterEncryption policy; that module names the role a key user).
+CLUSTER_ROLE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
 S3_CONTEXT = "kms:EncryptionContext:aws:s3:arn"
 
 
@@ -50,10 +65,42 @@ def key_policy(partition: str, account: str, deployers: Sequence[str],
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
+def role_use(sid: str, role_arn: str, actions: Sequence[str] = USE_ACTIONS) -> dict[str, Any]:
+    """Use by one role, named by ARN (no IAM policy can widen it to another principal)."""
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": role_arn},
+            "Action": list(actions), "Resource": "*"}
+
+
 def service_use(role_arn: str) -> dict[str, Any]:
-    """A service key's use by its deploy role (named by ARN: no IAM policy can widen it)."""
-    return {"Sid": "ServiceDeployRole", "Effect": "Allow", "Principal": {"AWS": role_arn},
-            "Action": list(USE_ACTIONS), "Resource": "*"}
+    """A service key's use by its deploy role."""
+    return role_use("ServiceDeployRole", role_arn)
+
+
+def via_service(partition: str, account: str, region: str, service: str) -> dict[str, Any]:
+    """Use by the account's principals whose IAM policy allows it, only through ``service``
+    (``rds``, ``eks``) in ``region`` and from the account."""
+    return {"Sid": f"Via{service.upper()}", "Effect": "Allow",
+            "Principal": {"AWS": account_root(partition, account)},
+            "Action": list(VIA_SERVICE_ACTIONS), "Resource": "*",
+            "Condition": {"StringEquals": {
+                "kms:ViaService": f"{service}.{region}.amazonaws.com",
+                "kms:CallerAccount": account}}}
+
+
+def service_key_policy(partition: str, account: str, region: str, deployers: Sequence[str],
+                       service: str, extra: Sequence[dict[str, Any]] = ()) -> str:
+    """The policy of a key ``service`` encrypts resources with (see the module docstring)."""
+    return key_policy(partition, account, deployers,
+                      [via_service(partition, account, region, service), *extra])
+
+
+def cluster_key_policy(partition: str, account: str, region: str, deployers: Sequence[str],
+                       cluster_role_arn: str) -> str:
+    """The EKS cluster's Secrets key: through EKS (the grant EKS creates for the cluster), and
+    the cluster role itself (assumable by EKS only) for the control plane's calls."""
+    return service_key_policy(partition, account, region, deployers, "eks",
+                              [role_use("EksClusterRole", cluster_role_arn,
+                                        CLUSTER_ROLE_ACTIONS)])
 
 
 def platform_objects(bucket_arn: str, platform: str) -> list[str]:

@@ -36,3 +36,8 @@ def deployers(listed: Sequence[str], with_caller: bool,
         issuer = aws.iam.get_session_context(arn=caller, opts=invoke).issuer_arn
         principals.append(issuer or iam_principal(caller))
     return list(dict.fromkeys(principals))
+
+
+def key_users(listed: Sequence[str], invoke: pulumi.InvokeOptions) -> list[str]:
+    """Every KMS key's ``Deployers``: the configured principals, else the caller."""
+    return deployers(listed, not listed, invoke)

@@ -9,17 +9,25 @@ import pulumi_random as random
 
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform.datastores.shared import DatastoresArgs
+from marketplace_kit.platform.key_policy import service_key_policy
 
 
 def kms_key(args: DatastoresArgs, parent: pulumi.Resource) -> aws.kms.Key:
-    """The data stores' encryption key (rotated yearly). In production it outlives a destroy
+    """The data stores' encryption key (rotated yearly), used through RDS only (DocumentDB and
+    Performance Insights call KMS through RDS too). In production it outlives a destroy
     (``retain_on_delete``): the final snapshots destroy keeps are encrypted with it, and a
-    snapshot whose key is deleted cannot be restored."""
+    snapshot whose key is deleted cannot be restored; its policy still lets the account restore
+    them through RDS."""
+    invoke = pulumi.InvokeOptions(parent=parent)
+    account = aws.get_caller_identity(opts=invoke).account_id
+    partition = aws.get_partition(opts=invoke).partition
+    region = aws.get_region(opts=invoke).region
     return aws.kms.Key(
         "datastores-key",
         description=f"{args.name} data stores (RDS, DocumentDB) encryption",
         enable_key_rotation=True,
         deletion_window_in_days=30,
+        policy=service_key_policy(partition, account, region, args.deployers, "rds"),
         opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=args.production),
     )
 

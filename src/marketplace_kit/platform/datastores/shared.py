@@ -84,6 +84,8 @@ class DatastoresArgs:
         lift_deletion_protection: Turn deletion protection off (only after the user confirmed
             a destroy: ``marketplace-kit destroy`` sets it for the run before the destroy).
         performance_insights: RDS Performance Insights.
+        deployers: Who may use the data stores' key directly besides RDS (the platform's
+            admins or its deployer; see ``principals.key_users``).
         depends_on: What must exist first (the namespace).
     """
 
@@ -96,6 +98,7 @@ class DatastoresArgs:
     production: bool = False
     lift_deletion_protection: bool = False
     performance_insights: bool = False
+    deployers: list[str] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 

@@ -1,7 +1,8 @@
 """The KMS keys the kit plans, made in moto's KMS (`.ci/parts/moto.sh`) the way pulumi-aws calls
-it (issue 31): bootstrap's state and platform keys and each reference service's secrets key,
-each created with exactly its planned key policy (``CreateKey`` with ``Policy``) and given its
-planned alias (``CreateAlias``), then read back (``GetKeyPolicy``, ``DescribeKey`` by alias).
+it (issue 31): bootstrap's state and platform keys, each reference service's secrets key, the EKS
+cluster's Secrets key and the data stores' key, each created with exactly its planned key policy
+(``CreateKey`` with ``Policy``) and given its planned alias where it has one (``CreateAlias``),
+then read back (``GetKeyPolicy``, ``DescribeKey`` by alias, else by id).
 
 What moto 5.2 checks, and what it does not:
 - ``CreateAlias``: the name starts with ``alias/``, is none of AWS's reserved aliases, holds only
@@ -35,17 +36,20 @@ KEY, ALIAS = "aws:kms/key:Key", "aws:kms/alias:Alias"
 @dataclass(frozen=True)
 class PlannedKey:
     name: str  # the key's resource name in its plan
-    alias: str
+    alias: str | None  # the keys AWS services encrypt with have none
     policy: str
 
 
 def _planned(graph: ResourceGraph) -> list[PlannedKey]:
-    """The plan's keys that have a key policy, each with its alias (the alias resource is named
-    as its key, or ``<key>-alias``: the plan cannot show the key id it targets)."""
-    policies = {r.name: r.inputs["policy"] for r in graph.of_type(KEY) if "policy" in r.inputs}
+    """The plan's keys, each with its policy (every key has one) and its alias, if any (the
+    alias resource is named as its key, or ``<key>-alias``: the plan cannot show the key id it
+    targets)."""
+    policies = {r.name: r.inputs.get("policy") for r in graph.of_type(KEY)}
+    assert None not in policies.values(), policies  # no key on AWS's default key policy
     aliases = {r.name.removesuffix("-alias"): r.inputs["name"] for r in graph.of_type(ALIAS)}
-    assert set(policies) <= set(aliases), (sorted(policies), sorted(aliases))
-    return [PlannedKey(name, aliases[name], policy) for name, policy in sorted(policies.items())]
+    assert set(aliases) <= set(policies), (sorted(policies), sorted(aliases))
+    return [PlannedKey(name, aliases.get(name), str(policy))
+            for name, policy in sorted(policies.items())]
 
 
 def _every_planned_key() -> list[PlannedKey]:
@@ -61,13 +65,16 @@ def _call(http: httpx.Client, action: str, body: dict[str, Any]) -> dict[str, An
 
 @pytest.fixture(scope="module")
 def made(moto: MotoServer) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    """moto's KMS with every planned key created and aliased: the client, and key id by alias."""
+    """moto's KMS with every planned key created and aliased: the client, and key id by alias
+    (by resource name for a key without one)."""
     with moto.client() as http:
         ids = {}
         for key in _every_planned_key():
             created = _call(http, "CreateKey", {"Policy": key.policy, "Description": key.name})
-            ids[key.alias] = created["KeyMetadata"]["KeyId"]
-            _call(http, "CreateAlias", {"AliasName": key.alias, "TargetKeyId": ids[key.alias]})
+            ids[key.alias or key.name] = created["KeyMetadata"]["KeyId"]
+            if key.alias:
+                _call(http, "CreateAlias", {"AliasName": key.alias,
+                                            "TargetKeyId": ids[key.alias]})
         yield http, ids
 
 
@@ -76,14 +83,18 @@ def test_every_planned_key_policy_is_read_back_as_planned(
 ) -> None:
     http, ids = made
     planned = _every_planned_key()
-    assert len(planned) == 2 + len(platform_plan()[0].services)  # state, platform, per service
+    # state, platform, per service; the cluster's and the data stores' (no alias)
+    assert len(planned) == 2 + len(platform_plan()[0].services) + 2
+    assert {k.name for k in planned if k.alias is None} == {"marketplace-secrets",
+                                                             "datastores-key"}
     for key in planned:
         document = json.loads(key.policy)
         assert document["Version"] == "2012-10-17" and document["Statement"], key.name
-        answer = _call(http, "GetKeyPolicy", {"KeyId": ids[key.alias], "PolicyName": "default"})
+        key_id = ids[key.alias or key.name]
+        answer = _call(http, "GetKeyPolicy", {"KeyId": key_id, "PolicyName": "default"})
         assert answer["Policy"] == key.policy, key.name
-        described = _call(http, "DescribeKey", {"KeyId": key.alias})["KeyMetadata"]
-        assert described["KeyId"] == ids[key.alias]
+        described = _call(http, "DescribeKey", {"KeyId": key.alias or key_id})["KeyMetadata"]
+        assert described["KeyId"] == key_id
         assert described["Description"] == key.name
 
 
@@ -93,12 +104,13 @@ def test_every_planned_alias_is_a_kms_alias_of_its_key(
     http, ids = made
     listed = {a["AliasName"]: a.get("TargetKeyId")
               for a in _call(http, "ListAliases", {})["Aliases"]}
-    for alias, key_id in ids.items():
+    aliased = {alias: key_id for alias, key_id in ids.items() if alias.startswith("alias/")}
+    for alias, key_id in aliased.items():
         assert listed[alias] == key_id, alias
     platform, _ = platform_plan()
     name = platform.config.name
     assert {keys.state_alias(name), keys.platform_alias(name),
-            *(keys.service_alias(name, s.name) for s in platform.services)} == set(ids)
+            *(keys.service_alias(name, s.name) for s in platform.services)} == set(aliased)
 
 
 def test_the_printed_secrets_provider_names_the_platform_key(

@@ -5,9 +5,12 @@ before any Kubernetes object is created (``ready``).
 
 EKS order of creation (explicit, nothing serialised that could run in parallel)::
 
-    IAM role, KMS key ─► cluster ─► OIDC provider ─► ebs-csi IRSA role ──────────────┐
-                           ├─► vpc-cni, kube-proxy ─► node groups ─► coredns, ebs-csi
-                           └─► admin access entries ─► Kubernetes provider ─► gp3 StorageClass
+    IAM role ─► KMS key ─► cluster ─► OIDC provider ─► ebs-csi IRSA role ───────────┐
+                              ├─► vpc-cni, kube-proxy ─► node groups ─► coredns, ebs-csi
+                              └─► admin access entries ─► Kubernetes provider ─► gp3 StorageClass
+
+The Secrets key's policy (``key_policy.cluster_key_policy``) names the cluster role, hence the
+role first.
 
 The control-plane log group is left to EKS (``/aws/eks/<name>/cluster``): a group created here
 is re-created by EKS from late log deliveries after a destroy, and the next ``up`` then fails
@@ -122,7 +125,8 @@ class ClusterArgs:
         public_access_cidrs: CIDRs allowed to reach the public API endpoint; empty: private only.
         open_endpoint: The public endpoint admits any address (every call still needs an IAM
             identity with an access entry): ``public_access_cidrs`` is then ignored.
-        admin_principal_arns: IAM principals given cluster-admin access entries.
+        admin_principal_arns: IAM principals given cluster-admin access entries, and the
+            Secrets key's ``Deployers`` (else the identity running the deployment).
         creator_admin: Give the identity running the deployment a cluster-admin access entry.
         bootstrap_creator_admin: EKS's own admin entry for the cluster's creator
             (``bootstrapClusterCreatorAdminPermissions``, ForceNew): only to keep the value an

@@ -18,6 +18,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
+from marketplace_kit.contract import platform_outputs
+
 NETWORK = "marketplace-kit:platform:Network"
 CLUSTER = "marketplace-kit:platform:Cluster"
 
@@ -107,6 +109,14 @@ def chain(count: int, seconds: float) -> Callable[[], None]:
     return program
 
 
+CONTRACT: dict[str, Any] = {
+    "target": "aws", "region": "eu-west-1", "namespace": "default", "cluster_name": "shop-eks",
+    "kafka_cluster": "events", "kafka_bootstrap_servers": "events-kafka-bootstrap.shop:9093",
+    "kafka_ca_secret": "events-cluster-ca-cert", "kafka_topic_spec": {"partitions": 3},
+    "gateway": "istio-ingress/edge", "gateway_hosts": ["shop.example.com"],
+}
+
+
 class Gated(ResourceProvider):
     """A create that waits until the file ``gate`` exists (at most ``limit`` seconds): a run that
     holds the stack's lock for as long as a test needs it, whatever the machine's speed."""
@@ -133,5 +143,61 @@ def held(gate: Path, limit: float = 120) -> Callable[[], None]:
     def program() -> None:
         HeldResource("held", str(gate), limit)
         pulumi.export("token", pulumi.Output.secret(SECRET))
+
+    return program
+
+
+# No garbage collector runs beside the test apiserver: the provider's default (foreground)
+# deletion would leave each object waiting on its foregroundDeletion finalizer.
+BACKGROUND = {"pulumi.com/deletionPropagationPolicy": "background"}
+
+
+def contract_platform(kubeconfig: str) -> Callable[[], None]:
+    """A platform exporting the kit's contract (``platform_outputs.export``), its kubeconfig a
+    secret output of the cluster's stand-in, and an object of its own in the cluster
+    (ConfigMap ``platform-settings`` in the contract's namespace)."""
+
+    def program() -> None:
+        eks = CloudResource("shop-eks", kubeconfig=kubeconfig)
+        provider = k8s.Provider("shop", kubeconfig=eks.kubeconfig)
+        k8s.core.v1.ConfigMap(
+            "platform-settings", metadata={"name": "platform-settings", "annotations": BACKGROUND,
+                                           "namespace": CONTRACT["namespace"]},
+            data={"kafka": CONTRACT["kafka_cluster"]},
+            opts=pulumi.ResourceOptions(provider=provider))
+        platform_outputs.export(CONTRACT, eks.kubeconfig)
+
+    return program
+
+
+def contract_service(platform_stack: str, service: str) -> Callable[[], Any]:
+    """A service stack reading the platform as the kit's service program does (a StackReference,
+    ``platform_outputs.read``, the secret kubeconfig for its provider), then in the contract's
+    namespace: a ConfigMap holding what it read, and the service's KafkaTopic and KafkaUser on
+    the contract's Kafka cluster (Strimzi custom resources: `destroy` deletes them first)."""
+
+    async def program() -> None:
+        reference = pulumi.StackReference("platform", stack_name=platform_stack)
+        contract = await platform_outputs.read(reference, platform_stack)
+        provider = k8s.Provider("platform", kubeconfig=reference.get_output(
+            platform_outputs.KUBECONFIG))
+        opts = pulumi.ResourceOptions(provider=provider)
+
+        def metadata(name: str) -> dict[str, Any]:
+            return {"name": name, "namespace": contract.namespace, "annotations": BACKGROUND,
+                    "labels": {"strimzi.io/cluster": contract.kafka_cluster}}
+
+        k8s.core.v1.ConfigMap(
+            service, metadata=metadata(f"{service}-contract"),
+            data={"kafka": contract.kafka_bootstrap_servers, "cluster": contract.cluster_name},
+            opts=opts)
+        k8s.apiextensions.CustomResource(
+            f"topic-{service}-events", api_version="kafka.strimzi.io/v1", kind="KafkaTopic",
+            metadata=metadata(f"{service}-events"),
+            spec={"partitions": 3, "replicas": 3}, opts=opts)
+        k8s.apiextensions.CustomResource(
+            f"user-{service}", api_version="kafka.strimzi.io/v1", kind="KafkaUser",
+            metadata=metadata(service),
+            spec={"authentication": {"type": "scram-sha-512"}}, opts=opts)
 
     return program

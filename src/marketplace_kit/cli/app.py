@@ -44,6 +44,7 @@ def _register_commands() -> None:
         api_doc_cmd,  # the gateway's merged OpenAPI document
         bootstrap_cmd,  # durable state backend for CI deploys
         deploy_service_cmd,  # one service's own stack
+        destroy_service_cmd,  # and its teardown
         dev_cmd,  # the reference marketplace on one machine
         estimate_cmds,
         new_service_cmd,  # golden path
@@ -56,8 +57,8 @@ def _register_commands() -> None:
     )
 
     for module in (plan_cmd, render_cmd, estimate_cmds, provision_cmds, bootstrap_cmd,
-                   deploy_service_cmd, new_service_cmd, update_service_cmd, dev_cmd, tokens_cmd,
-                   api_doc_cmd, upgrade_cmd):
+                   deploy_service_cmd, destroy_service_cmd, new_service_cmd, update_service_cmd,
+                   dev_cmd, tokens_cmd, api_doc_cmd, upgrade_cmd):
         module.register(app)
 
 

@@ -40,9 +40,23 @@ def _targets(path: Path | None, all_services: bool, platform: Platform) -> list[
     return list(platform.services)
 
 
+def require_service_stacks(platform: Platform) -> None:
+    """Each service has a stack of its own only with ``service_stacks: true``; else one line."""
+    from marketplace_kit.errors import KitError
+
+    if not platform.config.service_stacks:
+        raise KitError("the platform stack deploys the services (service_stacks: false); fix: "
+                       "set service_stacks: true in marketplace.yaml, `marketplace-kit up`, then "
+                       "deploy each service (moving a running platform: see the docs)")
+
+
 def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: str | None,
              backend: str | None, secrets_provider: str | None, yes: bool,
-             as_json: bool, platform_stack: str | None) -> Session:
+             as_json: bool, platform_stack: str | None,
+             command: str = "deploy-service") -> Session:
+    """The session of a service's own stack (project ``<platform>-<service>``, its own key and
+    workspace, the service program reading ``platform_stack``): deploy-service's and
+    destroy-service's one definition."""
     from marketplace_kit.blueprints import service_stack
     from marketplace_kit.blueprints.projects import (
         contract_parameter,
@@ -60,7 +74,7 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
     own_key = service_provider(settings.secrets_provider, platform, spec.name)
     reference = platform_stack or platform_stack_name(platform)
     return Session(
-        command="deploy-service",
+        command=command,
         platform=platform,
         settings=replace(service_settings(settings, service_project(platform, spec)),
                          secrets_provider=own_key),
@@ -111,10 +125,7 @@ def deploy_service(
     from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
 
     platform = resolve_platform(config)
-    if not platform.config.service_stacks:
-        raise KitError("the platform stack deploys the services (service_stacks: false); fix: "
-                       "set service_stacks: true in marketplace.yaml, `marketplace-kit up`, then "
-                       "deploy each service (moving a running platform: see the docs)")
+    require_service_stacks(platform)
     if image and all_services:
         raise KitError("--image names one service's image; fix: drop --all or --image")
     refuse_file_backend_in_ci(backend)

@@ -47,6 +47,9 @@ YesOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout (no live display).")
 ]
+RemoveOption = Annotated[
+    bool, typer.Option("--remove", help="Also remove the emptied stack (its history too).")
+]
 
 
 def _warn(message: str) -> None:
@@ -177,9 +180,7 @@ def destroy(
     backend: BackendOption = None,
     yes: YesOption = False,
     as_json: JsonOption = False,
-    remove: Annotated[
-        bool, typer.Option("--remove", help="Also remove the emptied stack (its history too).")
-    ] = False,
+    remove: RemoveOption = False,
     lift_deletion_protection: Annotated[
         bool,
         typer.Option(

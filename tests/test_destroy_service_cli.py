@@ -43,7 +43,8 @@ def test_a_directory_that_is_not_a_service_of_the_platform_is_refused(tmp_path: 
     stray.mkdir()
     (stray / "service.yaml").write_text("name: reviews\nport: 8001\n")
     code, stderr = _destroy(config, stray, tmp_path)
-    assert_one_error_line(code, stderr, str(stray), "not one of its services")
+    assert_one_error_line(code, stderr, str(stray), "not one of its services",
+                          "nothing was destroyed")
     code, stderr = _destroy(config, tmp_path, tmp_path)
     assert_one_error_line(code, stderr, "no service.yaml")
 

@@ -43,7 +43,7 @@ def destroy_service(
 
     platform = resolve_platform(config)
     require_service_stacks(platform)
-    spec = platform_service(platform, path)
+    spec = platform_service(platform, path, verb="destroy")
     session = _session(platform, spec, None, stack, backend, None, yes, as_json, None,
                        command="destroy-service")
     session.remove = remove

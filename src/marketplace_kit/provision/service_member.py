@@ -17,8 +17,9 @@ from marketplace_kit.errors import KitError
 from marketplace_kit.scaffold.answers import ANSWERS_FILE, answers_from_file
 
 
-def platform_service(platform: Platform, directory: Path) -> ServiceSpec:
-    """The platform's service whose directory ``directory`` is; a KitError otherwise."""
+def platform_service(platform: Platform, directory: Path, verb: str = "deploy") -> ServiceSpec:
+    """The platform's service whose directory ``directory`` is; a KitError otherwise (saying
+    nothing was done: ``verb`` is deploy-service's or destroy-service's)."""
     file = directory / SERVICE_FILE
     if not file.is_file():
         raise KitError(f"{directory}: no {SERVICE_FILE}; fix: give the directory of a service")
@@ -34,7 +35,7 @@ def platform_service(platform: Platform, directory: Path) -> ServiceSpec:
         what = (f"a copy of {name}, whose directory is {known.parent}" if known is not None
                 else "not one of its services")
         raise KitError(f"{directory}: not a service directory of the platform in "
-                       f"{platform.source} ({what}); refused, nothing was deployed; fix: deploy "
+                       f"{platform.source} ({what}); refused, nothing was {verb}ed; fix: {verb} "
                        f"a service directory in {where}")
     spec = next(s for s in platform.services if platform.service_files.get(s.name) == mine)
     answers = directory / ANSWERS_FILE
@@ -43,6 +44,6 @@ def platform_service(platform: Platform, directory: Path) -> ServiceSpec:
         if recorded != spec.name:
             raise KitError(f"{directory}: its {ANSWERS_FILE} records the service {recorded!r} but "
                            f"its {SERVICE_FILE} names {spec.name!r} (a copy of {recorded}?); "
-                           "refused, nothing was deployed; fix: generate the service with "
+                           f"refused, nothing was {verb}ed; fix: generate the service with "
                            "`marketplace-kit new-service`, or correct the name")
     return spec

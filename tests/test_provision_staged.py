@@ -174,7 +174,10 @@ def test_destroy_from_a_new_address_admits_it_then_checks_the_api_first(
         "shop-eks"]
     calls = fake.calls()
     assert calls.index(admit[0]) < calls.index(fake.engine_calls("destroy")[0])
-    assert api.seen == ["/readyz"]  # called once, before anything was deleted
+    # /readyz once, before anything was deleted; the EBS volumes listed after the release phase
+    assert api.seen == ["/readyz", "/api/v1/persistentvolumes"]
+    destroys = fake.engine_calls("destroy")
+    assert len(destroys) == 2  # the release phase, then the rest (the CSI driver among it)
     recorded = [c for c in fake.commands() if c[:2] == ["config", "set-all"]]
     assert "marketplace-kit:deployerCidr=198.51.100.23/32" in recorded[-1], recorded
 

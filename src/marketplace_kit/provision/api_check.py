@@ -130,7 +130,8 @@ def get_token(api: ClusterApi, run: Runner = subprocess.run) -> str:
         ) from None
 
 
-def _context(ca_data: str) -> ssl.SSLContext:
+def cluster_tls(ca_data: str) -> ssl.SSLContext:
+    """TLS trusting the cluster's CA only (``ca_data``: base64 PEM, as EKS returns it)."""
     pem = base64.b64decode(ca_data).decode("ascii")
     context = ssl.create_default_context()
     context.load_verify_locations(cadata=pem)
@@ -143,7 +144,8 @@ def readyz(api: ClusterApi, token: str, timeout: float = 10.0) -> tuple[int, str
         api.endpoint.rstrip("/") + "/readyz", headers={"Authorization": f"Bearer {token}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=_context(api.ca_data)) as r:
+        tls = cluster_tls(api.ca_data)
+        with urllib.request.urlopen(request, timeout=timeout, context=tls) as r:
             return int(r.status), r.read(200).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(200).decode("utf-8", "replace")

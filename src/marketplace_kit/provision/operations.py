@@ -18,6 +18,7 @@ from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
 from marketplace_kit.provision import delete_guard
 from marketplace_kit.provision.api_check import (
+    ClusterApi,
     cluster_api,
     require_aws_cli,
     set_log_retention,
@@ -56,6 +57,8 @@ from marketplace_kit.provision.teardown import (
     protected_stores,
     state_resources,
 )
+from marketplace_kit.provision.volume_wait import gave_up_line, wait_for_volumes
+from marketplace_kit.provision.volume_wait import wait_seconds_from_env as volume_wait_seconds
 from marketplace_kit.provision.workspace import open_stack, require_aws_credentials
 
 if TYPE_CHECKING:
@@ -411,22 +414,23 @@ def describe_destroy(settings: StackSettings, count: int, first: list[tuple[str,
     return text
 
 
-def _reach_cluster(session: Session, stack: auto.Stack, command: str) -> None:
+def _reach_cluster(session: Session, stack: auto.Stack, command: str) -> ClusterApi | None:
     """Before ``destroy``/``refresh`` of the platform touch the cluster: with ``endpoint_access:
     deployer``, admit this machine's address first (a targeted update of the cluster alone),
-    then call the API as the kubeconfig will (``provision/api_reach.py``)."""
+    then call the API as the kubeconfig will (``provision/api_reach.py``). The API reached
+    (None: no EKS cluster to reach)."""
     from marketplace_kit.blueprints.program import platform_program
     from marketplace_kit.provision.api_check import EKS_CLUSTER
     from marketplace_kit.provision.api_reach import address_to_admit, check_platform_api
 
     platform = session.platform
     if session.program is not None or platform.config.target != "aws":
-        return
+        return None
     with translated(session.settings, command):
         resources = state_resources(stack.export_stack().deployment)
     api = cluster_api(resources, platform.config.region)
     if api is None:
-        return  # no cluster: nothing in it to reach
+        return None  # no cluster: nothing in it to reach
     cidr = address_to_admit(platform, api)
     if cidr is not None:
         with translated(session.settings, command):
@@ -442,6 +446,7 @@ def _reach_cluster(session: Session, stack: auto.Stack, command: str) -> None:
             api = cluster_api(state_resources(stack.export_stack().deployment),
                               platform.config.region) or api
     check_platform_api(platform, api, command)
+    return api
 
 
 def _lift_protection(
@@ -499,7 +504,7 @@ def destroy(session: Session) -> Outcome:
     if session.confirm and not session.confirm(question):
         return Outcome("destroy", settings, "cancelled", time.monotonic() - started)
     phases = _destroy_services(session, services)
-    _reach_cluster(session, stack, "destroy")
+    api = _reach_cluster(session, stack, "destroy")
     if protected:
         names = ", ".join(resource_name(u) for u in protected)
         question = (
@@ -524,6 +529,8 @@ def destroy(session: Session) -> Outcome:
             lambda p: stack.destroy(target=targets, target_dependents=True, on_event=p.on_event),
         )
         phases.append(Phase("release", normalize_changes(result.summary.resource_changes), targets))
+    if api is not None:
+        _wait_for_volumes(session, api)
     remaining = len(shown) - sum(p.changes.get("delete", 0) for p in phases if p.name == "release")
     result, _ = _engine(
         session, "destroy", remaining,
@@ -565,6 +572,17 @@ def _destroy_services(session: Session, projects: list[str]) -> list[Phase]:
         phases.append(Phase(f"service {project}",
                             normalize_changes(result.summary.resource_changes)))
     return phases
+
+
+def _wait_for_volumes(session: Session, api: ClusterApi) -> None:
+    """After the claims went: their EBS volumes deleted before the CSI driver goes (bounded;
+    one warning line when it gives up)."""
+    seconds = volume_wait_seconds()
+    title = "destroy (waiting for the EBS volumes to be deleted)"
+    with session.display(Progress(title), title):
+        left = wait_for_volumes(api, wait_seconds=seconds)
+    if left != []:
+        session.warn(gave_up_line(left, seconds))
 
 
 def _destroy_all(stack: auto.Stack, progress: Progress) -> auto.DestroyResult:

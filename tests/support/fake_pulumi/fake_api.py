@@ -1,4 +1,5 @@
-"""A Kubernetes API stand-in over real TLS: ``GET /readyz`` as an EKS endpoint answers it.
+"""A Kubernetes API stand-in over real TLS: ``GET /readyz`` as an EKS endpoint answers it (and
+``GET /api/v1/persistentvolumes``: none left, as destroy's volume wait asks).
 
 It serves with a certificate made by ``openssl`` for 127.0.0.1, so the kit's check verifies the
 cluster CA exactly as it will against EKS (``certificateAuthority.data``: base64 PEM). Requests
@@ -56,6 +57,8 @@ def start(directory: Path) -> FakeApi:
             auth = self.headers.get("Authorization", "")
             status = api.status or (200 if auth == f"Bearer {TOKEN}" else 401)
             body = b"ok" if status == 200 else b'{"kind":"Status","code":%d}' % status
+            if status == 200 and self.path == "/api/v1/persistentvolumes":
+                body = b'{"kind":"PersistentVolumeList","items":[]}'
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

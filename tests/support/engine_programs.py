@@ -24,14 +24,35 @@ NETWORK = "marketplace-kit:platform:Network"
 CLUSTER = "marketplace-kit:platform:Cluster"
 
 
+GATE_LIMIT = 120.0  # seconds a gated step waits for its gate before it fails
+
+
+def _wait_for_gate(props: dict[str, Any], operation: str) -> None:
+    """With ``gates`` (a directory): wait until ``<gates>/<operation>-<name>`` or
+    ``<gates>/all`` exists, so a test decides when a step may finish, whatever the machine's
+    speed; a gate that never opens fails the step after GATE_LIMIT seconds."""
+    if not props.get("gates"):
+        return
+    gates = Path(str(props["gates"]))
+    mine = gates / f"{operation}-{props['resource_name']}"
+    deadline = time.monotonic() + GATE_LIMIT
+    while not (mine.exists() or (gates / "all").exists()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{mine} did not open in {GATE_LIMIT} s")
+        time.sleep(0.05)
+
+
 class Timed(ResourceProvider):
-    """A cloud resource's stand-in: its create and delete take ``seconds``; its ID is its name."""
+    """A cloud resource's stand-in: its create and delete take ``seconds`` (after its gate
+    opens, with ``gates``); its ID is its name."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        _wait_for_gate(props, "create")
         time.sleep(float(props.get("seconds") or 0))
         return CreateResult(id_=str(props["resource_name"]), outs=props)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        _wait_for_gate(props, "delete")
         time.sleep(float(props.get("seconds") or 0))
 
 
@@ -42,9 +63,9 @@ class CloudResource(Resource, module="cloud", name="Resource"):
     kubeconfig: pulumi.Output[str]
 
     def __init__(self, name: str, *, seconds: float = 0, kubeconfig: str = "",
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 gates: str = "", opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(Timed(), name, {"resource_name": name, "seconds": seconds,
-                                         "kubeconfig": kubeconfig}, opts)
+                                         "kubeconfig": kubeconfig, "gates": gates}, opts)
 
 
 def caller_name() -> str:
@@ -94,14 +115,15 @@ def staged_platform(kubeconfig: str, prefix: str, settings: int = 2,
 SECRET = "the-stack-secret"
 
 
-def chain(count: int, seconds: float) -> Callable[[], None]:
-    """``count`` cloud resources, each depending on the one before, each taking ``seconds``;
-    a secret output (``token``)."""
+def chain(count: int, seconds: float, gates: Path | None = None) -> Callable[[], None]:
+    """``count`` cloud resources (``step-N``), each depending on the one before, each taking
+    ``seconds`` (each held until its gate opens, with ``gates``); a secret output (``token``)."""
 
     def program() -> None:
         previous: list[pulumi.Resource] = []
         for index in range(count):
             previous = [CloudResource(f"step-{index}", seconds=seconds,
+                                      gates=str(gates or ""),
                                       opts=pulumi.ResourceOptions(depends_on=previous))]
         pulumi.export("steps", count)
         pulumi.export("token", pulumi.Output.secret(SECRET))

@@ -8,7 +8,7 @@ from support.incluster import depends_on, marketplace, validate_all
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK, masked_secret
+from marketplace_kit.plan.values import SECRET_MASK, masked_secret
 
 STRIMZI = "kubernetes:kafka.strimzi.io/v1"
 

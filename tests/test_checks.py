@@ -15,7 +15,7 @@ from marketplace_kit.cli.app import app
 from marketplace_kit.guardrails import RULES, run_checks
 from marketplace_kit.plan import fakes
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.values import SECRET_MASK
 
 LABELS = {"app.kubernetes.io/name": "orders"}
 
@@ -303,3 +303,84 @@ def test_secret_references_are_not_plaintext_but_a_literal_still_is() -> None:
                "auth": {"basic": {"password": "${env:X} and more"}}}
     assert sorted(plaintext_paths(literal, secret_names=names)) == [
         "auth.basic.password", "opensearchAccount.secret"]
+
+
+@pytest.fixture
+def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every object the schema rule validates (its kind), counted through ``schema.problem``."""
+    from marketplace_kit.guardrails import schema
+
+    seen: list[str] = []
+    real = schema.problem
+
+    def counted(m: Any) -> str | None:
+        seen.append(m.kind)
+        return real(m)
+
+    monkeypatch.setattr(schema, "problem", counted)
+    return seen
+
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def _schema_report(graph: ResourceGraph, cache: Any) -> dict[str, Any]:
+    return run_checks(graph, production=True, rules=[RULES_BY_ID["schema"]],
+                      schema_cache=cache).to_dict()
+
+
+def test_schema_verdicts_are_cached_and_a_changed_object_is_validated_again(
+        validated: list[str], tmp_path: Any) -> None:
+    cache = tmp_path / "schemas"
+    good, broken = _good(), BREAKS["schema"]()
+    fresh = _schema_report(good, None)
+    first = len(validated)
+    assert first > 0
+    assert _schema_report(good, cache) == fresh and len(validated) == 2 * first  # validated, kept
+    assert _schema_report(good, cache) == fresh and len(validated) == 2 * first  # read back
+    report = _schema_report(broken, cache)  # one object changed: validated again, found
+    assert len(validated) == 3 * first
+    assert [f["rule"] for f in report["findings"]] == ["schema"]
+    assert _schema_report(broken, cache) == report and len(validated) == 3 * first
+    assert _schema_report(broken, None) == report  # the cached verdicts are the fresh ones
+
+
+def test_schema_verdicts_are_validated_again_for_another_validator_or_kit(
+        validated: list[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from marketplace_kit.guardrails import schema_cache
+
+    cache, good = tmp_path / "schemas", _good()
+    _schema_report(good, cache)
+    count = len(validated)
+    versions = {**schema_cache.dependency_versions(), "kubernetes-validate": "0.0.1"}
+    monkeypatch.setattr(schema_cache, "dependency_versions", lambda: versions)
+    _schema_report(good, cache)
+    assert len(validated) == 2 * count
+    monkeypatch.setattr(schema_cache, "kit_digest", lambda: "another kit source")
+    _schema_report(good, cache)
+    assert len(validated) == 3 * count
+
+
+def test_a_corrupt_schema_verdict_entry_is_validated_again(
+        validated: list[str], tmp_path: Any) -> None:
+    cache, good = tmp_path / "schemas", _good()
+    fresh = _schema_report(good, cache)
+    count = len(validated)
+    for entry in cache.glob("*.json"):
+        data = json.loads(entry.read_text())
+        data["data"] = data["data"][1:]  # one verdict short: not these objects' verdicts
+        entry.write_text(json.dumps(data))
+    assert _schema_report(good, cache) == fresh
+    assert len(validated) == 2 * count
+    assert _schema_report(good, cache) == fresh and len(validated) == 2 * count  # rewritten
+
+
+def test_cli_check_keeps_schema_verdicts_unless_no_cache(validated: list[str]) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", "--no-cache"]).exit_code == 0
+    count = len(validated)
+    assert runner.invoke(app, ["check", "--no-cache"]).exit_code == 0
+    assert len(validated) == 2 * count  # --no-cache: validated each time
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    assert len(validated) == 3 * count  # validated once, then read back

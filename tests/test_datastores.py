@@ -13,7 +13,7 @@ from support.incluster import depends_on, fake_foundation, plan, validate_all
 
 from marketplace_kit.devenv import Postgres
 from marketplace_kit.plan.graph import ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.values import SECRET_MASK
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.datastores import (
     BOOTSTRAP_SQL,

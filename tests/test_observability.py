@@ -7,7 +7,7 @@ import pytest
 from support.incluster import fake_foundation, plan, validate_all
 
 from marketplace_kit.plan.graph import ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK, masked_secret
+from marketplace_kit.plan.values import SECRET_MASK, masked_secret
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.observability import (
     Observability,

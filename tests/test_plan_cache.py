@@ -169,7 +169,7 @@ def test_a_stale_service_source_is_reported_not_hidden_by_the_cache(
 
 
 @pytest.mark.parametrize("content", [b"", b"{not json", b"[1, 2]", b"\xff\xfe",
-                                     b'{"format": 1, "kit": "0.1.0", "key": "x", "graph": {}}'])
+                                     b'{"format": 2, "key": "x", "data": {}}'])
 def test_a_corrupt_entry_is_replaced_without_a_traceback(content: bytes, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     cwd = tmp_path / "cwd"

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from marketplace_kit.plan import plan_program
-from marketplace_kit.plan.recorder import masked_secret
+from marketplace_kit.plan.values import masked_secret
 
 
 class _Box(pulumi.ComponentResource):

@@ -18,7 +18,7 @@ from marketplace_kit.config import Platform, ServiceSpec, default_platform
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.plan import plan_program
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.values import SECRET_MASK
 from marketplace_kit.platform import strimzi_models, versions
 
 KUBERNETES_SCHEMA = f"{versions.KUBERNETES}.0"

@@ -11,23 +11,18 @@ Entries live in ``<cache_dir>/plans`` (``home.cache_dir``); with no home there i
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.metadata
 import json
-import re
 import sys
 from pathlib import Path
 
 from marketplace_kit import __version__, home
 from marketplace_kit.blueprints import plan_store as store
 from marketplace_kit.blueprints import program
+from marketplace_kit.cache.installed import dependency_versions, kit_digest
 from marketplace_kit.config import Platform
 from marketplace_kit.contract.service_documents import ASYNCAPI_FILE, OPENAPI_FILE, source_digest
 from marketplace_kit.plan.graph import ResourceGraph
-
-SDKS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-tls")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def cached_plan(platform: Platform, *, use_cache: bool = True) -> ResourceGraph:
@@ -79,38 +74,3 @@ def _bytes(path: Path | None) -> bytes:
     if path is None or not path.is_file():
         return b"\0absent"
     return path.read_bytes()
-
-
-@functools.cache
-def kit_digest() -> str:
-    """A hash of every file of the installed kit (code, templates, data), by relative path."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
-            continue
-        data = path.read_bytes()
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0"
-                      + len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
-
-
-@functools.cache
-def dependency_versions() -> dict[str, str]:
-    """The installed version of each SDK and each dependency the kit declares."""
-    names = set(SDKS)
-    try:
-        requirements = importlib.metadata.requires("marketplace-kit") or []
-    except importlib.metadata.PackageNotFoundError:
-        requirements = []
-    for requirement in requirements:
-        match = _NAME.match(requirement)
-        if match and "extra ==" not in requirement:
-            names.add(match.group(0))
-    found = {}
-    for name in sorted(names):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "absent"
-    return found

@@ -114,10 +114,13 @@ def diagram(
 def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table,
          no_cache: NoCacheOption = False) -> None:
     """Guardrails over the plan; exit 1 on any violation (one line per finding)."""
+    from marketplace_kit import home
     from marketplace_kit.guardrails import RULES, run_checks
 
     platform, graph = _plan(config, no_cache)
-    report = run_checks(graph, production=platform.config.blueprint == "production")
+    cache = None if no_cache else home.cache_dir()
+    report = run_checks(graph, production=platform.config.blueprint == "production",
+                        schema_cache=cache / "schemas" if cache is not None else None)
     if format is ReportFormat.json:
         _echo_json(report.to_dict())
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from marketplace_kit.guardrails import (
     encryption,
@@ -78,10 +79,12 @@ class CheckReport:
 
 def run_checks(
     graph: ResourceGraph, *, production: bool = False, rules: list[Rule] | None = None,
-    today: date | None = None,
+    today: date | None = None, schema_cache: Path | None = None,
 ) -> CheckReport:
-    """Run every rule (or the given ones) over a plan (support windows judged on ``today``)."""
-    ctx = CheckContext(graph, production=production, today=today or date.today())
+    """Run every rule (or the given ones) over a plan (support windows judged on ``today``;
+    schema verdicts kept in ``schema_cache`` when given)."""
+    ctx = CheckContext(graph, production=production, today=today or date.today(),
+                       schema_cache=schema_cache)
     found = [f for rule in rules or RULES for f in rule.check(ctx)]
     found.sort(key=lambda f: (f.rule, f.resource, f.message))
     return CheckReport(found, ctx.notes)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from marketplace_kit.plan import fakes
@@ -42,6 +43,7 @@ class CheckContext:
     production: bool = False
     notes: list[str] = field(default_factory=list)
     today: date = field(default_factory=date.today)  # support windows are judged on this day
+    schema_cache: Path | None = None  # where schema verdicts are kept (None: validate each time)
 
     @cached_property
     def objects(self) -> list[tuple[PlannedResource, Manifest]]:

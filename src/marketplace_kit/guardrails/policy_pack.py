@@ -27,7 +27,7 @@ from pulumi_policy.secret import Secret
 
 from marketplace_kit.guardrails import RULES, Rule, run_checks
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
-from marketplace_kit.plan.recorder import SECRET_MASK
+from marketplace_kit.plan.values import SECRET_MASK
 
 PACK_NAME = "marketplace-kit-guardrails"
 

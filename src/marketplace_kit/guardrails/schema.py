@@ -3,18 +3,22 @@
 Built-in kinds: ``kubernetes-validate`` in strict mode (unknown fields fail) at the pinned
 Kubernetes version. Istio kinds: the ``cloudcoil-models-istio`` models, with unknown fields
 detected by comparing the object to what the model keeps. Strimzi kinds: the kit's own strict
-models (``platform/strimzi_models.py``). Kinds with no schema here are listed as notes.
+models (``platform/strimzi_models.py``). Kinds with no schema here are listed as notes. With a
+cache directory the verdicts of a list of objects are validated once (``schema_cache``).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from marketplace_kit.guardrails import schema_cache
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding
+from marketplace_kit.guardrails.schema_cache import Verdict
 from marketplace_kit.platform import versions
 from marketplace_kit.render.manifests import Manifest
 
@@ -87,17 +91,35 @@ def problem(m: Manifest) -> str | None:
     raise KeyError(m.kind)
 
 
+def verdict(m: Manifest) -> Verdict:
+    """Whether the object's kind has a schema here, and why the object does not match it."""
+    try:
+        return Verdict(True, problem(m))
+    except KeyError:
+        return Verdict(False)
+
+
+def verdicts(manifests: Sequence[Manifest], cache: Path | None) -> list[Verdict]:
+    """Every object's verdict, read from ``cache`` when these objects were validated before."""
+    key = schema_cache.key(manifests) if cache is not None else None
+    if cache is None or key is None:
+        return [verdict(m) for m in manifests]
+    found = schema_cache.load(cache, key, len(manifests))
+    if found is None:
+        found = [verdict(m) for m in manifests]
+        schema_cache.save(cache, key, found)
+    return found
+
+
 def schema_valid(ctx: CheckContext) -> Iterator[Finding]:
     """Every rendered object matches the schema of its kind."""
     skipped: set[str] = set()
-    for r, m in ctx.objects:
-        try:
-            why = problem(m)
-        except KeyError:
+    found = verdicts([m for _, m in ctx.objects], ctx.schema_cache)
+    for (r, m), v in zip(ctx.objects, found, strict=True):
+        if not v.schema:
             skipped.add(f"{m.api_version}/{m.kind}")
-            continue
-        if why:
-            yield finding(r, RULE, f"{m.kind} does not match its schema: {why}",
+        elif v.problem:
+            yield finding(r, RULE, f"{m.kind} does not match its schema: {v.problem}",
                           "correct the field named (see the kind's API reference)")
     if skipped:
         ctx.notes.append(f"not schema-validated (no schema shipped): {', '.join(sorted(skipped))}")

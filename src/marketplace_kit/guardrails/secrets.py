@@ -8,7 +8,7 @@ from typing import Any
 
 from marketplace_kit.guardrails.base import CheckContext, Finding, finding
 from marketplace_kit.plan.inputs import dig
-from marketplace_kit.plan.recorder import SECRET_MASK, UNKNOWN_VALUE
+from marketplace_kit.plan.values import SECRET_MASK, UNKNOWN_VALUE
 
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|apikey|privatekey|secretkey|accesskey)$")
 _NOT_A_VALUE = {"", SECRET_MASK, UNKNOWN_VALUE}

@@ -21,9 +21,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from marketplace_kit.plan.graph import PlannedResource
-
-SECRET_MASK = "[secret]"
-UNKNOWN_VALUE = "(known after apply)"
+from marketplace_kit.plan.values import SECRET_MASK, UNKNOWN_VALUE
 
 
 def _mask_secret(value: Any) -> Any:
@@ -32,13 +30,6 @@ def _mask_secret(value: Any) -> Any:
     if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
         return {k: SECRET_MASK for k in value if k != rpc._special_sig_key}
     return SECRET_MASK
-
-
-def masked_secret(value: Any) -> bool:
-    """Whether a recorded input is a masked secret (the mask, or a mapping of masks)."""
-    if isinstance(value, dict):
-        return bool(value) and all(v == SECRET_MASK for v in value.values())
-    return bool(value == SECRET_MASK)
 
 
 def _masked(value: Any) -> Any:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace_kit.plan.graph import PlannedResource
-from marketplace_kit.plan.recorder import masked_secret
+from marketplace_kit.plan.values import masked_secret
 
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 REDACTED_ANNOTATION = "marketplace-kit.io/redacted"

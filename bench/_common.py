@@ -12,9 +12,12 @@ import contextvars
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -60,6 +63,64 @@ def typed_floor(count: int) -> None:
             aws.ec2.Subnet(f"subnet-{i}", vpc_id="vpc-1", cidr_block="10.0.0.0/24")
 
     _run_under_mocks(program, "typed")
+
+
+def generated_service(index: int) -> dict[str, Any]:
+    """The ``service.yaml`` of the generated platforms' ``index``-th service: it publishes its own
+    topic and consumes the previous one's; every fourth has no datastore."""
+    name = f"svc-{index:03d}"
+    return {"name": name, "port": 8000 + index,
+            "datastore": "none" if index % 4 == 3 else "postgres",
+            "publishes": [f"{name}-events"],
+            "consumes": [f"svc-{index - 1:03d}-events"] if index else []}
+
+
+MAIN = "from marketplace_kit.cli.app import main; main()"
+
+
+def kit_env(cache: Path) -> dict[str, str]:
+    """The environment of a command timed as a whole process: the kit's cache in ``cache``, and
+    bytecode written and reused as an installed kit has it (``pip install`` compiles it; a
+    ``PYTHONDONTWRITEBYTECODE`` in the caller's environment would recompile the kit each run)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "XDG_CACHE_HOME": str(cache)}
+
+
+def kit_seconds(args: Sequence[str], env: dict[str, str]) -> float:
+    """Wall-clock seconds of one ``marketplace-kit`` command as a fresh process (``check``
+    exits 1 on findings: not a failure)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MAIN, *args], env=env, capture_output=True,
+                          timeout=900, check=False)
+    took = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)}: {done.stderr.decode()[-2000:]}")
+    return took
+
+
+def typed_class(token: str) -> type | None:
+    """The SDK class of a plan's resource type token (None: a component of the kit's own).
+
+    ``aws:ec2/subnet:Subnet`` -> ``pulumi_aws.ec2.Subnet``; ``kubernetes:apps/v1:Deployment`` ->
+    ``pulumi_kubernetes.apps.v1.Deployment``; a custom resource's kind (a group with a dot that
+    is not ``*.k8s.io`` or ``helm.sh``) -> ``apiextensions.CustomResource``."""
+    import importlib
+
+    package, module, name = token.split(":")
+    if package == "pulumi" and module == "providers":
+        return importlib.import_module(f"pulumi_{name}").Provider  # type: ignore[no-any-return]
+    if package not in ("aws", "kubernetes", "random", "tls"):
+        return None
+    group = module.split("/")[0]
+    if package == "kubernetes":
+        version = module.split("/")[1]
+        if "." in group and not group.endswith(".k8s.io") and group != "helm.sh":
+            return importlib.import_module(  # type: ignore[no-any-return]
+                "pulumi_kubernetes.apiextensions").CustomResource
+        path = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
+    else:
+        path = f"pulumi_{package}" + ("" if group == "index" else f".{group}")
+    return getattr(importlib.import_module(path), name)  # type: ignore[no-any-return]
 
 
 def median_seconds(work: Callable[[], object], repeat: int) -> float:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from _common import floor, machine, markdown_table, median_seconds, text_table
+from _common import (
+    floor,
+    generated_service,
+    machine,
+    markdown_table,
+    median_seconds,
+    text_table,
+)
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import (
@@ -31,18 +38,8 @@ SIZES = (10, 25, 50, 100)
 
 
 def generated_platform(services: int, blueprint: str = "dev") -> Platform:
-    """A platform of ``services`` generated services, in memory: each publishes its own topic
-    and consumes the previous one's; every fourth has no datastore."""
-    specs = [
-        ServiceSpec(
-            name=f"svc-{i:03d}",
-            port=8000 + i,
-            datastore="none" if i % 4 == 3 else "postgres",
-            publishes=[f"svc-{i:03d}-events"],
-            consumes=[f"svc-{i - 1:03d}-events"] if i else [],
-        )
-        for i in range(services)
-    ]
+    """A platform of ``services`` generated services (``generated_service``), in memory."""
+    specs = [ServiceSpec(**generated_service(i)) for i in range(services)]
     check_services([(spec, Path(f"<generated>/{spec.name}/service.yaml")) for spec in specs])
     config = parse_platform({"name": "generated", "blueprint": blueprint}, Path("<generated>"))
     return Platform(config=config, services=tuple(specs))

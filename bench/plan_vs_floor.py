@@ -9,75 +9,122 @@ pulumi-aws resource) flat, without the kit and without recording: it shows what 
 classes alone cost (each creates an Output per declared output property), which the plain floor
 does not pay and no program using pulumi-aws can avoid.
 
-Then the commands as users run them, each a whole process (interpreter start-up included), for
-the reference marketplace: each view cold (``--no-cache``: it plans) and warm (after a ``plan`` of
-the same inputs: it reads the plan cache), side by side with their ratio, beside the bare
-interpreter's start-up. Goal: warm views <= 1.0 s.
+The reference marketplace (``examples/marketplace``) is measured the same way, in process.
+
+Then the cold ``plan`` of the reference marketplace as users run it, a whole process
+(``plan --no-cache``: interpreter start-up, imports, config, plan, table), against whole
+processes of the typed floor with the same resource count: flat ``aws.ec2.Subnet`` only, and
+the same after loading the SDK class of every resource type the plan registers (what any
+program registering those types imports); alternating order in each round. Goal: <= 1.5x.
+
+Then the commands as users run them, each a whole process, for the reference marketplace: each
+view cold (``--no-cache``: it plans) and warm (after a ``plan`` of the same inputs: it reads the
+plan cache), side by side with their ratio, beside the bare interpreter's start-up. Goal: warm
+views <= 1.0 s. Every process writes and reuses its bytecode, as an installed kit does
+(``_common.kit_env``).
 
     .venv/bin/python bench/plan_vs_floor.py [--blueprint dev --blueprint production] [--repeat 5]
-        [--view-repeat 3] [--no-views]
+        [--process-repeat 5] [--view-repeat 3] [--no-views]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from functools import partial
 from pathlib import Path
 
-from _common import floor, machine, markdown_table, median_seconds, text_table, typed_floor
+from _common import (
+    floor,
+    kit_env,
+    kit_seconds,
+    machine,
+    markdown_table,
+    median_seconds,
+    text_table,
+    typed_floor,
+)
 
 from marketplace_kit.blueprints.program import plan_platform
-from marketplace_kit.config import default_platform
+from marketplace_kit.config import Platform, default_platform, load_platform
 
 HEADER = ["blueprint", "resources", "plan s", "floor s", "ratio", "res/s", "typed floor s", "ratio"]
 VIEW_HEADER = ["command", "cold s (--no-cache)", "warm s (after plan)", "warm/cold",
                "warm/start-up"]
 VIEWS = ("plan", "cost", "timeline", "diagram", "check")
 MARKETPLACE = Path(__file__).resolve().parents[1] / "examples" / "marketplace" / "marketplace.yaml"
-MAIN = "from marketplace_kit.cli.app import main; main()"
+PROCESS_HEADER = ["process (reference marketplace, fresh)", "median s", "plan / it"]
+BENCH = Path(__file__).resolve().parent
+FLOOR_PROCESS = ("import json, sys; sys.path.insert(0, sys.argv[3]); "
+                 "from _common import typed_class, typed_floor; "
+                 "[typed_class(t) for t in json.loads(sys.argv[1])]; typed_floor(int(sys.argv[2]))")
 
 
-def measure(blueprint: str, repeat: int) -> list[object]:
-    """One row: the blueprint's plan beside both floors with its resource count."""
-    platform = default_platform(blueprint)
+def measure(label: str, platform: Platform, repeat: int) -> list[object]:
+    """One row: the platform's plan beside both floors with its resource count."""
     count = len(plan_platform(platform))  # warm-up: imports, caches
     floor(count)
     typed_floor(count)
     planned = median_seconds(partial(plan_platform, platform), repeat)
     bare = median_seconds(partial(floor, count), repeat)
     typed = median_seconds(partial(typed_floor, count), repeat)
-    return [blueprint, count, f"{planned:.3f}", f"{bare:.3f}", f"{planned / bare:.2f}x",
+    return [label, count, f"{planned:.3f}", f"{bare:.3f}", f"{planned / bare:.2f}x",
             f"{count / planned:.0f}", f"{typed:.3f}", f"{planned / typed:.2f}x"]
 
 
-def _process_seconds(args: list[str], env: dict[str, str], repeat: int) -> float:
-    """Median wall-clock seconds of a whole process (check exits 1 on findings: not a failure)."""
+def _seconds(args: list[str], env: dict[str, str]) -> float:
+    """Wall-clock seconds of one fresh process (it must succeed)."""
+    start = time.perf_counter()
+    subprocess.run(args, env=env, capture_output=True, timeout=900, check=True)
+    return time.perf_counter() - start
 
-    def run() -> None:
-        done = subprocess.run(args, env=env, capture_output=True, timeout=600)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(args[3:])}: {done.stderr.decode()}")
 
-    return median_seconds(run, repeat)
+def measure_processes(repeat: int) -> list[list[object]]:
+    """Rows: the cold plan of the reference marketplace and the typed floors, fresh processes,
+    in alternating order each round."""
+    graph = plan_platform(load_platform(MARKETPLACE))
+    types = json.dumps(sorted({r.type for r in graph}))
+    with tempfile.TemporaryDirectory() as cache:
+        env = kit_env(Path(cache))
+        floor_with = [sys.executable, "-c", FLOOR_PROCESS, types, str(len(graph)), str(BENCH)]
+        runs = {
+            "plan --no-cache": partial(kit_seconds,
+                                       ["plan", "--no-cache", "--config", str(MARKETPLACE)], env),
+            f"typed floor: {len(graph)} aws.ec2.Subnet": partial(
+                _seconds, [*floor_with[:3], "[]", *floor_with[4:]], env),
+            "typed floor + the plan's resource classes loaded": partial(_seconds, floor_with, env),
+            "python -c pass": partial(_seconds, [sys.executable, "-c", "pass"], env),
+        }
+        for run in runs.values():
+            run()  # warm-up: bytecode written, files in the page cache
+        times: dict[str, list[float]] = {label: [] for label in runs}
+        for round_ in range(repeat):
+            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+            for label in order:
+                times[label].append(runs[label]())
+    medians = {label: statistics.median(found) for label, found in times.items()}
+    planned = medians["plan --no-cache"]
+    return [[label, f"{seconds:.2f}", f"{planned / seconds:.2f}x"]
+            for label, seconds in medians.items()]
 
 
 def measure_views(repeat: int) -> list[list[object]]:
     """Rows: each view of the reference marketplace, cold and warm, in fresh processes."""
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "XDG_CACHE_HOME": cache}
-        command = [sys.executable, "-c", MAIN]
-        startup = _process_seconds([sys.executable, "-c", "pass"], env, repeat)
-        subprocess.run([*command, "plan", "--config", str(MARKETPLACE)], env=env, check=True,
-                       capture_output=True, timeout=600)  # fills the cache (and warms the disk)
+        env = kit_env(Path(cache))
+        startup = median_seconds(partial(_seconds, [sys.executable, "-c", "pass"], env), repeat)
+        kit_seconds(["plan", "--config", str(MARKETPLACE)], env)  # fills the cache
         rows: list[list[object]] = []
         for view in VIEWS:
-            args = [*command, view, "--config", str(MARKETPLACE)]
-            cold = _process_seconds([*args, "--no-cache"], env, repeat)
-            warm = _process_seconds(args, env, repeat)
+            args = [view, "--config", str(MARKETPLACE)]
+            kit_seconds(args, env)  # a view's own cache (check: the schema verdicts), bytecode
+            cold = median_seconds(partial(kit_seconds, [*args, "--no-cache"], env), repeat)
+            warm = median_seconds(partial(kit_seconds, args, env), repeat)
             rows.append([view, f"{cold:.2f}", f"{warm:.2f}", f"{warm / cold:.2f}x",
                          f"{warm / startup:.1f}x"])
         rows.append(["python -c pass (start-up)", "", f"{startup:.2f}", "", "1.0x"])
@@ -88,13 +135,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--blueprint", action="append", choices=["dev", "production", "local"])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--process-repeat", type=int, default=5,
+                        help="alternating rounds of the whole-process cold plan (median)")
     parser.add_argument("--view-repeat", type=int, default=3,
                         help="whole-process runs per view measurement (median)")
     parser.add_argument("--no-views", action="store_true", help="skip the commands' table")
     parser.add_argument("--markdown", action="store_true", help="print the README section")
     options = parser.parse_args()
     where = machine()
-    rows = [measure(blueprint, options.repeat) for blueprint in options.blueprint or ["dev"]]
+    rows = [measure(blueprint, default_platform(blueprint), options.repeat)
+            for blueprint in options.blueprint or ["dev"]]
+    rows.append(measure("reference marketplace", load_platform(MARKETPLACE), options.repeat))
+    processes = measure_processes(options.process_repeat)
     views = [] if options.no_views else measure_views(options.view_repeat)
     if options.markdown:
         print(
@@ -102,6 +154,9 @@ def main() -> None:
             f"`aws.ec2.Subnet`; median of {options.repeat}), `bench/plan_vs_floor.py`:\n"
         )
         print(markdown_table(HEADER, rows))
+        print("\nThe cold `plan` as a whole process against whole processes of the typed floor "
+              f"(median of {options.process_repeat} alternating rounds):\n")
+        print(markdown_table(PROCESS_HEADER, processes))
         if views:
             print("\nThe reference marketplace's commands, whole processes, cold (`--no-cache`) "
                   f"and warm (after `plan`; median of {options.view_repeat}):\n")
@@ -109,6 +164,7 @@ def main() -> None:
         return
     print(where)
     print(text_table(HEADER, rows))
+    print(text_table(PROCESS_HEADER, processes))
     if views:
         print(text_table(VIEW_HEADER, views))
 

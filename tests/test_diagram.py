@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 from support.estimate_graphs import PLATFORMS, blueprint, res
@@ -81,3 +83,38 @@ def test_cli_writes_mermaid_file(tmp_path: object) -> None:
     result = CliRunner().invoke(app, ["diagram", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("flowchart LR")
+
+
+def test_addon_groups_are_kept_and_read_again_for_another_kit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from marketplace_kit.estimate import addon_groups
+
+    declared = addon_groups.declared()
+    assert declared.component_group["EventBus"] == "event bus"
+    calls: list[int] = []
+
+    def counted() -> addon_groups.AddOnGroups:
+        calls.append(1)
+        return declared
+
+    monkeypatch.setattr(addon_groups, "declared", counted)
+    cache = tmp_path / "addon-groups"
+    assert addon_groups.groups(cache) == declared and len(calls) == 1  # declared, kept
+    assert addon_groups.groups(cache) == declared and len(calls) == 1  # read back
+    assert addon_groups.groups(None) == declared and len(calls) == 2  # no cache: declared
+    monkeypatch.setattr(addon_groups, "kit_digest", lambda: "another kit source")
+    assert addon_groups.groups(cache) == declared and len(calls) == 3  # another kit's key
+    for entry in cache.glob("*.json"):
+        entry.write_text(json.dumps({"format": 1, "key": entry.stem,
+                                     "data": {"groups": [], "order": []}}))
+    assert addon_groups.groups(cache) == declared and len(calls) == 4  # foreign shape: again
+
+
+def test_a_diagram_from_kept_groups_is_the_declared_one(tmp_path: Path) -> None:
+    from marketplace_kit.estimate.addon_groups import groups
+
+    graph = blueprint("production")
+    kept = groups(tmp_path / "addon-groups")
+    assert build(graph, groups=groups(tmp_path / "addon-groups")).to_mermaid() \
+        == build(graph).to_mermaid()
+    assert kept.order[0] == "network"

@@ -40,6 +40,14 @@ def _plan(config: Path | None, no_cache: bool) -> tuple[Platform, ResourceGraph]
     return platform, cached_plan(platform, use_cache=not no_cache)
 
 
+def _cache_dir(no_cache: bool, name: str) -> Path | None:
+    """A view's own cache folder beside the plans (None with ``--no-cache`` or no home)."""
+    from marketplace_kit import home
+
+    root = None if no_cache else home.cache_dir()
+    return root / name if root is not None else None
+
+
 def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=True))
 
@@ -93,10 +101,12 @@ def diagram(
 ) -> None:
     """The architecture as a diagram: layers, topics with publishers and consumers, services."""
     from marketplace_kit.errors import KitError
+    from marketplace_kit.estimate.addon_groups import groups
     from marketplace_kit.estimate.diagram import build, render
 
     platform, graph = _plan(config, no_cache)
-    data = render(build(graph, platform.services), format.value)
+    cache = _cache_dir(no_cache, "addon-groups")
+    data = render(build(graph, platform.services, groups(cache)), format.value)
     if out is None:
         if format is not DiagramFormat.mermaid:
             raise KitError(f"--format {format.value} is binary; fix: add --out FILE")
@@ -114,13 +124,11 @@ def diagram(
 def check(config: ConfigOption = None, format: FormatOption = ReportFormat.table,
          no_cache: NoCacheOption = False) -> None:
     """Guardrails over the plan; exit 1 on any violation (one line per finding)."""
-    from marketplace_kit import home
     from marketplace_kit.guardrails import RULES, run_checks
 
     platform, graph = _plan(config, no_cache)
-    cache = None if no_cache else home.cache_dir()
     report = run_checks(graph, production=platform.config.blueprint == "production",
-                        schema_cache=cache / "schemas" if cache is not None else None)
+                        schema_cache=_cache_dir(no_cache, "schemas"))
     if format is ReportFormat.json:
         _echo_json(report.to_dict())
     else:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from marketplace_kit.errors import KitError
+from marketplace_kit.estimate.addon_groups import AddOnGroups, declared
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.inputs import component_type, dig, kind, load_balancer
-from marketplace_kit.platform import registry
 
 WRITE_OPS = {"Write", "All"}
 READ_OPS = {"Read", "All"}
@@ -42,6 +42,7 @@ class Diagram:
 
     groups: dict[str, dict[str, str]] = field(default_factory=dict)  # group -> {id: label}
     edges: list[tuple[str, str, str]] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # groups' drawing order (the add-ons')
 
     def add(self, group: str, node_id: str, label: str) -> str:
         self.groups.setdefault(group, {})[node_id] = label
@@ -54,10 +55,13 @@ class Diagram:
     def has(self, node_id: str) -> bool:
         return any(node_id in nodes for nodes in self.groups.values())
 
+    def _rank(self, group: str) -> int:
+        return self.order.index(group) if group in self.order else len(self.order)
+
     def to_mermaid(self) -> str:
         """Mermaid flowchart text."""
         lines = ["flowchart LR"]
-        for i, group in enumerate(sorted(self.groups, key=_group_order)):
+        for i, group in enumerate(sorted(self.groups, key=self._rank)):
             lines.append(f'  subgraph g{i}["{_mermaid_text(group)}"]')
             for node_id, label in self.groups[group].items():
                 lines.append(f'    {node_id}["{_mermaid_text(label)}"]')
@@ -70,7 +74,7 @@ class Diagram:
     def to_dot(self) -> str:
         """Graphviz DOT text."""
         lines = ["digraph platform {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
-        for i, group in enumerate(sorted(self.groups, key=_group_order)):
+        for i, group in enumerate(sorted(self.groups, key=self._rank)):
             lines.append(f'  subgraph cluster_{i} {{ label="{_dot_text(group)}";')
             for node_id, label in self.groups[group].items():
                 lines.append(f'    {node_id} [label="{_dot_text(label)}"];')
@@ -80,11 +84,6 @@ class Diagram:
             lines.append(f"  {a} -> {b}{attrs};")
         lines.append("}")
         return "\n".join(lines) + "\n"
-
-
-def _group_order(group: str) -> int:
-    order = registry.group_order()  # groups come from the add-on declarations
-    return order.index(group) if group in order else len(order)
 
 
 def _mermaid_text(text: str) -> str:
@@ -99,18 +98,20 @@ def _id(prefix: str, name: str) -> str:
     return prefix + "_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
-def _group_of(graph: ResourceGraph, r: PlannedResource) -> str | None:
+def _group_of(graph: ResourceGraph, r: PlannedResource, groups: AddOnGroups) -> str | None:
     owner = component_type(graph, r) if r.custom else r.type
-    addon = registry.by_component(owner.rsplit(":", 1)[-1])
-    return addon.group if addon else None
+    return groups.component_group.get(owner.rsplit(":", 1)[-1])
 
 
-def build(graph: ResourceGraph, services: Sequence[DiagramService] = ()) -> Diagram:
-    """The diagram of a plan (``services``: specs used where the plan has no ACLs)."""
-    d = Diagram()
+def build(graph: ResourceGraph, services: Sequence[DiagramService] = (),
+          groups: AddOnGroups | None = None) -> Diagram:
+    """The diagram of a plan (``services``: specs used where the plan has no ACLs; ``groups``:
+    the add-ons' groups, by default as declared)."""
+    groups = groups or declared()
+    d = Diagram(order=groups.order)
     _network(graph, d)
     for r in graph:
-        group = _group_of(graph, r)
+        group = _group_of(graph, r, groups)
         if group is None or not r.custom:
             continue
         label = _label(r)

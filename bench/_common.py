@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -86,16 +87,25 @@ def kit_env(cache: Path) -> dict[str, str]:
     return {**env, "XDG_CACHE_HOME": str(cache)}
 
 
-def kit_seconds(args: Sequence[str], env: dict[str, str]) -> float:
-    """Wall-clock seconds of one ``marketplace-kit`` command as a fresh process (``check``
-    exits 1 on findings: not a failure)."""
+def kit_times(args: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one ``marketplace-kit`` command as a fresh
+    process (``check`` exits 1 on findings: not a failure). CPU time moves less than wall-clock
+    time with the load of a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", MAIN, *args], env=env, capture_output=True,
                           timeout=900, check=False)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)}: {done.stderr.decode()[-2000:]}")
-    return took
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return took, cpu
+
+
+def kit_seconds(args: Sequence[str], env: dict[str, str]) -> float:
+    """Wall-clock seconds of one ``marketplace-kit`` command as a fresh process."""
+    return kit_times(args, env)[0]
 
 
 def typed_class(token: str) -> type | None:

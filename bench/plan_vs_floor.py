@@ -43,6 +43,7 @@ from _common import (
     floor,
     kit_env,
     kit_seconds,
+    kit_times,
     machine,
     markdown_table,
     median_seconds,
@@ -55,7 +56,7 @@ from marketplace_kit.config import Platform, default_platform, load_platform
 
 HEADER = ["blueprint", "resources", "plan s", "floor s", "ratio", "res/s", "typed floor s", "ratio"]
 VIEW_HEADER = ["command", "cold s (--no-cache)", "warm s (after plan)", "warm/cold",
-               "warm/start-up"]
+               "warm/start-up", "cold CPU s", "warm CPU s"]
 VIEWS = ("plan", "cost", "timeline", "diagram", "check")
 MARKETPLACE = Path(__file__).resolve().parents[1] / "examples" / "marketplace" / "marketplace.yaml"
 PROCESS_HEADER = ["process (reference marketplace, fresh)", "median s", "plan / it"]
@@ -114,20 +115,35 @@ def measure_processes(repeat: int) -> list[list[object]]:
 
 
 def measure_views(repeat: int) -> list[list[object]]:
-    """Rows: each view of the reference marketplace, cold and warm, in fresh processes."""
+    """Rows: each view of the reference marketplace, cold and warm, in fresh processes; rounds
+    alternate the order of the views and of cold/warm, so a load burst hits both alike."""
     with tempfile.TemporaryDirectory() as cache:
         env = kit_env(Path(cache))
-        startup = median_seconds(partial(_seconds, [sys.executable, "-c", "pass"], env), repeat)
         kit_seconds(["plan", "--config", str(MARKETPLACE)], env)  # fills the cache
-        rows: list[list[object]] = []
-        for view in VIEWS:
-            args = [view, "--config", str(MARKETPLACE)]
-            kit_seconds(args, env)  # a view's own cache (check: the schema verdicts), bytecode
-            cold = median_seconds(partial(kit_seconds, [*args, "--no-cache"], env), repeat)
-            warm = median_seconds(partial(kit_seconds, args, env), repeat)
-            rows.append([view, f"{cold:.2f}", f"{warm:.2f}", f"{warm / cold:.2f}x",
-                         f"{warm / startup:.1f}x"])
-        rows.append(["python -c pass (start-up)", "", f"{startup:.2f}", "", "1.0x"])
+        for view in VIEWS:  # a view's own cache (check: schema verdicts; diagram: groups)
+            kit_seconds([view, "--config", str(MARKETPLACE)], env)
+        samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        starts: list[float] = []
+        for round_ in range(repeat):
+            starts.append(_seconds([sys.executable, "-c", "pass"], env))
+            for view in VIEWS if round_ % 2 == 0 else tuple(reversed(VIEWS)):
+                kinds = ("cold", "warm") if round_ % 2 == 0 else ("warm", "cold")
+                for kind in kinds:
+                    args = [view, "--config", str(MARKETPLACE)]
+                    args += ["--no-cache"] if kind == "cold" else []
+                    samples.setdefault((view, kind), []).append(kit_times(args, env))
+    startup = statistics.median(starts)
+
+    def median(view: str, kind: str, index: int) -> float:
+        return statistics.median(s[index] for s in samples[(view, kind)])
+
+    rows: list[list[object]] = []
+    for view in VIEWS:
+        cold, warm = median(view, "cold", 0), median(view, "warm", 0)
+        rows.append([view, f"{cold:.2f}", f"{warm:.2f}", f"{warm / cold:.2f}x",
+                     f"{warm / startup:.1f}x", f"{median(view, 'cold', 1):.2f}",
+                     f"{median(view, 'warm', 1):.2f}"])
+    rows.append(["python -c pass (start-up)", "", f"{startup:.2f}", "", "1.0x", "", ""])
     return rows
 
 
@@ -159,7 +175,9 @@ def main() -> None:
         print(markdown_table(PROCESS_HEADER, processes))
         if views:
             print("\nThe reference marketplace's commands, whole processes, cold (`--no-cache`) "
-                  f"and warm (after `plan`; median of {options.view_repeat}):\n")
+                  f"and warm (after `plan`; median of {options.view_repeat} rounds alternating "
+                  "the order of the views and of cold/warm; CPU: the process's user + system "
+                  "time):\n")
             print(markdown_table(VIEW_HEADER, views))
         return
     print(where)

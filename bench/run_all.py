@@ -12,6 +12,7 @@ machine load it was measured).
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -39,9 +40,11 @@ class Bench:
 
 BENCHES = (
     Bench("plan_vs_floor.py", "Plan time of the built-in blueprints",
-          ("--blueprint", "dev", "--blueprint", "production"),
-          ("--repeat", "1", "--view-repeat", "1")),
+          ("--blueprint", "dev", "--blueprint", "production", "--view-repeat", "5"),
+          ("--repeat", "1", "--process-repeat", "1", "--view-repeat", "1")),
     Bench("plan_scaling.py", "Plan time from 10 to 100 services", (), ("--repeat", "1")),
+    Bench("cache_growth.py", "From 10 to 100 services with the plan cache off and on", (),
+          ("--sizes", "10", "25", "--rounds", "1")),
     Bench("cli_startup.py", "CLI start-up", (), ("--repeat", "3")),
     Bench("service_load.py", "A generated service under load", ("--profile",),
           ("--requests", "300", "--rounds", "2")),
@@ -73,7 +76,8 @@ def run(bench: Bench, quick: bool) -> str:
                  f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
     output = result.stdout.strip("\n").rstrip()
     body = output if markdown else f"`bench/{bench.script}`:\n\n```text\n{output}\n```"
-    note = f"{took:.0f} s; {measured}{' (quick run)' if quick else ''}"
+    note = (f"{took:.0f} s; {measured}, {os.getloadavg()[0]:.1f} at the end"
+            f"{' (quick run)' if quick else ''}")
     return f"{heading(bench)}\n\n{body}\n\n*({note})*"
 
 

@@ -3,8 +3,8 @@
 Built-in kinds: ``kubernetes-validate`` in strict mode (unknown fields fail) at the pinned
 Kubernetes version. Istio kinds: the ``cloudcoil-models-istio`` models, with unknown fields
 detected by comparing the object to what the model keeps. Strimzi kinds: the kit's own strict
-models (``platform/strimzi_models.py``). Kinds with no schema here are listed as notes. With a
-cache directory the verdicts of a list of objects are validated once (``schema_cache``).
+models (``platform/strimzi_models.py``). Kinds with no schema here are listed as notes. Given a
+cache directory, objects validated before are not validated again (``schema_cache``).
 """
 
 from __future__ import annotations

@@ -133,6 +133,17 @@ def typed_class(token: str) -> type | None:
     return getattr(importlib.import_module(path), name)  # type: ignore[no-any-return]
 
 
+def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float]:
+    """Least squares of ``ys`` over ``xs``: (slope, intercept, R^2)."""
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
+    intercept = mean_y - slope * mean_x
+    total = sum((y - mean_y) ** 2 for y in ys)
+    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
+    return slope, intercept, 1 - residual / total if total else 1.0
+
+
 def median_seconds(work: Callable[[], object], repeat: int) -> float:
     """Median wall-clock seconds of ``repeat`` runs of ``work``."""
     times = []

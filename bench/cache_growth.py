@@ -12,8 +12,8 @@ Per size, side by side in the same rounds:
 Rounds alternate the order of the sizes (ascending, then descending) and of off/on, so a load
 drift on a shared machine hits every column alike; each cell is the median over the rounds.
 Growth is judged per column: the 10 -> 100 time ratio beside the resource ratio (linear growth
-with a fixed start-up gives a time ratio at or under the resource ratio), and the cache-off
-time per resource at each size.
+with a fixed start-up gives a time ratio at or under the resource ratio), and a least-squares
+line of seconds over resources (its slope, the fixed part, and R^2: near 1 is linear).
 
     .venv/bin/python bench/cache_growth.py [--sizes 10 25 50 100] [--rounds 3] [--markdown]
 """
@@ -35,6 +35,7 @@ from _common import (
     generated_service,
     kit_env,
     kit_seconds,
+    linear_fit,
     machine,
     markdown_table,
     text_table,
@@ -126,11 +127,11 @@ def growth(rows: list[Row]) -> list[str]:
              f"x{last.resources / first.resources:.2f}"]
     for key in ("plan off", "plan on", "check off", "check on"):
         before, after = first.seconds[key], last.seconds[key]
+        slope, intercept, r2 = linear_fit([float(r.resources) for r in rows],
+                                          [r.seconds[key] for r in rows])
         lines.append(f"  {key.replace(' ', ', cache ')}: time x{after / before:.2f} "
-                     f"({before:.2f} -> {after:.2f} s)")
-    per = [1000 * r.seconds["plan off"] / r.resources for r in rows]
-    lines.append(f"  plan, cache off, per resource: {min(per):.1f}-{max(per):.1f} ms "
-                 f"(max/min {max(per) / min(per):.2f})")
+                     f"({before:.2f} -> {after:.2f} s); least-squares fit "
+                     f"{slope * 1000:.2f} ms/resource {intercept:+.2f} s, R^2 = {r2:.3f}")
     return lines
 
 

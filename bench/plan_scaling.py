@@ -18,6 +18,7 @@ from pathlib import Path
 from _common import (
     floor,
     generated_service,
+    linear_fit,
     machine,
     markdown_table,
     median_seconds,
@@ -83,23 +84,10 @@ def measure(label: str, platform: Platform, repeat: int) -> Row:
     return Row(label, len(platform.services), count, planned, bare)
 
 
-def linear_fit(rows: list[Row]) -> tuple[float, float, float]:
-    """Least squares of plan seconds over resources: (seconds per resource, intercept, R^2)."""
-    xs = [float(r.resources) for r in rows]
-    ys = [r.plan for r in rows]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = mean_y - slope * mean_x
-    total = sum((y - mean_y) ** 2 for y in ys)
-    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
-    return slope, intercept, 1 - residual / total if total else 1.0
-
-
 def verdict(rows: list[Row]) -> str:
     """The linearity summary line."""
     per_resource = [r.ms_per_resource for r in rows]
-    slope, intercept, r2 = linear_fit(rows)
+    slope, intercept, r2 = linear_fit([float(r.resources) for r in rows], [r.plan for r in rows])
     spread = max(per_resource) / min(per_resource)
     return (
         f"{rows[0].services} -> {rows[-1].services} services: time per resource "

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import yaml
 
-from marketplace_kit.plan.recorder import SECRET_MASK, UNKNOWN_VALUE
+from marketplace_kit.plan.values import SECRET_MASK, UNKNOWN_VALUE
 
 FIELD_MANAGER = "pulumi-kubernetes"
 _APPLY = {"Content-Type": "application/apply-patch+yaml"}

@@ -32,10 +32,12 @@ from marketplace_kit.config import (
     parse_platform,
     parse_service,
 )
+from marketplace_kit.contract import api_docs_paths
 from marketplace_kit.contract.container import SIDECAR_PORTS
+from marketplace_kit.contract.routing import routed
 from marketplace_kit.core.events import DEAD_LETTER_SUFFIX
 from marketplace_kit.errors import ConfigError
-from marketplace_kit.platform import namespaces, workload_names
+from marketplace_kit.platform import api_docs, namespaces, workload_names
 from marketplace_kit.validation import grammars
 
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -356,6 +358,72 @@ def test_the_topics_of_a_platform_are_limited(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=rf"publishes: .* more than {limits.TOPICS} topics.*; "
                                           "fix: "):
         load_platform(above)
+
+
+# --- the API documents' paths at the gateway (gateway.api_docs) ---------------------------
+
+API_DOCS = {**PLATFORM, "gateway": {"api_docs": True}}
+
+
+@pytest.mark.parametrize(("path", "served"), [
+    ("/", "/openapi.json"), ("/docs", "/docs"), ("/doc", "/docs"), ("/openapi", "/openapi.json"),
+    ("/docs/v1", "/docs/"), ("/asyncapi", "/asyncapi/"), ("/asyncapi/orders", "/asyncapi/"),
+    ("/docs/swagger-ui", "/docs/"),
+])
+def test_a_path_the_api_documents_take_collides(path: str, served: str) -> None:
+    assert api_docs_paths.collision(path) == served
+
+
+@pytest.mark.parametrize(
+    "path", ["/orders", "/docsy", "/openapi-v2", "/events", "/api/docs", "/v1/asyncapi"])
+def test_paths_apart_from_the_api_documents_do_not_collide(path: str) -> None:
+    assert api_docs_paths.collision(path) is None
+    assert not any(routed(path, served) for served in api_docs_paths.SERVED)
+    assert not any(routed(subtree, path) for subtree in api_docs_paths.SUBTREES)
+
+
+def test_the_api_docs_server_routes_exactly_the_contract_s_paths() -> None:
+    exact = {m["uri"]["exact"] for m in
+             api_docs.virtual_service_spec("h", ["*"], "g/g")["http"][0]["match"] if "exact" in
+             m["uri"]}
+    assert api_docs_paths.OPENAPI_PATH in exact and api_docs_paths.DOCS_PATH in exact
+    for path in exact:  # every exact path it serves is one the check refuses
+        assert api_docs_paths.collision(path) is not None
+
+
+@pytest.mark.parametrize("service", [
+    {**SERVICE, "path": "/docs"},
+    {**SERVICE, "path": "/"},
+    {**SERVICE, "name": "asyncapi"},
+])
+def test_a_service_on_the_api_documents_paths_is_refused_with_api_docs(
+        tmp_path: Path, service: dict[str, Any]) -> None:
+    config = _platform_dir(tmp_path, {"orders": service})
+    assert load_platform(config).services  # without gateway.api_docs it is the service's path
+    config.write_text(yaml.safe_dump(API_DOCS))
+    with pytest.raises(ConfigError, match=r"path: .* collides with .*gateway.api_docs.*; fix: "):
+        load_platform(config)
+
+
+def test_a_public_route_on_the_api_documents_paths_is_refused(tmp_path: Path) -> None:
+    config = _platform_dir(tmp_path, {"orders": {**SERVICE, "path": "/orders",
+                                                 "public_routes": ["GET /*"]}})
+    config.write_text(yaml.safe_dump(API_DOCS))
+    assert load_platform(config).services  # /orders/ is apart from the documents
+    config = _platform_dir(tmp_path / "root", {"orders": {**SERVICE, "path": "/",
+                                                          "public_routes": ["GET /docs"]}})
+    config.write_text(yaml.safe_dump(API_DOCS))
+    with pytest.raises(ConfigError, match=r"collides with '/openapi.json'"):
+        load_platform(config)
+
+
+def test_a_service_on_the_api_documents_paths_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = _platform_dir(tmp_path, {"orders": {**SERVICE, "path": "/docs"}})
+    config.write_text(yaml.safe_dump(API_DOCS))
+    assert_refused_by_the_cli(tmp_path, config)
+    _, _, stderr = run_cli(["plan", "--config", str(config)], tmp_path)
+    assert_one_error_line(2, stderr, "path: '/docs' collides with '/docs'", "gateway.api_docs",
+                          "e.g. /orders")
 
 
 # --- the CLI: one line, exit 2, nothing written ---------------------------------------------

@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 from importlib import resources
 
+# The page's path is the API documents' contract (re-exported for the page's users).
+from marketplace_kit.contract.api_docs_paths import DOCS_PATH as DOCS_PATH
 from marketplace_kit.errors import KitError
 
-DOCS_PATH = "/docs"
 INIT = "swagger-init.js"  # the kit's own start script; the other files come from npm
 
 

@@ -18,6 +18,7 @@ from marketplace_kit.config.base import DOCUMENTDB_FIX, DOCUMENTDB_REFUSED
 from marketplace_kit.config.platform import PlatformConfig
 from marketplace_kit.config.presets import PRESETS
 from marketplace_kit.config.service import ServiceSpec
+from marketplace_kit.contract import api_docs_paths
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.errors import ConfigError
 from marketplace_kit.validation import grammars, yaml_load
@@ -181,6 +182,26 @@ def check_placement(services: list[tuple[ServiceSpec, Path]]) -> None:
                 )
 
 
+def check_api_docs_paths(services: list[tuple[ServiceSpec, Path]]) -> None:
+    """With ``gateway.api_docs``, no service's route prefix or public route collides with the
+    paths the API documents' server takes at the gateway (``contract/api_docs_paths.py``)."""
+    for spec, file in services:
+        prefix = spec.route_prefix
+        opened = [(f"public_routes: {route!r}",
+                   prefix.rstrip("/") + route.split(" ", 1)[1].removesuffix("*"))
+                  for route in spec.public_routes]
+        for where, path in [(f"path: {prefix!r}", prefix), *opened]:
+            served = api_docs_paths.collision(path)
+            if served is not None:
+                example = next(p for p in (f"/{spec.name}", f"/{spec.name}-api")
+                               if api_docs_paths.collision(p) is None)
+                raise ConfigError(
+                    f"{file}: {where} collides with {served!r}, which the API documents "
+                    "(gateway.api_docs) take at the gateway; fix: give the service a path "
+                    f"prefix apart from {', '.join(api_docs_paths.SERVED)} (e.g. {example}) "
+                    "or set gateway.api_docs: false")
+
+
 IMAGE_DIGEST = grammars.IMAGE_DIGEST
 
 
@@ -217,6 +238,8 @@ def load_platform(file: Path) -> Platform:
                           f"kit plans at most {limits.SERVICES}; fix: split the platform in two")
     found = [(load_service(service_file), service_file) for service_file in files]
     check_services(found)
+    if config.gateway.api_docs:
+        check_api_docs_paths(found)
     if config.blueprint == "production":
         check_digests(found)
     return Platform(

@@ -28,6 +28,7 @@ from marketplace_kit.assets.pages import (
     docs_page,
 )
 from marketplace_kit.blueprints.routes import RouteTable
+from marketplace_kit.contract.api_docs_paths import OPENAPI_PATH
 from marketplace_kit.contract.openapi import merge_openapi
 from marketplace_kit.contract.routing import routed
 from marketplace_kit.errors import KitError
@@ -100,7 +101,7 @@ class Gateway:
             await respond(send, 429, b"local_rate_limited", "text/plain")
             return
         path = scope["path"]
-        if path == "/openapi.json":
+        if path == OPENAPI_PATH:
             try:
                 document = json.dumps(await self.openapi()).encode()
             except (KitError, httpx.HTTPError, ValueError) as error:
@@ -108,7 +109,7 @@ class Gateway:
                 return
             await respond(send, 200, document, "application/json")
         elif path == DOCS_PATH:
-            await respond(send, 200, docs_page("/openapi.json").encode(),
+            await respond(send, 200, docs_page(OPENAPI_PATH).encode(),
                           "text/html; charset=utf-8", [(b"content-security-policy", DOCS_CSP)])
         elif (name := path.removeprefix(f"{DOCS_PATH}/")) in SWAGGER_FILES:
             await respond(send, 200, asset(name), content_type(name))

@@ -5,7 +5,7 @@ Swagger UI page and each service's AsyncAPI document in a ConfigMap, the kit's n
 UI gzip-compressed in a second one (the bundle alone is over a ConfigMap's 1 MiB), served by a
 small NGINX Deployment (pinned image, the kit's own server config) in the workload namespace,
 routed by the Istio gateway: ``/openapi.json``, ``/docs`` (and its files under ``/docs/``) and
-``/asyncapi/<service>.json``. With token
+``/asyncapi/<service>.json`` (``contract/api_docs_paths.py``). With token
 checks at the edge, an extra ALLOW policy on the gateway opens exactly these paths (GET) without
 a token. A changed document rolls the pods (its checksum is a pod annotation).
 """
@@ -31,6 +31,7 @@ from marketplace_kit.assets.pages import (
     content_type,
     docs_page,
 )
+from marketplace_kit.contract.api_docs_paths import ASYNCAPI_PREFIX, DOCS_PATH, OPENAPI_PATH
 from marketplace_kit.core.addon import AddOn
 from marketplace_kit.platform import traffic, versions, workload_names
 from marketplace_kit.platform.mesh import GATEWAY_SELECTOR, INGRESS_NAMESPACE
@@ -43,9 +44,6 @@ ADDON = AddOn(
 
 NAME = workload_names.API_DOCS
 PORT = 8080
-OPENAPI_PATH = "/openapi.json"
-DOCS_PATH = "/docs"
-ASYNCAPI_PREFIX = "/asyncapi/"
 HEALTH_PATH = "/healthz"
 SITE_DIR = "/usr/share/nginx/html"
 CONF_DIR = "/etc/nginx/conf.d"

@@ -191,6 +191,26 @@ def test_a_dead_letter_topic_is_never_published(topic: str) -> None:
     assert dlq in consumer.dead_letter_topics  # what it may not publish is a consumer's DLQ
 
 
+
+@PROPERTIES
+@given(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?", fullmatch=True))
+def test_a_dead_letter_topic_is_never_consumed(topic: str) -> None:
+    dlq = topic + DEAD_LETTER_SUFFIX
+    message = refused(parse_service, {"name": "billing", "consumes": [dlq]}, "consumes",
+                      repr(dlq), "dead-letter topic", f"consume {topic!r} instead")
+    assert "no service publishes" not in message
+
+
+def test_consuming_a_dead_letter_topic_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = _platform_dir(tmp_path, {
+        "orders": SERVICE,
+        "billing": {"name": "billing", "port": 8001,
+                    "consumes": [f"order-events{DEAD_LETTER_SUFFIX}"]}})
+    assert_refused_by_the_cli(tmp_path, config)
+    _, _, stderr = run_cli(["plan", "--config", str(config)], tmp_path)
+    assert_one_error_line(2, stderr, "consumes", "dead-letter topic",
+                          "consume 'order-events' instead")
+
 # --- grammars -------------------------------------------------------------------------------
 
 ACCOUNT = st.from_regex(r"[0-9]{12}", fullmatch=True)

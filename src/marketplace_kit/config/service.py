@@ -203,6 +203,20 @@ class ServiceSpec(ConfigModel):
 
     @field_validator("consumes")
     @classmethod
+    def _no_dead_letter_consumer(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            if is_dead_letter_topic(topic):
+                origin = topic.removesuffix(DEAD_LETTER_SUFFIX)
+                raise ValueError(
+                    f"{topic!r} is a dead-letter topic (<topic>{DEAD_LETTER_SUFFIX}): the "
+                    f"consumers of {origin!r} park the events they cannot process there for an "
+                    "operator (the DeadLetterTopicNotEmpty alert), and no service may read it "
+                    f"(its Kafka user writes it only); fix: consume {origin!r} instead, or "
+                    "remove it")
+        return topics
+
+    @field_validator("consumes")
+    @classmethod
     def _dead_letter_fits(cls, topics: list[str]) -> list[str]:
         for topic in topics:
             kube.object_name(dead_letter_topic(topic), f"the dead-letter topic of {topic!r}")

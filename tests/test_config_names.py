@@ -313,6 +313,45 @@ def test_versions_are_semver_like(good: str, bad: str) -> None:
     refused(parse_service, {**SERVICE, "version": bad}, "version:", "MAJOR.MINOR.PATCH")
 
 
+labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", fullmatch=True)
+dns_names = st.lists(labels, min_size=1, max_size=4).map(".".join).filter(lambda h: len(h) <= 251)
+
+
+@PROPERTIES
+@given(dns_names, st.booleans())
+def test_gateway_hosts_are_dns_names_with_an_optional_wildcard(name: str, wildcard: bool) -> None:
+    host = f"*.{name}" if wildcard else name
+    config = parse_platform({**PLATFORM, "gateway": {"hosts": ["*", host]}}, HERE)
+    assert config.gateway.hosts == ["*", host]
+
+
+@PROPERTIES
+@given(dns_names, st.sampled_from([
+    "{}.", ".{}", "-{}", "{}-", "{}..x", "*{}", "**.{}", "x.*.{}", "{}/x", "ns/{}", "https://{}",
+    "{} ", "{}:443", "{}_x", "A{}", "{}\n", "*.*", "*."]))
+def test_a_gateway_host_outside_rfc_1123_is_refused(name: str, shape: str) -> None:
+    host = shape.format(name)
+    refused(parse_platform, {**PLATFORM, "gateway": {"hosts": [host]}}, "gateway.hosts",
+            "is not a host name")
+
+
+def test_long_host_names_and_labels_are_refused() -> None:
+    assert grammars.host("a" * 63 + ".example.com")
+    for host in ("a" * 64 + ".example.com", ".".join(["a" * 50] * 5) + ".com"):
+        refused(parse_platform, {**PLATFORM, "gateway": {"hosts": [host]}}, "gateway.hosts")
+    refused(parse_platform, {**PLATFORM, "gateway": {"hosts": ["a.com", "a.com"]}}, "twice")
+
+
+@PROPERTIES
+@given(dns_names)
+def test_the_tls_secret_is_a_dns_1123_subdomain(name: str) -> None:
+    assert parse_platform({**PLATFORM, "gateway": {"tls_secret": name}}, HERE).gateway.tls_secret \
+        == name
+    for bad in (f"{name}.", f"-{name}", name.upper() + "A", f"{name}/x", f"{name}_x", "",
+                "a" * 254):
+        refused(parse_platform, {**PLATFORM, "gateway": {"tls_secret": bad}},
+                "gateway.tls_secret", "is not a Secret name")
+
 # --- counts ---------------------------------------------------------------------------------
 
 COUNTED = [
@@ -462,6 +501,10 @@ hostile_platforms = st.one_of(
     spoiled(registries).map(lambda r: {**PLATFORM, "image_registry": r}),
     spoiled(principals).map(lambda a: {**PLATFORM, "cluster": {"admin_principal_arns": [a]}}),
     st.booleans().map(lambda b: {**PLATFORM, "eventbus": {"brokers": b}}),
+    st.sampled_from(["ns/shop.example.com", "https://shop.example.com", "shop..example.com"]).map(
+        lambda h: {**PLATFORM, "gateway": {"hosts": [h]}}),
+    st.sampled_from(["Gateway-TLS", "tls/secret", "-tls"]).map(
+        lambda t: {**PLATFORM, "gateway": {"tls_secret": t}}),
 )
 
 

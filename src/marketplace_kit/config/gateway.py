@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pydantic import (
     Field,
+    field_validator,
 )
 
 # \Z, not $: "$" also matches before a trailing newline ("orders\n" would pass).
 from marketplace_kit.config import limits
 from marketplace_kit.config.base import ConfigModel
+from marketplace_kit.validation import grammars
 from marketplace_kit.validation.names import SERVICE_NAME as SERVICE_NAME
 from marketplace_kit.validation.services_dir import SERVICE_FILE as SERVICE_FILE
 
@@ -31,3 +33,17 @@ class GatewayConfig(ConfigModel):
     # AsyncAPI document at /asyncapi/<service>.json). `plan` builds it from the services' code,
     # so it needs their dependencies (pip install 'marketplace-kit[local]'); conflicts are errors.
     api_docs: bool = False
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        for value in hosts:
+            grammars.host(value)
+        if len(set(hosts)) != len(hosts):
+            raise ValueError("a host is listed twice; fix: list each once")
+        return hosts
+
+    @field_validator("tls_secret")
+    @classmethod
+    def _tls_secret(cls, value: str) -> str:
+        return grammars.dns_subdomain(value, "Secret")

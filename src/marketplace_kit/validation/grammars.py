@@ -1,5 +1,6 @@
 """The grammars of strings the config passes on to AWS, a container runtime or Kubernetes:
-ARNs, OCI image references and registries, service versions. One definition each, used by every
+ARNs, OCI image references and registries, service versions, DNS host names and Kubernetes
+object names. One definition each, used by every
 field that holds one; each check returns the value or raises ValueError with the fix.
 
 Patterns end in ``\\Z`` (``$`` also matches before a trailing newline).
@@ -128,4 +129,33 @@ def s3_bucket(value: str) -> str:
             or re.match(r"^[0-9]+(\.[0-9]+){3}\Z", value)):
         raise ValueError(f"{_shown(value)} is not an S3 bucket name; fix: give the bucket "
                          "`marketplace-kit bootstrap` printed (3-63 of a-z, 0-9, '.', '-')")
+    return value
+
+
+# --- DNS names (RFC 1123) and Kubernetes object names ---------------------------------------
+_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"  # a host name's label: 1-63, no '-' at the ends
+# A host the gateway answers: a DNS name, optionally a leading "*." wildcard, or "*" (any host).
+HOST = re.compile(rf"^(?:\*|(?:\*\.)?{_LABEL}(?:\.{_LABEL})*)\Z")
+MAX_HOST = 253
+# A DNS-1123 subdomain: most Kubernetes object names (a Secret's, a KafkaTopic's), at most 253.
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+MAX_SUBDOMAIN = 253
+
+
+def host(value: str) -> str:
+    """``value`` if it is a gateway host: ``*``, a DNS name or ``*.`` and a DNS name."""
+    if len(value) > MAX_HOST or not HOST.match(value):
+        raise ValueError(f"{_shown(value)} is not a host name; fix: write a lowercase DNS name "
+                         f"(labels of a-z, 0-9 and '-' up to 63 characters, at most {MAX_HOST} "
+                         "in all) with an optional leading '*.', or '*' for any host (e.g. "
+                         "shop.example.com or *.example.com)")
+    return value
+
+
+def dns_subdomain(value: str, what: str) -> str:
+    """``value`` if it is a DNS-1123 subdomain, the name of a Kubernetes object (``what``)."""
+    if len(value) > MAX_SUBDOMAIN or not DNS_SUBDOMAIN.match(value):
+        raise ValueError(f"{_shown(value)} is not a {what} name; fix: use lowercase letters, "
+                         "digits, '-' and '.', starting and ending with a letter or digit, at "
+                         f"most {MAX_SUBDOMAIN} characters (e.g. marketplace-gateway-tls)")
     return value

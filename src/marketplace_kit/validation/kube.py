@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from marketplace_kit.validation import grammars
+
 # Kubernetes quantity grammar: a decimal number, then a binary suffix, a decimal suffix or an
 # exponent (k8s.io/apimachinery/pkg/api/resource/quantity.go).
 QUANTITY = re.compile(r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
@@ -20,7 +22,7 @@ CPU_RANGE = (Decimal("0.001"), Decimal(96))
 MEMORY_RANGE = (Decimal(4 * 2**20), Decimal(768 * 2**30))
 # DNS-1123 subdomain (KafkaTopic and most object names), at most 63 characters here because
 # topic names also become label values.
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+DNS_SUBDOMAIN = grammars.DNS_SUBDOMAIN
 MAX_NAME = 63
 
 

@@ -133,6 +133,7 @@ def config_reference() -> str:
 def names_and_limits() -> list[str]:
     """The rules on names, grammars and counts, listed from the definitions the config reads."""
     from marketplace_kit.config import limits
+    from marketplace_kit.contract import api_docs_paths
     from marketplace_kit.contract.container import SIDECAR_PORTS
     from marketplace_kit.core.events import DEAD_LETTER_SUFFIX
     from marketplace_kit.platform import namespaces, workload_names
@@ -156,9 +157,14 @@ def names_and_limits() -> list[str]:
         "- **Route prefix** (`path`): `/` then segments of lowercase letters, digits, `-` and "
         "`_`; a trailing `/` is dropped, an empty segment (`//`) or a `.`/`..` segment is "
         f"refused, at most {paths.MAX_PREFIX} characters. Public routes refuse `.` and `..` "
-        "segments too.",
-        "- **Topics**: a service never publishes a dead-letter topic "
-        f"(`<topic>{DEAD_LETTER_SUFFIX}`): only the consumers of `<topic>` park messages there.",
+        "segments too. With `gateway.api_docs`, neither may collide with the documents' paths "
+        f"{listed(api_docs_paths.SERVED)} (`contract/api_docs_paths.py`).",
+        "- **Topics**: a service never publishes nor consumes a dead-letter topic "
+        f"(`<topic>{DEAD_LETTER_SUFFIX}`): only the consumers of `<topic>` park messages there, "
+        "for an operator.",
+        "- **Gateway** (`gateway.hosts`): RFC 1123 DNS names, lowercase, with an optional leading "
+        f"`*.` (or `*`), at most {grammars.MAX_HOST} characters; `gateway.tls_secret`: a "
+        "DNS-1123 subdomain (a Secret's name).",
         "- **ARNs** (`cluster.admin_principal_arns`: IAM roles or users; "
         "`deploy_access.github_oidc_provider_arn`, `deploy_access.state_key_arn`): partition "
         f"{listed(grammars.PARTITIONS)}, the partition of `region`.",

@@ -56,11 +56,18 @@ build_kubernetes_provider() {
   installed pulumi-resource-kubernetes "$K8S_PROVIDER" "$bin/pulumi-resource-kubernetes.tmp"
 }
 
-fresh pulumi "$PULUMI" || timed_build "pulumi $PULUMI" "$bin/pulumi" build_cli
-
-fresh pulumi-resource-kubernetes "$K8S_PROVIDER" ||
+# The two builds run side by side (each mostly waits on the module proxy when cold).
+builds=()
+if ! fresh pulumi "$PULUMI"; then
+  timed_build "pulumi $PULUMI" "$bin/pulumi" build_cli &
+  builds+=($!)
+fi
+if ! fresh pulumi-resource-kubernetes "$K8S_PROVIDER"; then
   timed_build "pulumi-resource-kubernetes $K8S_PROVIDER" "$bin/pulumi-resource-kubernetes" \
-    build_kubernetes_provider
+    build_kubernetes_provider &
+  builds+=($!)
+fi
+for build in "${builds[@]}"; do wait "$build"; done
 
 echo "pulumi=$bin/pulumi"
 echo "pulumi-resource-kubernetes=$bin/pulumi-resource-kubernetes"

@@ -8,6 +8,7 @@ free loopback ports and start only when a test asks. Tests that need a database 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,14 @@ from support.moto_server import MotoServer
 from support.real_parts import real_part
 
 from marketplace_kit.devenv import Broker, Postgres
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C behaves as in a terminal: a runner that starts the suite as a background job
+    (`cmd &` in a script, nohup) has SIGINT ignored, which every child inherits, so the tests
+    that press Ctrl-C (the kit, `mkdocs serve`, the engine) would press nothing. Python's own
+    handler restores it here and, through exec, the default in every process a test starts."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

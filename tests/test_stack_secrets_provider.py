@@ -61,6 +61,8 @@ def test_the_choice_of_key_per_stack(tmp_path: Path) -> None:
         assert service_provider(given, platform, "reviews") == given
     with pytest.raises(KitError, match="orders's key; fix: use " + OWN_KEY.replace("?", r"\?")):
         service_provider(OTHER_KEY, platform, "reviews")
+    with pytest.raises(KitError, match=r"^destroy-service reviews: .*orders's key"):
+        service_provider(OTHER_KEY, platform, "reviews", "destroy-service")
     assert platform_provider(PLATFORM_KEY, platform) == PLATFORM_KEY
     with pytest.raises(KitError, match="service reviews's key"):
         platform_provider(OWN_KEY, platform)
@@ -90,6 +92,7 @@ def test_deploy_service_creates_its_stack_with_its_own_key(
     refused = kit(["deploy-service", str(service), "-c", str(config), "--secrets-provider",
                    OTHER_KEY, "--yes"])
     assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert refused.err.startswith(f"error: deploy-service {service.name}: ")
     assert "orders's key" in refused.err and fake.calls() == []
     serve_cluster("shop-dev", api.url, api.ca_data)
     fake.set_program([{"type": "kubernetes:core/v1:ConfigMap", "name": "marker", "inputs": {}}])

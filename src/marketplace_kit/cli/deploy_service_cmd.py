@@ -71,7 +71,7 @@ def _session(platform: Platform, spec: ServiceSpec, image: str | None, stack: st
     if image:
         spec = spec.model_copy(update={"image": image})
     settings = resolve_settings(platform, stack, backend, secrets_provider)
-    own_key = service_provider(settings.secrets_provider, platform, spec.name)
+    own_key = service_provider(settings.secrets_provider, platform, spec.name, command)
     reference = platform_stack or platform_stack_name(platform)
     return Session(
         command=command,

@@ -39,9 +39,11 @@ def platform_provider(provider: str, platform: Platform) -> str:
     return provider
 
 
-def service_provider(provider: str, platform: Platform, service: str) -> str:
+def service_provider(provider: str, platform: Platform, service: str,
+                     command: str = "deploy-service") -> str:
     """A service stack's secrets provider: its own key for the platform's (when the platform
-    makes service keys: deploy roles), refused for another service's, else ``provider``."""
+    makes service keys: deploy roles), refused for another service's (the one line names
+    ``command``), else ``provider``."""
     found = keys.provider_alias(provider)
     if found is None or not platform.config.deploys_from_ci:
         return provider
@@ -52,6 +54,6 @@ def service_provider(provider: str, platform: Platform, service: str) -> str:
         return own
     other = _service_key_of(alias, name)
     if other is not None and other != service:
-        raise KitError(f"deploy-service {service}: --secrets-provider names service {other}'s "
+        raise KitError(f"{command} {service}: --secrets-provider names service {other}'s "
                        f"key; fix: use {own} (or the platform's, which `bootstrap` prints)")
     return provider

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import assert_one_error_line, run_cli, snapshot
+from support.full_disk import fill, tiny_fs
 from support.marketplace import copy_marketplace
 from support.templates import template_v2
 
@@ -39,6 +40,8 @@ WRITERS = [
     pytest.param(["api-doc", "--out", "api.json"], id="api-doc"),
 ]
 UNWRITABLE = ("Read-only file system", "Permission denied")
+
+__all__ = ["tiny_fs"]
 
 
 @pytest.fixture(scope="module")
@@ -132,32 +135,6 @@ def test_a_read_only_plan_cache_plans_uncached(
 
 
 # --- a disk that fills up --------------------------------------------------------------------
-
-
-@pytest.fixture
-def tiny_fs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
-    """A tmpfs of N KiB mounted under tmp_path (skipped where mounting is not allowed)."""
-    mounted: list[Path] = []
-
-    def mount(kib: int) -> Path:
-        point = tmp_path / f"fs{len(mounted)}"
-        point.mkdir()
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(point)],
-                          capture_output=True, check=False).returncode != 0:
-            pytest.skip("cannot mount a tmpfs here (needs root)")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def fill(root: Path, leave_kib: int) -> None:
-    """Fill the file system of ``root`` up to ``leave_kib`` KiB free."""
-    free = shutil.disk_usage(root).free - leave_kib * 1024
-    with (root / "filler").open("wb") as out:
-        out.write(b"\0" * max(0, free))
 
 
 BIG_WRITERS = [p for p in WRITERS if p.id in ("new-service", "update-service", "render",

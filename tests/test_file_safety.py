@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import errno
 import shutil
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from support.cli import assert_one_error_line, run_cli, snapshot
+from support.full_disk import fill, tiny_fs
 from support.templates import template_v2
 
 from marketplace_kit import changeset
@@ -26,6 +26,8 @@ from marketplace_kit.scaffold.base import BASE_FILE
 from marketplace_kit.scaffold.template import Template
 
 ANSWERS = {"name": "orders", "publishes": ["order-events"]}
+
+__all__ = ["tiny_fs"]
 
 
 @pytest.fixture
@@ -173,33 +175,6 @@ def test_the_update_applies_when_nothing_fails(
 
 
 # --- a real full disk (a tiny tmpfs; needs root) ----------------------------------------------
-
-
-@pytest.fixture
-def tiny_fs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
-    """A tmpfs of N KiB mounted under tmp_path (skipped where mounting is not allowed)."""
-    mounted: list[Path] = []
-
-    def mount(kib: int) -> Path:
-        point = tmp_path / f"fs{len(mounted)}"
-        point.mkdir()
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs",
-                                 str(point)], capture_output=True, check=False)
-        if result.returncode != 0:
-            pytest.skip("cannot mount a tmpfs here (needs root)")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def fill(root: Path, leave_kib: int) -> None:
-    """Fill the file system of ``root`` up to ``leave_kib`` KiB free."""
-    free = shutil.disk_usage(root).free - leave_kib * 1024
-    with (root / "filler").open("wb") as out:
-        out.write(b"\0" * max(0, free))
 
 
 def test_update_service_on_a_really_full_disk(

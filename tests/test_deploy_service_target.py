@@ -10,31 +10,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from support.cli import assert_one_error_line, run_cli
-from support.provision import new_platform
+from support.cli import assert_one_error_line
+from support.provision import platform_with_order, refused_before_the_engine
 
 from marketplace_kit.config import load_platform
 from marketplace_kit.provision.service_member import platform_service
-from marketplace_kit.scaffold import make_answers, render_service
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """A platform with service stacks and one generated service, ``order``."""
-    file = new_platform(tmp_path / "shop")
-    data = yaml.safe_load(file.read_text())
-    file.write_text(yaml.safe_dump({**data, "service_stacks": True}))
-    render_service(make_answers(name="order", publishes=["order-events"]),
-                   file.parent / "services" / "order")
-    return file
+    return platform_with_order(tmp_path / "shop")
 
 
 def _deploy(config: Path, directory: Path, cwd: Path) -> tuple[int, str]:
-    code, _, stderr = run_cli(["deploy-service", str(directory), "--config", str(config),
-                               "--backend", f"file://{cwd / 'state'}", "--yes"], cwd)
-    assert not (cwd / "state").exists()  # refused before any engine call
-    return code, stderr
+    return refused_before_the_engine("deploy-service", directory, config, cwd)
 
 
 def test_the_service_own_directory_is_its_service(config: Path) -> None:

@@ -10,31 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
-from support.cli import assert_one_error_line, run_cli
+from support.cli import assert_one_error_line
 from support.fake_pulumi.harness import install
-from support.provision import Kit, kit, new_platform
-
-from marketplace_kit.scaffold import make_answers, render_service
+from support.provision import Kit, kit, platform_with_order, refused_before_the_engine
 
 __all__ = ["kit"]
 
 
 def _platform(tmp_path: Path, service_stacks: bool = True) -> Path:
     """A local platform (no cluster API check) with one generated service, ``order``."""
-    file = new_platform(tmp_path / "shop", "local")
-    data = yaml.safe_load(file.read_text())
-    file.write_text(yaml.safe_dump({**data, "service_stacks": service_stacks}))
-    render_service(make_answers(name="order", publishes=["order-events"]),
-                   file.parent / "services" / "order")
-    return file
+    return platform_with_order(tmp_path / "shop", "local", service_stacks)
 
 
 def _destroy(config: Path, directory: Path, cwd: Path) -> tuple[int, str]:
-    code, _, stderr = run_cli(["destroy-service", str(directory), "--config", str(config),
-                               "--backend", f"file://{cwd / 'state'}", "--yes"], cwd)
-    assert not (cwd / "state").exists()  # refused before any engine call
-    return code, stderr
+    return refused_before_the_engine("destroy-service", directory, config, cwd)
 
 
 def test_a_directory_that_is_not_a_service_of_the_platform_is_refused(tmp_path: Path) -> None:

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from marketplace_kit.cli.app import main
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.provision.starter import write_starter
+from marketplace_kit.scaffold import make_answers, render_service
+from support.cli import run_cli
 
 # What "the program" registers in these tests (the real program is tested through `plan`).
 RESOURCES: list[dict[str, Any]] = [
@@ -71,6 +74,28 @@ def run_kit(
 def new_platform(directory: Path, blueprint: str = "dev") -> Path:
     """A marketplace.yaml written by `init`'s code; its path."""
     return write_starter(directory, "shop", blueprint, "eu-west-1")[0]
+
+
+def platform_with_order(directory: Path, blueprint: str = "dev",
+                        service_stacks: bool = True) -> Path:
+    """A platform (``new_platform``) with ``service_stacks`` and one generated service,
+    ``order`` (publishing ``order-events``); the config's path."""
+    file = new_platform(directory, blueprint)
+    data = yaml.safe_load(file.read_text())
+    file.write_text(yaml.safe_dump({**data, "service_stacks": service_stacks}))
+    render_service(make_answers(name="order", publishes=["order-events"]),
+                   file.parent / "services" / "order")
+    return file
+
+
+def refused_before_the_engine(command: str, directory: Path, config: Path,
+                              cwd: Path) -> tuple[int, str]:
+    """``command DIR`` through the CLI on a file backend under ``cwd``: its exit code and
+    stderr, checking no engine call made that backend."""
+    code, _, stderr = run_cli([command, str(directory), "--config", str(config),
+                               "--backend", f"file://{cwd / 'state'}", "--yes"], cwd)
+    assert not (cwd / "state").exists()  # refused before any engine call
+    return code, stderr
 
 
 Kit = Callable[..., Run]

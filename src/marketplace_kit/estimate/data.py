@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from marketplace_kit.errors import KitError
-
-
-def _load(name: str) -> dict[str, Any]:
-    text = resources.files("marketplace_kit").joinpath("data", name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):  # pragma: no cover - a packaging error, not user input
-        raise KitError(f"marketplace_kit/data/{name}: not a mapping")
-    return data
+from marketplace_kit.package_data import read_mapping
 
 
 @dataclass(frozen=True)
@@ -124,7 +114,7 @@ class DurationTable:
 
 @cache
 def _price_data() -> dict[str, Any]:
-    return _load("prices.yaml")
+    return read_mapping("prices.yaml")
 
 
 @cache
@@ -142,4 +132,4 @@ def price_table(region: str) -> PriceTable:
 @cache
 def duration_table() -> DurationTable:
     """The duration table."""
-    return DurationTable(_load("durations.yaml"))
+    return DurationTable(read_mapping("durations.yaml"))

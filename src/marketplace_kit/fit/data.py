@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from marketplace_kit.package_data import read_mapping
 
 
 @cache
 def instances() -> dict[str, Any]:
     """vCPUs, memory and EKS max pods per instance type."""
-    text = resources.files("marketplace_kit").joinpath("data", "instances.yaml").read_text(
-        encoding="utf-8")
-    data = yaml.safe_load(text)
-    assert isinstance(data, dict)
-    found = data["instances"]
+    found = read_mapping("instances.yaml")["instances"]
     assert isinstance(found, dict)
     return found

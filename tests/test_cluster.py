@@ -62,6 +62,9 @@ def test_node_group_sizes_come_from_the_blueprint(graph: ResourceGraph) -> None:
     assert spot["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 4}
     assert spot["instanceTypes"] == ["t3.large", "t3a.large", "m5.large"]
     assert spot["amiType"] == versions.EKS_AMI_TYPE
+    # the AMI release is pinned for the minor (moved by an upgrade step, never EKS's latest)
+    assert spot["releaseVersion"] == versions.EKS_AMI_RELEASE_VERSIONS[versions.KUBERNETES]
+    assert spot["version"] == versions.KUBERNETES
     production = foundation("production").graph
     on_demand = production.named("marketplace-on-demand", NODE_GROUP).inputs
     assert on_demand["scalingConfig"] == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
@@ -309,6 +312,8 @@ def test_local_cluster_is_only_a_provider() -> None:
         ({"private_subnet_ids": []}, "no private subnets"),
         ({"node_groups": [NodeGroupArgs("a", disk_gib=5)]}, "disk_gib 5"),
         ({"log_types": ["api", "kubelet"]}, "unknown log types"),
+        ({"kubernetes_version": "1.31"}, "pins no node AMI release for Kubernetes 1.31"),
+        ({"node_ami_release": "1.34.9-20260714"}, "not for Kubernetes"),
     ],
 )
 def test_bad_cluster_args_fail_with_one_line(change: dict, problem: str) -> None:
@@ -317,6 +322,13 @@ def test_bad_cluster_args_fail_with_one_line(change: dict, problem: str) -> None
         plan_program(lambda: Cluster("c", ClusterArgs(**args)))
     assert "\n" not in str(failure.value) and str(failure.value).startswith("cluster: ")
 
+
+
+def test_a_given_node_ami_release_is_used() -> None:
+    release = f"{versions.KUBERNETES}.1-20260101"
+    graph = plan_program(lambda: Cluster("c", ClusterArgs(
+        vpc_id="vpc-1", private_subnet_ids=["subnet-1"], node_ami_release=release)))
+    assert {g.inputs["releaseVersion"] for g in graph.of_type(NODE_GROUP)} == {release}
 
 
 def test_a_cluster_created_with_the_bootstrap_entry_keeps_it() -> None:

@@ -102,6 +102,8 @@ def test_spot_and_on_demand_pools_on_one_node_class(dev: ResourceGraph) -> None:
     assert spec["metadataOptions"]["httpTokens"] == "required"
     assert len(spec["subnetSelectorTerms"]) == 2 and spec["securityGroupSelectorTerms"]
     assert spec["role"]  # the managed node groups' role, by name
+    # the AMI release the managed node groups run, not al2023@latest (no drift on each release)
+    assert spec["amiSelectorTerms"] == [{"alias": f"al2023@{versions.EKS_AMI_RELEASE}"}]
 
 
 def test_production_limits_and_local_has_none() -> None:

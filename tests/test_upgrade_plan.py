@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import run_cli
-from support.recorded_state import earlier_state, pinned_state, write_state
+from support.recorded_state import EARLIER_AMI_ALIAS, earlier_state, pinned_state, write_state
 
 from marketplace_kit.estimate.data import duration_table
 from marketplace_kit.platform import versions
@@ -22,9 +22,11 @@ from marketplace_kit.upgrade.targets import ADDON_SOURCE, kit_targets
 
 PREVIOUS_ADDONS = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
 # An earlier kit: Kubernetes 1.33 with that minor's add-on builds, Karpenter 1.14 without its CRD
-# chart, Istio 1.30 in place, Strimzi 1.1 with Kafka 4.2.1.
+# chart, Istio 1.30 in place, Strimzi 1.1 with Kafka 4.2.1, no AMI release pinned (EKS's latest
+# when the node groups were made, Karpenter's al2023@latest).
 EARLIER = {
     "kubernetes": "1.33", "addons": PREVIOUS_ADDONS, "strimzi_crds": "1.1.0", "kafka": "4.2.1",
+    "ami_alias": EARLIER_AMI_ALIAS,
     "charts": {"karpenter": "1.14.0", "karpenter-crd": None, "base": "1.30.2",
                "istiod": "1.30.2", "gateway": "1.30.2", "strimzi-kafka-operator": "1.1.0"},
 }
@@ -76,6 +78,8 @@ def _check_order_rules(plan: UpgradePlan) -> None:
         assert not any(word in r for r in step.replaces
                        for word in ("Cluster", "database", "Kafka", "volume", "PVC"))
         assert step.rollback and step.changes and step.duration.seconds > 0
+    if "nodes:ami" in ids:  # node AMIs move after the control plane, never before it
+        assert ids[-1] == "nodes:ami"
 
 
 @pytest.mark.parametrize("blueprint", ["production", "dev"])
@@ -105,8 +109,20 @@ def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
     assert plan.addon_source == ADDON_SOURCE
     # both node groups roll after each control-plane step
     assert {i for i in ids if i.startswith("nodes:")} == {
-        f"nodes:{g}@{m}" for g in ("on-demand", "spot") for m in ("1.34", "1.35")}
-    assert ids[-1].startswith("nodes:")
+        f"nodes:{g}@{m}" for g in ("on-demand", "spot") for m in ("1.34", "1.35")} | {"nodes:ami"}
+    # each roll takes the AMI release pinned for its minor, not EKS's latest
+    rolls = {s.id: s for s in plan.steps if "@" in s.id and s.id.startswith("nodes:")}
+    assert "AMI release 1.34.9-20260714 (v20260714)" in rolls["nodes:spot@1.34"].changes[0]
+    assert "now: 1.33.0-20250701" in rolls["nodes:spot@1.34"].changes[0]
+    assert "AMI release 1.35.6-20260714" in rolls["nodes:spot@1.35"].changes[0]
+    # the node groups end at the pinned release through those rolls: the AMI step moves the alias
+    ami = plan.steps[-1]
+    assert ami.id == "nodes:ami" and ami.title == f"node AMIs -> release {versions.EKS_AMI_RELEASE}"
+    assert ami.changes == (f"EC2NodeClass amiSelectorTerms alias al2023@latest -> "
+                           f"al2023@{versions.EKS_AMI_RELEASE}: Karpenter drifts its nodes within "
+                           "the NodePools' disruption budgets",)
+    assert ami.rollback == "the alias back to al2023@latest"
+    assert not any("AMI" in n or "al2023" in n for n in plan.notes)
 
 
 def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
@@ -144,7 +160,12 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
      ["nodes:on-demand@1.34", "nodes:spot@1.34", "eks:1.35", "nodes:on-demand@1.35",
       "nodes:spot@1.35"]),
     ({"addons": {"coredns": "v1.12.1-eksbuild.2"}}, ["addon:coredns@1.35"]),
-], ids=["kafka", "strimzi", "prometheus", "istio", "lagging-nodes", "one-addon"])
+    # the node groups at the target minor on an older release, or Karpenter on al2023@latest:
+    # one AMI step, nothing else
+    ({"node_release": "1.35.4-20260505"}, ["nodes:ami"]),
+    ({"ami_alias": EARLIER_AMI_ALIAS}, ["nodes:ami"]),
+], ids=["kafka", "strimzi", "prometheus", "istio", "lagging-nodes", "one-addon", "ami-release",
+        "ami-alias"])
 def test_order_rules_on_other_states(earlier: dict, expected: list[str]) -> None:
     plan = _plan(earlier_state(**earlier))
     _check_order_rules(plan)
@@ -178,3 +199,37 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     newer = write_state(tmp_path / "newer.json", earlier_state(kubernetes="1.36"))
     assert "EKS cannot downgrade" in _problem(tmp_path, "--plan", "--state", str(newer))
     assert "--plan" in _problem(tmp_path, "--state", "gone.json")
+
+
+def test_the_ami_step_rolls_node_groups_to_the_pinned_release() -> None:
+    """Node groups at the target minor on an earlier release: rolled within their PDBs, with the
+    time of each group's batches, and rolled back to the release they ran."""
+    plan = _plan(earlier_state(node_release="1.35.4-20260505", ami_alias=EARLIER_AMI_ALIAS))
+    (step,) = plan.steps
+    pinned = versions.EKS_AMI_RELEASE_VERSIONS["1.35"]
+    assert step.changes[:2] == (
+        f"managed node group on-demand: AMI release 1.35.4-20260505 -> {pinned}; 1 node(s) at a "
+        "time, drained within their PDBs",
+        f"managed node group spot: AMI release 1.35.4-20260505 -> {pinned}; 1 node(s) at a time, "
+        "drained within their PDBs")
+    assert "alias al2023@latest -> " in step.changes[2]
+    assert step.replaces == ("nodes of on-demand", "nodes of spot", "Karpenter's nodes (drifted)")
+    assert step.rollback == ("node group on-demand back to release 1.35.4-20260505; node group "
+                             "spot back to release 1.35.4-20260505; the alias back to "
+                             "al2023@latest")
+    table = duration_table()
+    node = table.for_type("aws:eks/nodeGroup:NodeGroup").seconds
+    launch = sum(s.duration.seconds for s in table.scale_out if s.new_node)
+    assert step.duration.seconds == (3 + 2) * node + launch  # 3 + 2 nodes, one at a time
+
+
+def test_the_program_pins_the_ami_release() -> None:
+    """What `up` registers: each node group at the pinned release for its minor, Karpenter's
+    alias at the same release (what the plan's readers then find)."""
+    running = read_running(pinned_state()["deployment"])
+    assert {g.release for g in running.node_groups} == {
+        versions.EKS_AMI_RELEASE_VERSIONS[versions.KUBERNETES]}
+    assert running.ami_alias == f"al2023@{versions.EKS_AMI_RELEASE}"
+    for minor, release in versions.EKS_AMI_RELEASE_VERSIONS.items():
+        assert release.startswith(f"{minor}.") and release.endswith(
+            "-" + versions.EKS_AMI_RELEASE.removeprefix("v"))

@@ -24,6 +24,11 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ADDON = "aws:eks/addon:Addon"
 KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+# The AMI release EKS gave an earlier kit's node groups (it pinned none: EKS's latest for the
+# minor when they were created), and its Karpenter alias (every node drifted on each release).
+EARLIER_RELEASE_DATE = "20250701"
+EARLIER_AMI_ALIAS = "al2023@latest"
 
 
 @cache
@@ -48,9 +53,13 @@ def earlier_state(
     charts: Mapping[str, str | None] | None = None,
     strimzi_crds: str | None = None,
     kafka: str | None = None,
+    node_release: str | None = None,
+    ami_alias: str | None = None,
 ) -> dict[str, Any]:
     """The pinned state with these versions recorded instead (``charts``: chart -> version, None
-    drops the release; ``nodes``: the node groups' minor, default the cluster's)."""
+    drops the release; ``nodes``: the node groups' minor, default the cluster's; ``node_release``:
+    their AMI release, default ``<minor>.0-20250701`` when their minor changes, as an earlier kit
+    without a release pin left them; ``ami_alias``: Karpenter's EC2NodeClass alias)."""
     state = pinned_state(blueprint)
     resources = state["deployment"]["resources"]
     dropped = {name for name, version in (charts or {}).items() if version is None}
@@ -60,9 +69,13 @@ def earlier_state(
         inputs = r["inputs"]
         if r["type"] == EKS and kubernetes:
             inputs["version"] = kubernetes
-        elif r["type"] == NODE_GROUP and (nodes or kubernetes):
-            inputs["version"] = nodes or kubernetes
-            r["outputs"] = {"releaseVersion": f"{inputs['version']}.0-20250701"}
+        elif r["type"] == NODE_GROUP and (nodes or kubernetes or node_release):
+            inputs["version"] = nodes or kubernetes or inputs["version"]
+            inputs.pop("releaseVersion", None)  # an earlier kit asked for none
+            r["outputs"] = {"releaseVersion": node_release
+                            or f"{inputs['version']}.0-{EARLIER_RELEASE_DATE}"}
+        elif r["type"] == NODE_CLASS and ami_alias:
+            inputs["spec"]["amiSelectorTerms"] = [{"alias": ami_alias}]
         elif r["type"] == ADDON and addons and inputs["addonName"] in addons:
             inputs["addonVersion"] = addons[inputs["addonName"]]
         elif r["type"] == HELM and charts:

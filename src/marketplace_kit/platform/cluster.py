@@ -134,6 +134,10 @@ class ClusterArgs:
         log_types: Control-plane logs sent to CloudWatch (EKS creates and owns the log group).
         addon_versions: EKS managed add-on name -> version (default: ``versions.EKS_ADDONS``).
         ami_type: Node AMI type (default: Amazon Linux 2023).
+        node_ami_release: The managed node groups' AMI release version (EKS's
+            ``<Kubernetes patch>-<date>``, e.g. ``1.35.6-20260714``); None: the kit's pinned
+            release for ``kubernetes_version`` (``versions.EKS_AMI_RELEASE_VERSIONS``). Nodes move
+            to another release only when this changes, never by EKS's latest.
         default_storage_class: Create an encrypted gp3 StorageClass and make it the default.
         support_type: ``STANDARD`` (EKS upgrades the control plane when standard support ends)
             or ``EXTENDED`` (keep the version, billed at the extended-support rate).
@@ -155,6 +159,7 @@ class ClusterArgs:
     log_types: Sequence[str] = DEFAULT_LOG_TYPES
     addon_versions: Mapping[str, str] = field(default_factory=lambda: dict(versions.EKS_ADDONS))
     ami_type: str = versions.EKS_AMI_TYPE
+    node_ami_release: str | None = None  # default: the pinned release for kubernetes_version
     default_storage_class: bool = True
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -193,6 +198,25 @@ class ClusterArgs:
         missing = sorted(set(BEFORE_NODES + AFTER_NODES) - set(self.addon_versions))
         if missing:
             raise ConfigError(f"cluster: no version for add-ons {missing}; fix: pin them")
+        release = self.ami_release_version
+        if release is None:
+            raise ConfigError(
+                f"cluster: the kit pins no node AMI release for Kubernetes "
+                f"{self.kubernetes_version}; fix: set node_ami_release (an awslabs/amazon-eks-ami "
+                f"release version, {self.kubernetes_version}.<patch>-<YYYYMMDD>)"
+            )
+        if not release.startswith(f"{self.kubernetes_version}."):
+            raise ConfigError(
+                f"cluster: node_ami_release {release} is not for Kubernetes "
+                f"{self.kubernetes_version}; fix: give a "
+                f"{self.kubernetes_version}.<patch>-<YYYYMMDD> release"
+            )
+
+    @property
+    def ami_release_version(self) -> str | None:
+        """The node groups' AMI release version: the given one, else the pinned one."""
+        return self.node_ami_release or versions.EKS_AMI_RELEASE_VERSIONS.get(
+            self.kubernetes_version)
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
@@ -368,6 +392,7 @@ class Cluster(pulumi.ComponentResource):
                 instance_types=list(group.instance_types),
                 ami_type=args.ami_type,
                 version=args.kubernetes_version,
+                release_version=args.ami_release_version,
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=templates[group.disk_gib].id,
                     version=templates[group.disk_gib].latest_version.apply(str),

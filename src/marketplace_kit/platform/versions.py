@@ -77,6 +77,21 @@ KUBERNETES_SUPPORTED: tuple[str, ...] = tuple(EKS_ADDONS_BY_KUBERNETES)
 # Managed node group AMI: Amazon Linux 2023 (AL2 AMIs end with Kubernetes 1.32).
 # https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType
 EKS_AMI_TYPE = "AL2023_x86_64_STANDARD"
+# The EKS-optimized AL2023 AMI release every node runs: managed node groups' release_version and
+# Karpenter's alias both derive from it, so nodes move only when this pin moves (an `upgrade`
+# step), never by drift. AMI Release v20260714 of awslabs/amazon-eks-ami (CHANGELOG.md "AMI
+# Release v20260714", https://github.com/awslabs/amazon-eks-ami/releases/tag/v20260714): the
+# newest release with notes in the repository as read (tags up to v20260724, last commit
+# 2026-07-23; v20260724 has no notes there yet, so its Kubernetes patches are unknown: not
+# pinned). Its Kubernetes patch per minor is that entry's "Release version" column
+# (1.33.13-20260714, 1.34.9-20260714, 1.35.6-20260714; it also ships 1.30-1.32 and 1.36).
+EKS_AMI_RELEASE = "v20260714"
+EKS_AMI_KUBERNETES_PATCHES: dict[str, str] = {"1.33": "1.33.13", "1.34": "1.34.9", "1.35": "1.35.6"}
+# EKS's release_version of a managed node group: "<Kubernetes patch>-<release date>".
+EKS_AMI_RELEASE_VERSIONS: dict[str, str] = {
+    minor: f"{patch}-{EKS_AMI_RELEASE.removeprefix('v')}"
+    for minor, patch in EKS_AMI_KUBERNETES_PATCHES.items()
+}
 
 # --- Pulumi providers (installed at these versions before `up`) -------------------------
 PULUMI_PLUGINS: dict[str, str] = {
@@ -176,9 +191,9 @@ KARPENTER_CRD = Chart(
 )
 KARPENTER_API = "karpenter.sh/v1"
 KARPENTER_NODE_CLASS_API = "karpenter.k8s.aws/v1"
-# The EKS-optimized Amazon Linux 2023 AMI, newest release (Karpenter resolves it through SSM).
-# Production should pin a tested release (al2023@vYYYYMMDD); none is verifiable from here.
-KARPENTER_AMI_ALIAS = "al2023@latest"
+# The EKS-optimized Amazon Linux 2023 AMI at the pinned release (Karpenter resolves the alias
+# through SSM, for its nodes' Kubernetes minor): https://karpenter.sh/docs/concepts/nodeclasses/
+KARPENTER_AMI_ALIAS = f"al2023@{EKS_AMI_RELEASE}"
 # Fluent Bit chart 0.46.11 (fluent/helm-charts, tag fluent-bit-0.46.11).
 FLUENT_BIT = Chart(
     "fluent-bit",

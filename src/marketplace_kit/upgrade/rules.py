@@ -8,7 +8,9 @@
   namespaces relabelled to it, their workloads restarted, the gateway moved, the old removed.
   When the running Kubernetes is older than the pinned Istio supports, the mesh goes last.
 - The EKS control plane one minor at a time; after each, the add-on builds pinned for that
-  minor, then every node group rolled to it (within its PDBs).
+  minor, then every node group rolled to it (within its PDBs) at the AMI release pinned for it.
+- Node AMIs last: node groups no minor step rolled go to the pinned AMI release and Karpenter's
+  alias moves to it, as one step (never by drift).
 Durations come from the timeline model's table (``data/durations.yaml``).
 """
 
@@ -27,6 +29,7 @@ from marketplace_kit.upgrade.running import (
     NAMESPACE,
     NODE_GROUP,
     REVISION_LABEL,
+    NodeGroup,
     Running,
 )
 from marketplace_kit.upgrade.steps import Step, UpgradePlan
@@ -157,19 +160,32 @@ def _other_charts(running: Running, targets: Targets, table: DurationTable) -> l
     return steps
 
 
-def _node_roll(running: Running, minor: str, table: DurationTable) -> list[Step]:
+def _roll_time(group: NodeGroup, table: DurationTable) -> tuple[int, Duration]:
+    """(nodes at a time, the time) of rolling ``group`` within its update config."""
+    batch = max(1, group.desired * MAX_UNAVAILABLE_PERCENT // 100)
+    batches = -(-group.desired // batch)
+    return batch, _times(table.for_type(NODE_GROUP), batches, "a node group's nodes")
+
+
+def _pinned_release(targets: Targets, minor: str) -> str:
+    release = targets.ami_releases.get(minor)
+    return (f"AMI release {release} ({targets.ami_release})" if release else
+            f"EKS's latest AMI release for it (the kit pins none for {minor})")
+
+
+def _node_roll(running: Running, targets: Targets, minor: str,
+               table: DurationTable) -> list[Step]:
     steps = []
     for group in running.node_groups:
         if group.version == minor:
             continue
-        batch = max(1, group.desired * MAX_UNAVAILABLE_PERCENT // 100)
-        batches = -(-group.desired // batch)
+        batch, took = _roll_time(group, table)
         steps.append(Step(
             f"nodes:{group.name}@{minor}", f"node group {group.name} {group.version} -> {minor}",
-            (f"managed node group {group.name}: Kubernetes {minor}, EKS's latest AMI release for "
-             f"it (now: {group.release or 'the one the step before took'}); {batch} node(s) at "
-             "a time, drained within their PDBs",),
-            _times(table.for_type(NODE_GROUP), batches, "a node group's nodes"),
+            (f"managed node group {group.name}: Kubernetes {minor}, "
+             f"{_pinned_release(targets, minor)} (now: "
+             f"{group.release or 'the one the step before took'}); {batch} node(s) at "
+             "a time, drained within their PDBs",), took,
             f"roll {group.name} back to {group.version} (release "
             f"{group.release or 'the step before took'}) while the control plane allows its "
             "kubelet", (f"nodes of {group.name}",)))
@@ -201,7 +217,7 @@ def _cluster(running: Running, targets: Targets, table: DurationTable) -> tuple[
                        f"cluster.kubernetes_version: \"{running.kubernetes}\" or use a kit "
                        "that pins it")
     current = dict(running.addons)
-    steps = _node_roll(running, running.kubernetes, table)
+    steps = _node_roll(running, targets, running.kubernetes, table)
     notes = []
     running_nodes = replace(running, node_groups=tuple(
         replace(g, version=running.kubernetes) for g in running.node_groups))
@@ -218,7 +234,7 @@ def _cluster(running: Running, targets: Targets, table: DurationTable) -> tuple[
                          f"describe-addon-versions --kubernetes-version {minor}`)")
         else:
             steps += _addon_steps(current, builds, minor, table)
-        steps += _node_roll(running_nodes, minor, table)
+        steps += _node_roll(running_nodes, targets, minor, table)
         running_nodes = replace(running_nodes, node_groups=tuple(
             replace(g, version=minor, release=None) for g in running_nodes.node_groups))
     if not minor_path(running.kubernetes, targets.kubernetes):
@@ -227,28 +243,42 @@ def _cluster(running: Running, targets: Targets, table: DurationTable) -> tuple[
     return steps, notes
 
 
-def _ami_notes(running: Running, targets: Targets, table: DurationTable) -> tuple[list[Step],
-                                                                                  list[str]]:
-    notes = []
-    if running.node_groups:
-        notes.append("managed node groups: the kit pins no AMI release; each roll takes EKS's "
-                     "latest release for the minor")
-    if running.ami_alias is None:
-        return [], notes
-    if running.ami_alias != targets.ami_alias:
-        launch = sum(s.duration.seconds for s in table.scale_out if s.new_node)
-        return [Step("nodes:karpenter-ami", f"Karpenter AMI {running.ami_alias} -> "
-                     f"{targets.ami_alias}",
-                     (f"EC2NodeClass amiSelectorTerms alias -> {targets.ami_alias}: Karpenter "
-                      "drifts its nodes within the NodePools' disruption budgets",),
-                     Duration(launch, "estimate", "timeline model: a new node on the scale-out "
-                              "path (per node, within the budgets)"),
-                     f"set the alias back to {running.ami_alias}",
-                     ("Karpenter's nodes (drifted)",))], notes
-    if running.ami_alias.endswith("@latest"):
-        notes.append(f"Karpenter's {running.ami_alias} moves every node on each AMI release "
-                     "(drift, not a step): pin versions.KARPENTER_AMI_ALIAS to al2023@vYYYYMMDD")
-    return [], notes
+def _ami_step(running: Running, targets: Targets, table: DurationTable) -> list[Step]:
+    """Node AMIs to the pinned release, as one step after the control plane's: the node groups
+    no minor step rolls (a minor step rolls to the pinned release of its minor) and Karpenter's
+    alias (its nodes drift to it within the NodePools' budgets)."""
+    if running.kubernetes is None:
+        return []
+    rolled = bool(minor_path(running.kubernetes, targets.kubernetes))
+    pinned = targets.ami_releases.get(targets.kubernetes)
+    groups = [g for g in running.node_groups if pinned and not rolled
+              and g.version == running.kubernetes and g.release != pinned]
+    alias = running.ami_alias not in (None, targets.ami_alias)
+    if not groups and not alias:
+        return []
+    changes: list[str] = []
+    replaces: list[str] = []
+    rollback: list[str] = []
+    seconds = 0.0
+    for group in groups:
+        batch, took = _roll_time(group, table)
+        seconds += took.seconds
+        changes.append(f"managed node group {group.name}: AMI release {group.release or 'unknown'}"
+                       f" -> {pinned}; {batch} node(s) at a time, drained within their PDBs")
+        replaces.append(f"nodes of {group.name}")
+        rollback.append(f"node group {group.name} back to release {group.release or 'unknown'}")
+    if alias:
+        seconds += sum(s.duration.seconds for s in table.scale_out if s.new_node)
+        changes.append(f"EC2NodeClass amiSelectorTerms alias {running.ami_alias} -> "
+                       f"{targets.ami_alias}: Karpenter drifts its nodes within the NodePools' "
+                       "disruption budgets")
+        replaces.append("Karpenter's nodes (drifted)")
+        rollback.append(f"the alias back to {running.ami_alias}")
+    return [Step("nodes:ami", f"node AMIs -> release {targets.ami_release}", tuple(changes),
+                 Duration(seconds, "estimate", "timeline model: each node group's roll, its "
+                          "create time per batch, and a new node on the scale-out path for "
+                          "Karpenter's drift (per node, within the budgets)"),
+                 "; ".join(rollback), tuple(replaces))]
 
 
 def plan_upgrade(running: Running, targets: Targets, table: DurationTable,
@@ -258,12 +288,11 @@ def plan_upgrade(running: Running, targets: Targets, table: DurationTable,
     bus, bus_notes = _eventbus(running, targets, table)
     mesh = _mesh(running, targets, table)
     cluster, cluster_notes = _cluster(running, targets, table)
-    amis, ami_notes = _ami_notes(running, targets, table)
     oldest = targets.istio_kubernetes[0]
     mesh_last = running.kubernetes is not None and minor_number(running.kubernetes) < \
         minor_number(oldest)
     ordered = [*in_cluster, *bus, *([] if mesh_last else mesh),
                *_other_charts(running, targets, table), *cluster, *(mesh if mesh_last else []),
-               *amis]
+               *_ami_step(running, targets, table)]
     return UpgradePlan(source, running.kubernetes, targets.kubernetes, ADDON_SOURCE,
-                       tuple(ordered), (*bus_notes, *cluster_notes, *ami_notes))
+                       tuple(ordered), (*bus_notes, *cluster_notes))

@@ -44,7 +44,9 @@ class Targets:
     kafka_versions: tuple[str, ...]  # the Kafka versions the pinned Strimzi runs
     istio: str
     istio_kubernetes: tuple[str, str]  # oldest and newest minor the pinned Istio supports
-    ami_alias: str
+    ami_release: str  # the EKS-optimized AL2023 AMI release, e.g. v20260714
+    ami_releases: dict[str, str]  # Kubernetes minor -> managed node groups' release version
+    ami_alias: str  # Karpenter's EC2NodeClass alias at that release
 
     @property
     def istio_revision(self) -> str:
@@ -64,5 +66,7 @@ def kit_targets(kubernetes: str = versions.KUBERNETES) -> Targets:
         kafka_versions=versions.STRIMZI_KAFKA_VERSIONS,
         istio=versions.ISTIO,
         istio_kubernetes=versions.ISTIO_KUBERNETES,
+        ami_release=versions.EKS_AMI_RELEASE,
+        ami_releases=dict(versions.EKS_AMI_RELEASE_VERSIONS),
         ami_alias=versions.KARPENTER_AMI_ALIAS,
     )

@@ -15,10 +15,11 @@ from support.recorded_state import EARLIER_AMI_ALIAS, earlier_state, pinned_stat
 
 from marketplace_kit.estimate.data import duration_table
 from marketplace_kit.platform import versions
+from marketplace_kit.upgrade.addon_catalog import RECORDED_SOURCE
 from marketplace_kit.upgrade.rules import plan_upgrade
 from marketplace_kit.upgrade.running import read_running
 from marketplace_kit.upgrade.steps import UpgradePlan
-from marketplace_kit.upgrade.targets import ADDON_SOURCE, kit_targets
+from marketplace_kit.upgrade.targets import kit_targets
 
 PREVIOUS_ADDONS = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
 # An earlier kit: Kubernetes 1.33 with that minor's add-on builds, Karpenter 1.14 without its CRD
@@ -105,8 +106,8 @@ def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
     # the add-ons move at 1.35 (the kit pins builds for it), not at 1.34 (it pins none: a note)
     assert {i for i in ids if i.startswith("addon:")} == {
         f"addon:{a}@1.35" for a in versions.EKS_ADDONS_BY_KUBERNETES["1.35"]}
-    assert any("1.34: the kit pins no add-on builds" in n for n in plan.notes)
-    assert plan.addon_source == ADDON_SOURCE
+    assert any("1.34: the add-on builds' source has none for it" in n for n in plan.notes)
+    assert plan.addon_source == RECORDED_SOURCE
     # both node groups roll after each control-plane step
     assert {i for i in ids if i.startswith("nodes:")} == {
         f"nodes:{g}@{m}" for g in ("on-demand", "spot") for m in ("1.34", "1.35")} | {"nodes:ami"}
@@ -115,6 +116,8 @@ def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
     assert "AMI release 1.34.9-20260714 (v20260714)" in rolls["nodes:spot@1.34"].changes[0]
     assert "now: 1.33.0-20250701" in rolls["nodes:spot@1.34"].changes[0]
     assert "AMI release 1.35.6-20260714" in rolls["nodes:spot@1.35"].changes[0]
+    assert "now: 1.34.9-20260714" in rolls["nodes:spot@1.35"].changes[0]  # the roll before's
+    assert "(release 1.34.9-20260714)" in rolls["nodes:spot@1.35"].rollback
     # the node groups end at the pinned release through those rolls: the AMI step moves the alias
     ami = plan.steps[-1]
     assert ami.id == "nodes:ami" and ami.title == f"node AMIs -> release {versions.EKS_AMI_RELEASE}"
@@ -127,12 +130,12 @@ def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
 
 def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
     state = write_state(tmp_path / "state.json", earlier_state(**EARLIER))
-    code, out, err = run_cli(["upgrade", "--plan", "--state", str(state)], tmp_path)
+    code, out, err = run_cli(["upgrade", "--plan", "--offline", "--state", str(state)], tmp_path)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == (f"upgrade plan: state file {state}: Kubernetes 1.33 -> the kit's pins "
                         f"(Kubernetes {versions.KUBERNETES})")
-    assert lines[1] == f"add-on builds: {ADDON_SOURCE}"
+    assert lines[1] == f"add-on builds: {RECORDED_SOURCE} (--offline)"
     numbered = [line for line in lines if re.match(r" ?\d+\. ", line)]
     assert numbered[0].startswith(" 1. install chart karpenter-crd")
     assert "13. EKS control plane -> 1.34  [eks:1.34]" in lines
@@ -141,7 +144,8 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
     assert "    rollback: none: Kafka does not lower a metadata version (the point of no return " \
            "of this upgrade)" in lines
     assert lines[len(numbered) * 5 + 2].startswith(f"{len(numbered)} steps, ~")
-    code, out, _ = run_cli(["upgrade", "--plan", "--json", "--state", str(state)], tmp_path)
+    code, out, _ = run_cli(["upgrade", "--plan", "--offline", "--json", "--state", str(state)],
+                           tmp_path)
     assert code == 0 and '"id": "istio:canary"' in out
 
 

@@ -33,7 +33,7 @@ from marketplace_kit.upgrade.running import (
     Running,
 )
 from marketplace_kit.upgrade.steps import Step, UpgradePlan
-from marketplace_kit.upgrade.targets import ADDON_SOURCE, Targets, minor_number, minor_path
+from marketplace_kit.upgrade.targets import Targets, minor_number, minor_path
 
 # Controller chart -> the chart of its CRDs (installed or upgraded first).
 CRD_CHARTS = {"karpenter": "karpenter-crd", "kube-prometheus-stack": "prometheus-operator-crds"}
@@ -192,15 +192,17 @@ def _node_roll(running: Running, targets: Targets, minor: str,
     return steps
 
 
-def _addon_steps(current: dict[str, str], builds: dict[str, str], minor: str,
+def _addon_steps(current: dict[str, str], targets: Targets, minor: str,
                  table: DurationTable) -> list[Step]:
     steps = []
-    for addon, build in builds.items():
+    for addon, build in targets.addon_builds.get(minor, {}).items():
         old = current.get(addon)
         if old is None or old == build:
             continue
+        default = ", AWS's default" if addon in targets.addon_defaults.get(minor, ()) else ""
+        why = "pinned" if minor == targets.kubernetes else "the build"
         steps.append(Step(f"addon:{addon}@{minor}", f"add-on {addon} {old} -> {build}",
-                          (f"EKS add-on {addon}: {old} -> {build} (pinned for {minor})",),
+                          (f"EKS add-on {addon}: {old} -> {build} ({why} for {minor}{default})",),
                           _times(table.for_type(ADDON), 1, "an EKS add-on"),
                           f"update {addon} back to {old}"))
         current[addon] = build
@@ -227,19 +229,18 @@ def _cluster(running: Running, targets: Targets, table: DurationTable) -> tuple[
                           _times(table.for_type(EKS_CLUSTER), 1, "an EKS control plane"),
                           "none in place: EKS cannot downgrade a control plane; the cluster runs "
                           f"on at {minor} (stop here and fix forward)"))
-        builds = targets.addon_builds.get(minor)
-        if builds is None:
-            notes.append(f"Kubernetes {minor}: the kit pins no add-on builds for it; the add-ons "
-                         "keep their builds through this minor (check `aws eks "
+        if minor not in targets.addon_builds:
+            notes.append(f"Kubernetes {minor}: the add-on builds' source has none for it; the "
+                         "add-ons keep their builds through this minor (check `aws eks "
                          f"describe-addon-versions --kubernetes-version {minor}`)")
         else:
-            steps += _addon_steps(current, builds, minor, table)
+            steps += _addon_steps(current, targets, minor, table)
         steps += _node_roll(running_nodes, targets, minor, table)
         running_nodes = replace(running_nodes, node_groups=tuple(
-            replace(g, version=minor, release=None) for g in running_nodes.node_groups))
+            replace(g, version=minor, release=targets.ami_releases.get(minor))
+            for g in running_nodes.node_groups))
     if not minor_path(running.kubernetes, targets.kubernetes):
-        steps += _addon_steps(current, targets.addon_builds.get(targets.kubernetes, {}),
-                              targets.kubernetes, table)
+        steps += _addon_steps(current, targets, targets.kubernetes, table)
     return steps, notes
 
 
@@ -294,5 +295,5 @@ def plan_upgrade(running: Running, targets: Targets, table: DurationTable,
     ordered = [*in_cluster, *bus, *([] if mesh_last else mesh),
                *_other_charts(running, targets, table), *cluster, *(mesh if mesh_last else []),
                *_ami_step(running, targets, table)]
-    return UpgradePlan(source, running.kubernetes, targets.kubernetes, ADDON_SOURCE,
-                       tuple(ordered), (*bus_notes, *cluster_notes))
+    return UpgradePlan(source, running.kubernetes, targets.kubernetes, targets.addon_source,
+                       tuple(ordered), (*targets.notes, *bus_notes, *cluster_notes))

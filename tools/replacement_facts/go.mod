@@ -1,0 +1,3 @@
+module marketplace-kit/tools/replacement_facts
+
+go 1.22

@@ -93,3 +93,34 @@ def write_state(path: Path, state: Mapping[str, Any]) -> Path:
     """``state`` as a ``pulumi stack export`` file."""
     path.write_text(json.dumps(state, indent=1), encoding="utf-8")
     return path
+
+
+EARLIER_SHAPES = Path(__file__).resolve().parents[1] / "data" / "earlier_shapes.json"
+
+
+@cache
+def _shapes() -> str:
+    return EARLIER_SHAPES.read_text(encoding="utf-8")
+
+
+def earlier_shapes() -> list[dict[str, Any]]:
+    """The stateful resources each earlier kit version registered (tools/earlier_shapes.py: the
+    production plan at each commit that changed a stateful component), oldest first."""
+    shapes = json.loads(_shapes())["shapes"]
+    assert isinstance(shapes, list)
+    return shapes
+
+
+def shape_state(shape: Mapping[str, Any], blueprint: str = "production") -> dict[str, Any]:
+    """The pinned state with the stateful resources as ``shape`` recorded them (same type and
+    name: their inputs; a resource today's program lacks is kept, as the state would)."""
+    state = pinned_state(blueprint)
+    resources = state["deployment"]["resources"]
+    recorded = {(r["type"], r["name"]): r["inputs"] for r in shape["resources"]}
+    for r in resources:
+        inputs = recorded.pop((r["type"], r["name"]), None)
+        if inputs is not None:
+            r["inputs"] = copy.deepcopy(inputs)
+    resources.extend({"type": t, "name": n, "urn": f"recorded::{t}::{n}", "inputs": i}
+                     for (t, n), i in recorded.items())
+    return state

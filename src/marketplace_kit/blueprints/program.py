@@ -21,12 +21,13 @@ def platform_program(
     return program
 
 
-def plan_platform(platform: Platform) -> ResourceGraph:
-    """Plan a platform offline (the deployer's address shown as ``PLAN_DEPLOYER_CIDR``)."""
+def plan_platform(platform: Platform, inputs: DeployInputs = PLAN_INPUTS) -> ResourceGraph:
+    """Plan a platform offline (the deployer's address shown as ``PLAN_DEPLOYER_CIDR``; other
+    ``inputs``: what a run reads from a stack's state, such as the creator-admin flag)."""
     from marketplace_kit.plan import plan_program
 
     return plan_program(
-        platform_program(platform, PLAN_INPUTS),
+        platform_program(platform, inputs),
         project=platform.config.name,
         stack=platform.config.blueprint,
         region=platform.config.region,

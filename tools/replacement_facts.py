@@ -75,9 +75,10 @@ def extract(src: Path, go: str) -> dict[str, Any]:
     """The Go extractor's facts for every stateful resource, by Terraform name."""
     run = subprocess.run([go, "run", ".", "-src", str(src), *sorted(set(STATEFUL_AWS.values()))],
                          cwd=EXTRACTOR, capture_output=True, text=True, check=False)
-    if run.returncode != 0:
-        raise FactsError(run.stderr.strip().splitlines()[-1] if run.stderr.strip()
-                         else f"the extractor exited {run.returncode}")
+    if run.returncode != 0:  # `go run` adds "exit status 2" after the extractor's error line
+        said = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+        raise FactsError(said[0].removeprefix("error: ") if said
+                         else f"the extractor exited {run.returncode}: {run.stderr.strip()}")
     data = json.loads(run.stdout)
     assert isinstance(data, dict)
     return data

@@ -9,8 +9,12 @@ from support.incluster import depends_on, marketplace, validate_all
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.values import SECRET_MASK, masked_secret
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh_revision import istio_revision, istiod_release
 
 STRIMZI = "kubernetes:kafka.strimzi.io/v1"
+
+ISTIOD = istiod_release(istio_revision(versions.ISTIO))
 
 
 @pytest.fixture(scope="module", params=["dev", "production", "local"])
@@ -47,7 +51,8 @@ def test_crds_before_their_custom_resources(planned: tuple[str, ResourceGraph]) 
 
 def test_workloads_after_the_mesh_and_their_secrets(planned: tuple[str, ResourceGraph]) -> None:
     _, graph = planned
-    istiod, job = graph.named("istiod"), graph.named("db-bootstrap", "kubernetes:batch/v1:Job")
+    istiod = graph.named(ISTIOD)
+    job = graph.named("db-bootstrap", "kubernetes:batch/v1:Job")
     for deployment in graph.of_type("kubernetes:apps/v1:Deployment"):
         assert depends_on(graph, deployment, istiod)
         assert depends_on(graph, deployment, job)
@@ -57,7 +62,7 @@ def test_workloads_after_the_mesh_and_their_secrets(planned: tuple[str, Resource
 
 def test_nothing_needlessly_serialized(planned: tuple[str, ResourceGraph]) -> None:
     _, graph = planned
-    mesh = {"istio-base", "istiod", "istio-ingressgateway"}
+    mesh = {"istio-base", ISTIOD, "istio-ingressgateway"}
     assert not _direct(graph, graph.named("kube-prometheus-stack")) & mesh
     assert not _direct(graph, graph.named("strimzi-kafka-operator")) & mesh
     assert not _direct(graph, graph.named("kafka")) & mesh

@@ -150,7 +150,7 @@ BREAKS: dict[str, Callable[[], ResourceGraph]] = {
         _good(), "kubernetes:apps/v1:Deployment",
         lambda i: _container(i).update(image="registry.example/orders:latest")),
     "pinned-charts": lambda: _broken(
-        _good(), "kubernetes:helm.sh/v3:Release", lambda i: i.pop("version"), name="istiod"),
+        _good(), "kubernetes:helm.sh/v3:Release", lambda i: i.pop("version"), name="istio-base"),
     "topic-durability": lambda: _broken(
         _good(), "kubernetes:kafka.strimzi.io/v1:Kafka",
         _set(["spec", "kafka", "config", "min.insync.replicas"], 1)),

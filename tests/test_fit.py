@@ -11,6 +11,8 @@ from marketplace_kit.fit.pods import pods_of
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.guardrails import RULES, run_checks
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
+from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh_revision import istio_revision, istiod_release
 
 RULE = [r for r in RULES if r.id == "pods-fit"]
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -40,7 +42,8 @@ def test_check_names_the_pod_that_cannot_fit_and_why() -> None:
     report = run_checks(_with_nodes(full_plan("dev"), "t3.small"), rules=RULE)
     messages = [f.message for f in report.findings]
     # istiod's chart requests 2048Mi: more than a t3.small (2 GiB) has allocatable.
-    assert any(m.startswith("pod istiod-0 would stay Pending: requests 2048Mi memory")
+    istiod = istiod_release(istio_revision(versions.ISTIO))
+    assert any(m.startswith(f"pod {istiod}-0 would stay Pending: requests 2048Mi memory")
                for m in messages), messages
     assert all(f.rule == "pods-fit" for f in report.findings)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
+from support.mesh_shape import in_place
 
 HELM = "kubernetes:helm.sh/v3:Release"
 EKS = "aws:eks/cluster:Cluster"
@@ -32,8 +33,12 @@ EARLIER_AMI_ALIAS = "al2023@latest"
 
 
 @cache
-def _pinned(blueprint: str) -> str:
-    graph = plan_platform(default_platform(blueprint))
+def _pinned(blueprint: str, istio_in_place: bool = False) -> str:
+    if istio_in_place:
+        with in_place():
+            graph = plan_platform(default_platform(blueprint))
+    else:
+        graph = plan_platform(default_platform(blueprint))
     return json.dumps({"version": 3, "deployment": {
         "manifest": {"version": "recorded from the offline plan"},
         "resources": [r.to_dict() for r in graph]}})
@@ -55,12 +60,14 @@ def earlier_state(
     kafka: str | None = None,
     node_release: str | None = None,
     ami_alias: str | None = None,
+    istio_in_place: bool = False,
 ) -> dict[str, Any]:
     """The pinned state with these versions recorded instead (``charts``: chart -> version, None
     drops the release; ``nodes``: the node groups' minor, default the cluster's; ``node_release``:
     their AMI release, default ``<minor>.0-20250701`` when their minor changes, as an earlier kit
-    without a release pin left them; ``ami_alias``: Karpenter's EC2NodeClass alias)."""
-    state = pinned_state(blueprint)
+    without a release pin left them; ``ami_alias``: Karpenter's EC2NodeClass alias;
+    ``istio_in_place``: the mesh as the kit before revisions installed it, istiod in place)."""
+    state = json.loads(_pinned(blueprint, istio_in_place))
     resources = state["deployment"]["resources"]
     dropped = {name for name, version in (charts or {}).items() if version is None}
     resources[:] = [r for r in resources if not (

@@ -86,4 +86,5 @@ def contract_values(platform: Platform, foundation: Foundation, built: InCluster
         "push_roles": dict(built.ci.push_roles),
         "image_repositories": dict(built.ci.image_repositories),
         "service_role_boundary": built.ci.boundary,
+        "sidecar_revision": built.mesh.injection_revision,
     }

@@ -137,20 +137,21 @@ def _observability(ctx: Context) -> Observability:
     )
 
 
-def _mesh(ctx: Context) -> ServiceMesh:
+def mesh_args(ctx: Context) -> ServiceMeshArgs:
+    """The mesh's args from the config (its revisions: the pinned Istio's, the defaults)."""
     config, foundation = ctx.platform.config, ctx.foundation
     observability = ctx.built.addons.get("observability")
     tracing = observability.otlp_host if isinstance(observability, Observability) else None
-    return ServiceMesh(
-        "mesh",
-        ServiceMeshArgs(workload_namespace=config.name,
-                        gateway_replicas=config.mesh.gateway_replicas,
-                        tracing_host=tracing, depends_on=list(foundation.ready),
-                        load_balancer_depends_on=list(foundation.edge),
-                        load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {},
-                        charts=ctx.inputs.charts),
-        opts=ctx.opts,
-    )
+    return ServiceMeshArgs(workload_namespace=config.name,
+                           gateway_replicas=config.mesh.gateway_replicas,
+                           tracing_host=tracing, depends_on=list(foundation.ready),
+                           load_balancer_depends_on=list(foundation.edge),
+                           load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {},
+                           charts=ctx.inputs.charts)
+
+
+def _mesh(ctx: Context) -> ServiceMesh:
+    return ServiceMesh("mesh", mesh_args(ctx), opts=ctx.opts)
 
 
 def _gateway(ctx: Context) -> ApiGateway:
@@ -328,6 +329,7 @@ def build_in_cluster(
                 otlp_host=observability.otlp_host,
                 tokens=built.token_access[spec.name],
                 traffic=flows[spec.name],
+                sidecar_revision=mesh.injection_revision,
                 depends_on=[*mesh.crds_ready, *mesh.ready, *datastores.ready,
                             *([user] if user else []),
                             *([keys.secret] if keys and spec.issues_tokens else [])],

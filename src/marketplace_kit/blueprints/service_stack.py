@@ -84,6 +84,7 @@ def build_service_stack(
             otlp_host=contract.otlp_host or None,
             tokens=TokenAccess(**access) if access else None,
             traffic=traffic_from(contract.traffic.get(spec.name)),
+            sidecar_revision=contract.sidecar_revision or None,
             depends_on=[*([user] if user is not None else [])],
             permissions_boundary=contract.service_role_boundary or None,
         ),

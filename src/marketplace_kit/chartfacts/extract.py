@@ -16,7 +16,8 @@ OPERATED_KINDS = {"Prometheus": "prometheus", "Alertmanager": "alertmanager"}
 SELECTORS = ("ruleSelector", "ruleNamespaceSelector", "serviceMonitorSelector",
              "serviceMonitorNamespaceSelector", "podMonitorSelector",
              "podMonitorNamespaceSelector")
-INJECTOR = "istio-sidecar-injector"  # istiod's ConfigMap: the values every sidecar is made from
+# istiod's ConfigMap (``-<revision>`` appended for a revision's): what every sidecar is made from
+INJECTOR = "istio-sidecar-injector"
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -214,7 +215,8 @@ def crds(docs: list[Rendered]) -> list[dict[str, Any]]:
 def sidecar(docs: list[Rendered]) -> dict[str, Any] | None:
     """The requests and limits istiod's injector gives every sidecar (its ``values``)."""
     for d in docs:
-        if d.doc["kind"] == "ConfigMap" and _get(d.doc, "metadata", "name") == INJECTOR:
+        name = str(_get(d.doc, "metadata", "name"))
+        if d.doc["kind"] == "ConfigMap" and (name == INJECTOR or name.startswith(f"{INJECTOR}-")):
             values = json.loads(str(_get(d.doc, "data", "values") or "{}"))
             found = _get(values, "global", "proxy")
             if isinstance(found, dict):

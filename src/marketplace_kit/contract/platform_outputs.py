@@ -58,6 +58,9 @@ class PlatformOutputs:
             (``vars.ECR_REPOSITORY``).
         service_role_boundary: ARN of the permissions boundary every service's IRSA role
             carries (with deploy roles; "" without: no boundary).
+        sidecar_revision: The istiod revision injecting the namespace's sidecars (each service's
+            pod template carries it, so a move to another revision restarts the pods); "" from
+            a platform an earlier kit deployed (its sidecars: the in-place istiod's).
         version: Version of this contract.
     """
 
@@ -83,6 +86,7 @@ class PlatformOutputs:
     push_roles: dict[str, str] = field(default_factory=dict)
     image_repositories: dict[str, str] = field(default_factory=dict)
     service_role_boundary: str = ""
+    sidecar_revision: str = ""
     version: int = VERSION
 
     @classmethod

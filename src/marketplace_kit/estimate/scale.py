@@ -13,6 +13,7 @@ from marketplace_kit.estimate.cost import CostReport, estimate
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.plan.inputs import dig, kind
+from marketplace_kit.platform.mesh_revision import injected_revision
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def hpa_demand(graph: ResourceGraph) -> list[HpaDemand]:
     """Every HPA of the plan whose target Deployment is in the plan, with its pod's requests."""
     injected = {str(dig(r.inputs, "metadata", "name")) for r in graph
                 if kind(r) == "Namespace"
-                and dig(r.inputs, "metadata", "labels", "istio-injection") == "enabled"}
+                and injected_revision(dig(r.inputs, "metadata", "labels")) is not None}
     deployments = {(str(dig(r.inputs, "metadata", "namespace")),
                     str(dig(r.inputs, "metadata", "name"))): r
                    for r in graph if kind(r) == "Deployment"}

@@ -12,6 +12,7 @@ from marketplace_kit.chartfacts.releases import HELM_RELEASE, chart_name
 from marketplace_kit.fit.quantity import mebibytes, millicores
 from marketplace_kit.plan.graph import PlannedResource, ResourceGraph
 from marketplace_kit.plan.inputs import dig, kind
+from marketplace_kit.platform.mesh_revision import injected_revision
 
 _TEMPLATES = {"Deployment", "StatefulSet", "DaemonSet"}
 _LINUX = {"", "linux"}  # the node groups run Linux: a Windows-only DaemonSet starts no pod
@@ -48,7 +49,7 @@ def _container_requests(pod_spec: dict[str, Any]) -> tuple[int, int]:
 def _injected_namespaces(graph: ResourceGraph) -> set[str]:
     return {str(dig(r.inputs, "metadata", "name")) for r in graph
             if kind(r) == "Namespace"
-            and dig(r.inputs, "metadata", "labels", "istio-injection") == "enabled"}
+            and injected_revision(dig(r.inputs, "metadata", "labels")) is not None}
 
 
 def _hpa_minimums(graph: ResourceGraph) -> dict[str, int]:

@@ -1,8 +1,9 @@
-"""ServiceMesh: Istio (base, istiod, ingress gateway) via Helm, STRICT mTLS, tracing to OTel."""
+"""ServiceMesh: Istio (base, istiod by revision, ingress gateway) via Helm, STRICT mTLS, tracing to
+OTel. How revisions are named and injected: ``mesh_revision.py``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -10,8 +11,17 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.contract import container
 from marketplace_kit.core.addon import AddOn
+from marketplace_kit.errors import ConfigError
 from marketplace_kit.platform import namespaces, versions
 from marketplace_kit.platform.helm import chart_release, present
+from marketplace_kit.platform.mesh_revision import (
+    IN_PLACE,
+    chart_revision,
+    injection_labels,
+    istio_revision,
+    istiod_release,
+    revision_version,
+)
 from marketplace_kit.platform.meta import labels, metadata
 
 ADDON = AddOn(
@@ -53,6 +63,15 @@ class ServiceMeshArgs:
 
     Attributes:
         workload_namespace: Namespace of the services (created here, sidecar injection on).
+        revisions: The istiod revisions installed, each its Helm release ``istiod-<revision>``
+            with the chart's ``revision`` value, at the Istio version its name stands for
+            (``mesh_revision.revision_version``); ``IN_PLACE``: the release ``istiod`` an earlier
+            kit installed without a revision, at ``in_place_version``. Default: the pinned Istio's
+            revision only. Two during an upgrade's canary (the old beside the new).
+        injection_revision: The revision whose sidecars the workload namespace gets (labelled
+            ``istio.io/rev=<revision>``, or ``istio-injection=enabled`` for ``IN_PLACE``) and
+            the ingress gateway runs; one of ``revisions``.
+        in_place_version: The Istio version of an ``IN_PLACE`` istiod (its chart's version).
         gateway_replicas: Ingress gateway replicas; 2 or more also get a PodDisruptionBudget.
         tracing_host: OTLP/HTTP collector Service the proxies send spans to; None: no tracing.
         tracing_port: Port of that collector (the container contract's OTLP/HTTP port).
@@ -69,6 +88,9 @@ class ServiceMeshArgs:
     """
 
     workload_namespace: str
+    revisions: tuple[str, ...] = (istio_revision(versions.ISTIO),)
+    injection_revision: str = istio_revision(versions.ISTIO)
+    in_place_version: str = versions.ISTIO
     gateway_replicas: int = 1
     tracing_host: str | None = None
     tracing_port: int = container.OTLP_PORT
@@ -81,13 +103,32 @@ class ServiceMeshArgs:
     load_balancer_depends_on: list[pulumi.Resource] = field(default_factory=list)
     charts: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.revisions or len(set(self.revisions)) != len(self.revisions):
+            raise ConfigError(f"mesh: revisions {list(self.revisions)}; fix: name each installed "
+                              "istiod revision once")
+        if self.injection_revision not in self.revisions:
+            raise ConfigError(f"mesh: injection revision {self.injection_revision!r} is not "
+                              f"installed ({', '.join(self.revisions)}); fix: add it to revisions")
+        for revision in self.revisions:
+            if revision != IN_PLACE and revision_version(revision) is None:
+                raise ConfigError(f"mesh: revision {revision!r} names no Istio version; fix: "
+                                  f"name it after one ({istio_revision(versions.ISTIO)!r})")
+
+    def revision_chart(self, revision: str) -> versions.Chart:
+        """The istiod chart a revision installs (the pin's, at the revision's version)."""
+        version = self.in_place_version if revision == IN_PLACE else revision_version(revision)
+        return replace(versions.ISTIOD, version=version or versions.ISTIO)
+
 
 class ServiceMesh(pulumi.ComponentResource):
-    """Istio with sidecar injection on the workload namespace and mesh-wide STRICT mTLS.
+    """Istio by revision, with sidecar injection on the workload namespace and mesh-wide STRICT
+    mTLS.
 
-    ``base`` carries the CRDs (its chart ships them as templates, so Helm upgrades them);
-    ``crds_ready`` is what every Istio custom resource depends on, ``ready`` what every
-    workload with a sidecar depends on (the injection webhook lives in istiod).
+    ``base`` carries the CRDs (its chart ships them as templates, so Helm upgrades them) and
+    points Istio's default validation at the injection revision; ``crds_ready`` is what every
+    Istio custom resource depends on, ``ready`` what every workload with a sidecar depends on
+    (the injection webhook lives in istiod). ``istiods``: the istiod release of each revision.
     """
 
     def __init__(
@@ -96,13 +137,19 @@ class ServiceMesh(pulumi.ComponentResource):
         super().__init__("marketplace-kit:platform:ServiceMesh", name, None, opts)
         self.base = chart_release(
             args.charts, "istio-base", versions.ISTIO_BASE, namespace=SYSTEM_NAMESPACE, parent=self,
-            defaults={"defaultRevision": "default"}, depends_on=args.depends_on,
+            defaults={"defaultRevision": args.injection_revision}, depends_on=args.depends_on,
         )
-        self.istiod = chart_release(
-            args.charts, "istiod", versions.ISTIOD, namespace=SYSTEM_NAMESPACE, parent=self,
-            defaults=self._istiod_defaults(args), values=args.istiod_values,
-            depends_on=present([self.base]),
-        )
+        self.injection_revision = args.injection_revision
+        self.istiods = {
+            revision: chart_release(
+                args.charts, istiod_release(revision), args.revision_chart(revision),
+                namespace=SYSTEM_NAMESPACE, parent=self,
+                defaults={**self._istiod_defaults(args), **chart_revision(revision)},
+                values=args.istiod_values, depends_on=present([self.base]),
+            )
+            for revision in args.revisions
+        }
+        self.istiod = self.istiods[args.injection_revision]
         self.ingress_namespace = k8s.core.v1.Namespace(
             "ingress-namespace",
             metadata=metadata(INGRESS_NAMESPACE, None, "gateway"),
@@ -113,6 +160,7 @@ class ServiceMesh(pulumi.ComponentResource):
             args.charts, GATEWAY_RELEASE, versions.ISTIO_GATEWAY, namespace=INGRESS_NAMESPACE,
             parent=self,
             defaults={
+                **chart_revision(args.injection_revision),
                 "replicaCount": replicas,
                 "autoscaling": {"minReplicas": replicas, "maxReplicas": max(5, replicas)},
                 "labels": labels("ingress-gateway", "gateway"),
@@ -143,7 +191,7 @@ class ServiceMesh(pulumi.ComponentResource):
             "workload-namespace",
             metadata=metadata(
                 args.workload_namespace, None, "workloads",
-                extra_labels={"istio-injection": "enabled"},
+                extra_labels=injection_labels(args.injection_revision),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         )
@@ -177,7 +225,8 @@ class ServiceMesh(pulumi.ComponentResource):
         self.ready: list[pulumi.Resource] = present([self.istiod, self.workload_namespace])
         self.gateway_selector = dict(GATEWAY_SELECTOR)
         self.register_outputs(
-            {"workload_namespace": args.workload_namespace, "istio_version": versions.ISTIO}
+            {"workload_namespace": args.workload_namespace, "istio_version": versions.ISTIO,
+             "injection_revision": args.injection_revision}
         )
 
     @staticmethod

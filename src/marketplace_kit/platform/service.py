@@ -24,6 +24,7 @@ from marketplace_kit.monitoring.dashboards import render, service_dashboard
 from marketplace_kit.monitoring.rules import ServiceSignals, service_groups
 from marketplace_kit.monitoring.slo import Objectives
 from marketplace_kit.platform import iam, traffic, versions
+from marketplace_kit.platform.mesh_revision import sidecar_annotations
 from marketplace_kit.platform.meta import labels, metadata, restricted_container
 from marketplace_kit.platform.tokens import TokenAccess, token_env, token_volume
 from marketplace_kit.platform.traffic import Peer as Peer  # exported with the service
@@ -144,6 +145,9 @@ class MarketplaceServiceArgs:
         monitoring_depends_on: The ServiceMonitor CRD (``Observability.monitoring_ready``).
         permissions_boundary: ARN of the managed policy bounding its IRSA role (the platform's
             ``service_role_boundary`` when deploy roles may write that role); None: none.
+        sidecar_revision: The istiod revision injecting its sidecar (``ServiceMesh
+            .injection_revision``, the contract's ``sidecar_revision``), on its pod template: a
+            move to another revision rolls its pods onto that revision's sidecar. None: none.
     """
 
     spec: Workload
@@ -158,6 +162,7 @@ class MarketplaceServiceArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
     permissions_boundary: pulumi.Input[str] | None = None
+    sidecar_revision: str | None = None
 
 
 def image_of(spec: Workload, registry: str) -> str:
@@ -424,7 +429,8 @@ def deployment_spec(args: MarketplaceServiceArgs, image: str) -> dict[str, Any]:
                 # Istio merges these app metrics into the sidecar's :15020/stats/prometheus.
                 "annotations": {"prometheus.io/scrape": "true",
                                 "prometheus.io/port": str(spec.port),
-                                "prometheus.io/path": c.METRICS_PATH},
+                                "prometheus.io/path": c.METRICS_PATH,
+                                **sidecar_annotations(args.sidecar_revision)},
             },
             "spec": {
                 "serviceAccountName": spec.name,

@@ -4,8 +4,10 @@
   not), each chart of CRDs before its controller: Karpenter's ``karpenter-crd``, the Prometheus
   operator's ``prometheus-operator-crds``, Strimzi's CRD file; Strimzi's operator before Kafka's
   version, Kafka's version before its metadata version.
-- Istio by canary revision: ``base`` (its CRDs), the new istiod revision beside the old,
-  namespaces relabelled to it, their workloads restarted, the gateway moved, the old removed.
+- Istio by canary revision: ``base`` (its CRDs), the new istiod revision beside the old (an
+  in-place istiod is the revision ``default``), namespaces relabelled to it, their workloads
+  restarted, the gateway moved, the old removed; each step only while it is still to do (a
+  state half-way through a canary resumes it).
   When the running Kubernetes is older than the pinned Istio supports, the mesh goes last.
 - The EKS control plane one minor at a time; after each, the add-on builds pinned for that
   minor, then every node group rolled to it (within its PDBs) at the AMI release pinned for it.
@@ -20,6 +22,14 @@ from dataclasses import replace
 
 from marketplace_kit.errors import KitError
 from marketplace_kit.estimate.data import Duration, DurationTable
+from marketplace_kit.platform.mesh_revision import (
+    IN_PLACE,
+    INJECTION_LABEL,
+    REVISION_LABEL,
+    SIDECAR_REVISION_ANNOTATION,
+    istiod_release,
+    release_revision,
+)
 from marketplace_kit.provision.api_check import EKS_CLUSTER
 from marketplace_kit.provision.teardown import HELM_RELEASE
 from marketplace_kit.upgrade.running import (
@@ -28,7 +38,6 @@ from marketplace_kit.upgrade.running import (
     DEPLOYMENT,
     NAMESPACE,
     NODE_GROUP,
-    REVISION_LABEL,
     NodeGroup,
     Running,
 )
@@ -118,37 +127,62 @@ def _eventbus(running: Running, targets: Targets, table: DurationTable) -> tuple
     return steps, notes
 
 
+def _revision_name(revision: str) -> str:
+    return f"{revision} (in place)" if revision == IN_PLACE else revision
+
+
 def _mesh(running: Running, targets: Targets, table: DurationTable) -> list[Step]:
-    istiod = running.releases.get("istiod")
-    if istiod is None or istiod.version == targets.istio:
+    istiods = running.istiod_revisions()
+    if not istiods:
         return []
-    old = running.istio_revision or "default (in place)"
     new = targets.istio_revision
-    helm = _times(table.for_type(HELM_RELEASE), 1, "a Helm release")
-    namespaces = ", ".join(running.injected) or "none"
+    old = {revision: r for revision, r in istiods.items() if revision != new}
+    moved = [ns for ns, revision in running.injected.items() if revision != new]
+    stale = [d for d, revision in running.mesh_workloads.items() if revision != new]
+    gateway = running.releases.get("gateway")
+    gateway_pin = targets.charts["gateway"]
+    gateway_moves = gateway is not None and (
+        gateway.version != gateway_pin.version or release_revision(gateway.values) != new)
     steps = _chart_step(running, targets, "base", table, " (Istio's CRDs before istiod)")
-    steps += [
-        Step("istio:canary", f"istiod {istiod.version} -> {targets.istio} as revision {new}, "
-             f"beside {old}", (f"Helm release istiod-{new}: chart istiod {targets.istio} with "
-                               f"revision {new}; istiod {istiod.version} keeps serving",), helm,
-             f"uninstall istiod-{new} (nothing uses it yet)"),
-        Step("istio:relabel", f"namespaces to revision {new}",
-             (f"namespaces {namespaces}: istio-injection removed, {REVISION_LABEL}={new} set",),
-             _times(table.for_type(NAMESPACE), len(running.injected), "a namespace write"),
-             f"relabel them back to {old}"),
-        Step("istio:restart", f"restart the workloads in {namespaces}",
-             (f"rolling restart of every Deployment there ({running.mesh_workloads} in this "
-              f"state, and the service stacks'): new pods get the {new} sidecar",),
-             _times(table.for_type(DEPLOYMENT), running.mesh_workloads, "a Deployment rollout"),
-             f"relabel to {old} and restart again", ("pods (rolling, within their PDBs)",)),
-    ]
-    steps += [replace(s, id="istio:gateway", title=s.title + f" (revision {new})")
-              for s in _chart_step(running, targets, "gateway", table)]
-    steps.append(Step(
-        "istio:remove-old", f"remove istiod {istiod.version} ({old})",
-        (f"Helm release {istiod.name or 'istiod'} (istiod {istiod.version}) uninstalled once no "
-         "sidecar reports to it",), helm,
-        f"reinstall istiod {istiod.version} as {old} and relabel back"))
+    helm = _times(table.for_type(HELM_RELEASE), 1, "a Helm release")
+    was = ", ".join(f"{_revision_name(r)} (istiod {i.version})" for r, i in old.items()) or new
+    if new not in istiods:
+        steps.append(Step(
+            "istio:canary", f"istiod {targets.istio} as revision {new}, beside {was}",
+            (f"Helm release {istiod_release(new)}: chart istiod {targets.istio} with revision "
+             f"{new}; {was} keeps serving",), helm,
+            f"uninstall {istiod_release(new)} (nothing uses it yet)"))
+    back = ", ".join(_revision_name(r) for r in old) or "the revision before"
+    if moved:
+        names = ", ".join(moved)
+        steps.append(Step(
+            "istio:relabel", f"namespaces to revision {new}",
+            (f"namespaces {names}: {INJECTION_LABEL} removed, {REVISION_LABEL}={new} set",),
+            _times(table.for_type(NAMESPACE), len(moved), "a namespace write"),
+            f"relabel them back to {back}"))
+    if moved or stale:
+        where = ", ".join(running.injected) or "none"
+        steps.append(Step(
+            "istio:restart", f"restart the workloads in {where}",
+            (f"the pod template's {SIDECAR_REVISION_ANNOTATION} -> {new} on every Deployment "
+             f"there ({len(running.mesh_workloads)} in this state; the service stacks' at their "
+             f"next deploy-service): a rolling restart, new pods get the {new} sidecar",),
+            _times(table.for_type(DEPLOYMENT), len(running.mesh_workloads),
+                   "a Deployment rollout"),
+            f"relabel to {back} and restart again", ("pods (rolling, within their PDBs)",)))
+    if gateway is not None and gateway_moves:
+        steps.append(Step(
+            "istio:gateway", f"gateway {gateway.version} -> {gateway_pin.version} (revision "
+            f"{new})", (f"Helm release {gateway.name or 'gateway'}: chart {gateway.version} -> "
+                        f"{gateway_pin.version} ({gateway_pin.source}), revision {new}",), helm,
+            f"helm rollback {gateway.name or 'gateway'} (chart {gateway.version}, "
+            f"revision {release_revision(gateway.values)})"))
+    if old:
+        steps.append(Step(
+            "istio:remove-old", f"remove istiod {was}",
+            tuple(f"Helm release {i.name or istiod_release(r)} (istiod {i.version}) uninstalled "
+                  "once no sidecar reports to it" for r, i in old.items()), helm,
+            f"reinstall {was} and relabel back"))
     return steps
 
 

@@ -2,7 +2,8 @@
 
 Read from each resource's outputs first (what the provider reported), then its inputs (what the
 program asked for): EKS and its add-ons and node groups, Helm releases (by chart), the Strimzi
-CRDs, Kafka, Karpenter's AMI alias and Istio's revision with the namespaces it injects.
+CRDs, Kafka, Karpenter's AMI alias, and Istio's istiod revisions, the revision each namespace
+injects, the gateway's and each mesh workload's (their labels: ``platform/mesh_revision.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace_kit.plan.inputs import dig
+from marketplace_kit.platform.mesh_revision import (
+    SIDECAR_REVISION_ANNOTATION,
+    injected_revision,
+    release_revision,
+)
 from marketplace_kit.provision.api_check import EKS_CLUSTER
 from marketplace_kit.provision.teardown import HELM_RELEASE, state_resources
 
@@ -25,8 +31,6 @@ NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-INJECTION_LABEL = "istio-injection"  # in-place (default revision) sidecar injection
-REVISION_LABEL = "istio.io/rev"  # a revision's sidecar injection
 _STRIMZI_CRDS = re.compile(r"/strimzi-crds-(?P<version>[^/]+)\.yaml$")
 
 
@@ -64,14 +68,14 @@ class Running:
     kafka_metadata: str | None = None  # None: unset (Strimzi's default for the version)
     kafka_brokers: int = 0
     ami_alias: str | None = None  # Karpenter's EC2NodeClass alias
-    injected: tuple[str, ...] = ()  # namespaces with sidecar injection
-    mesh_workloads: int = 0  # Deployments in those namespaces
+    istiods: tuple[Release, ...] = ()  # every istiod release (two during a canary)
+    injected: dict[str, str] = field(default_factory=dict)  # namespace -> the revision it injects
+    # each Deployment in those namespaces -> the revision on its pod template (None: none there)
+    mesh_workloads: dict[str, str | None] = field(default_factory=dict)
 
-    @property
-    def istio_revision(self) -> str | None:
-        """istiod's revision: ``""`` in place (the default revision), None without istiod."""
-        istiod = self.releases.get("istiod")
-        return None if istiod is None else str(istiod.values.get("revision") or "")
+    def istiod_revisions(self) -> dict[str, Release]:
+        """Each running istiod by its revision (``IN_PLACE``: installed without one)."""
+        return {release_revision(r.values): r for r in self.istiods}
 
 
 def _value(resource: Mapping[str, Any], *path: str | int) -> Any:
@@ -93,20 +97,17 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
           for t in (EKS_CLUSTER, ADDON, NODE_GROUP, HELM_RELEASE, CONFIG_FILE, KAFKA,
                     NODE_POOL, NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD)}
     clusters = [str(_value(r, "version")) for r in of[EKS_CLUSTER] if _value(r, "version")]
-    releases = {
-        _chart_name(str(_value(r, "chart"))): Release(
-            str(_value(r, "name") or ""), _chart_name(str(_value(r, "chart"))),
-            str(_value(r, "version") or ""), dict(_value(r, "values") or {}))
-        for r in of[HELM_RELEASE] if _value(r, "chart")
-    }
+    every = [Release(str(_value(r, "name") or ""), _chart_name(str(_value(r, "chart"))),
+                     str(_value(r, "version") or ""), dict(_value(r, "values") or {}))
+             for r in of[HELM_RELEASE] if _value(r, "chart")]
+    releases = {r.chart: r for r in every}
     crds = [(r, _STRIMZI_CRDS.search(str(_value(r, "file") or ""))) for r in of[CONFIG_FILE]]
     strimzi = [(r, m["version"]) for r, m in crds if m]
     kafka = of[KAFKA][0] if of[KAFKA] else None
     brokers = sum(int(_value(p, "spec", "replicas") or 0) for p in of[NODE_POOL]
                   if "broker" in (_value(p, "spec", "roles") or []))
-    injected = tuple(sorted(
-        str(_value(n, "metadata", "name")) for n in of[NAMESPACE]
-        if (_value(n, "metadata", "labels") or {}).keys() & {INJECTION_LABEL, REVISION_LABEL}))
+    injected = {str(_value(n, "metadata", "name")): revision for n in of[NAMESPACE]
+                if (revision := injected_revision(_value(n, "metadata", "labels"))) is not None}
     aliases = [_value(c, "spec", "amiSelectorTerms", 0, "alias") for c in of[NODE_CLASS]]
     strimzi_urns = {str(r["urn"]) for r, _ in strimzi}
     return Running(
@@ -125,7 +126,11 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
                                                          "metadataVersion"),
         kafka_brokers=brokers,
         ami_alias=next((str(a) for a in aliases if a), None),
-        injected=injected,
-        mesh_workloads=sum(1 for d in of[DEPLOYMENT]
-                           if _value(d, "metadata", "namespace") in injected),
+        istiods=tuple(r for r in every if r.chart == "istiod"),
+        injected=dict(sorted(injected.items())),
+        mesh_workloads={
+            f"{_value(d, 'metadata', 'namespace')}/{_value(d, 'metadata', 'name')}":
+                _value(d, "spec", "template", "metadata", "annotations",
+                       SIDECAR_REVISION_ANNOTATION)
+            for d in of[DEPLOYMENT] if _value(d, "metadata", "namespace") in injected},
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh_revision import istio_revision
 from marketplace_kit.platform.versions import Chart
 from marketplace_kit.upgrade.addon_catalog import AddonCatalog, build_key, recorded_catalog
 
@@ -29,11 +30,6 @@ def minor_path(running: str, target: str) -> list[str]:
 def path_minors(running: str | None, target: str) -> list[str]:
     """The minors whose add-on builds an upgrade from ``running`` to ``target`` needs."""
     return (minor_path(running, target) if running else []) or [target]
-
-
-def istio_revision(version: str) -> str:
-    """The canary revision name of an Istio version (``1.31.1`` -> ``1-31-1``)."""
-    return version.replace(".", "-")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,99 @@
+"""The `local` blueprint's in-cluster program on the real engine against a real kube-apiserver:
+the apiserver of a test's own with every CRD source installed, the program without its charts
+and with the annotations that make the provider wait for no controller (see
+tests/test_engine_platform.py for why each is left out)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pulumi
+import pytest
+import yaml
+
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.blueprints.program import platform_program
+from marketplace_kit.config import load_platform
+from marketplace_kit.plan import ResourceGraph
+from marketplace_kit.render import helm_releases
+from support.kube_api import KubeApi
+from support.kube_objects import Discovery, apply, install_crds, yaml_documents
+from support.plans import full_plan
+from support.real_engine import Engine
+from support.real_parts import real_part
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "marketplace"
+WITHOUT_CHARTS = DeployInputs(charts=False)
+# Kinds whose create or delete the provider awaits through a controller's work.
+AWAITED = {"Namespace", "StatefulSet", "Deployment", "DaemonSet", "Service", "Job",
+           "PersistentVolumeClaim"}
+
+
+@pytest.fixture
+def cluster() -> Iterator[tuple[KubeApi, httpx.Client]]:
+    """An apiserver of the test's own, with every CRD source installed: a platform's namespaces
+    are created and deleted for real, and a deleted one stays Terminating (no namespace
+    controller runs), so no two platforms share one."""
+    with KubeApi() as api, api.client() as http:
+        install_crds(http, yaml_documents(sorted(real_part("crds").rglob("*.yaml"))))
+        yield api, http
+
+
+def no_controllers(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """The annotations that make the provider wait for no controller's work."""
+    if not args.custom or not args.type_.startswith("kubernetes:"):
+        return None
+    added = {"pulumi.com/deletionPropagationPolicy": "background"}
+    if args.type_.rsplit(":", 1)[-1] in AWAITED:
+        added["pulumi.com/skipAwait"] = "true"
+    props = dict(args.props)
+    metadata = dict(props.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), **added}
+    props["metadata"] = metadata
+    return pulumi.ResourceTransformResult(props, args.opts)
+
+
+def program_without_charts(engine: Engine) -> Callable[[], None]:
+    """The platform's program, its charts left out, awaiting no controller."""
+    product = platform_program(engine.platform, WITHOUT_CHARTS)
+
+    def program() -> None:
+        pulumi.runtime.register_resource_transform(no_controllers)
+        product()
+
+    return program
+
+
+def release_namespaces(http: httpx.Client, offline: ResourceGraph) -> None:
+    """The namespaces the left-out releases would create (those the program makes are its own)."""
+    own = {str(r.inputs["metadata"]["name"]) for r in offline
+           if r.type == "kubernetes:core/v1:Namespace"}
+    discovery = Discovery(http)
+    for namespace in sorted({r.namespace for r in helm_releases(full_plan("local"))} - own):
+        made = apply(http, discovery, {"apiVersion": "v1", "kind": "Namespace",
+                                       "metadata": {"name": namespace}}, dry_run=False)
+        assert made.status_code < 300, made.text
+
+
+def get(http: httpx.Client, path: str) -> dict[str, Any]:
+    """The object at ``path`` (it must exist)."""
+    answer = http.get(path)
+    assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:300]}"
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def catalog_platform(engine: Engine, name: str, service_stacks: bool) -> Engine:
+    """A local platform ``name`` with the reference catalog service (in a stack of its own with
+    ``service_stacks``, else the platform's program deploys it)."""
+    shop = engine.tmp / name
+    shutil.copytree(EXAMPLE / "services" / "catalog", shop / "services" / "catalog",
+                    ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+    config = shop / "marketplace.yaml"
+    config.write_text(yaml.safe_dump({"name": name, "blueprint": "local",
+                                      "region": "eu-west-1", "service_stacks": service_stacks}))
+    return Engine(engine.tmp, load_platform(config), seen=engine.seen, warnings=engine.warnings)

@@ -11,7 +11,17 @@ from marketplace_kit.errors import ConfigError
 from marketplace_kit.plan.graph import ResourceGraph
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh import ServiceMesh, ServiceMeshArgs
-from marketplace_kit.platform.mesh_revision import IN_PLACE, istio_revision
+from marketplace_kit.platform.mesh_revision import (
+    IN_PLACE,
+    chart_revision,
+    injected_revision,
+    injection_labels,
+    istio_revision,
+    istiod_release,
+    release_revision,
+    revision_version,
+    sidecar_annotations,
+)
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PINNED = istio_revision(versions.ISTIO)
@@ -172,3 +182,19 @@ def test_bad_revisions_are_one_line(revisions: tuple[str, ...], injection: str,
                         injection_revision=injection)
     line = str(refused.value)
     assert says in line and "fix:" in line and "\n" not in line
+
+
+def test_the_revision_definitions_read_back_what_they_write() -> None:
+    """Labels and annotations the mesh writes are those the plan's readers (fit, scale, the
+    upgrade plan) read, in place as by revision."""
+    for revision in (IN_PLACE, PINNED, "1-30-2"):
+        assert injected_revision(injection_labels(revision)) == revision
+        assert release_revision(chart_revision(revision)) == revision
+    assert injected_revision({"app.kubernetes.io/name": "shop"}) is None
+    assert injected_revision({"istio-injection": "disabled"}) is None
+    assert istiod_release(IN_PLACE) == "istiod" and istiod_release(PINNED) == ISTIOD
+    assert revision_version(PINNED) == versions.ISTIO and revision_version(IN_PLACE) is None
+    # pods an in-place istiod injects carry no annotation (as an earlier kit's), so moving to a
+    # revision changes their template: a restart
+    assert sidecar_annotations(IN_PLACE) == sidecar_annotations(None) == {}
+    assert sidecar_annotations(PINNED) == {"marketplace-kit.io/sidecar-revision": PINNED}

@@ -27,7 +27,7 @@ PREVIOUS_ADDONS = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
 # when the node groups were made, Karpenter's al2023@latest).
 EARLIER = {
     "kubernetes": "1.33", "addons": PREVIOUS_ADDONS, "strimzi_crds": "1.1.0", "kafka": "4.2.1",
-    "ami_alias": EARLIER_AMI_ALIAS, "istio_in_place": True,
+    "ami_alias": EARLIER_AMI_ALIAS, "istio": "in-place",
     "charts": {"karpenter": "1.14.0", "karpenter-crd": None, "base": "1.30.2",
                "istiod": "1.30.2", "gateway": "1.30.2", "strimzi-kafka-operator": "1.1.0"},
 }
@@ -156,12 +156,14 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
     ({"charts": {"kube-prometheus-stack": "79.0.0", "prometheus-operator-crds": "24.0.0"}},
      ["chart:prometheus-operator-crds", "chart:kube-prometheus-stack"]),
     ({"charts": {"istiod": "1.30.2", "base": "1.30.2", "gateway": "1.30.2"},
-      "istio_in_place": True},
+      "istio": "in-place"},
      ["chart:base", "istio:canary", "istio:relabel", "istio:restart", "istio:gateway",
       "istio:remove-old"]),
     # the kit before revisions, at today's Istio: the same canary, only the release name moves
-    ({"istio_in_place": True},
+    ({"istio": "in-place"},
      ["istio:canary", "istio:relabel", "istio:restart", "istio:gateway", "istio:remove-old"]),
+    # half-way: the new revision runs and injects, the workloads moved: the old one goes
+    ({"istio": "canary"}, ["istio:remove-old"]),
     # the nodes lag the control plane: they roll first, then the control plane moves (the
     # add-ons already run the 1.35 builds)
     ({"kubernetes": "1.34", "nodes": "1.33"},
@@ -172,8 +174,8 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
     # one AMI step, nothing else
     ({"node_release": "1.35.4-20260505"}, ["nodes:ami"]),
     ({"ami_alias": EARLIER_AMI_ALIAS}, ["nodes:ami"]),
-], ids=["kafka", "strimzi", "prometheus", "istio", "istio-in-place-at-the-pin", "lagging-nodes",
-        "one-addon", "ami-release", "ami-alias"])
+], ids=["kafka", "strimzi", "prometheus", "istio", "istio-in-place-at-the-pin",
+        "istio-half-way", "lagging-nodes", "one-addon", "ami-release", "ami-alias"])
 def test_order_rules_on_other_states(earlier: dict, expected: list[str]) -> None:
     plan = _plan(earlier_state(**earlier))
     _check_order_rules(plan)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
-from support.mesh_shape import in_place
+from marketplace_kit.platform.mesh_revision import IN_PLACE
+from support.mesh_shape import PINNED, in_place, mesh_shape
 
 HELM = "kubernetes:helm.sh/v3:Release"
 EKS = "aws:eks/cluster:Cluster"
@@ -32,12 +34,18 @@ EARLIER_RELEASE_DATE = "20250701"
 EARLIER_AMI_ALIAS = "al2023@latest"
 
 
+# The mesh's shapes a state can be recorded in: the pins', the kit's before revisions (istiod
+# in place) and half-way through the canary from it (both istiods, the injection moved).
+MESH_SHAPES: dict[str, Callable[[], AbstractContextManager[None]]] = {
+    "pins": nullcontext,
+    "in-place": in_place,
+    "canary": lambda: mesh_shape((IN_PLACE, PINNED), PINNED),
+}
+
+
 @cache
-def _pinned(blueprint: str, istio_in_place: bool = False) -> str:
-    if istio_in_place:
-        with in_place():
-            graph = plan_platform(default_platform(blueprint))
-    else:
+def _pinned(blueprint: str, istio: str = "pins") -> str:
+    with MESH_SHAPES[istio]():
         graph = plan_platform(default_platform(blueprint))
     return json.dumps({"version": 3, "deployment": {
         "manifest": {"version": "recorded from the offline plan"},
@@ -60,14 +68,14 @@ def earlier_state(
     kafka: str | None = None,
     node_release: str | None = None,
     ami_alias: str | None = None,
-    istio_in_place: bool = False,
+    istio: str = "pins",
 ) -> dict[str, Any]:
     """The pinned state with these versions recorded instead (``charts``: chart -> version, None
     drops the release; ``nodes``: the node groups' minor, default the cluster's; ``node_release``:
     their AMI release, default ``<minor>.0-20250701`` when their minor changes, as an earlier kit
-    without a release pin left them; ``ami_alias``: Karpenter's EC2NodeClass alias;
-    ``istio_in_place``: the mesh as the kit before revisions installed it, istiod in place)."""
-    state = json.loads(_pinned(blueprint, istio_in_place))
+    without a release pin left them; ``ami_alias``: Karpenter's EC2NodeClass alias; ``istio``:
+    the mesh's shape, one of ``MESH_SHAPES``)."""
+    state = json.loads(_pinned(blueprint, istio))
     resources = state["deployment"]["resources"]
     dropped = {name for name, version in (charts or {}).items() if version is None}
     resources[:] = [r for r in resources if not (

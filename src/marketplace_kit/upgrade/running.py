@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace_kit.plan.inputs import dig
+from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh_revision import (
     SIDECAR_REVISION_ANNOTATION,
     injected_revision,
@@ -126,7 +127,7 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
                                                          "metadataVersion"),
         kafka_brokers=brokers,
         ami_alias=next((str(a) for a in aliases if a), None),
-        istiods=tuple(r for r in every if r.chart == "istiod"),
+        istiods=tuple(r for r in every if r.chart == versions.ISTIOD.name),
         injected=dict(sorted(injected.items())),
         mesh_workloads={
             f"{_value(d, 'metadata', 'namespace')}/{_value(d, 'metadata', 'name')}":

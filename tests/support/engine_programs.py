@@ -30,16 +30,23 @@ GATE_LIMIT = 120.0  # seconds a gated step waits for its gate before it fails
 def _wait_for_gate(props: dict[str, Any], operation: str) -> None:
     """With ``gates`` (a directory): wait until ``<gates>/<operation>-<name>`` or
     ``<gates>/all`` exists, so a test decides when a step may finish, whatever the machine's
-    speed; a gate that never opens fails the step after GATE_LIMIT seconds."""
+    speed; a gate that never opens fails the step after GATE_LIMIT seconds. The step says it
+    is in flight (``in_flight``) before it waits."""
     if not props.get("gates"):
         return
     gates = Path(str(props["gates"]))
     mine = gates / f"{operation}-{props['resource_name']}"
+    in_flight(mine).touch()
     deadline = time.monotonic() + GATE_LIMIT
     while not (mine.exists() or (gates / "all").exists()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{mine} did not open in {GATE_LIMIT} s")
         time.sleep(0.05)
+
+
+def in_flight(gate: Path) -> Path:
+    """The marker a gated step leaves while it waits at ``gate``: the engine has started it."""
+    return gate.with_name(gate.name + ".in-flight")
 
 
 class Timed(ResourceProvider):

@@ -11,7 +11,7 @@ version=$(sed -n 's/^KAFKA = "\(.*\)"$/\1/p' "$here/../../src/marketplace_kit/pl
 [ -n "$version" ] || { echo "kafka.sh: no KAFKA pin in versions.py" >&2; exit 2; }
 
 if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
-  apt-get update -q >&2 && apt-get install -y -q --no-install-recommends openjdk-17-jre-headless maven >&2
+  apt-get update -q >&2 && apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends openjdk-17-jre-headless maven >&2
 fi
 
 lib=$PARTS_CACHE/$version/lib

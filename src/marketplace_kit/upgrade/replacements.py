@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from marketplace_kit.package_data import read_mapping
 
 FACTS_FILE = "replacement_facts.yaml"
 # The stateful AWS resources the kit registers (Pulumi type -> the Terraform resource it bridges):
@@ -31,11 +30,7 @@ STATEFUL_AWS: dict[str, str] = {
 @cache
 def facts() -> dict[str, Any]:
     """The whole facts file."""
-    text = resources.files("marketplace_kit").joinpath("data", FACTS_FILE).read_text(
-        encoding="utf-8")
-    data = yaml.safe_load(text)
-    assert isinstance(data, dict)
-    return data
+    return read_mapping(FACTS_FILE)
 
 
 @dataclass(frozen=True)

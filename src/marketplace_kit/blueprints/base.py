@@ -10,7 +10,6 @@ from marketplace_kit.blueprints.deploy_inputs import DeployInputs
 from marketplace_kit.config import Platform, PlatformConfig
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.errors import ConfigError
-from marketplace_kit.platform import versions
 
 MAX_PREFIX = 40  # leaves room for suffixes within RDS's 63 and EKS's 100 characters
 
@@ -98,6 +97,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             tags=tags,
         ),
     )
+    pins = inputs.pins(config.cluster.kubernetes_version)
     sized = [("on-demand", config.cluster.on_demand), ("spot", config.cluster.spot)]
     groups = [
         NodeGroupArgs(
@@ -108,6 +108,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             desired_size=group.desired,
             max_size=group.max,
             disk_gib=group.disk_gib,
+            kubernetes_version=pins.node_kubernetes.get(group_name),
         )
         for group_name, group in sized
         if group is not None
@@ -118,7 +119,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             cluster_name=name,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
-            kubernetes_version=config.cluster.kubernetes_version,
+            kubernetes_version=pins.kubernetes,
             node_groups=groups,
             public_access_cidrs=public_access_cidrs(config, inputs),
             open_endpoint=open_endpoint(config),
@@ -132,8 +133,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             bootstrap_creator_admin=inputs.creator_bootstrap,
             log_types=list(config.cluster.log_types),
             support_type="EXTENDED" if config.cluster.extended_support else "STANDARD",
-            addon_versions=dict(
-                versions.EKS_ADDONS_BY_KUBERNETES[config.cluster.kubernetes_version]),
+            addon_versions=dict(pins.addons),
             tags=tags,
             node_depends_on=network.egress,
         ),

@@ -17,14 +17,17 @@ if TYPE_CHECKING:
 def build_platform(platform: Platform, inputs: DeployInputs | None = None) -> None:
     """Register every resource of a platform (inside a Pulumi program) and export its contract.
 
-    Without ``inputs`` the program uses those ``up`` recorded in the stack's config."""
+    Without ``inputs`` the program uses those ``up`` recorded in the stack's config. Charts,
+    the cluster and Kafka at the inputs' ``Pins`` (the kit's, or those an upgrade holds)."""
     from marketplace_kit.blueprints.base import build_foundation
     from marketplace_kit.blueprints.in_cluster import build_in_cluster
     from marketplace_kit.contract import platform_outputs
+    from marketplace_kit.platform.pins import holding
 
     inputs = inputs or recorded()
-    foundation = build_foundation(platform, inputs)
-    built = build_in_cluster(platform, foundation, inputs)
+    with holding(inputs.pins(platform.config.cluster.kubernetes_version)):
+        foundation = build_foundation(platform, inputs)
+        built = build_in_cluster(platform, foundation, inputs)
     values = contract_values(platform, foundation, built)
     platform_outputs.export(values, foundation.kubeconfig)
     if foundation.target == "aws" and platform.config.service_stacks:

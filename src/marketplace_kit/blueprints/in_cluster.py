@@ -44,6 +44,7 @@ from marketplace_kit.platform.mesh import (
 from marketplace_kit.platform.metrics_server import MetricsServer, MetricsServerArgs
 from marketplace_kit.platform.monitoring import PlatformMonitoring, PlatformMonitoringArgs
 from marketplace_kit.platform.observability import NAMESPACE, Observability, ObservabilityArgs
+from marketplace_kit.platform.pins import Pins
 from marketplace_kit.platform.principals import key_users
 from marketplace_kit.platform.service import (
     KafkaAccess,
@@ -115,6 +116,11 @@ class Context:
     @property
     def production(self) -> bool:
         return self.platform.config.blueprint == "production"
+
+    @property
+    def pins(self) -> Pins:
+        """The versions this run deploys (the kit's, or those a stack mid-upgrade holds)."""
+        return self.inputs.pins(self.platform.config.cluster.kubernetes_version)
 
     @property
     def ready(self) -> list[pulumi.Resource]:
@@ -189,6 +195,9 @@ def _eventbus(ctx: Context) -> EventBus:
             depends_on=[ctx.built.mesh.workload_namespace, *ctx.foundation.ready],
             monitoring_depends_on=ctx.built.observability.monitoring_ready,
             charts=ctx.inputs.charts,
+            kafka_version=ctx.pins.kafka,
+            kafka_metadata_version=ctx.pins.kafka_metadata,
+            strimzi_crds=ctx.pins.strimzi_crds,
         ),
         opts=ctx.opts,
     )

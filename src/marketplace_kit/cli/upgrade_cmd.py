@@ -1,4 +1,5 @@
-"""``upgrade --plan``: the ordered steps from what the stack runs to the kit's pins."""
+"""``upgrade --plan``: the ordered steps from what the stack runs to the kit's pins;
+``upgrade --apply [--step N]``: run them, each through ``up``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,42 @@ from typing import Annotated
 import typer
 
 from marketplace_kit.cli.common import ConfigOption, resolve_platform
-from marketplace_kit.cli.provision_cmds import BackendOption, JsonOption, StackOption
+from marketplace_kit.cli.provision_cmds import BackendOption, JsonOption, StackOption, YesOption
+
+
+def _usage(plan: bool, apply: bool, step: int | None, state: Path | None,
+           as_json: bool) -> None:
+    """One ``error: ... fix:`` line for options that do not go together (before any read)."""
+    from marketplace_kit.errors import KitError
+
+    if plan and apply:
+        raise KitError("upgrade: --plan and --apply together; fix: --plan to see the steps, "
+                       "then --apply to run them")
+    if step is not None and not apply:
+        raise KitError(f"upgrade: --step {step} without --apply; fix: marketplace-kit upgrade "
+                       f"--apply --step {step}")
+    if apply and (state is not None or as_json):
+        option = "--state" if state is not None else "--json"
+        raise KitError(f"upgrade --apply: {option} is for --plan (--apply reads and changes the "
+                       f"stack itself); fix: leave {option} out")
+    if not plan and not apply:
+        raise KitError("upgrade: say what to do; fix: marketplace-kit upgrade --plan (the "
+                       "steps), then --apply [--step N] (run them)")
 
 
 def upgrade(
     plan: Annotated[
         bool, typer.Option("--plan", help="Print the ordered steps (changes nothing).")
     ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run the steps one at a time, each through the same "
+                           "engine path as `up` (preview, confirmation, delete guard), the "
+                           "state re-read after each.")
+    ] = False,
+    step: Annotated[
+        int | None, typer.Option("--step", help="With --apply: run steps 1 to N only (the "
+                                 "stack holds the versions reached; `up` keeps them).")
+    ] = None,
     state: Annotated[
         Path | None,
         typer.Option("--state", dir_okay=False, help="A recorded state (`pulumi stack export` "
@@ -24,6 +54,7 @@ def upgrade(
     config: ConfigOption = None,
     stack: StackOption = None,
     backend: BackendOption = None,
+    yes: YesOption = False,
     as_json: JsonOption = False,
     offline: Annotated[
         bool, typer.Option("--offline", help="Take the add-on builds from the kit's recorded "
@@ -35,35 +66,31 @@ def upgrade(
     before Kafka, Istio by canary revision; each step with what it changes and replaces, its
     expected time and its rollback. The add-on builds of each minor come from AWS when
     credentials exist, else (or with --offline) from the kit's recorded table; the plan says
-    which."""
-    from marketplace_kit.errors import KitError
-
-    if not plan:
-        raise KitError("upgrade: say what to do; fix: marketplace-kit upgrade --plan (applying "
-                       "the steps is not built yet)")
-    from marketplace_kit.estimate.data import duration_table
-    from marketplace_kit.upgrade.addon_catalog import addon_catalog
+    which. --apply runs the steps."""
+    _usage(plan, apply, step, state, as_json)
+    from marketplace_kit.cli.provision_cmds import session_for
+    from marketplace_kit.upgrade.apply import plan_from
     from marketplace_kit.upgrade.render import plan_lines
-    from marketplace_kit.upgrade.rules import plan_upgrade
     from marketplace_kit.upgrade.running import read_running
-    from marketplace_kit.upgrade.state_file import deployment_of, read_state_file
-    from marketplace_kit.upgrade.targets import kit_targets, path_minors
+    from marketplace_kit.upgrade.state_file import read_state_file
 
+    if apply:
+        from marketplace_kit.provision.ci_backend import refuse_file_backend_in_ci
+        from marketplace_kit.upgrade.apply import apply_upgrade
+
+        refuse_file_backend_in_ci(backend)
+        session = session_for("upgrade", config, stack, backend, yes=yes)
+        if apply_upgrade(session, step, typer.echo, offline) == "cancelled":
+            raise typer.Exit(1)
+        return
     platform = resolve_platform(config)
     if state is not None:
-        deployment, source = read_state_file(state), f"state file {state}"
+        result = plan_from(read_running(read_state_file(state)), platform,
+                           f"state file {state}", offline).plan
     else:
-        from marketplace_kit.cli.provision_cmds import session_for
-        from marketplace_kit.provision.operations import exported_state
+        pass
 
-        session = session_for("upgrade", config, stack, backend)
-        source = f"stack {session.settings.stack!r} ({session.settings.backend_url})"
-        deployment = deployment_of(exported_state(session), source)
-    running = read_running(deployment)
-    target = platform.config.cluster.kubernetes_version
-    catalog = addon_catalog(platform.config.region, sorted(running.addons),
-                            path_minors(running.kubernetes, target), offline=offline)
-    result = plan_upgrade(running, kit_targets(target, catalog), duration_table(), source)
+    from marketplace_kit.upgrade.state_file import read_state_file
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return

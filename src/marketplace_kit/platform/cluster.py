@@ -91,6 +91,8 @@ class NodeGroupArgs:
         max_size: Most nodes.
         disk_gib: Root volume size of each node (encrypted gp3).
         labels: Kubernetes labels on the nodes.
+        kubernetes_version: The nodes' Kubernetes minor while they lag the control plane (an
+            upgrade rolls them after it); None: the cluster's.
     """
 
     name: str
@@ -101,6 +103,7 @@ class NodeGroupArgs:
     max_size: int = 3
     disk_gib: int = 50
     labels: Mapping[str, str] = field(default_factory=dict)
+    kubernetes_version: str | None = None
 
 
 @dataclass
@@ -211,6 +214,13 @@ class ClusterArgs:
                 f"{self.kubernetes_version}; fix: give a "
                 f"{self.kubernetes_version}.<patch>-<YYYYMMDD> release"
             )
+
+    def group_ami_release(self, group_version: str | None) -> str | None:
+        """A node group's AMI release: the cluster's, or for a group lagging the control plane
+        (``group_version``) the pinned release of its minor (None: EKS's latest for it)."""
+        if group_version in (None, self.kubernetes_version):
+            return self.ami_release_version
+        return versions.EKS_AMI_RELEASE_VERSIONS.get(group_version)
 
     @property
     def ami_release_version(self) -> str | None:
@@ -391,8 +401,8 @@ class Cluster(pulumi.ComponentResource):
                 capacity_type=group.capacity_type,
                 instance_types=list(group.instance_types),
                 ami_type=args.ami_type,
-                version=args.kubernetes_version,
-                release_version=args.ami_release_version,
+                version=group.kubernetes_version or args.kubernetes_version,
+                release_version=args.group_ami_release(group.kubernetes_version),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=templates[group.disk_gib].id,
                     version=templates[group.disk_gib].latest_version.apply(str),

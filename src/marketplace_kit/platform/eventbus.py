@@ -108,6 +108,10 @@ class EventBusArgs:
             brokers, the Kafka Exporter and the operator are scraped through PodMonitors.
         charts: Install the Strimzi operator's chart and CRDs; False: they are installed
             separately (nothing downloaded; the Kafka resources depend on nothing for them).
+        kafka_version: Kafka's ``spec.kafka.version`` (one the operator runs).
+        kafka_metadata_version: Kafka's ``spec.kafka.metadataVersion``; None: unset (Strimzi
+            moves it to the version's default once every broker runs it).
+        strimzi_crds: The Strimzi release whose CRD file is applied.
     """
 
     namespace: str
@@ -123,6 +127,9 @@ class EventBusArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     monitoring_depends_on: list[pulumi.Resource] = field(default_factory=list)
     charts: bool = True
+    kafka_version: str = versions.KAFKA
+    kafka_metadata_version: str | None = None
+    strimzi_crds: str = versions.STRIMZI
 
 
 class EventBus(pulumi.ComponentResource):
@@ -135,7 +142,7 @@ class EventBus(pulumi.ComponentResource):
         # Without charts the operator and its CRDs (a download too) are installed separately.
         self.crds = k8s.yaml.v2.ConfigFile(
             "strimzi-crds",
-            file=versions.STRIMZI_CRDS_URL,
+            file=versions.strimzi_crds_url(args.strimzi_crds),
             # The first Kubernetes call of the platform: it waits for the cluster to be ready.
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         ) if args.charts else None
@@ -173,7 +180,8 @@ class EventBus(pulumi.ComponentResource):
                 cluster, ns, "event-bus",
                 annotations={"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
             ),
-            spec=kafka_spec(cfg, metrics_config_name(cluster), args.zone_aware),
+            spec=kafka_spec(cfg, metrics_config_name(cluster), args.zone_aware,
+                            args.kafka_version, args.kafka_metadata_version),
             opts=pulumi.ResourceOptions(parent=self,
                                         depends_on=[*after_operator, self.metrics_config]),
         )
@@ -220,7 +228,7 @@ class EventBus(pulumi.ComponentResource):
         self.bootstrap_servers = f"{cluster}-kafka-bootstrap.{ns}.svc:{LISTENER_PORT}"
         self.ca_secret = f"{cluster}-cluster-ca-cert"  # Strimzi's cluster CA (key ca.crt)
         self.register_outputs(
-            {"bootstrap_servers": self.bootstrap_servers, "kafka_version": versions.KAFKA}
+            {"bootstrap_servers": self.bootstrap_servers, "kafka_version": args.kafka_version}
         )
 
 
@@ -272,19 +280,23 @@ def metrics_config_name(cluster: str) -> str:
     return f"{cluster}-kafka-metrics"
 
 
-def kafka_spec(cfg: KafkaSettings, metrics_config: str, zone_aware: bool = False) -> dict[str, Any]:
+def kafka_spec(cfg: KafkaSettings, metrics_config: str, zone_aware: bool = False,
+               version: str = versions.KAFKA, metadata_version: str | None = None
+               ) -> dict[str, Any]:
     """The Kafka cluster: one TLS listener with SCRAM-SHA-512, simple authorization; broker
     metrics through the JMX Exporter (``metrics_config`` ConfigMap) and the Kafka Exporter
     (topic offsets, consumer-group lag) for every topic and group.
 
     ``zone_aware``: each broker's rack is its node's zone, so replicas go to different AZs.
+    ``version``/``metadata_version``: Kafka's (the metadata version None: left unset).
     """
     replicas, min_isr = cfg.replicas, cfg.min_insync_replicas
     rack = {"rack": {"topologyKey": ZONE_LABEL}} if zone_aware else {}
     return {
         "kafka": {
             **rack,
-            "version": versions.KAFKA,
+            "version": version,
+            **({"metadataVersion": metadata_version} if metadata_version else {}),
             "listeners": [
                 {
                     "name": LISTENER,

@@ -1,10 +1,12 @@
 """The one Helm release helper every layer uses (cdk-eks-blueprints style).
 
 An add-on is a pinned chart (``versions.Chart``), a namespace and its own default values; the
-caller's values are deep-merged over those defaults. The release name is fixed (no random
-suffix) so Services and selectors the kit refers to have stable names. A release whose chart
-makes volume claims (``claims.py``) gets the values that delete them with their StatefulSet and
-depends on ``storage`` (the EBS CSI driver, the StorageClass): destroy deletes it first.
+caller's values are deep-merged over those defaults. The chart's version is the one the
+program's ``Pins`` hold (``pins.py``: the kit's pin, or what a stack in the middle of an upgrade
+keeps). The release name is fixed (no random suffix) so Services and selectors the kit refers
+to have stable names. A release whose chart makes volume claims (``claims.py``) gets the values
+that delete them with their StatefulSet and depends on ``storage`` (the EBS CSI driver, the
+StorageClass): destroy deletes it first.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pulumi_kubernetes as k8s
 
 from marketplace_kit.core.merge import deep_merge
 from marketplace_kit.platform.claims import makes_claims, retention_defaults
+from marketplace_kit.platform.pins import held_chart
 from marketplace_kit.platform.versions import Chart
 
 
@@ -34,7 +37,9 @@ def helm_release(
     timeout_seconds: int = 600,
     storage: Sequence[pulumi.Resource] = (),
 ) -> k8s.helm.v3.Release:
-    """A Helm release of a pinned chart with ``values`` deep-merged over ``defaults``."""
+    """A Helm release of a pinned chart (at the version the program's ``Pins`` hold) with
+    ``values`` deep-merged over ``defaults``."""
+    chart = held_chart(chart)
     merged = deep_merge(dict(defaults or {}), dict(values or {}))
     after = list(depends_on or [])
     if makes_claims(chart.name, merged):

@@ -131,10 +131,13 @@ STRIMZI_OPERATOR = Chart(
     "https://github.com/strimzi/strimzi-kafka-operator/releases/tag/1.2.0",
 )
 # The CRDs of that release (a release asset), applied and upgraded by the EventBus itself.
-STRIMZI_CRDS_URL = (
-    "https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
-    f"{STRIMZI}/strimzi-crds-{STRIMZI}.yaml"
-)
+def strimzi_crds_url(release: str) -> str:
+    """The CRD file of a Strimzi release (a release asset)."""
+    return ("https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
+            f"{release}/strimzi-crds-{release}.yaml")
+
+
+STRIMZI_CRDS_URL = strimzi_crds_url(STRIMZI)
 STRIMZI_API = "kafka.strimzi.io/v1"
 KAFKA = "4.3.1"
 STRIMZI_KAFKA_VERSIONS = ("4.2.0", "4.2.1", "4.3.0", "4.3.1")

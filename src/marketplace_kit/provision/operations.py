@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.blueprints.deploy_inputs import UPGRADE_PINS_KEY, DeployInputs, HeldPins
 from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
 from marketplace_kit.provision import delete_guard
@@ -89,6 +89,7 @@ class Session:
     # up in stages (foundation, API check, the rest)? None: when the platform's target is aws
     staged: bool | None = None
     plugins: Mapping[str, str] | None = None  # provider plugins to install; None: the target's
+    announce_hold: bool = True  # say in one line that the stack is in the middle of an upgrade
     runs: list[Progress] = field(default_factory=list)  # every engine run so far, in order
     opened: auto.Stack | None = field(default=None, repr=False)  # the stack, once opened
 
@@ -214,22 +215,27 @@ def _open(
             warn=session.warn, record=recording, plugins=session.plugins,
         )
     if inputs is not None and engine and session.program is None:
-        _keep_recorded_cluster(session, session.opened, inputs, record)
+        _keep_recorded(session, session.opened, inputs, record)
     return session.opened
 
 
-def _keep_recorded_cluster(
+def _keep_recorded(
     session: Session, stack: auto.Stack, inputs: DeployInputs, record: bool
 ) -> None:
     """The program keeps what the existing cluster was created with (its ForceNew creator-admin
-    flag, read from the stack's state): a kit upgrade never replaces the cluster."""
+    flag, read from the stack's state): a kit upgrade never replaces the cluster. And a stack in
+    the middle of ``upgrade --apply`` keeps the versions it holds (its config; said in one
+    line)."""
     from marketplace_kit.blueprints.program import platform_program
 
     with translated(session.settings, session.command):
         kept = recorded_creator_bootstrap(state_resources(stack.export_stack().deployment))
-    if kept == inputs.creator_bootstrap:
+    held = held_pins(session)
+    if held is not None and session.announce_hold:
+        session.warn(held.line(session.settings.stack))
+    if kept == inputs.creator_bootstrap and held == inputs.held:
         return
-    inputs = replace(inputs, creator_bootstrap=kept)
+    inputs = replace(inputs, creator_bootstrap=kept, held=held)
     stack.workspace.program = platform_program(session.platform, inputs)
     if record:
         with translated(session.settings, session.command):
@@ -621,6 +627,26 @@ def outputs(session: Session) -> Outcome:
     return Outcome(
         "outputs", session.settings, "succeeded", time.monotonic() - started, outputs=values
     )
+
+
+def held_pins(session: Session) -> HeldPins | None:
+    """The versions the session's stack holds in the middle of an upgrade (its config; no
+    engine run), None when it holds none."""
+    stack = session.opened or _open(session, create=False, engine=False)
+    with translated(session.settings, session.command):
+        value = stack.get_all_config().get(UPGRADE_PINS_KEY)
+    return HeldPins.from_value(value.value) if value is not None and value.value else None
+
+
+def hold_pins(session: Session, held: HeldPins | None) -> None:
+    """Record in the stack's config the versions its ``up`` keeps (None: remove them, the
+    stack is at the kit's pins)."""
+    stack = _open(session, create=False, engine=False)
+    with translated(session.settings, session.command):
+        if held is not None:
+            stack.set_all_config({UPGRADE_PINS_KEY: auto_config(held.to_value())})
+        elif UPGRADE_PINS_KEY in stack.get_all_config():
+            stack.remove_config(UPGRADE_PINS_KEY)
 
 
 def exported_state(session: Session) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from marketplace_kit.platform.mesh_revision import (
 )
 from marketplace_kit.provision.api_check import EKS_CLUSTER
 from marketplace_kit.provision.teardown import HELM_RELEASE
+from marketplace_kit.upgrade.pinning import with_pins
 from marketplace_kit.upgrade.running import (
     ADDON,
     CRD,
@@ -330,4 +331,5 @@ def plan_upgrade(running: Running, targets: Targets, table: DurationTable,
                *_other_charts(running, targets, table), *cluster, *(mesh if mesh_last else []),
                *_ami_step(running, targets, table)]
     return UpgradePlan(source, running.kubernetes, targets.kubernetes, targets.addon_source,
-                       tuple(ordered), (*targets.notes, *bus_notes, *cluster_notes))
+                       with_pins(tuple(ordered), running, targets),
+                       (*targets.notes, *bus_notes, *cluster_notes))

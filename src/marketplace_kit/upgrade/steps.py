@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace_kit.estimate.data import Duration
+from marketplace_kit.platform.pins import Pins
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class Step:
         replaces: What it replaces (nodes drained within their PDBs); never a stateful resource.
         duration: Expected wall-clock time (the timeline model's durations).
         rollback: How to undo it (or why it cannot be undone).
+        pins: The versions an ``up`` deploys once this step and those before it are done
+            (everything not moved yet at what runs): what ``upgrade --apply`` holds for it.
     """
 
     id: str
@@ -27,13 +30,15 @@ class Step:
     duration: Duration
     rollback: str
     replaces: tuple[str, ...] = ()
+    pins: Pins | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data."""
         return {"id": self.id, "title": self.title, "changes": list(self.changes),
                 "replaces": list(self.replaces), "duration_s": self.duration.seconds,
                 "duration_basis": self.duration.basis, "duration_source": self.duration.source,
-                "rollback": self.rollback}
+                "rollback": self.rollback,
+                "pins": None if self.pins is None else self.pins.to_dict()}
 
 
 @dataclass(frozen=True)

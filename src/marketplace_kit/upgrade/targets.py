@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh_revision import istio_revision
+from marketplace_kit.platform.pins import kit_charts
 from marketplace_kit.platform.versions import Chart
 from marketplace_kit.upgrade.addon_catalog import AddonCatalog, build_key, recorded_catalog
 
@@ -80,11 +81,10 @@ def kit_targets(kubernetes: str = versions.KUBERNETES,
     """The kit's pins, for a platform configured at ``kubernetes``; the add-on builds per minor
     from ``catalog`` (default: the recorded table)."""
     catalog = catalog or recorded_catalog()
-    charts = {c.name: c for c in vars(versions).values() if isinstance(c, Chart)}
     builds, notes = _addon_builds(kubernetes, catalog)
     return Targets(
         kubernetes=kubernetes,
-        charts=charts,
+        charts=kit_charts(),
         addon_builds=builds,
         addon_source=catalog.source,
         addon_defaults=dict(catalog.defaults),

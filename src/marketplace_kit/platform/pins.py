@@ -25,6 +25,11 @@ def istio_revision(version: str) -> str:
     return version.replace(".", "-")
 
 
+# Istio's name for the revision of an istiod installed without one: how the mesh installs it
+# today (``mesh.py``), so the kit's pins name it.
+IN_PLACE = "default"
+
+
 def kit_charts() -> dict[str, Chart]:
     """Every chart the kit pins, by chart name."""
     return {c.name: c for c in vars(versions).values() if isinstance(c, Chart)}
@@ -54,8 +59,8 @@ class Pins:
     kafka: str
     kafka_metadata: str | None = None
     node_kubernetes: Mapping[str, str] = field(default_factory=dict)
-    istio_revisions: tuple[str, ...] = (istio_revision(versions.ISTIO),)
-    istio_injection: str = istio_revision(versions.ISTIO)
+    istio_revisions: tuple[str, ...] = (IN_PLACE,)
+    istio_injection: str = IN_PLACE
 
     def chart(self, chart: Chart) -> Chart:
         """``chart`` at the version these Pins hold (as pinned when they name none)."""

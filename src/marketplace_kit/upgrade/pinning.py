@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from marketplace_kit.platform.pins import Pins
+from marketplace_kit.platform.pins import IN_PLACE, Pins
 from marketplace_kit.upgrade.running import Running
 from marketplace_kit.upgrade.steps import Step
 from marketplace_kit.upgrade.targets import Targets
-
-IN_PLACE = "default"  # Istio's name for the revision of an istiod installed in place
 
 
 def running_pins(running: Running, targets: Targets) -> Pins:

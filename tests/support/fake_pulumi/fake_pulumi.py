@@ -256,10 +256,22 @@ def desired(
     """The resources, outputs and secret output names the program would register.
 
     An item's ``inputs_when`` ({"key=value": {input overrides}}) stands for a program that
-    reads its stack config (the kit's ``marketplace-kit:*`` keys).
+    reads its stack config (the kit's ``marketplace-kit:*`` keys). A spec ``{"command": argv}``
+    is a program run for each engine operation: the command gets the stack config as JSON in
+    FAKE_PULUMI_CONFIG (and FAKE_PULUMI_STACK, FAKE_PULUMI_PROJECT) and prints the spec.
     """
     program_file = os.environ.get("FAKE_PULUMI_PROGRAM")
     spec = json.loads(Path(program_file).read_text()) if program_file else {}
+    if "command" in spec:
+        import subprocess
+
+        env = {**os.environ, "FAKE_PULUMI_CONFIG": json.dumps(config or {}),
+               "FAKE_PULUMI_STACK": stack, "FAKE_PULUMI_PROJECT": project}
+        ran = subprocess.run(spec["command"], env=env, capture_output=True, text=True,
+                             check=False)
+        if ran.returncode != 0:
+            raise Fail(f"error: the program failed:\n{ran.stderr}")
+        spec = json.loads(ran.stdout)
     root = urn(stack, project, STACK_TYPE, f"{project}-{stack}")
     resources = [{"urn": root, "type": STACK_TYPE, "custom": False, "inputs": {},
                   "dependencies": []}]
@@ -685,6 +697,11 @@ def config_command(args: Args) -> None:
     if args.positional[1:] == [] and args.get("--json"):  # `config --json`: every value
         state = load(args.get("--stack"))
         print(json.dumps({k: {"value": v, "secret": False} for k, v in state["config"].items()}))
+        return
+    if args.positional[1:2] == ["rm"]:  # `config rm KEY --stack S`: absent keys are no error
+        state = load(args.get("--stack"))
+        state["config"].pop(args.positional[2], None)
+        save(state)
         return
     if args.positional[1:2] != ["set-all"]:
         raise Fail("error: fake pulumi: unsupported config command")

@@ -78,7 +78,9 @@ def upgraded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def _kit(config: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    return run_cli([*args, "-c", str(config)], config.parent, stdin=stdin)
+    """The kit in the platform's folder (`upgrade` with the recorded add-on table: --offline)."""
+    offline = ["--offline"] if args[:1] == ("upgrade",) else []
+    return run_cli([*args, *offline, "-c", str(config)], config.parent, stdin=stdin)
 
 
 def test_apply_step_by_step_to_the_pins(upgraded: tuple[FakePulumi, Path]) -> None:

@@ -4,8 +4,8 @@ support/pinned_program.py), so what each step registers is what `up` would.
 
 The stack starts as an earlier kit left it (Kubernetes 1.33 with that minor's add-on builds,
 metrics-server 3.12.0, Kafka 4.2.1), then the kit moves on (today's pins).
-Stand-in: pulumi-aws cannot be built here; a held Kafka version through the real engine:
-tests/test_engine_upgrade_hold.py.
+Stand-in: pulumi-aws cannot be built here. A hold through the real engine (the in-cluster
+program) is not tested yet.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ same state as an earlier kit left it (tests/support/recorded_state.py).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from support.recorded_state import EARLIER_AMI_ALIAS, earlier_state, pinned_stat
 
 from marketplace_kit.estimate.data import duration_table
 from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh_revision import IN_PLACE, istio_revision
+from marketplace_kit.platform.pins import Pins, kit_pins
 from marketplace_kit.upgrade.addon_catalog import RECORDED_SOURCE
 from marketplace_kit.upgrade.rules import plan_upgrade
 from marketplace_kit.upgrade.running import read_running
@@ -126,6 +129,44 @@ def test_the_earlier_kits_state_plans_every_rule(tmp_path: Path) -> None:
                            "the NodePools' disruption budgets",)
     assert ami.rollback == "the alias back to al2023@latest"
     assert not any("AMI" in n or "al2023" in n for n in plan.notes)
+
+
+def _deploys(pins: Pins, groups: tuple[str, ...]) -> dict[str, object]:
+    """What the program registers from ``pins`` (two Pins may name it differently)."""
+    return {"pins": replace(pins, node_kubernetes={}, node_releases={}),
+            "nodes": {g: (pins.node_version(g), pins.node_release(g)) for g in groups},
+            "istiods": pins.istiod_versions()}
+
+
+def test_each_step_holds_the_pins_after_it() -> None:
+    """The Pins `upgrade --apply` holds for each step: what runs until a step moves it; Istio's
+    canary beside the in-place istiod (at the version it runs), the injection moved at the
+    relabel (the restart and the gateway's revision ride on it), the old revision dropped last;
+    the AMI release and Karpenter's alias only by their steps; the last step's Pins deploy what
+    the kit's pins deploy."""
+    plan = _plan(earlier_state(**EARLIER))
+    pins = {s.id: s.pins for s in plan.steps}
+    new = istio_revision(versions.ISTIO)
+    first = plan.steps[0].pins
+    assert first is not None and first.karpenter_ami_alias == EARLIER_AMI_ALIAS
+    assert first.node_releases == dict.fromkeys(("on-demand", "spot"), "1.33.0-20250701")
+    assert (first.istio_revisions, first.istio_injection, first.istio_in_place) == (
+        (IN_PLACE,), IN_PLACE, "1.30.2")
+    mesh = {i: (p.istio_revisions, p.istio_injection, p.istio_in_place)
+            for i, p in pins.items() if p is not None and i.startswith("istio:")}
+    assert mesh == {
+        "istio:canary": ((IN_PLACE, new), IN_PLACE, "1.30.2"),
+        **dict.fromkeys(("istio:relabel", "istio:restart", "istio:gateway"),
+                        ((IN_PLACE, new), new, "1.30.2")),
+        "istio:remove-old": ((new,), new, None)}
+    assert pins["istio:canary"].istiod_versions() == {  # type: ignore[union-attr]
+        IN_PLACE: "1.30.2", new: versions.ISTIO}
+    before_ami = pins[plan.steps[-2].id]
+    assert before_ami is not None and before_ami.karpenter_ami_alias == EARLIER_AMI_ALIAS
+    last = plan.steps[-1].pins
+    assert last is not None and plan.steps[-1].id == "nodes:ami"
+    groups = ("on-demand", "spot")
+    assert _deploys(last, groups) == _deploys(kit_pins(), groups)
 
 
 def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:

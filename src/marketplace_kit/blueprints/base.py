@@ -109,6 +109,7 @@ def _aws(config: PlatformConfig, inputs: DeployInputs) -> Foundation:
             max_size=group.max,
             disk_gib=group.disk_gib,
             kubernetes_version=pins.node_kubernetes.get(group_name),
+            ami_release=pins.node_releases.get(group_name),
         )
         for group_name, group in sized
         if group is not None

@@ -27,7 +27,7 @@ from marketplace_kit.config import Platform
 from marketplace_kit.contract.container import DISCOVERY_PATH, JWKS_PATH
 from marketplace_kit.core.foundation import Foundation
 from marketplace_kit.errors import KitError
-from marketplace_kit.platform import registry
+from marketplace_kit.platform import registry, versions
 from marketplace_kit.platform.api_docs import ApiDocs, ApiDocsArgs, DocumentsTooLarge
 from marketplace_kit.platform.datastores import DatabaseClient, Datastores, DatastoresArgs
 from marketplace_kit.platform.eventbus import EventBus, EventBusArgs, KafkaClient
@@ -144,8 +144,10 @@ def _observability(ctx: Context) -> Observability:
 
 
 def mesh_args(ctx: Context) -> ServiceMeshArgs:
-    """The mesh's args from the config (its revisions: the pinned Istio's, the defaults)."""
-    config, foundation = ctx.platform.config, ctx.foundation
+    """The mesh's args from the config, its istiod revisions and injection from the Pins (the
+    pinned Istio's; during an upgrade's canary those it holds, the in-place istiod at the
+    version it runs)."""
+    config, foundation, pins = ctx.platform.config, ctx.foundation, ctx.pins
     observability = ctx.built.addons.get("observability")
     tracing = observability.otlp_host if isinstance(observability, Observability) else None
     return ServiceMeshArgs(workload_namespace=config.name,
@@ -153,7 +155,9 @@ def mesh_args(ctx: Context) -> ServiceMeshArgs:
                            tracing_host=tracing, depends_on=list(foundation.ready),
                            load_balancer_depends_on=list(foundation.edge),
                            load_balancer_annotations=AWS_NLB if foundation.target == "aws" else {},
-                           charts=ctx.inputs.charts)
+                           charts=ctx.inputs.charts, revisions=pins.istio_revisions,
+                           injection_revision=pins.istio_injection,
+                           in_place_version=pins.istio_in_place or versions.ISTIO)
 
 
 def _mesh(ctx: Context) -> ServiceMesh:
@@ -280,7 +284,8 @@ def _karpenter(ctx: Context) -> Karpenter:
     limits = NodePoolLimits(spot_cpu=64, on_demand_cpu=32) if ctx.production else NodePoolLimits()
     args = KarpenterArgs(foundation=ctx.foundation, limits=limits,
                          replicas=2 if ctx.production else 1,
-                         disk_gib=ctx.platform.config.cluster.on_demand.disk_gib)
+                         disk_gib=ctx.platform.config.cluster.on_demand.disk_gib,
+                         ami_alias=ctx.pins.karpenter_ami_alias)
     return Karpenter("karpenter", args, opts=ctx.opts)
 
 

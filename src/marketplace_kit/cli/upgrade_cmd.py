@@ -88,9 +88,9 @@ def upgrade(
         result = plan_from(read_running(read_state_file(state)), platform,
                            f"state file {state}", offline).plan
     else:
-        pass
+        from marketplace_kit.upgrade.apply import stack_plan
 
-    from marketplace_kit.upgrade.state_file import read_state_file
+        result = stack_plan(session_for("upgrade", config, stack, backend), offline).plan
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return

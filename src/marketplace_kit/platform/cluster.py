@@ -93,6 +93,8 @@ class NodeGroupArgs:
         labels: Kubernetes labels on the nodes.
         kubernetes_version: The nodes' Kubernetes minor while they lag the control plane (an
             upgrade rolls them after it); None: the cluster's.
+        ami_release: The nodes' AMI release version while an upgrade holds it (``""``: left
+            unset, as EKS made them); None: the cluster's for the group's minor.
     """
 
     name: str
@@ -104,6 +106,7 @@ class NodeGroupArgs:
     disk_gib: int = 50
     labels: Mapping[str, str] = field(default_factory=dict)
     kubernetes_version: str | None = None
+    ami_release: str | None = None
 
 
 @dataclass
@@ -215,12 +218,14 @@ class ClusterArgs:
                 f"{self.kubernetes_version}.<patch>-<YYYYMMDD> release"
             )
 
-    def group_ami_release(self, group_version: str | None) -> str | None:
-        """A node group's AMI release: the cluster's, or for a group lagging the control plane
-        (``group_version``) the pinned release of its minor (None: EKS's latest for it)."""
-        if group_version in (None, self.kubernetes_version):
+    def group_ami_release(self, group: NodeGroupArgs) -> str | None:
+        """A node group's AMI release: the one it is held at, else the cluster's, or for a group
+        lagging the control plane the pinned release of its minor (None: EKS's latest for it)."""
+        if group.ami_release is not None:
+            return group.ami_release or None
+        if group.kubernetes_version in (None, self.kubernetes_version):
             return self.ami_release_version
-        return versions.EKS_AMI_RELEASE_VERSIONS.get(group_version)
+        return versions.EKS_AMI_RELEASE_VERSIONS.get(group.kubernetes_version)
 
     @property
     def ami_release_version(self) -> str | None:
@@ -402,7 +407,7 @@ class Cluster(pulumi.ComponentResource):
                 instance_types=list(group.instance_types),
                 ami_type=args.ami_type,
                 version=group.kubernetes_version or args.kubernetes_version,
-                release_version=args.group_ami_release(group.kubernetes_version),
+                release_version=args.group_ami_release(group),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=templates[group.disk_gib].id,
                     version=templates[group.disk_gib].latest_version.apply(str),

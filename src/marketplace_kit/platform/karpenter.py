@@ -71,6 +71,8 @@ class KarpenterArgs:
         replicas: Controller replicas (the chart spreads them over nodes and adds a PDB).
         instance_categories: EC2 instance categories the NodePools may choose from.
         disk_gib: Root volume of each node Karpenter launches (GiB).
+        ami_alias: The EC2NodeClass's AMI alias (the pinned release's; an upgrade holds the
+            running one until its AMI step).
         values: Helm values merged over the defaults.
         tags: Tags on the AWS resources and on the instances Karpenter launches.
     """
@@ -80,6 +82,7 @@ class KarpenterArgs:
     replicas: int = 1
     instance_categories: tuple[str, ...] = ("c", "m", "r")
     disk_gib: int = 50
+    ami_alias: str = versions.KARPENTER_AMI_ALIAS
     values: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -158,7 +161,8 @@ class Karpenter(pulumi.ComponentResource):
             kind="EC2NodeClass",
             metadata=metadata(NODE_CLASS, None, "node-autoscaling"),
             spec=node_class_spec(role_name, list(f.private_subnet_ids),
-                                 f.node_security_group_id, args.tags, args.disk_gib),
+                                 f.node_security_group_id, args.tags, args.disk_gib,
+                                 args.ami_alias),
             opts=after_crds,
         )
         pools = {"spot": args.limits.spot_cpu, "on-demand": args.limits.on_demand_cpu}
@@ -308,13 +312,14 @@ def controller_values(
 def node_class_spec(
     role: pulumi.Input[str], subnet_ids: list[pulumi.Input[str]],
     security_group: pulumi.Input[str] | None, tags: dict[str, str], disk_gib: int = 50,
+    ami_alias: str = versions.KARPENTER_AMI_ALIAS,
 ) -> dict[str, Any]:
-    """AL2023 nodes in the private subnets with the node role and security group, IMDSv2
-    only (hop limit 1: pods cannot reach the node's credentials), encrypted gp3 root volume
-    of ``disk_gib``."""
+    """AL2023 nodes (``ami_alias``) in the private subnets with the node role and security
+    group, IMDSv2 only (hop limit 1: pods cannot reach the node's credentials), encrypted gp3
+    root volume of ``disk_gib``."""
     return {
         "role": role,
-        "amiSelectorTerms": [{"alias": versions.KARPENTER_AMI_ALIAS}],
+        "amiSelectorTerms": [{"alias": ami_alias}],
         "subnetSelectorTerms": [{"id": s} for s in subnet_ids],
         "securityGroupSelectorTerms": [{"id": security_group}] if security_group else [],
         "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required",

@@ -20,6 +20,7 @@ from marketplace_kit.platform.mesh_revision import (
     injection_labels,
     istio_revision,
     istiod_release,
+    istiod_version,
     revision_version,
 )
 from marketplace_kit.platform.meta import labels, metadata
@@ -117,7 +118,7 @@ class ServiceMeshArgs:
 
     def revision_chart(self, revision: str) -> versions.Chart:
         """The istiod chart a revision installs (the pin's, at the revision's version)."""
-        version = self.in_place_version if revision == IN_PLACE else revision_version(revision)
+        version = istiod_version(revision, self.in_place_version)
         return replace(versions.ISTIOD, version=version or versions.ISTIO)
 
 

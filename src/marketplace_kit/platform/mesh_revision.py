@@ -38,6 +38,12 @@ def revision_version(revision: str) -> str | None:
     return None if found is None else ".".join(found.groups())
 
 
+def istiod_version(revision: str, in_place_version: str) -> str | None:
+    """The Istio version a revision's istiod runs: ``in_place_version`` for ``IN_PLACE``, else
+    the one its name stands for (None: a name that stands for none)."""
+    return in_place_version if revision == IN_PLACE else revision_version(revision)
+
+
 def istiod_release(revision: str) -> str:
     """The Helm release of a revision's istiod."""
     return ISTIOD_RELEASE if revision == IN_PLACE else f"{ISTIOD_RELEASE}-{revision}"

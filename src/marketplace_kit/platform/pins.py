@@ -17,22 +17,24 @@ from typing import Any
 
 from marketplace_kit.errors import KitError
 from marketplace_kit.platform import versions
+from marketplace_kit.platform.mesh_revision import istio_revision, istiod_version
 from marketplace_kit.platform.versions import Chart
 
-
-def istio_revision(version: str) -> str:
-    """The revision name of an Istio version (``1.31.1`` -> ``1-31-1``)."""
-    return version.replace(".", "-")
-
-
-# Istio's name for the revision of an istiod installed without one: how the mesh installs it
-# today (``mesh.py``), so the kit's pins name it.
-IN_PLACE = "default"
+# A node group's AMI release left unset (EKS took its latest when the group was made, and keeps
+# it): how an earlier kit made them, held so until an upgrade step moves them.
+UNSET = ""
 
 
 def kit_charts() -> dict[str, Chart]:
     """Every chart the kit pins, by chart name."""
     return {c.name: c for c in vars(versions).values() if isinstance(c, Chart)}
+
+
+def _released_charts() -> dict[str, str]:
+    """The chart versions ``Pins.charts`` holds: all but istiod's (each istiod revision runs the
+    version its name stands for, ``istio_revisions``)."""
+    return {name: c.version for name, c in kit_charts().items()
+            if name != versions.ISTIOD.name}
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,19 @@ class Pins:
         addons: EKS managed add-on -> build.
         node_kubernetes: Managed node group -> Kubernetes minor, for groups that lag the
             control plane (a group not named runs the control plane's).
-        charts: Helm chart name -> chart version.
+        charts: Helm chart name -> chart version (istiod's: by ``istio_revisions``).
         strimzi_crds: The Strimzi release whose CRD file is applied.
         kafka: Kafka's ``spec.kafka.version``.
         kafka_metadata: Kafka's ``spec.kafka.metadataVersion`` (None: unset, Strimzi's default).
-        istio_revisions: The istiod revisions installed side by side (oldest first).
-        istio_injection: The revision the workload namespaces are labelled with.
+        node_releases: Managed node group -> the AMI release version it is held at (``UNSET``:
+            left unset); a group not named runs the kit's pinned release for its minor.
+        karpenter_ami_alias: Karpenter's EC2NodeClass AMI alias.
+        istio_revisions: The istiod revisions installed side by side (oldest first;
+            ``mesh_revision.py``).
+        istio_injection: The revision the workload namespaces are labelled with (and the
+            gateway runs, and the mesh workloads' pod templates name).
+        istio_in_place: The Istio version of the in-place istiod (``IN_PLACE`` among
+            ``istio_revisions``; None otherwise).
     """
 
     kubernetes: str
@@ -59,8 +68,11 @@ class Pins:
     kafka: str
     kafka_metadata: str | None = None
     node_kubernetes: Mapping[str, str] = field(default_factory=dict)
-    istio_revisions: tuple[str, ...] = (IN_PLACE,)
-    istio_injection: str = IN_PLACE
+    node_releases: Mapping[str, str] = field(default_factory=dict)
+    karpenter_ami_alias: str = versions.KARPENTER_AMI_ALIAS
+    istio_revisions: tuple[str, ...] = (istio_revision(versions.ISTIO),)
+    istio_injection: str = istio_revision(versions.ISTIO)
+    istio_in_place: str | None = None
 
     def chart(self, chart: Chart) -> Chart:
         """``chart`` at the version these Pins hold (as pinned when they name none)."""
@@ -70,6 +82,18 @@ class Pins:
     def node_version(self, group: str) -> str:
         """The Kubernetes minor of a managed node group."""
         return self.node_kubernetes.get(group, self.kubernetes)
+
+    def node_release(self, group: str) -> str | None:
+        """The AMI release version of a managed node group (None: unset, EKS's)."""
+        held = self.node_releases.get(group)
+        if held is not None:
+            return held or None
+        return versions.EKS_AMI_RELEASE_VERSIONS.get(self.node_version(group))
+
+    def istiod_versions(self) -> dict[str, str]:
+        """Each istiod revision these Pins install -> its Istio version."""
+        in_place = self.istio_in_place or versions.ISTIO
+        return {r: istiod_version(r, in_place) or "" for r in self.istio_revisions}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (``from_dict`` reads it back)."""
@@ -97,7 +121,7 @@ def kit_pins(kubernetes: str = versions.KUBERNETES) -> Pins:
     return Pins(
         kubernetes=kubernetes,
         addons=dict(versions.EKS_ADDONS_BY_KUBERNETES[kubernetes]),
-        charts={name: c.version for name, c in kit_charts().items()},
+        charts=_released_charts(),
         strimzi_crds=versions.STRIMZI,
         kafka=versions.KAFKA,
     )

@@ -23,7 +23,7 @@ from marketplace_kit.provision.operations import Session
 from marketplace_kit.provision.progress import format_duration
 from marketplace_kit.provision.summary import summary_lines
 from marketplace_kit.upgrade.addon_catalog import addon_catalog
-from marketplace_kit.upgrade.pinning import moves, running_pins
+from marketplace_kit.upgrade.pinning import Move, moves, running_pins
 from marketplace_kit.upgrade.rules import plan_upgrade
 from marketplace_kit.upgrade.running import Running, read_running
 from marketplace_kit.upgrade.state_file import deployment_of
@@ -92,6 +92,10 @@ def _held(plan: UpgradePlan, number: int) -> HeldPins:
     return HeldPins(step.pins, f"{number} of {total}: {step.title} [{step.id}]", after)
 
 
+def _shown(found: list[Move]) -> str:
+    return ", ".join(f"{m.what} {m.runs or 'unset'}" for m in found)
+
+
 def _run_step(session: Session, plan: UpgradePlan, number: int, before: Pins,
               echo: Echo) -> bool:
     """One step through ``up``; False when the user declined it (the stack's held versions
@@ -99,13 +103,16 @@ def _run_step(session: Session, plan: UpgradePlan, number: int, before: Pins,
     step: Step = plan.steps[number - 1]
     assert step.pins is not None
     echo(f"step {number} of {len(plan.steps)}: {step.title}  [{step.id}]")
-    planned = moves(before, step.pins, _running(session))
+    planned = moves(before, step.pins, _running(session), step.id)
     if not planned:
         echo(f"  not made by up (it moves no version the program deploys): {step.changes[0]}; "
              "do it by hand, then continue")
         return True
     previous = operations.held_pins(session)
     operations.hold_pins(session, _held(plan, number))
+    if all(m.landed for m in planned):  # made by the up of the step before (Istio's injection)
+        echo("  made by the step before's up (state re-read): " + _shown(planned))
+        return True
     session.runs = []
     started = time.monotonic()
     outcome = operations.up(session)
@@ -116,7 +123,7 @@ def _run_step(session: Session, plan: UpgradePlan, number: int, before: Pins,
         return False
     echo(f"  step {number} took {format_duration(time.monotonic() - started)} (planned "
          f"~{format_duration(step.duration.seconds)})")
-    landed = moves(before, step.pins, _running(session))
+    landed = moves(before, step.pins, _running(session), step.id)
     missing = [m for m in landed if not m.landed]
     if missing:
         shown = "; ".join(f"{m.what} {m.wanted or 'unset'} (the state says "
@@ -124,8 +131,7 @@ def _run_step(session: Session, plan: UpgradePlan, number: int, before: Pins,
         raise KitError(f"step {number} ({step.id}) ran but the state does not show it: {shown}; "
                        f"fix: see why in the summary above, then `{CONTINUE}` again (the "
                        "stack keeps holding this step's versions)")
-    echo("  now running (state re-read): " + ", ".join(f"{m.what} {m.runs or 'unset'}"
-                                                      for m in landed))
+    echo("  now running (state re-read): " + _shown(landed))
     return True
 
 

@@ -19,6 +19,7 @@ from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh_revision import IN_PLACE, istio_revision
 from marketplace_kit.platform.pins import Pins, kit_pins
 from marketplace_kit.upgrade.addon_catalog import RECORDED_SOURCE
+from marketplace_kit.upgrade.pinning import moves, running_pins
 from marketplace_kit.upgrade.rules import plan_upgrade
 from marketplace_kit.upgrade.running import read_running
 from marketplace_kit.upgrade.steps import UpgradePlan
@@ -167,6 +168,29 @@ def test_each_step_holds_the_pins_after_it() -> None:
     assert last is not None and plan.steps[-1].id == "nodes:ami"
     groups = ("on-demand", "spot")
     assert _deploys(last, groups) == _deploys(kit_pins(), groups)
+
+
+def test_a_steps_effect_is_read_back_from_the_state() -> None:
+    """What `--apply` checks after a step: the in-place state does not show the canary's istiod
+    nor the relabel's injection; the state half-way through the canary shows both."""
+    plan = _plan(earlier_state(istio="in-place"))
+    steps = {s.id: s for s in plan.steps}
+    first, relabel = steps["istio:canary"].pins, steps["istio:relabel"].pins
+    assert first is not None and relabel is not None
+    in_place = read_running(earlier_state(istio="in-place")["deployment"])
+    half_way = read_running(earlier_state(istio="canary")["deployment"])
+    new = istio_revision(versions.ISTIO)
+    canary = moves(running_pins(in_place, kit_targets()), first, in_place, "istio:canary")
+    assert [(m.what, m.landed) for m in canary] == [
+        ("istiod revisions", False), ("namespaces' sidecar injection", True),
+        ("gateway revision", True)]  # (no service Deployment in this platform's namespace)
+    assert canary[0].runs == f"default (istiod {versions.ISTIO})"
+    moved = moves(first, relabel, in_place, "istio:relabel")
+    assert {m.what: m.runs for m in moved if not m.landed} == {
+        "namespaces' sidecar injection": IN_PLACE, "gateway revision": IN_PLACE}
+    assert all(m.landed for m in moves(first, relabel, half_way, "istio:relabel"))
+    assert all(m.landed for m in moves(relabel, relabel, half_way, "istio:restart"))
+    assert moves(first, relabel, half_way)[0].wanted == new
 
 
 def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 Each step: its Pins recorded in the stack's config (``HeldPins``), then the same engine path as
 ``up`` (preview, confirmation unless --yes, the delete guard, progress, summary), then the state
-re-read: what the step moved must run, else it stops with one line. After the last step the
+re-read: what the step moved must run, else it stops with one line (``pinning.moves``: the
+versions, and for Istio the istiods, the namespaces', Deployments' and gateway's revisions). A
+step whose effect the ``up`` before it made (Istio's restart and the gateway's revision land
+with the relabel) runs no ``up`` of its own: the state shows it. After the last step the
 held versions are removed (the stack is at the kit's pins). Declining a step restores what the
 stack held before it.
 """

@@ -132,6 +132,11 @@ def test_apply_step_by_step_to_the_pins(upgraded: tuple[FakePulumi, Path]) -> No
     assert before["injection"] == {"shop": IN_PLACE} and before["gateway"] == IN_PLACE
     assert before["sidecars"] == {"order": None} and before["alias"] == "al2023@latest"
     assert before["nodes"] == dict.fromkeys(GROUPS, ("1.33", EARLIER_RELEASE))
+    # the plan, read from the stack's own state (no --state), as a user first runs it
+    code, out, err = _kit(config, "upgrade", "--plan", "--offline")
+    assert code == 0, err
+    assert out.startswith("upgrade plan: stack 'dev' ("), out
+    assert "19 steps, ~" in out and " 1. Kafka 4.2.1 -> 4.3.1  [kafka:version]" in out
     code, out, err = _kit(config, "upgrade", "--apply", "--step", "1", "--yes")
     assert code == 0, err
     lines = out.splitlines()

@@ -208,10 +208,14 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
         assert sum(line.startswith(f"    {label}") for line in lines) >= len(numbered)
     assert "    rollback: none: Kafka does not lower a metadata version (the point of no return " \
            "of this upgrade)" in lines
-    assert lines[len(numbered) * 5 + 2].startswith(f"{len(numbered)} steps, ~")
+    # Kafka's metadata version is Strimzi's to move (the kit leaves it unset), and says so
+    (made_by,) = [line for line in lines if line.startswith("    made by: ")]
+    assert made_by.startswith(f"    made by: Strimzi, once every broker runs {versions.KAFKA}")
+    assert made_by.endswith("(not by up)")
+    assert lines[len(numbered) * 5 + 3].startswith(f"{len(numbered)} steps, ~")
     code, out, _ = run_cli(["upgrade", "--plan", "--offline", "--json", "--state", str(state)],
                            tmp_path)
-    assert code == 0 and '"id": "istio:canary"' in out
+    assert code == 0 and '"id": "istio:canary"' in out and '"made_by": "Strimzi, ' in out
 
 
 @pytest.mark.parametrize(("earlier", "expected"), [

@@ -108,8 +108,11 @@ def _run_step(session: Session, plan: UpgradePlan, number: int, before: Pins,
     echo(f"step {number} of {len(plan.steps)}: {step.title}  [{step.id}]")
     planned = moves(before, step.pins, _running(session), step.id)
     if not planned:
-        echo(f"  not made by up (it moves no version the program deploys): {step.changes[0]}; "
-             "do it by hand, then continue")
+        if step.made_by:
+            echo(f"  made by {step.made_by}, not by up: {step.changes[0]}")
+        else:
+            echo(f"  not made by up (it moves no version the program deploys): "
+                 f"{step.changes[0]}; do it by hand, then continue")
         return True
     previous = operations.held_pins(session)
     operations.hold_pins(session, _held(plan, number))

@@ -25,6 +25,8 @@ def plan_lines(plan: UpgradePlan) -> list[str]:
         lines.append(f"    duration: ~{_minutes(step.duration.seconds)} "
                      f"({step.duration.basis}; {step.duration.source})")
         lines.append(f"    rollback: {step.rollback}")
+        if step.made_by:
+            lines.append(f"    made by: {step.made_by} (not by up)")
     if plan.steps:
         lines.append(f"{len(plan.steps)} steps, ~{_minutes(plan.seconds)} one after another")
     lines += [f"note: {note}" for note in plan.notes]

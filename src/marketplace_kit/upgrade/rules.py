@@ -124,7 +124,9 @@ def _eventbus(running: Running, targets: Targets, table: DurationTable) -> tuple
         (f"spec.kafka.metadataVersion {running.kafka_metadata or 'unset'} -> left unset: Strimzi "
          f"moves it to Kafka {target_minor}'s default once every broker runs {targets.kafka}",),
         _times(table.awaited_custom_resource("default"), 1, "an operator's reconcile"),
-        "none: Kafka does not lower a metadata version (the point of no return of this upgrade)"))
+        "none: Kafka does not lower a metadata version (the point of no return of this upgrade)",
+        made_by=(f"Strimzi, once every broker runs {targets.kafka} (see it done: `kubectl get "
+                 "kafka -A -o jsonpath='{.items[*].status.kafkaMetadataVersion}'`)")))
     return steps, notes
 
 

@@ -22,6 +22,8 @@ class Step:
         rollback: How to undo it (or why it cannot be undone).
         pins: The versions an ``up`` deploys once this step and those before it are done
             (everything not moved yet at what runs): what ``upgrade --apply`` holds for it.
+        made_by: Who makes the step when ``up`` does not (an operator, on its own), and how to
+            see it done; empty: ``up`` makes it.
     """
 
     id: str
@@ -31,6 +33,7 @@ class Step:
     rollback: str
     replaces: tuple[str, ...] = ()
     pins: Pins | None = None
+    made_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data."""
@@ -38,6 +41,7 @@ class Step:
                 "replaces": list(self.replaces), "duration_s": self.duration.seconds,
                 "duration_basis": self.duration.basis, "duration_source": self.duration.source,
                 "rollback": self.rollback,
+                "made_by": self.made_by,
                 "pins": None if self.pins is None else self.pins.to_dict()}
 
 

@@ -6,13 +6,21 @@ same state as an earlier kit left it (tests/support/recorded_state.py).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.cli import run_cli
-from support.recorded_state import EARLIER_AMI_ALIAS, earlier_state, pinned_state, write_state
+from support.recorded_state import (
+    EARLIER_AMI_ALIAS,
+    PREVIOUS_ADDONS,
+    earlier_state,
+    pinned_state,
+    write_state,
+)
+from support.recorded_state import EARLIER_KIT as EARLIER
 
 from marketplace_kit.estimate.data import duration_table
 from marketplace_kit.platform import versions
@@ -24,17 +32,6 @@ from marketplace_kit.upgrade.rules import plan_upgrade
 from marketplace_kit.upgrade.running import read_running
 from marketplace_kit.upgrade.steps import UpgradePlan
 from marketplace_kit.upgrade.targets import kit_targets
-
-PREVIOUS_ADDONS = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
-# An earlier kit: Kubernetes 1.33 with that minor's add-on builds, Karpenter 1.14 without its CRD
-# chart, Istio 1.30 in place, Strimzi 1.1 with Kafka 4.2.1, no AMI release pinned (EKS's latest
-# when the node groups were made, Karpenter's al2023@latest).
-EARLIER = {
-    "kubernetes": "1.33", "addons": PREVIOUS_ADDONS, "strimzi_crds": "1.1.0", "kafka": "4.2.1",
-    "ami_alias": EARLIER_AMI_ALIAS, "istio": "in-place",
-    "charts": {"karpenter": "1.14.0", "karpenter-crd": None, "base": "1.30.2",
-               "istiod": "1.30.2", "gateway": "1.30.2", "strimzi-kafka-operator": "1.1.0"},
-}
 
 
 def _plan(state: dict) -> UpgradePlan:
@@ -312,3 +309,13 @@ def test_the_program_pins_the_ami_release() -> None:
     for minor, release in versions.EKS_AMI_RELEASE_VERSIONS.items():
         assert release.startswith(f"{minor}.") and release.endswith(
             "-" + versions.EKS_AMI_RELEASE.removeprefix("v"))
+
+
+def test_the_docs_example_state_plans_as_the_earlier_kit() -> None:
+    """examples/upgrade/earlier-kit-state.json (tools/upgrade_example_state.py, what the how-to
+    plans from) keeps every resource the plan reads: it plans the same steps as the earlier kit's
+    whole recorded state."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "upgrade" / \
+        "earlier-kit-state.json"
+    recorded = json.loads(example.read_text(encoding="utf-8"))
+    assert _ids(_plan(recorded)) == _ids(_plan(earlier_state(**EARLIER)))

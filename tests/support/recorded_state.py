@@ -18,6 +18,7 @@ from typing import Any
 
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
+from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh_revision import IN_PLACE
 from support.mesh_shape import PINNED, in_place, mesh_shape
 
@@ -33,6 +34,16 @@ NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 EARLIER_RELEASE_DATE = "20250701"
 EARLIER_AMI_ALIAS = "al2023@latest"
 
+PREVIOUS_ADDONS: dict[str, str] = versions.EKS_ADDONS_BY_KUBERNETES["1.33"]
+# An earlier kit: Kubernetes 1.33 with that minor's add-on builds, Karpenter 1.14 without its CRD
+# chart, Istio 1.30 in place, Strimzi 1.1 with Kafka 4.2.1, no AMI release pinned (EKS's latest
+# when the node groups were made, Karpenter's al2023@latest).
+EARLIER_KIT: dict[str, Any] = {
+    "kubernetes": "1.33", "addons": PREVIOUS_ADDONS, "strimzi_crds": "1.1.0", "kafka": "4.2.1",
+    "ami_alias": EARLIER_AMI_ALIAS, "istio": "in-place",
+    "charts": {"karpenter": "1.14.0", "karpenter-crd": None, "base": "1.30.2",
+               "istiod": "1.30.2", "gateway": "1.30.2", "strimzi-kafka-operator": "1.1.0"},
+}
 
 # The mesh's shapes a state can be recorded in: the pins', the kit's before revisions (istiod
 # in place) and half-way through the canary from it (both istiods, the injection moved).

@@ -87,6 +87,11 @@ def _value(resource: Mapping[str, Any], *path: str | int) -> Any:
     return None
 
 
+# The resource types what runs is read from; a state's other resources are not looked at.
+READ_TYPES = (EKS_CLUSTER, ADDON, NODE_GROUP, HELM_RELEASE, CONFIG_FILE, KAFKA, NODE_POOL,
+              NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD)
+
+
 def _chart_name(chart: str) -> str:
     return chart.rsplit("/", 1)[-1]
 
@@ -94,9 +99,7 @@ def _chart_name(chart: str) -> str:
 def read_running(deployment: Mapping[str, Any]) -> Running:
     """What the state's live resources (not pending deletion) say runs."""
     live = [r for r in state_resources(deployment) if not r.get("delete")]
-    of = {t: [r for r in live if r.get("type") == t]
-          for t in (EKS_CLUSTER, ADDON, NODE_GROUP, HELM_RELEASE, CONFIG_FILE, KAFKA,
-                    NODE_POOL, NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD)}
+    of = {t: [r for r in live if r.get("type") == t] for t in READ_TYPES}
     clusters = [str(_value(r, "version")) for r in of[EKS_CLUSTER] if _value(r, "version")]
     every = [Release(str(_value(r, "name") or ""), _chart_name(str(_value(r, "chart"))),
                      str(_value(r, "version") or ""), dict(_value(r, "values") or {}))

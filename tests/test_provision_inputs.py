@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi import automation as auto
 from support.provision import new_platform
 
 from marketplace_kit.blueprints.deploy_inputs import CREATOR_BOOTSTRAP_KEY, DEPLOYER_CIDR_KEY
@@ -99,6 +100,9 @@ class _RecordedStack:
 
     def set_all_config(self, values: dict[str, Any]) -> None:
         self.config.update({k: v.value for k, v in values.items()})
+
+    def get_all_config(self) -> dict[str, Any]:
+        return {k: auto.ConfigValue(value=v) for k, v in self.config.items()}
 
 
 @pytest.mark.parametrize(("flag", "expected"), [(True, True), (False, False), (None, False)])

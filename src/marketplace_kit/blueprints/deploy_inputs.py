@@ -26,6 +26,7 @@ DEPLOYER_CIDR_KEY = f"{CONFIG_NAMESPACE}:deployerCidr"
 LIFT_PROTECTION_KEY = f"{CONFIG_NAMESPACE}:liftDeletionProtection"
 CREATOR_BOOTSTRAP_KEY = f"{CONFIG_NAMESPACE}:clusterCreatorBootstrap"
 CHARTS_KEY = f"{CONFIG_NAMESPACE}:charts"
+STRIMZI_CRDS_MIRROR_KEY = f"{CONFIG_NAMESPACE}:strimziCrdsMirror"
 UPGRADE_PINS_KEY = f"{CONFIG_NAMESPACE}:upgradePins"
 # What the offline plan shows where `up` puts the deployer's address (TEST-NET-2, RFC 5737).
 PLAN_DEPLOYER_CIDR = "198.51.100.10/32"
@@ -76,6 +77,9 @@ class DeployInputs:
     # another stage; nothing is downloaded and the platform's own objects depend on nothing for
     # them (a cluster that reaches no chart registry; the real-engine test's kube-apiserver)
     charts: bool = True
+    # where Strimzi's CRD files are read (a folder or URL holding strimzi-crds-<release>.yaml;
+    # applied then even without charts); None: Strimzi's release assets on GitHub
+    strimzi_crds_mirror: str | None = None
     # the versions a stack in the middle of `upgrade --apply` holds (None: the kit's pins)
     held: HeldPins | None = None
 
@@ -89,6 +93,8 @@ class DeployInputs:
                   CREATOR_BOOTSTRAP_KEY: "true" if self.creator_bootstrap else "false"}
         if not self.charts:
             config[CHARTS_KEY] = "false"
+        if self.strimzi_crds_mirror is not None:
+            config[STRIMZI_CRDS_MIRROR_KEY] = self.strimzi_crds_mirror
         if self.deployer_cidr:
             config[DEPLOYER_CIDR_KEY] = self.deployer_cidr
         if self.held is not None:
@@ -103,6 +109,7 @@ class DeployInputs:
             lift_deletion_protection=config.get(LIFT_PROTECTION_KEY) == "true",
             creator_bootstrap=config.get(CREATOR_BOOTSTRAP_KEY) == "true",
             charts=config.get(CHARTS_KEY) != "false",
+            strimzi_crds_mirror=config.get(STRIMZI_CRDS_MIRROR_KEY) or None,
             held=HeldPins.from_value(config[UPGRADE_PINS_KEY]) if config.get(
                 UPGRADE_PINS_KEY) else None,
         )
@@ -117,6 +124,6 @@ def recorded() -> DeployInputs:
 
     config = pulumi.Config(CONFIG_NAMESPACE)
     keys = (DEPLOYER_CIDR_KEY, LIFT_PROTECTION_KEY, CREATOR_BOOTSTRAP_KEY, CHARTS_KEY,
-            UPGRADE_PINS_KEY)
+            STRIMZI_CRDS_MIRROR_KEY, UPGRADE_PINS_KEY)
     values = {key: config.get(key.split(":", 1)[1]) for key in keys}
     return DeployInputs.from_config({key: value for key, value in values.items() if value})

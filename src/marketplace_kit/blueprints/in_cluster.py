@@ -202,6 +202,7 @@ def _eventbus(ctx: Context) -> EventBus:
             kafka_version=ctx.pins.kafka,
             kafka_metadata_version=ctx.pins.kafka_metadata,
             strimzi_crds=ctx.pins.strimzi_crds,
+            strimzi_crds_mirror=ctx.inputs.strimzi_crds_mirror,
         ),
         opts=ctx.opts,
     )

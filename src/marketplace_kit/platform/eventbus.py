@@ -7,7 +7,8 @@ pools deletes the brokers' claims and EBS volumes (nothing keeps billing after a
 
 CRD ownership: Helm installs a chart's ``crds/`` only on first install and never upgrades them,
 so the operator release skips them and the EventBus applies the CRD file of the pinned Strimzi
-release itself (``versions.STRIMZI_CRDS_URL``): moving the pin upgrades the CRDs with it.
+release itself (``versions.strimzi_crds_url``; from GitHub, or from ``strimzi_crds_mirror``):
+moving the pin upgrades the CRDs with it, before the operator's chart, which depends on them.
 """
 
 from __future__ import annotations
@@ -107,11 +108,16 @@ class EventBusArgs:
         monitoring_depends_on: The PodMonitor CRD (``Observability.monitoring_ready``): the
             brokers, the Kafka Exporter and the operator are scraped through PodMonitors.
         charts: Install the Strimzi operator's chart and CRDs; False: they are installed
-            separately (nothing downloaded; the Kafka resources depend on nothing for them).
+            separately (nothing downloaded; the Kafka resources depend on nothing for them),
+            the CRDs too unless ``strimzi_crds_mirror`` is set.
         kafka_version: Kafka's ``spec.kafka.version`` (one the operator runs).
         kafka_metadata_version: Kafka's ``spec.kafka.metadataVersion``; None: unset (Strimzi
             moves it to the version's default once every broker runs it).
         strimzi_crds: The Strimzi release whose CRD file is applied.
+        strimzi_crds_mirror: Where that file is read: a local folder or a URL holding Strimzi's
+            release CRD files under their release names (``strimzi-crds-<release>.yaml``); the
+            CRDs are then applied even without ``charts`` (nothing downloaded), before the
+            Kafka resources. None: the release asset on GitHub.
     """
 
     namespace: str
@@ -130,6 +136,7 @@ class EventBusArgs:
     kafka_version: str = versions.KAFKA
     kafka_metadata_version: str | None = None
     strimzi_crds: str = versions.STRIMZI
+    strimzi_crds_mirror: str | None = None
 
 
 class EventBus(pulumi.ComponentResource):
@@ -139,13 +146,14 @@ class EventBus(pulumi.ComponentResource):
         self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("marketplace-kit:platform:EventBus", name, None, opts)
-        # Without charts the operator and its CRDs (a download too) are installed separately.
+        # Without charts the operator and its CRDs (a download too) are installed separately,
+        # the CRDs unless read from a mirror.
         self.crds = k8s.yaml.v2.ConfigFile(
             "strimzi-crds",
-            file=versions.strimzi_crds_url(args.strimzi_crds),
+            file=versions.strimzi_crds_url(args.strimzi_crds, args.strimzi_crds_mirror),
             # The first Kubernetes call of the platform: it waits for the cluster to be ready.
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
-        ) if args.charts else None
+        ) if args.charts or args.strimzi_crds_mirror is not None else None
         self.operator = chart_release(
             args.charts, "strimzi-kafka-operator", versions.STRIMZI_OPERATOR,
             namespace=args.operator_namespace, parent=self, skip_crds=True,
@@ -158,8 +166,10 @@ class EventBus(pulumi.ComponentResource):
         if args.encrypted_ebs:
             self.storage_class = encrypted_gp3("kafka-encrypted-gp3", self)
             storage_class = "kafka-encrypted-gp3"
-        # after the operator (itself after the namespace); without charts, after the namespace
-        operator = [self.operator] if self.operator is not None else list(args.depends_on)
+        # after the operator (itself after its CRDs and the namespace); without charts, after
+        # the namespace (and the CRDs when they are applied)
+        operator = ([self.operator] if self.operator is not None
+                    else [*present([self.crds]), *args.depends_on])
         after_operator = [*operator, *present([self.storage_class])]
         cr_opts = pulumi.ResourceOptions(parent=self, depends_on=after_operator)
         cfg = args.config

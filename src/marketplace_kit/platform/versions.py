@@ -131,10 +131,14 @@ STRIMZI_OPERATOR = Chart(
     "https://github.com/strimzi/strimzi-kafka-operator/releases/tag/1.2.0",
 )
 # The CRDs of that release (a release asset), applied and upgraded by the EventBus itself.
-def strimzi_crds_url(release: str) -> str:
-    """The CRD file of a Strimzi release (a release asset)."""
-    return ("https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
-            f"{release}/strimzi-crds-{release}.yaml")
+def strimzi_crds_url(release: str, mirror: str | None = None) -> str:
+    """The CRD file of a Strimzi release: its release asset on GitHub, or the file of that name
+    (``strimzi-crds-<release>.yaml``) in ``mirror``, a local folder or a URL holding the release
+    assets (a cluster that reaches no GitHub; the real-engine tests)."""
+    name = f"strimzi-crds-{release}.yaml"
+    if mirror is None:
+        return f"https://github.com/strimzi/strimzi-kafka-operator/releases/download/{release}/{name}"
+    return f"{mirror.rstrip('/')}/{name}"
 
 
 STRIMZI_CRDS_URL = strimzi_crds_url(STRIMZI)

@@ -37,6 +37,7 @@ ADDON = AddOn(
 )
 
 LISTENER = "tls"
+STRIMZI_CRDS_OUTPUT = "strimzi_crds"  # the EventBus output naming the Strimzi CRDs' release
 LISTENER_PORT = 9093
 
 
@@ -237,8 +238,11 @@ class EventBus(pulumi.ComponentResource):
         self.cluster_name = cluster  # its pods carry strimzi.io/cluster=<cluster>
         self.bootstrap_servers = f"{cluster}-kafka-bootstrap.{ns}.svc:{LISTENER_PORT}"
         self.ca_secret = f"{cluster}-cluster-ca-cert"  # Strimzi's cluster CA (key ca.crt)
+        # the Strimzi release of the CRDs applied: the real engine records no inputs of the
+        # ConfigFile (a provider-side component), so ``upgrade`` reads the release here
         self.register_outputs(
-            {"bootstrap_servers": self.bootstrap_servers, "kafka_version": args.kafka_version}
+            {"bootstrap_servers": self.bootstrap_servers, "kafka_version": args.kafka_version,
+             **({STRIMZI_CRDS_OUTPUT: args.strimzi_crds} if self.crds is not None else {})}
         )
 
 

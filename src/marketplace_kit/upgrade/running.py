@@ -15,6 +15,7 @@ from typing import Any
 
 from marketplace_kit.plan.inputs import dig
 from marketplace_kit.platform import versions
+from marketplace_kit.platform.eventbus import STRIMZI_CRDS_OUTPUT
 from marketplace_kit.platform.mesh_revision import (
     SIDECAR_REVISION_ANNOTATION,
     injected_revision,
@@ -26,6 +27,7 @@ from marketplace_kit.provision.teardown import HELM_RELEASE, state_resources
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
+EVENT_BUS = "marketplace-kit:platform:EventBus"
 KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
 NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -89,7 +91,7 @@ def _value(resource: Mapping[str, Any], *path: str | int) -> Any:
 
 # The resource types what runs is read from; a state's other resources are not looked at.
 READ_TYPES = (EKS_CLUSTER, ADDON, NODE_GROUP, HELM_RELEASE, CONFIG_FILE, KAFKA, NODE_POOL,
-              NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD)
+              NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD, EVENT_BUS)
 
 
 def _chart_name(chart: str) -> str:
@@ -107,13 +109,19 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
     releases = {r.chart: r for r in every}
     crds = [(r, _STRIMZI_CRDS.search(str(_value(r, "file") or ""))) for r in of[CONFIG_FILE]]
     strimzi = [(r, m["version"]) for r, m in crds if m]
+    # the real engine records no inputs of a ConfigFile: the EventBus's output names the release
+    # (a state without it, e.g. the offline plan's, has the file's name)
+    released = [str(v) for b in of[EVENT_BUS] if (v := _value(b, STRIMZI_CRDS_OUTPUT))]
+    strimzi_crds = released[0] if released else strimzi[0][1] if strimzi else None
+    strimzi_urns = {str(r["urn"]) for r in of[CONFIG_FILE]
+                    if r.get("parent") in {b["urn"] for b in of[EVENT_BUS]} or
+                    any(r is s for s, _ in strimzi)}
     kafka = of[KAFKA][0] if of[KAFKA] else None
     brokers = sum(int(_value(p, "spec", "replicas") or 0) for p in of[NODE_POOL]
                   if "broker" in (_value(p, "spec", "roles") or []))
     injected = {str(_value(n, "metadata", "name")): revision for n in of[NAMESPACE]
                 if (revision := injected_revision(_value(n, "metadata", "labels"))) is not None}
     aliases = [_value(c, "spec", "amiSelectorTerms", 0, "alias") for c in of[NODE_CLASS]]
-    strimzi_urns = {str(r["urn"]) for r, _ in strimzi}
     return Running(
         kubernetes=clusters[0] if clusters else None,
         addons={str(_value(a, "addonName")): str(_value(a, "addonVersion")) for a in of[ADDON]},
@@ -123,7 +131,7 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
                       int(_value(g, "scalingConfig", "desiredSize") or 1))
             for g in of[NODE_GROUP]),
         releases=releases,
-        strimzi_crds=strimzi[0][1] if strimzi else None,
+        strimzi_crds=strimzi_crds,
         strimzi_crd_count=sum(1 for r in of[CRD] if r.get("parent") in strimzi_urns),
         kafka=None if kafka is None else _value(kafka, "spec", "kafka", "version"),
         kafka_metadata=None if kafka is None else _value(kafka, "spec", "kafka",

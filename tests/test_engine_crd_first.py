@@ -152,8 +152,14 @@ def test_upgrade_apply_moves_strimzi_crds_before_the_operator_through_the_real_e
         plan = apply.stack_plan(session("upgrade"), offline=True).plan
         assert [s.id for s in plan.steps] == ["crds:strimzi", f"chart:{OPERATOR}"]
         # step 1: the CRDs alone; the operator's chart is still held at the earlier release
-        assert apply.apply_upgrade(session("upgrade"), 1, said.append, offline=True) == \
-            "succeeded", said
+        try:
+            assert apply.apply_upgrade(session("upgrade"), 1, said.append, offline=True) == \
+                "succeeded", said
+        except ProvisionError as exc:  # today's outcome (the xfail): refused, nothing changed
+            assert "status.storedVersions" in str(exc) and "crds:strimzi" in said[0], (exc, said)
+            assert _served(http) == [("v1", False), ("v1beta2", True)]
+            assert _objects(http, ns) == before
+            raise
         held = operations.held_pins(session("upgrade"))
         assert held is not None and held.pins.strimzi_crds == versions.STRIMZI
         assert held.pins.charts[OPERATOR] == old

@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from pulumi import Output
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.settings import SETTINGS, get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -160,6 +160,10 @@ def run_under_mocks(
     def run() -> None:
         _ensure_event_loop()
         sdk_mocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        # The SDK's set of outstanding outputs outlives a fresh context and set_mocks: an engine
+        # run that failed in this process (``upgrade --apply``'s step, a test) leaves its tasks
+        # there, on its closed event loop, and awaiting them fails this run.
+        SETTINGS.outputs = set()
         _sync_await(run_pulumi_func(program))
         root = get_root_resource()
         if outputs is not None and root is not None:

@@ -1,11 +1,13 @@
 """CRD-first through the real Pulumi engine against a real kube-apiserver, driven by
 ``upgrade --apply`` itself (``upgrade/apply.py``): the `local` blueprint with the reference
-catalog service, first as an earlier kit left it (Strimzi's CRDs of release 0.51.0, v1beta2 their
-storage version, and the operator's chart at 0.51.0), then the plan made from that stack's
-state: ``crds:strimzi`` (the EventBus's ConfigFile moves to 1.2.0's CRD file, v1 the only version
-served), then ``chart:strimzi-kafka-operator``, each an ``up`` of the Pins the step holds. Read
-back from the apiserver: the CRDs after step 1 are 1.2.0's while the held operator chart is
-still 0.51.0's, and the Kafka and KafkaNodePool objects survive with their uids.
+catalog service, first as an earlier Strimzi left it (CRDs of release 0.51.0, v1beta2 their
+storage version, the operator's chart at 0.51.0), then the plan made from that stack's state:
+``strimzi:v1-storage`` (Strimzi's own v1 conversion, the user's), ``crds:strimzi`` (the
+EventBus's ConfigFile moves to 1.2.0's CRD file, v1 the only version served), then
+``chart:strimzi-kafka-operator``. Without the conversion, the real apiserver refuses 1.2.0's CRDs
+(``status.storedVersions`` holds v1beta2): ``--apply`` stops there with nothing changed, CRDs
+and objects as they were. The conversion itself is not run here: Strimzi's conversion tool is not
+on Maven Central, and the kit's own Strimzi pins have always been 1.x (v1 only).
 
 Strimzi's CRD files are read from the real-parts folder ``strimzi-crds`` (.ci/parts/crds.sh:
 each release's CRDs generated from its Maven artifacts)
@@ -105,12 +107,7 @@ def _program(shop: Engine, inputs: Callable[[], DeployInputs], mirror: Path) -> 
     return program
 
 
-# Found here: the apiserver refuses 1.2.0's CRDs over 0.51.0's while objects are stored as v1beta2
-# (status.storedVersions must stay served); Strimzi's move to 1.x needs them migrated to v1 first,
-# a step the kit does not have yet. Strict: the test fails once the step exists, until this goes.
-@pytest.mark.xfail(raises=ProvisionError, strict=True, reason=(
-    "crds:strimzi 0.51.0 -> 1.2.0: storedVersions holds v1beta2, no v1 storage migration step"))
-def test_upgrade_apply_moves_strimzi_crds_before_the_operator_through_the_real_engine(
+def test_upgrade_apply_plans_the_v1_storage_step_and_the_real_apiserver_holds_it_to_it(
     engine: Engine, cluster: tuple[KubeApi, httpx.Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api, http = cluster
@@ -150,29 +147,16 @@ def test_upgrade_apply_moves_strimzi_crds_before_the_operator_through_the_real_e
         assert sorted({k.split("/")[0] for k in before}) == sorted(STRIMZI_KINDS), before
 
         plan = apply.stack_plan(session("upgrade"), offline=True).plan
-        assert [s.id for s in plan.steps] == ["crds:strimzi", f"chart:{OPERATOR}"]
-        # step 1: the CRDs alone; the operator's chart is still held at the earlier release
-        try:
-            assert apply.apply_upgrade(session("upgrade"), 1, said.append, offline=True) == \
-                "succeeded", said
-        except ProvisionError as exc:  # today's outcome (the xfail): refused, nothing changed
-            assert "status.storedVersions" in str(exc) and "crds:strimzi" in said[0], (exc, said)
-            assert _served(http) == [("v1", False), ("v1beta2", True)]
-            assert _objects(http, ns) == before
-            raise
-        held = operations.held_pins(session("upgrade"))
-        assert held is not None and held.pins.strimzi_crds == versions.STRIMZI
-        assert held.pins.charts[OPERATOR] == old
-        assert _served(http) == [("v1", True)]  # 1.2.0's: v1beta2 no longer served
-        crd = get(http, KAFKAS)
-        assert crd["status"]["storedVersions"] == ["v1"], crd["status"]
+        assert [s.id for s in plan.steps] == ["strimzi:v1-storage", "crds:strimzi",
+                                              f"chart:{OPERATOR}"]
+        # step 1 is the user's (Strimzi's v1 conversion): --apply says so and goes on; not done,
+        # the apiserver refuses step 2's CRDs, and nothing changed
+        with pytest.raises(ProvisionError) as refused:
+            apply.apply_upgrade(session("upgrade"), 2, said.append, offline=True)
+        assert "status.storedVersions" in str(refused.value), refused.value
+        assert said[0].startswith("step 1 of 3: Strimzi's custom resources stored as v1"), said
+        assert said[1].startswith("  made by you, with Strimzi's v1 API conversion"), said
+        assert any(line.startswith("step 2 of 3: Strimzi CRDs") for line in said), said
+        assert _served(http) == [("v1", False), ("v1beta2", True)]
         assert _objects(http, ns) == before
-
-        said.clear()
-        assert apply.apply_upgrade(session("upgrade"), None, said.append, offline=True) == \
-            "succeeded", said
-        steps = [line for line in said if line.startswith("step ")]
-        assert [s.rsplit("  ", 1)[-1] for s in steps] == [f"[chart:{OPERATOR}]"], said
-        assert operations.held_pins(session("upgrade")) is None
-        assert _served(http) == [("v1", True)] and _objects(http, ns) == before
         assert operations.destroy(session("destroy")).result == "succeeded"

@@ -217,6 +217,7 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("earlier", "expected"), [
     ({"kafka": "4.2.1"}, ["kafka:version", "kafka:metadata"]),
+    ({"strimzi_crds": "0.51.0"}, ["strimzi:v1-storage", "crds:strimzi"]),
     ({"strimzi_crds": "1.1.0", "charts": {"strimzi-kafka-operator": "1.1.0"}},
      ["crds:strimzi", "chart:strimzi-kafka-operator"]),
     ({"charts": {"kube-prometheus-stack": "79.0.0", "prometheus-operator-crds": "24.0.0"}},
@@ -240,7 +241,7 @@ def test_the_cli_prints_the_ordered_steps(tmp_path: Path) -> None:
     # one AMI step, nothing else
     ({"node_release": "1.35.4-20260505"}, ["nodes:ami"]),
     ({"ami_alias": EARLIER_AMI_ALIAS}, ["nodes:ami"]),
-], ids=["kafka", "strimzi", "prometheus", "istio", "istio-in-place-at-the-pin",
+], ids=["kafka", "strimzi-0.x", "strimzi", "prometheus", "istio", "istio-in-place-at-the-pin",
         "istio-half-way", "lagging-nodes", "one-addon", "ami-release", "ami-alias"])
 def test_order_rules_on_other_states(earlier: dict, expected: list[str]) -> None:
     plan = _plan(earlier_state(**earlier))

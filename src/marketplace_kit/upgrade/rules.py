@@ -90,11 +90,34 @@ def _controllers(running: Running, targets: Targets, table: DurationTable) -> li
     return steps
 
 
+def _major(version: str) -> int:
+    return int(version.split(".")[0])
+
+
+def _strimzi_v1_storage(running: Running, targets: Targets, table: DurationTable) -> Step:
+    """Strimzi 1.x's CRDs serve only ``v1``; the apiserver refuses them while any custom resource
+    is stored as ``v1beta2`` (the storage version of Strimzi 0.x): they are migrated first, by
+    Strimzi's own procedure, not by ``up``."""
+    return Step(
+        "strimzi:v1-storage", f"Strimzi's custom resources stored as v1 (before the "
+        f"{targets.strimzi} CRDs, which serve v1 only)",
+        (f"every Strimzi custom resource re-stored as kafka.strimzi.io/v1 and each CRD's "
+         f"status.storedVersions set to [v1], under the running {running.strimzi_crds} "
+         "operator",),
+        _times(table.for_type(CRD), running.strimzi_crd_count, "a CRD"),
+        "none needed: Strimzi 0.x serves v1 too",
+        made_by=("you, with Strimzi's v1 API conversion (its documentation's 'Upgrading to the "
+                 "v1 API'); until then the apiserver refuses the next step's CRDs "
+                 "(status.storedVersions holds v1beta2)"))
+
+
 def _eventbus(running: Running, targets: Targets, table: DurationTable) -> tuple[list[Step],
                                                                                  list[str]]:
     steps: list[Step] = []
     notes: list[str] = []
     if running.strimzi_crds is not None and running.strimzi_crds != targets.strimzi:
+        if _major(running.strimzi_crds) == 0 < _major(targets.strimzi):
+            steps.append(_strimzi_v1_storage(running, targets, table))
         steps.append(Step(
             "crds:strimzi", f"Strimzi CRDs {running.strimzi_crds} -> {targets.strimzi} (before "
             "the operator)", (f"strimzi-crds-{targets.strimzi}.yaml applied server-side (Helm "

@@ -5,9 +5,10 @@ storage version, the operator's chart at 0.51.0), then the plan made from that s
 ``strimzi:v1-storage`` (Strimzi's own v1 conversion, the user's), ``crds:strimzi`` (the
 EventBus's ConfigFile moves to 1.2.0's CRD file, v1 the only version served), then
 ``chart:strimzi-kafka-operator``. Without the conversion, the real apiserver refuses 1.2.0's CRDs
-(``status.storedVersions`` holds v1beta2): ``--apply`` stops there with nothing changed, CRDs
-and objects as they were. The conversion itself is not run here: Strimzi's conversion tool is not
-on Maven Central, and the kit's own Strimzi pins have always been 1.x (v1 only).
+(``status.storedVersions`` holds v1beta2): ``--apply`` stops there with nothing changed. With it
+(done here as Strimzi's procedure does it: its conversion tool is not on a registry reachable
+here), ``--apply`` moves the CRDs alone (1.2.0's: v1 only, stored v1; the operator's chart still
+held at 0.51.0), then the operator's chart; the Kafka and KafkaNodePool objects keep their uids.
 
 Strimzi's CRD files are read from the real-parts folder ``strimzi-crds`` (.ci/parts/crds.sh:
 each release's CRDs generated from its Maven artifacts)
@@ -20,6 +21,7 @@ under the Pins the stack holds (as tests/test_engine_mesh_revision.py does for I
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -83,9 +85,55 @@ def _objects(http: httpx.Client, ns: str) -> dict[str, str]:
     """Strimzi's custom resources in ``ns``: kind/name -> uid."""
     found = {}
     for kind in STRIMZI_KINDS:
-        for item in get(http, f"/apis/kafka.strimzi.io/v1/namespaces/{ns}/{kind}")["items"]:
+        for item in _once_served(http, f"/apis/kafka.strimzi.io/v1/namespaces/{ns}/{kind}")[
+                "items"]:
             found[f"{kind}/{item['metadata']['name']}"] = item["metadata"]["uid"]
     return found
+
+
+def _once_served(http: httpx.Client, path: str) -> dict[str, Any]:
+    """``get`` once the apiserver serves the resource again (429 while a CRD's storage, just
+    changed, re-initializes)."""
+    for _ in range(300):
+        answer = http.get(path)
+        if answer.status_code != 429:
+            break
+        time.sleep(0.1)
+    return get(http, path)
+
+
+def _convert_to_v1_storage(http: httpx.Client) -> None:
+    """Strimzi's v1 conversion, as its procedure does it (its tool is not on a registry reachable
+    here): each Strimzi CRD stores v1 (applied by the manager that applied it, so the next apply
+    of the CRD file owns the result alone), every custom resource is written back (stored as v1),
+    then each CRD's ``status.storedVersions`` is [v1]."""
+    crds = get(http, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")["items"]
+    for crd in (c for c in crds if c["spec"]["group"].endswith(".strimzi.io")):
+        group = crd["spec"]["group"]
+        name = crd["metadata"]["name"]
+        path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+        (manager,) = {m["manager"] for m in crd["metadata"]["managedFields"]
+                      if m["operation"] == "Apply"}
+        for version in crd["spec"]["versions"]:
+            version["storage"] = version["name"] == "v1"
+        applied = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                   "metadata": {k: v for k, v in crd["metadata"].items()
+                                if k in ("name", "labels", "annotations")},
+                   "spec": crd["spec"]}
+        answer = http.patch(path, json=applied, params={"fieldManager": manager, "force": "true"},
+                            headers={"content-type": "application/apply-patch+yaml"})
+        assert answer.status_code == 200, answer.text[:300]
+        plural = crd["spec"]["names"]["plural"]
+        for item in _once_served(http, f"/apis/{group}/v1/{plural}")["items"]:
+            meta = item["metadata"]
+            item.update(apiVersion=f"{group}/v1", kind=crd["spec"]["names"]["kind"])
+            answer = http.put(f"/apis/{group}/v1/namespaces/{meta['namespace']}/"
+                              f"{plural}/{meta['name']}", json=item)
+            assert answer.status_code == 200, answer.text[:300]
+        status = get(http, path)
+        status["status"]["storedVersions"] = ["v1"]
+        answer = http.put(f"{path}/status", json=status)
+        assert answer.status_code == 200, answer.text[:300]
 
 
 def _releases(shop: Engine, pins: Pins) -> list[dict[str, Any]]:
@@ -159,4 +207,23 @@ def test_upgrade_apply_plans_the_v1_storage_step_and_the_real_apiserver_holds_it
         assert any(line.startswith("step 2 of 3: Strimzi CRDs") for line in said), said
         assert _served(http) == [("v1", False), ("v1beta2", True)]
         assert _objects(http, ns) == before
+
+        # the conversion done, --apply goes on: the CRDs alone, the operator's chart still held
+        _convert_to_v1_storage(http)
+        said.clear()
+        assert apply.apply_upgrade(session("upgrade"), 2, said.append, offline=True) == \
+            "succeeded", said
+        held = operations.held_pins(session("upgrade"))
+        assert held is not None and held.pins.strimzi_crds == versions.STRIMZI
+        assert held.pins.charts[OPERATOR] == old
+        assert _served(http) == [("v1", True)]  # 1.2.0's: v1beta2 no longer served
+        assert get(http, KAFKAS)["status"]["storedVersions"] == ["v1"]
+        assert _objects(http, ns) == before
+        said.clear()
+        assert apply.apply_upgrade(session("upgrade"), None, said.append, offline=True) == \
+            "succeeded", said
+        steps = [line for line in said if line.startswith("step ")]
+        assert [s.rsplit("  ", 1)[-1] for s in steps] == [f"[chart:{OPERATOR}]"], said
+        assert operations.held_pins(session("upgrade")) is None
+        assert _served(http) == [("v1", True)] and _objects(http, ns) == before
         assert operations.destroy(session("destroy")).result == "succeeded"

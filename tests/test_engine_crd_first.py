@@ -32,21 +32,25 @@ import pulumi
 import pytest
 from support.kube_api import KubeApi
 from support.kube_objects import install_crds, yaml_documents
-from support.platform_engine import catalog_platform, get, no_controllers, release_namespaces
+from support.platform_engine import (
+    catalog_platform,
+    charted_running,
+    get,
+    no_controllers,
+    release_namespaces,
+)
 from support.real_engine import Engine, deadline, engine, kubernetes_plugin
 from support.real_parts import real_part
 
-from marketplace_kit.blueprints.deploy_inputs import PLAN_INPUTS, DeployInputs, HeldPins, recorded
+from marketplace_kit.blueprints.deploy_inputs import DeployInputs, HeldPins, recorded
 from marketplace_kit.blueprints.program import platform_program
 from marketplace_kit.plan import plan_program
 from marketplace_kit.platform import versions
-from marketplace_kit.platform.pins import Pins, kit_pins
+from marketplace_kit.platform.pins import kit_pins
 from marketplace_kit.provision import operations
 from marketplace_kit.provision.errors import ProvisionError
 from marketplace_kit.provision.operations import Session
 from marketplace_kit.upgrade import apply
-from marketplace_kit.upgrade.running import Running, read_running
-from marketplace_kit.upgrade.state_file import deployment_of
 
 __all__ = ["engine", "kubernetes_plugin"]
 pytestmark = pytest.mark.usefixtures("kubernetes_plugin")
@@ -94,12 +98,28 @@ def _objects(http: httpx.Client, ns: str) -> dict[str, str]:
 def _once_served(http: httpx.Client, path: str) -> dict[str, Any]:
     """``get`` once the apiserver serves the resource again (429 while a CRD's storage, just
     changed, re-initializes)."""
-    for _ in range(300):
+    deadline = time.monotonic() + 180  # a loaded machine re-initializes slowly
+    while time.monotonic() < deadline:
         answer = http.get(path)
         if answer.status_code != 429:
             break
         time.sleep(0.1)
     return get(http, path)
+
+
+def _restore(http: httpx.Client, path: str, stored: str) -> None:
+    """Write the object at ``path`` back until etcd holds a new copy: the apiserver skips a write
+    whose encoding equals what is stored, which it is while the CRD's handler still encodes at
+    the old storage version (it takes the new one a moment after the CRD changes), so a new
+    ``resourceVersion`` is the sign the object is now stored as v1."""
+    for _ in range(600):
+        current = _once_served(http, path)
+        answer = http.put(path, json=current)
+        assert answer.status_code in (200, 409), answer.text[:300]  # 409: changed meanwhile
+        if answer.status_code == 200 and answer.json()["metadata"]["resourceVersion"] != stored:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{path} was not stored again in 60 s")
 
 
 def _convert_to_v1_storage(http: httpx.Client) -> None:
@@ -126,22 +146,12 @@ def _convert_to_v1_storage(http: httpx.Client) -> None:
         plural = crd["spec"]["names"]["plural"]
         for item in _once_served(http, f"/apis/{group}/v1/{plural}")["items"]:
             meta = item["metadata"]
-            item.update(apiVersion=f"{group}/v1", kind=crd["spec"]["names"]["kind"])
-            answer = http.put(f"/apis/{group}/v1/namespaces/{meta['namespace']}/"
-                              f"{plural}/{meta['name']}", json=item)
-            assert answer.status_code == 200, answer.text[:300]
+            _restore(http, f"/apis/{group}/v1/namespaces/{meta['namespace']}/{plural}/"
+                     f"{meta['name']}", meta["resourceVersion"])
         status = get(http, path)
         status["status"]["storedVersions"] = ["v1"]
         answer = http.put(f"{path}/status", json=status)
         assert answer.status_code == 200, answer.text[:300]
-
-
-def _releases(shop: Engine, pins: Pins) -> list[dict[str, Any]]:
-    """The Helm releases the program, with its charts, registers under ``pins`` (as state)."""
-    inputs = replace(PLAN_INPUTS, held=HeldPins(pins, "", ""))
-    graph = plan_program(platform_program(shop.platform, inputs),
-                         project=shop.platform.config.name, stack="local")
-    return [r.to_dict() for r in graph.of_type(RELEASE)]
 
 
 def _program(shop: Engine, inputs: Callable[[], DeployInputs], mirror: Path) -> Callable[[], None]:
@@ -170,21 +180,10 @@ def test_upgrade_apply_plans_the_v1_storage_step_and_the_real_apiserver_holds_it
         charts=False)), project=ns, stack="local"))
     earlier_kit = _program(shop, lambda: DeployInputs(held=HeldPins(earlier, "", "")), mirror)
     this_kit = _program(shop, recorded, mirror)
-    last = [earlier]
-
     def session(command: str) -> Session:
         return shop.session(command, this_kit)
 
-    def running(session: Session) -> Running:
-        """The re-read state, the Helm releases of the Pins the stack last held added."""
-        deployment = deployment_of(operations.exported_state(session), "the real stack")
-        held = operations.held_pins(session)
-        if held is not None:
-            last[0] = held.pins
-        releases = _releases(shop, last[0])
-        return read_running({**deployment, "resources": [*deployment["resources"], *releases]})
-
-    monkeypatch.setattr(apply, "_running", running)
+    monkeypatch.setattr(apply, "_running", charted_running(shop, earlier))
     said: list[str] = []
 
     with deadline(900, "the earlier kit's Strimzi CRDs, then upgrade --apply's CRD-first steps"):

@@ -28,6 +28,7 @@ from support.kube_api import KubeApi
 from support.platform_engine import (
     WITHOUT_CHARTS,
     catalog_platform,
+    charted_running,
     cluster,
     get,
     no_controllers,
@@ -36,7 +37,6 @@ from support.platform_engine import (
 from support.real_engine import Engine, deadline, engine, kubernetes_plugin
 
 from marketplace_kit.blueprints.deploy_inputs import (
-    PLAN_INPUTS,
     DeployInputs,
     HeldPins,
     recorded,
@@ -52,12 +52,10 @@ from marketplace_kit.platform.mesh_revision import (
     SIDECAR_REVISION_ANNOTATION,
     istio_revision,
 )
-from marketplace_kit.platform.pins import Pins, kit_pins
+from marketplace_kit.platform.pins import kit_pins
 from marketplace_kit.provision import operations
 from marketplace_kit.provision.operations import Session
 from marketplace_kit.upgrade import apply
-from marketplace_kit.upgrade.running import Running, read_running
-from marketplace_kit.upgrade.state_file import deployment_of
 
 __all__ = ["cluster", "engine", "kubernetes_plugin"]
 pytestmark = pytest.mark.usefixtures("kubernetes_plugin")
@@ -65,14 +63,6 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 PINNED = istio_revision(versions.ISTIO)
 EARLIER = replace(kit_pins(), istio_revisions=(IN_PLACE,), istio_injection=IN_PLACE,
                   istio_in_place="1.30.2")
-
-
-def _releases(shop: Engine, pins: Pins) -> list[dict[str, Any]]:
-    """The Helm releases the program, with its charts, registers under ``pins`` (as state)."""
-    inputs = replace(PLAN_INPUTS, held=HeldPins(pins, "", ""))
-    graph = plan_program(platform_program(shop.platform, inputs),
-                         project=shop.platform.config.name, stack="local")
-    return [r.to_dict() for r in graph.of_type(RELEASE)]
 
 
 def _template(deployment: dict[str, Any]) -> dict[str, str]:
@@ -106,21 +96,10 @@ def test_upgrade_apply_walks_the_canary_through_the_real_engine(
                                                  held=HeldPins(EARLIER, "", "")))
     # `up` on a stack mid-upgrade: the program reads the Pins its config holds (recorded())
     this_kit = _program(shop, recorded)
-    last = [EARLIER]  # the Pins the stack last held (the earlier kit's before the first step)
-
     def session(command: str) -> Session:
         return shop.session(command, this_kit)
 
-    def running(session: Session) -> Running:
-        """The re-read state, the Helm releases of the Pins the stack last held added."""
-        deployment = deployment_of(operations.exported_state(session), "the real stack")
-        held = operations.held_pins(session)
-        if held is not None:
-            last[0] = held.pins
-        releases = _releases(shop, last[0])
-        return read_running({**deployment, "resources": [*deployment["resources"], *releases]})
-
-    monkeypatch.setattr(apply, "_running", running)
+    monkeypatch.setattr(apply, "_running", charted_running(shop, EARLIER))
     said: list[str] = []
 
     with deadline(900, "the in-place platform, then upgrade --apply's Istio steps"):

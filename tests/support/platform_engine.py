@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,17 @@ import pulumi
 import pytest
 import yaml
 
-from marketplace_kit.blueprints.deploy_inputs import DeployInputs
+from marketplace_kit.blueprints.deploy_inputs import PLAN_INPUTS, DeployInputs, HeldPins
 from marketplace_kit.blueprints.program import platform_program
 from marketplace_kit.config import load_platform
-from marketplace_kit.plan import ResourceGraph
+from marketplace_kit.plan import ResourceGraph, plan_program
+from marketplace_kit.platform.pins import Pins
+from marketplace_kit.provision import operations
+from marketplace_kit.provision.operations import Session
+from marketplace_kit.provision.teardown import HELM_RELEASE
 from marketplace_kit.render import helm_releases
+from marketplace_kit.upgrade.running import Running, read_running
+from marketplace_kit.upgrade.state_file import deployment_of
 from support.kube_api import KubeApi
 from support.kube_objects import Discovery, apply, install_crds, yaml_documents
 from support.plans import full_plan
@@ -97,3 +104,24 @@ def catalog_platform(engine: Engine, name: str, service_stacks: bool) -> Engine:
     config.write_text(yaml.safe_dump({"name": name, "blueprint": "local",
                                       "region": "eu-west-1", "service_stacks": service_stacks}))
     return Engine(engine.tmp, load_platform(config), seen=engine.seen, warnings=engine.warnings)
+
+
+def charted_running(shop: Engine, first: Pins) -> Callable[[Session], Running]:
+    """What ``upgrade --apply`` reads runs (its ``_running``) for a platform deployed without
+    its charts: the real stack's re-read state, plus the Helm releases the same program, planned
+    offline with its charts, registers under the Pins the stack last held (``first`` before the
+    first step). Stand-in: no chart registry is reachable here, so no release is installed."""
+    last = [first]
+
+    def running(session: Session) -> Running:
+        deployment = deployment_of(operations.exported_state(session), "the real stack")
+        held = operations.held_pins(session)
+        if held is not None:
+            last[0] = held.pins
+        inputs = replace(PLAN_INPUTS, held=HeldPins(last[0], "", ""))
+        graph = plan_program(platform_program(shop.platform, inputs),
+                             project=shop.platform.config.name, stack="local")
+        releases = [r.to_dict() for r in graph.of_type(HELM_RELEASE)]
+        return read_running({**deployment, "resources": [*deployment["resources"], *releases]})
+
+    return running

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -320,3 +322,21 @@ def test_the_docs_example_state_plans_as_the_earlier_kit() -> None:
         "earlier-kit-state.json"
     recorded = json.loads(example.read_text(encoding="utf-8"))
     assert _ids(_plan(recorded)) == _ids(_plan(earlier_state(**EARLIER)))
+
+
+def test_planning_from_a_state_file_loads_no_sdk_and_no_engine(tmp_path: Path) -> None:
+    """`upgrade --plan --state FILE` reads a file: neither the Pulumi SDK nor the kit's engine
+    path is imported (the EventBus's state contract lives apart from the component)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "upgrade" / \
+        "earlier-kit-state.json"
+    probe = ("import sys; sys.argv = ['marketplace-kit', 'upgrade', '--plan', '--offline', "
+             f"'--state', {str(example)!r}]\n"
+             "from marketplace_kit.cli.app import main\n"
+             "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+             "sys.stderr.write(repr(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('pulumi', 'pulumi_aws', 'pulumi_kubernetes', 'grpc') or "
+             "m == 'marketplace_kit.provision.operations')))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "[kafka:version]" in done.stdout, done.stderr
+    assert done.stderr.rsplit("\n", 1)[-1] == "[]", done.stderr

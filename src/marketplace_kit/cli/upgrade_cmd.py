@@ -69,7 +69,7 @@ def upgrade(
     which. --apply runs the steps."""
     _usage(plan, apply, step, state, as_json)
     from marketplace_kit.cli.provision_cmds import session_for
-    from marketplace_kit.upgrade.apply import plan_from
+    from marketplace_kit.upgrade.planning import plan_from
     from marketplace_kit.upgrade.render import plan_lines
     from marketplace_kit.upgrade.running import read_running
     from marketplace_kit.upgrade.state_file import read_state_file

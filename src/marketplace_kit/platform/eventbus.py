@@ -24,6 +24,7 @@ from marketplace_kit.core.addon import AddOn
 from marketplace_kit.core.events import dead_letter_topic
 from marketplace_kit.monitoring import kafka_metrics
 from marketplace_kit.platform import namespaces, versions, workload_names
+from marketplace_kit.platform.eventbus_state import EVENT_BUS_TYPE, STRIMZI_CRDS_OUTPUT
 from marketplace_kit.platform.helm import chart_release, present
 from marketplace_kit.platform.meta import CAPACITY_LABEL, NO_SIDECAR, ZONE_LABEL, metadata
 
@@ -37,7 +38,6 @@ ADDON = AddOn(
 )
 
 LISTENER = "tls"
-STRIMZI_CRDS_OUTPUT = "strimzi_crds"  # the EventBus output naming the Strimzi CRDs' release
 LISTENER_PORT = 9093
 
 
@@ -146,7 +146,7 @@ class EventBus(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("marketplace-kit:platform:EventBus", name, None, opts)
+        super().__init__(EVENT_BUS_TYPE, name, None, opts)
         # Without charts the operator and its CRDs (a download too) are installed separately,
         # the CRDs unless read from a mirror.
         self.crds = k8s.yaml.v2.ConfigFile(

@@ -14,35 +14,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from marketplace_kit.blueprints.deploy_inputs import HeldPins
-from marketplace_kit.config import Platform
 from marketplace_kit.errors import KitError
-from marketplace_kit.estimate.data import duration_table
 from marketplace_kit.platform.pins import Pins
 from marketplace_kit.provision import operations
 from marketplace_kit.provision.operations import Session
 from marketplace_kit.provision.progress import format_duration
 from marketplace_kit.provision.summary import summary_lines
-from marketplace_kit.upgrade.addon_catalog import addon_catalog
-from marketplace_kit.upgrade.pinning import Move, moves, running_pins
-from marketplace_kit.upgrade.rules import plan_upgrade
+from marketplace_kit.upgrade.pinning import Move, moves
+from marketplace_kit.upgrade.planning import StackPlan, plan_from
 from marketplace_kit.upgrade.running import Running, read_running
 from marketplace_kit.upgrade.state_file import deployment_of
 from marketplace_kit.upgrade.steps import Step, UpgradePlan
-from marketplace_kit.upgrade.targets import kit_targets, path_minors
 
 Echo = Callable[[str], None]
 CONTINUE = "marketplace-kit upgrade --apply"
-
-
-@dataclass(frozen=True)
-class StackPlan:
-    """A plan from the stack's own state, and the Pins that deploy what runs."""
-
-    plan: UpgradePlan
-    running: Pins
 
 
 def source_of(session: Session) -> str:
@@ -52,18 +39,6 @@ def source_of(session: Session) -> str:
 
 def _running(session: Session) -> Running:
     return read_running(deployment_of(operations.exported_state(session), source_of(session)))
-
-
-def plan_from(running: Running, platform: Platform, source: str,
-              offline: bool = False) -> StackPlan:
-    """The upgrade plan from ``running`` to the kit's pins for ``platform`` (the add-on builds
-    of each minor from AWS when credentials exist, else or ``offline`` the recorded table)."""
-    target = platform.config.cluster.kubernetes_version
-    catalog = addon_catalog(platform.config.region, sorted(running.addons),
-                            path_minors(running.kubernetes, target), offline=offline)
-    targets = kit_targets(target, catalog)
-    plan = plan_upgrade(running, targets, duration_table(), source)
-    return StackPlan(plan, running_pins(running, targets))
 
 
 def stack_plan(session: Session, offline: bool = False) -> StackPlan:

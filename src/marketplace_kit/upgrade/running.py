@@ -15,7 +15,7 @@ from typing import Any
 
 from marketplace_kit.plan.inputs import dig
 from marketplace_kit.platform import versions
-from marketplace_kit.platform.eventbus import STRIMZI_CRDS_OUTPUT
+from marketplace_kit.platform.eventbus_state import EVENT_BUS_TYPE, STRIMZI_CRDS_OUTPUT
 from marketplace_kit.platform.mesh_revision import (
     SIDECAR_REVISION_ANNOTATION,
     injected_revision,
@@ -27,7 +27,6 @@ from marketplace_kit.provision.teardown import HELM_RELEASE, state_resources
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
-EVENT_BUS = "marketplace-kit:platform:EventBus"
 KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka"
 NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -91,7 +90,7 @@ def _value(resource: Mapping[str, Any], *path: str | int) -> Any:
 
 # The resource types what runs is read from; a state's other resources are not looked at.
 READ_TYPES = (EKS_CLUSTER, ADDON, NODE_GROUP, HELM_RELEASE, CONFIG_FILE, KAFKA, NODE_POOL,
-              NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD, EVENT_BUS)
+              NODE_CLASS, NAMESPACE, DEPLOYMENT, CRD, EVENT_BUS_TYPE)
 
 
 def _chart_name(chart: str) -> str:
@@ -111,10 +110,10 @@ def read_running(deployment: Mapping[str, Any]) -> Running:
     strimzi = [(r, m["version"]) for r, m in crds if m]
     # the real engine records no inputs of a ConfigFile: the EventBus's output names the release
     # (a state without it, e.g. the offline plan's, has the file's name)
-    released = [str(v) for b in of[EVENT_BUS] if (v := _value(b, STRIMZI_CRDS_OUTPUT))]
+    released = [str(v) for b in of[EVENT_BUS_TYPE] if (v := _value(b, STRIMZI_CRDS_OUTPUT))]
     strimzi_crds = released[0] if released else strimzi[0][1] if strimzi else None
     strimzi_urns = {str(r["urn"]) for r in of[CONFIG_FILE]
-                    if r.get("parent") in {b["urn"] for b in of[EVENT_BUS]} or
+                    if r.get("parent") in {b["urn"] for b in of[EVENT_BUS_TYPE]} or
                     any(r is s for s, _ in strimzi)}
     kafka = of[KAFKA][0] if of[KAFKA] else None
     brokers = sum(int(_value(p, "spec", "replicas") or 0) for p in of[NODE_POOL]

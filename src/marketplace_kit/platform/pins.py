@@ -30,11 +30,10 @@ def kit_charts() -> dict[str, Chart]:
     return {c.name: c for c in vars(versions).values() if isinstance(c, Chart)}
 
 
-def _released_charts() -> dict[str, str]:
-    """The chart versions ``Pins.charts`` holds: all but istiod's (each istiod revision runs the
-    version its name stands for, ``istio_revisions``)."""
-    return {name: c.version for name, c in kit_charts().items()
-            if name != versions.ISTIOD.name}
+def released_charts(charts: Mapping[str, Chart]) -> dict[str, str]:
+    """The chart versions ``Pins.charts`` holds of ``charts``: all but istiod's (each istiod
+    revision runs the version its name stands for, ``istio_revisions``)."""
+    return {name: c.version for name, c in charts.items() if name != versions.ISTIOD.name}
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def kit_pins(kubernetes: str = versions.KUBERNETES) -> Pins:
     return Pins(
         kubernetes=kubernetes,
         addons=dict(versions.EKS_ADDONS_BY_KUBERNETES[kubernetes]),
-        charts=_released_charts(),
+        charts=released_charts(kit_charts()),
         strimzi_crds=versions.STRIMZI,
         kafka=versions.KAFKA,
     )

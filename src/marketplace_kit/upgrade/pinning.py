@@ -25,7 +25,7 @@ from marketplace_kit.platform.mesh_revision import (
     revision_version,
     sidecar_annotations,
 )
-from marketplace_kit.platform.pins import UNSET, Pins
+from marketplace_kit.platform.pins import UNSET, Pins, released_charts
 from marketplace_kit.upgrade.running import Running
 from marketplace_kit.upgrade.steps import Step
 from marketplace_kit.upgrade.targets import Targets
@@ -58,9 +58,8 @@ def running_pins(running: Running, targets: Targets) -> Pins:
     return Pins(
         kubernetes=kubernetes,
         addons={name: running.addons.get(name, build) for name, build in builds.items()},
-        charts={name: (running.releases[name].version if name in running.releases
-                       else chart.version) for name, chart in targets.charts.items()
-                if name != versions.ISTIOD.name},
+        charts={name: running.releases[name].version if name in running.releases else version
+                for name, version in released_charts(targets.charts).items()},
         strimzi_crds=running.strimzi_crds or targets.strimzi,
         kafka=running.kafka or targets.kafka,
         kafka_metadata=running.kafka_metadata,

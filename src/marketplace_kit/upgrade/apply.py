@@ -53,11 +53,11 @@ def steps_to_run(plan: UpgradePlan, step: int | None) -> int:
     if step is None:
         return count
     if not 1 <= step <= count:
-        have = f"steps 1 to {count}" if count else "no steps (what runs is at the kit's pins)"
-        raise KitError(f"--step {step}: the plan has {have}; fix: give a step between 1 and "
-                       f"{count} (see marketplace-kit upgrade --plan)" if count else
-                       f"--step {step}: the plan has {have}; fix: leave --apply out, nothing "
-                       "needs to move")
+        have, fix = ((f"steps 1 to {count}", f"give a step between 1 and {count} (see "
+                      "marketplace-kit upgrade --plan)") if count else
+                     ("no steps (what runs is at the kit's pins)",
+                      "leave --apply out, nothing needs to move"))
+        raise KitError(f"--step {step}: the plan has {have}; fix: {fix}")
     return step
 
 

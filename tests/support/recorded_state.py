@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from marketplace_kit.blueprints.deploy_inputs import PLAN_INPUTS
 from marketplace_kit.blueprints.program import plan_platform
 from marketplace_kit.config import default_platform
 from marketplace_kit.platform import versions
 from marketplace_kit.platform.mesh_revision import IN_PLACE
-from support.mesh_shape import PINNED, in_place, mesh_shape
+from support.mesh_shape import PINNED, mesh_inputs
 
 HELM = "kubernetes:helm.sh/v3:Release"
 EKS = "aws:eks/cluster:Cluster"
@@ -47,17 +47,19 @@ EARLIER_KIT: dict[str, Any] = {
 
 # The mesh's shapes a state can be recorded in: the pins', the kit's before revisions (istiod
 # in place) and half-way through the canary from it (both istiods, the injection moved).
-MESH_SHAPES: dict[str, Callable[[], AbstractContextManager[None]]] = {
-    "pins": nullcontext,
-    "in-place": in_place,
-    "canary": lambda: mesh_shape((IN_PLACE, PINNED), PINNED),
+MESH_SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
+    "pins": ((PINNED,), PINNED),
+    "in-place": ((IN_PLACE,), IN_PLACE),
+    "canary": ((IN_PLACE, PINNED), PINNED),
 }
 
 
 @cache
 def _pinned(blueprint: str, istio: str = "pins") -> str:
-    with MESH_SHAPES[istio]():
-        graph = plan_platform(default_platform(blueprint))
+    platform = default_platform(blueprint)
+    inputs = PLAN_INPUTS if istio == "pins" else mesh_inputs(
+        *MESH_SHAPES[istio], kubernetes=platform.config.cluster.kubernetes_version)
+    graph = plan_platform(platform, inputs)
     return json.dumps({"version": 3, "deployment": {
         "manifest": {"version": "recorded from the offline plan"},
         "resources": [r.to_dict() for r in graph]}})
